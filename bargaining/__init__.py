@@ -1,0 +1,54 @@
+"""bargaining: the empirical economics of bargaining.
+
+Theory (:mod:`bargaining.models`), data (:mod:`bargaining.data`) and estimation (:mod:`bargaining.estimate`).
+Every public name is importable from the top level, e.g. ``from bargaining import nash_solution, Pie``.
+Names are imported lazily, on first use, so ``import bargaining`` and the command line start fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    # errors
+    **{
+        name: "bargaining.errors"
+        for name in (
+            "BargainingError", "InvalidParameterError", "InvalidWeightError", "InfeasibleProblemError",
+            "FrontierShapeError", "NonConvexSetError", "GainsFromTradeError", "DistributionError",
+            "SupportError", "DataValidationError", "MissingColumnError", "IdentificationError",
+            "ConvergenceError", "NumericalAccuracyError", "UnknownNameError", "BargainingWarning",
+            "ConvergenceWarning", "AccuracyWarning", "IdentificationWarning",
+        )
+    },
+    # complete information
+    "Pie": "bargaining.models.nash",
+    "Frontier": "bargaining.models.nash",
+    "FeasibleSet": "bargaining.models.nash",
+    "NashSolution": "bargaining.models.nash",
+    "nash_solution": "bargaining.models.nash",
+    "rubinstein": "bargaining.models.rubinstein",
+    "rubinstein_limit": "bargaining.models.rubinstein",
+    "RubinsteinOutcome": "bargaining.models.rubinstein",
+    "NashInNash": "bargaining.models.nash_in_nash",
+    "NashInNashPrices": "bargaining.models.nash_in_nash",
+}
+
+__all__ = ["__version__", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'bargaining' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module_name), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -1,0 +1,1 @@
+"""Estimation: generic fitting engines, results objects, inference and Monte Carlo recovery."""
