@@ -53,6 +53,7 @@ __all__ = [
     "posted_price",
     "random_posted_price",
     "rho_from_delta",
+    "trade_boundary",
     "uniform_trade_threshold",
 ]
 
@@ -668,3 +669,26 @@ def myerson_satterthwaite(value_dist: Any = None, cost_dist: Any = None) -> Myer
         deficit=deficit,
         accuracy=err_g + err_p + err_d,
     )
+
+
+def trade_boundary(market: Any, outcome: Any, costs: Any, *, iterations: int = 60) -> np.ndarray:
+    """Smallest buyer value that trades with each cost under a bilateral Loertscher-Marx ``outcome``.
+
+    Bisection on ``market.allocate`` (the allocation is monotone in v): after ``iterations`` halvings of the
+    value support the error is at most (v_high - v_low) / 2**iterations. Returns v_high where even the highest
+    value does not trade.
+    """
+    buyer = market.buyers[0] if hasattr(market, "buyers") else None
+    v_low = float(getattr(buyer, "low", 0.0))
+    v_high = float(getattr(buyer, "high", 1.0))
+    c = np.atleast_1d(np.asarray(costs, dtype=float))
+    lo, hi = np.full_like(c, v_low), np.full_like(c, v_high)
+    for _ in range(int(iterations)):
+        mid = (lo + hi) / 2.0
+        buyer_q, _ = market.allocate(mid[:, None], c[:, None], outcome)
+        trades = np.asarray(buyer_q, dtype=float).ravel() > 0.5
+        hi = np.where(trades, mid, hi)
+        lo = np.where(trades, lo, mid)
+    # the lowest value may already trade
+    buyer_q, _ = market.allocate(np.full((c.size, 1), v_low), c[:, None], outcome)
+    return np.where(np.asarray(buyer_q, dtype=float).ravel() > 0.5, v_low, hi)

@@ -1,0 +1,129 @@
+"""Figures for incomplete-information bargaining (matplotlib, imported only when a function is called).
+
+Every function draws on ``ax`` when given (otherwise on a new figure) and returns the
+:class:`matplotlib.figure.Figure`. The plotted numbers are the model's, so tests read them back from the axes.
+
+* :func:`plot_frontier` -- the Pareto (Williams) frontier of expected payoffs with the complete-information
+  first best (the line u_B + u_S = W*) and the symmetric point Delta = 0 marked.
+* :func:`plot_trade_regions` -- the trade boundaries in the (c, v) square for several Delta.
+* :func:`plot_k_double_auction_payoffs` -- buyer and seller payoffs and gains of the k-double auction
+  against k (appendix Figure D.1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["plot_frontier", "plot_k_double_auction_payoffs", "plot_trade_regions"]
+
+
+def _axes(ax: Any) -> tuple[Any, Any]:
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(5.5, 4.5))
+        return fig, ax
+    return ax.figure, ax
+
+
+def _uniform_market() -> Any:
+    from bargaining.models.distributions import Uniform
+    from bargaining.models.mechanism import Market
+
+    return Market([Uniform(0.0, 1.0)], [Uniform(0.0, 1.0)])
+
+
+def plot_frontier(market: Any = None, *, points: int = 101, ax: Any = None) -> Any:
+    """Frontier of expected payoffs (supplier payoff on the x axis, buyer payoff on the y axis).
+
+    Parameters
+    ----------
+    market
+        A :class:`bargaining.Market` (default: one buyer and one supplier, uniform [0, 1]).
+    points
+        Number of Delta values passed to ``market.frontier``.
+    ax
+        Matplotlib axes to draw on.
+
+    The frontier is drawn with label "frontier", the complete-information benchmark u_B + u_S = W*
+    (W* = ``market.first_best().welfare``, not attainable under incomplete information) with label
+    "first best", and the Delta = 0 point with label "Delta = 0".
+    """
+    market = _uniform_market() if market is None else market
+    frame = market.frontier(points=points)
+    symmetric = market.bargain_delta(0.0)
+    first_best = float(market.first_best().welfare)
+    fig, ax = _axes(ax)
+    ax.plot(frame["supplier_payoff"], frame["buyer_payoff"], color="C0", label="frontier")
+    ax.plot([0.0, first_best], [first_best, 0.0], color="0.5", linestyle="--", label="first best")
+    ax.plot(
+        [float(np.sum(symmetric.supplier_payoffs))],
+        [float(np.sum(symmetric.buyer_payoffs))],
+        marker="o",
+        linestyle="none",
+        color="C3",
+        label="Delta = 0",
+    )
+    ax.set_xlabel("suppliers' expected payoff")
+    ax.set_ylabel("buyers' expected payoff")
+    ax.set_xlim(left=0.0)
+    ax.set_ylim(bottom=0.0)
+    ax.legend(loc="upper right", frameon=False)
+    return fig
+
+
+def plot_trade_regions(
+    deltas: Sequence[float] = (-1.0, -0.5, 0.0, 0.5, 1.0),
+    market: Any = None,
+    *,
+    points: int = 101,
+    ax: Any = None,
+) -> Any:
+    """Trade boundaries v*(c) of the Loertscher-Marx outcome for several Delta (bilateral market).
+
+    Trade happens above each curve (v >= v*(c)); the 45-degree line is the first best (label "first best").
+    Each curve has label ``f"Delta = {delta:g}"``; the boundary is found by bisection on ``Market.allocate``
+    (:func:`bargaining.models.bilateral.trade_boundary`, error below 1e-15 of the value range).
+    """
+    from bargaining.models.bilateral import trade_boundary
+
+    market = _uniform_market() if market is None else market
+    buyer, supplier = market.buyers[0], market.suppliers[0]
+    costs = np.linspace(float(supplier.low), float(supplier.high), int(points))
+    fig, ax = _axes(ax)
+    for i, delta in enumerate(deltas):
+        outcome = market.bargain_delta(float(delta))
+        boundary = trade_boundary(market, outcome, costs)
+        ax.plot(costs, boundary, color=f"C{i % 10}", label=f"Delta = {float(delta):g}")
+    ax.plot(costs, np.clip(costs, buyer.low, buyer.high), color="0.5", linestyle="--", label="first best")
+    ax.set_xlabel("seller's cost c")
+    ax.set_ylabel("buyer's value v")
+    ax.set_xlim(float(supplier.low), float(supplier.high))
+    ax.set_ylim(float(buyer.low), float(buyer.high))
+    ax.legend(loc="lower right", frameon=False, title="trade above the curve")
+    return fig
+
+
+def plot_k_double_auction_payoffs(ks: Any = None, *, ax: Any = None) -> Any:
+    """Buyer payoff, seller payoff and gains from trade of the k-double auction against k (Figure D.1).
+
+    Uniform [0, 1] types, linear equilibrium; values from :func:`bargaining.k_double_auction` (closed forms).
+    Line labels: "buyer", "seller", "gains from trade".
+    """
+    from bargaining.models.bilateral import k_double_auction
+
+    ks = np.linspace(0.0, 1.0, 101) if ks is None else np.asarray(ks, dtype=float)
+    auctions = [k_double_auction(float(k)) for k in ks]
+    fig, ax = _axes(ax)
+    ax.plot(ks, [a.buyer_payoff for a in auctions], color="C0", label="buyer")
+    ax.plot(ks, [a.seller_payoff for a in auctions], color="C1", label="seller")
+    ax.plot(ks, [a.gains_from_trade for a in auctions], color="0.3", linestyle=":", label="gains from trade")
+    ax.set_xlabel("k (weight of the buyer's bid in the price)")
+    ax.set_ylabel("expected payoff")
+    ax.set_xlim(0.0, 1.0)
+    ax.set_ylim(bottom=0.0)
+    ax.legend(loc="center right", frameon=False)
+    return fig
