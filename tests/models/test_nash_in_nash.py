@@ -7,6 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from scipy import optimize
 
 from bargaining.errors import (
@@ -515,3 +517,74 @@ def test_prices_bad_inputs():
         NashInNashPrices([("h", "m")], None)
     with pytest.raises(InvalidWeightError):
         two_hospitals(weights={"h1": -1, "h2": 1, "m": 1})
+
+
+def test_separate_bargaining_with_pooled_profits_internalizes_recapture():
+    # joint=False, sys = {h1, h2}: pair h1-m alone, but sys keeps the margin on patients moving to h2:
+    #   Delta pi_sys = (p1 - c) q - (p2 - c) D q  -> C = c + D (p2 - c);  V = v (1 - D) + D p2 (as before).
+    #   Symmetric: p = (1 - beta)(c + D (p - c)) + beta (v (1 - D) + D p)
+    #   -> p (1 - D) = (1 - D)((1 - beta) c + beta v) -> p = c + beta (v - c) = 6: here the same price as joint
+    #   bargaining, above the 14/3 of independent hospitals.
+    model = NashInNashPrices.per_unit(
+        [("h1", "m"), ("h2", "m")],
+        quantity=lambda pair, agreements: 100.0 if len(agreements) == 2 else 150.0,
+        seller_cost=2.0,
+        buyer_value=10.0,
+        systems={"sys": ["h1", "h2"]},
+        joint=False,
+    )
+    result = model.solve()
+    assert list(result.prices.index) == ["h1-m", "h2-m"]
+    np.testing.assert_allclose(result.prices["price"], 6.0, atol=1e-8)
+    np.testing.assert_allclose(result.prices["seller_cost"], 2 + 0.5 * 4, atol=1e-8)
+
+
+def test_vertical_integration_prices():
+    # v = {h1, m}: h1-m is internal (price 0 inside the firm). Bundle h2-m, seller h2, buyer v:
+    #   pi_v(G) = (v - c) q + (v - p2) q;  without h2-m, h1 treats q (1 + D): pi_v = (v - c) q (1 + D)
+    #   Delta pi_v = q [(v - p2) - D (v - c)]  -> V = v - D (v - c) = 6;  C = c = 2
+    #   p2 = 2 + 0.5 * (6 - 2) = 4.
+    result = two_hospitals(systems={"v": ["h1", "m"]}).solve()
+    assert list(result.prices.index) == ["h2-m"]
+    assert result.price_of("h2-m") == pytest.approx(4.0, abs=1e-8)
+    assert result.prices.loc["h2-m", "buyer_value"] == pytest.approx(6.0, abs=1e-8)
+
+
+def test_buyer_value_as_function_matches_per_unit_value():
+    # W_m(A) = v * (total patients treated) is the per-unit form with v = 10: the same prices (14/3).
+    def quantity(pair, agreements):
+        return 100.0 if len(agreements) == 2 else 150.0
+
+    model = NashInNashPrices.per_unit(
+        [("h1", "m"), ("h2", "m")],
+        quantity=quantity,
+        seller_cost=2.0,
+        buyer_value=lambda buyer, agreements: 10.0 * sum(quantity(p, agreements) for p in agreements),
+    )
+    np.testing.assert_allclose(model.solve().prices["price"], 14 / 3, atol=1e-8)
+
+
+def test_joint_prices_reject_bundles_in_both_directions():
+    # s = {a, d}: a sells to b and b sells to d, so one common price for the bundle is meaningless.
+    with pytest.raises(InvalidParameterError, match="both directions"):
+        NashInNashPrices(
+            [("a", "b"), ("b", "d")], lambda agent, agreements, prices: 0.0, systems={"s": ["a", "d"]}
+        )
+
+
+@given(
+    gain_i=st.floats(-50, 50),
+    surplus=st.floats(0.01, 100),
+    b_i=st.floats(0, 10),
+    b_j=st.floats(0, 10),
+)
+def test_transfer_is_the_weighted_nash_split(gain_i, surplus, b_i, b_j):
+    # Property of the bilateral Nash split, checked without the formula: each side's net gain is its weight's
+    # share of the surplus, (gain_i + p) = beta S and (gain_j - p) = (1 - beta) S with S = gain_i + gain_j.
+    assume(b_i + b_j > 1e-3)
+    gain_j = surplus - gain_i
+    table = {"s-b": {"s": gain_i, "b": gain_j}, "": {"s": 0.0, "b": 0.0}}
+    p = NashInNash.from_table(table, {"s": b_i, "b": b_j}).transfers().loc["s-b", "transfer"]
+    beta = b_i / (b_i + b_j)
+    assert gain_i + p == pytest.approx(beta * surplus, abs=1e-9)
+    assert gain_j - p == pytest.approx((1 - beta) * surplus, abs=1e-9)
