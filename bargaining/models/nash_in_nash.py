@@ -963,7 +963,8 @@ class NashInNashPrices:
             else:
                 raise ConvergenceError(
                     f"the Nash-in-Nash price iteration did not converge in {max_iter} iterations: largest "
-                    f"remaining price change is {residual:.3g} (tolerance {tol * scale(x):.3g}).",
+                    f"remaining price change is {residual:.3g} (tolerance {tol * scale(x):.3g}) at prices "
+                    f"{self._describe(x)}.",
                     hint="raise max_iter, lower damping, or try method='root'.",
                 )
         else:
@@ -980,10 +981,15 @@ class NashInNashPrices:
             if not residual <= tol * scale(x):
                 raise ConvergenceError(
                     f"scipy.optimize.root did not find the Nash-in-Nash prices in {iterations} evaluations "
-                    f"({solution.message.strip()}); the largest remaining price change is {residual:.3g}.",
+                    f"({solution.message.strip()}); the largest remaining price change is {residual:.3g} at "
+                    f"prices {self._describe(x)}.",
                     hint="try another start or method='fixed-point' with damping.",
                 )
         return self._equilibrium(x, iterations, residual, method, tol, step)
+
+    def _describe(self, x: np.ndarray, limit: int = 6) -> str:
+        items = [f"{b.label}: {value:.6g}" for b, value in zip(self.network.bundles, x, strict=True)]
+        return "{" + ", ".join(items[:limit]) + (", ..." if len(items) > limit else "") + "}"
 
     def _start(self, start: Mapping[Any, float] | float | None) -> np.ndarray:
         bundles = self.network.bundles
