@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy import optimize
 
@@ -523,8 +523,8 @@ def test_separate_bargaining_with_pooled_profits_internalizes_recapture():
     # joint=False, sys = {h1, h2}: pair h1-m alone, but sys keeps the margin on patients moving to h2:
     #   Delta pi_sys = (p1 - c) q - (p2 - c) D q  -> C = c + D (p2 - c);  V = v (1 - D) + D p2 (as before).
     #   Symmetric: p = (1 - beta)(c + D (p - c)) + beta (v (1 - D) + D p)
-    #   -> p (1 - D) = (1 - D)((1 - beta) c + beta v) -> p = c + beta (v - c) = 6: here the same price as joint
-    #   bargaining, above the 14/3 of independent hospitals.
+    #   -> p (1 - D) = (1 - D)((1 - beta) c + beta v) -> p = c + beta (v - c) = 6: here the same price as
+    #   joint bargaining, above the 14/3 of independent hospitals.
     model = NashInNashPrices.per_unit(
         [("h1", "m"), ("h2", "m")],
         quantity=lambda pair, agreements: 100.0 if len(agreements) == 2 else 150.0,
@@ -588,3 +588,22 @@ def test_transfer_is_the_weighted_nash_split(gain_i, surplus, b_i, b_j):
     beta = b_i / (b_i + b_j)
     assert gain_i + p == pytest.approx(beta * surplus, abs=1e-9)
     assert gain_j - p == pytest.approx((1 - beta) * surplus, abs=1e-9)
+
+
+@settings(max_examples=25)
+@given(
+    beta=st.floats(0.0, 1.0),
+    diversion=st.floats(0.0, 0.9),
+    cost=st.floats(0.0, 5.0),
+    margin=st.floats(0.5, 20.0),
+)
+def test_two_hospitals_closed_form_property(beta, diversion, cost, margin):
+    # p* = [(1 - beta) c + beta (1 - D) v] / (1 - beta D) (derived above) for random primitives;
+    # weights b_h = beta, b_m = 1 - beta.
+    value = cost + margin
+    model = two_hospitals(
+        diversion=diversion, weights={"h1": beta, "h2": beta, "m": 1 - beta}, cost=cost, value=value
+    )
+    result = model.solve()
+    expected = separate_price(beta, c=cost, v=value, d=diversion)
+    np.testing.assert_allclose(result.prices["price"], expected, rtol=0, atol=1e-8 * max(1.0, expected))
