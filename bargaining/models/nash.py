@@ -1,0 +1,702 @@
+r"""The generalized (asymmetric) Nash bargaining solution.
+
+Given a convex feasible set :math:`U \subset \mathbb{R}^2` of payoff pairs, a disagreement point
+:math:`d = (d_1, d_2)` and player 1's bargaining weight :math:`\beta \in [0, 1]`, the solution is
+
+.. math::
+
+    f_\beta(U, d) = \arg\max_{u \in U,\ u \ge d} (u_1 - d_1)^{\beta} (u_2 - d_2)^{1 - \beta}.
+
+The set is given by its Pareto frontier, in one of three forms:
+
+* :class:`Pie` -- transferable utility, :math:`u_1 + u_2 \le S`; closed form
+  :math:`u_1 = d_1 + \beta (S - d_1 - d_2)`.
+* :class:`Frontier` -- :math:`u_2 \le \varphi(u_1)` for :math:`u_1 \in [\underline u, \overline u]` with
+  :math:`\varphi` decreasing and concave; solved by a bracketed root search on the first-order condition.
+* :class:`FeasibleSet` -- the convex hull of finitely many payoff pairs (lotteries over them are allowed); the
+  frontier is piecewise linear and the solution is found exactly, segment by segment.
+
+On a frontier the first-order condition, multiplied by :math:`(u_1 - d_1)(\varphi(u_1) - d_2) > 0`, reads
+
+.. math::
+
+    H(u_1) = \beta\,(\varphi(u_1) - d_2) + (1 - \beta)\,(u_1 - d_1)\,\varphi'(u_1) = 0,
+
+and :math:`H` is decreasing when :math:`\varphi` is decreasing and concave, so the root is unique and can be
+bracketed. On a line segment of slope :math:`s < 0` meeting :math:`u_2 = d_2` at :math:`u_1 = X`, the root is
+:math:`u_1 = d_1 + \beta (X - d_1)`: each segment behaves like a pie.
+
+Weights 0 and 1 are the limits of the interior solutions: with :math:`\beta = 1` player 1 gets the largest payoff
+compatible with player 2 getting at least :math:`d_2`, and player 2 the largest payoff compatible with that
+(:math:`d_2` itself when the frontier reaches down to :math:`d_2`); :math:`\beta = 0` is the mirror image.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import optimize
+
+from bargaining.errors import (
+    AccuracyWarning,
+    FrontierShapeError,
+    InfeasibleProblemError,
+    InvalidParameterError,
+    InvalidWeightError,
+)
+
+__all__ = ["FeasibleSet", "Frontier", "NashSolution", "Pie", "nash_solution"]
+
+_EPS = float(np.finfo(float).eps)
+#: Target accuracy (absolute, relative to the scale of the problem) of iterative solves.
+TARGET_TOLERANCE = 1e-10
+_CLOSED_FORM = "closed form"
+_BRACKETED = "bracketed solve"
+
+
+# --------------------------------------------------------------------------------------------- result
+@dataclass(frozen=True)
+class NashSolution:
+    r"""The generalized Nash bargaining solution of one problem.
+
+    Attributes
+    ----------
+    payoffs
+        :math:`(u_1^*, u_2^*)`, the solution.
+    weight
+        :math:`\beta`, player 1's exponent.
+    disagreement
+        :math:`(d_1, d_2)`.
+    method
+        ``"closed form"`` (exact up to floating-point rounding) or ``"bracketed solve"`` (a root of the
+        first-order condition found by bracketing).
+    tolerance
+        Bound on the absolute error of each payoff (for closed forms, a bound on the rounding error).
+    nash_product
+        :math:`(u_1^* - d_1)^\beta (u_2^* - d_2)^{1-\beta}` (with :math:`0^0 = 1`).
+    """
+
+    payoffs: tuple[float, float]
+    weight: float
+    disagreement: tuple[float, float]
+    method: str
+    tolerance: float
+    nash_product: float = field(default=math.nan)
+
+    @property
+    def gains(self) -> tuple[float, float]:
+        """Each player's gain over disagreement, :math:`u^* - d`."""
+        return (self.payoffs[0] - self.disagreement[0], self.payoffs[1] - self.disagreement[1])
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-Python representation (JSON-ready)."""
+        return {
+            "payoffs": list(self.payoffs),
+            "gains": list(self.gains),
+            "disagreement": list(self.disagreement),
+            "weight": self.weight,
+            "nash_product": self.nash_product,
+            "method": self.method,
+            "tolerance": self.tolerance,
+        }
+
+
+# ------------------------------------------------------------------------------------------ validation
+def _finite_scalar(value: Any, name: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(
+            f"{name} must be a number, got {value!r}.", hint=f"pass a finite real number as {name}."
+        ) from None
+    if not math.isfinite(number):
+        raise InvalidParameterError(f"{name} must be finite, got {number}.", hint=f"pass a finite {name}.")
+    return number
+
+
+def _check_weight(weight: Any) -> float:
+    try:
+        beta = float(weight)
+    except (TypeError, ValueError):
+        raise InvalidWeightError(
+            f"weight must be a number in [0, 1], got {weight!r}.",
+            hint="weight is player 1's bargaining exponent beta, e.g. 0.5 for the symmetric solution.",
+        ) from None
+    if not 0.0 <= beta <= 1.0:  # also rejects NaN
+        raise InvalidWeightError(
+            f"weight must be in [0, 1], got {beta}.",
+            hint="weight is player 1's exponent beta; player 2's is 1 - beta.",
+        )
+    return beta
+
+
+def _check_disagreement(disagreement: Any) -> tuple[float, float]:
+    try:
+        values = np.asarray(disagreement, dtype=float)
+    except (TypeError, ValueError):
+        values = np.array([])
+    if values.shape != (2,) or not np.all(np.isfinite(values)):
+        raise InvalidParameterError(
+            f"disagreement must be two finite numbers (d1, d2), got {disagreement!r}.",
+            hint="pass the payoffs each player gets if bargaining breaks down, e.g. disagreement=(0, 0).",
+        )
+    return float(values[0]), float(values[1])
+
+
+def _infeasible(d: tuple[float, float], detail: str) -> InfeasibleProblemError:
+    return InfeasibleProblemError(
+        f"no feasible payoff pair gives both players more than the disagreement point d = "
+        f"({d[0]:g}, {d[1]:g}): {detail}.",
+        hint="lower the disagreement payoffs or enlarge the feasible set.",
+    )
+
+
+def _nash_product(u: tuple[float, float], d: tuple[float, float], beta: float) -> float:
+    g1, g2 = max(u[0] - d[0], 0.0), max(u[1] - d[1], 0.0)
+    return (g1**beta if beta > 0 else 1.0) * (g2 ** (1.0 - beta) if beta < 1 else 1.0)
+
+
+def _rounding_bound(*values: float) -> float:
+    return 16.0 * _EPS * max(1.0, *(abs(v) for v in values))
+
+
+# ------------------------------------------------------------------------------------------------ Pie
+@dataclass(frozen=True)
+class Pie:
+    r"""Transferable utility: every split with :math:`u_1 + u_2 \le S` is feasible (side payments allowed).
+
+    Parameters
+    ----------
+    size
+        :math:`S`, the surplus to divide. The generalized Nash solution is
+        :math:`u_1 = d_1 + \beta (S - d_1 - d_2)`, :math:`u_2 = d_2 + (1 - \beta)(S - d_1 - d_2)`.
+    """
+
+    size: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "size", _finite_scalar(self.size, "size"))
+
+    def _solve(self, d: tuple[float, float], beta: float) -> NashSolution:
+        surplus = self.size - d[0] - d[1]
+        if not surplus > 0:
+            raise _infeasible(
+                d, f"the pie of size {self.size:g} is not larger than d1 + d2 = {d[0] + d[1]:g}"
+            )
+        u1 = d[0] + beta * surplus
+        u2 = d[1] + (1.0 - beta) * surplus
+        u = (u1, u2)
+        return NashSolution(
+            u, beta, d, _CLOSED_FORM, _rounding_bound(self.size, *d), _nash_product(u, d, beta)
+        )
+
+
+# ------------------------------------------------------------------------------------------- Frontier
+def _as_vectorized(function: Callable[..., Any], probe: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """Return a function of a 1-D array; scalar-only functions are vectorized element by element."""
+    try:
+        with np.errstate(all="ignore"):
+            vectorized = np.shape(np.asarray(function(probe), dtype=float)) in ((), probe.shape)
+    except Exception:  # noqa: BLE001 - any failure on arrays means "scalar-only"
+        vectorized = False
+    if vectorized:
+        return lambda x: np.broadcast_to(np.asarray(function(x)), np.shape(x))
+    return np.vectorize(function, otypes=[float])
+
+
+class Frontier:
+    r"""A Pareto frontier :math:`u_2 = \varphi(u_1)`, :math:`u_1 \in [\underline u, \overline u]`.
+
+    The feasible set is :math:`\{(u_1, u_2) : \underline u \le u_1 \le \overline u,\ u_2 \le \varphi(u_1)\}`, convex
+    because :math:`\varphi` must be (weakly) decreasing and concave. Both properties are checked on a grid of
+    ``check_points`` points with a floating-point tolerance; a violation between grid points is not detected.
+
+    Parameters
+    ----------
+    function
+        :math:`\varphi`: player 2's best payoff given player 1's payoff. Preferably vectorized (numpy).
+    low, high
+        :math:`\underline u < \overline u`, the range of player 1's payoffs on the frontier.
+    derivative
+        Optional :math:`\varphi'`. Without it the derivative is computed by the complex step
+        :math:`\varphi'(u) = \operatorname{Im}\varphi(u + ih)/h` when ``function`` accepts complex input and the
+        result agrees with finite differences; otherwise solves use only values of :math:`\varphi` (a bisection
+        certified by the concavity of :math:`\varphi`), which is accurate to about :math:`10^{-8}` instead of
+        :math:`10^{-10}` on smooth frontiers (an :class:`~bargaining.errors.AccuracyWarning` says so).
+    check_points
+        Size of the grid on which the shape of :math:`\varphi` is checked.
+
+    Raises
+    ------
+    FrontierShapeError
+        If :math:`\varphi` increases or is not concave somewhere on the grid; the message says where.
+    """
+
+    def __init__(
+        self,
+        function: Callable[..., Any],
+        low: float,
+        high: float,
+        *,
+        derivative: Callable[..., Any] | None = None,
+        check_points: int = 257,
+    ) -> None:
+        if not callable(function):
+            raise InvalidParameterError(
+                "function must be callable, e.g. lambda u1: 1 - u1**2.",
+                hint="pass player 2's best payoff as a function of player 1's payoff.",
+            )
+        self.low = _finite_scalar(low, "low")
+        self.high = _finite_scalar(high, "high")
+        if not self.low < self.high:
+            raise InvalidParameterError(
+                f"low must be smaller than high, got low={self.low:g}, high={self.high:g}.",
+                hint="give the range [low, high] of player 1's payoffs on the frontier.",
+            )
+        if int(check_points) < 3:
+            raise InvalidParameterError("check_points must be at least 3.", hint="use the default 257.")
+        self.function = function
+        grid = np.linspace(self.low, self.high, int(check_points))
+        self._phi = _as_vectorized(function, grid)
+        values = self._values(grid)
+        self._scale = 1.0 + float(np.max(np.abs(values))) + max(abs(self.low), abs(self.high))
+        self._check_shape(grid, values)
+        self._slope = self._choose_derivative(derivative, grid)
+
+    def __repr__(self) -> str:
+        name = getattr(self.function, "__name__", type(self.function).__name__)
+        return f"Frontier({name}, low={self.low:g}, high={self.high:g})"
+
+    # -- evaluation
+    def _values(self, x: np.ndarray) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            try:
+                values = np.asarray(self._phi(np.asarray(x, dtype=float)), dtype=float)
+            except (TypeError, ValueError) as error:
+                raise InvalidParameterError(
+                    f"the frontier function failed on player 1 payoffs in [{self.low:g}, {self.high:g}]: {error}",
+                    hint="the function must return a real number for every u1 in [low, high].",
+                ) from None
+        bad = ~np.isfinite(values)
+        if np.any(bad):
+            where = float(np.asarray(x, dtype=float).reshape(-1)[np.argmax(bad.reshape(-1))])
+            raise InvalidParameterError(
+                f"the frontier function is not finite at u1 = {where:.6g}.",
+                hint="restrict [low, high] to where the function is defined.",
+            )
+        return values
+
+    def __call__(self, u1: float | np.ndarray) -> float | np.ndarray:
+        """:math:`\\varphi(u_1)`."""
+        x = np.asarray(u1, dtype=float)
+        values = self._values(np.atleast_1d(x)).reshape(np.shape(np.atleast_1d(x)))
+        return float(values.reshape(-1)[0]) if x.ndim == 0 else values
+
+    def _f(self, x: float) -> float:
+        return float(self._values(np.array([x]))[0])
+
+    # -- shape checks
+    def _check_shape(self, grid: np.ndarray, values: np.ndarray) -> None:
+        tol = 1e-9 * self._scale
+        rises = np.diff(values)
+        if np.any(rises > tol):
+            k = int(np.flatnonzero(rises > tol)[0])  # report the first place, reading left to right
+            raise FrontierShapeError(
+                f"the frontier increases between u1 = {grid[k]:.6g} and u1 = {grid[k + 1]:.6g} "
+                f"(u2 goes from {values[k]:.6g} to {values[k + 1]:.6g}), so it is not a Pareto frontier.",
+                hint="u2 = function(u1) must be player 2's best payoff given u1 and cannot rise with u1; "
+                "restrict [low, high] to the decreasing part.",
+            )
+        # a chord between neighbours lying above the midpoint value means the function is not concave there
+        gaps = 0.5 * (values[:-2] + values[2:]) - values[1:-1]
+        if np.any(gaps > tol):
+            k = int(np.flatnonzero(gaps > tol)[0])
+            raise FrontierShapeError(
+                f"the frontier is not concave near u1 = {grid[k + 1]:.6g}: the chord from u1 = {grid[k]:.6g} to "
+                f"u1 = {grid[k + 2]:.6g} lies {gaps[k]:.3g} above the function.",
+                hint="the feasible set must be convex; if lotteries are allowed use FeasibleSet on points "
+                "of the frontier (its convex hull), otherwise check the function.",
+            )
+
+    # -- derivative
+    def _choose_derivative(
+        self, derivative: Callable[..., Any] | None, grid: np.ndarray
+    ) -> Callable[[float], float] | None:
+        """Return an exact-to-rounding derivative, or None when only values of the function can be trusted."""
+        inner = grid[1:-1]
+        step = 1e-6 * (self.high - self.low)
+        with np.errstate(all="ignore"):
+            ahead, here, behind = self._values(inner + step), self._values(inner), self._values(inner - step)
+        # at a kink on the grid only a one-sided difference matches the (one-sided) derivative
+        differences = ((ahead - behind) / (2 * step), (ahead - here) / step, (here - behind) / step)
+
+        def disagree(slopes: np.ndarray) -> np.ndarray:
+            close = [np.abs(slopes - diff) <= 1e-5 * (1.0 + np.abs(diff)) for diff in differences]
+            return ~(close[0] | close[1] | close[2]) | ~np.isfinite(slopes)
+
+        if derivative is not None:
+            slope_fn = _as_vectorized(derivative, inner)
+            try:
+                with np.errstate(all="ignore"):
+                    slopes = np.asarray(slope_fn(inner), dtype=float)
+            except Exception as error:  # noqa: BLE001
+                raise InvalidParameterError(
+                    f"the derivative failed on the grid: {error}",
+                    hint="pass a vectorized derivative of function.",
+                ) from None
+            mismatch = disagree(slopes)
+            if np.any(mismatch):
+                where = float(inner[np.argmax(mismatch)])
+                raise InvalidParameterError(
+                    f"derivative does not match finite differences of function at u1 = {where:.6g}.",
+                    hint="check the derivative, or omit it to let the package differentiate numerically.",
+                )
+            return lambda x: float(np.asarray(slope_fn(np.array([x])), dtype=float).reshape(-1)[0])
+
+        # complex step: exact to rounding for analytic numpy expressions; rejected if it disagrees
+        h = 1e-20
+
+        def complex_step(x: np.ndarray) -> np.ndarray:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                out = np.asarray(self.function(np.asarray(x, dtype=complex) + 1j * h))
+            if not np.iscomplexobj(out) or out.shape != np.shape(x):
+                raise TypeError("no complex result")
+            return out.imag / h
+
+        try:
+            slopes = complex_step(inner)
+        except Exception:  # noqa: BLE001 - function does not support complex input
+            return None
+        if np.any(disagree(slopes)):
+            return None
+
+        def slope(x: float) -> float:
+            return float(complex_step(np.array([x]))[0])
+
+        return slope
+
+    @property
+    def differentiable(self) -> bool:
+        """Whether solves use a derivative (given, or by complex step) rather than values only."""
+        return self._slope is not None
+
+    # -- solving
+    def _solve(self, d: tuple[float, float], beta: float) -> NashSolution:
+        d1, d2 = d
+        a = max(self.low, d1)
+        if not a < self.high:
+            raise _infeasible(d, f"player 1's payoff on the frontier is at most {self.high:g}")
+        fa = self._f(a)
+        if not fa > d2:
+            raise _infeasible(d, f"player 2 gets at most {fa:g} when player 1 gets more than {d1:g}")
+        xtol = 1e-3 * TARGET_TOLERANCE * self._scale
+        # b: the largest u1 at which player 2 still gets at least d2
+        f_high = self._f(self.high)
+        if f_high >= d2:
+            b, b_is_root, b_error = self.high, False, 0.0
+        else:
+            b = optimize.brentq(lambda x: self._f(x) - d2, a, self.high, xtol=xtol, rtol=4 * _EPS)
+            b_is_root, b_error = True, xtol + 4 * _EPS * abs(b)
+
+        if beta == 0.0:
+            x = self._end_of_flat_start(a, b, fa)
+            u = (x, self._f(x))
+            if x == a:
+                return NashSolution(
+                    u, beta, d, _CLOSED_FORM, _rounding_bound(*u, *d), _nash_product(u, d, beta)
+                )
+            # the end of a flat start is located from values only: accurate to about sqrt(machine epsilon)
+            tol = 1e-8 * self._scale
+            return NashSolution(u, beta, d, _BRACKETED, tol, _nash_product(u, d, beta))
+        if beta == 1.0:
+            if b_is_root:
+                u = (b, d2)
+                tol = b_error
+                return NashSolution(
+                    u, beta, d, _BRACKETED, max(tol, _rounding_bound(*u)), _nash_product(u, d, beta)
+                )
+            u = (b, f_high)
+            return NashSolution(u, beta, d, _CLOSED_FORM, _rounding_bound(*u, *d), _nash_product(u, d, beta))
+
+        if self._slope is not None:
+            x, tol_x = self._solve_foc(d, beta, a, b, b_is_root, xtol)
+        else:
+            x, tol_x = self._solve_by_chords(d, beta, a, b)
+        slope = self._slope(x) if self._slope is not None else self._chord_slope(x, a, b)
+        u = (x, self._f(x))
+        tolerance = max(tol_x * max(1.0, abs(slope) if math.isfinite(slope) else 1.0), _rounding_bound(*u))
+        if b_is_root:
+            tolerance = max(tolerance, b_error)
+        if tolerance > TARGET_TOLERANCE * self._scale:
+            warnings.warn(
+                f"Nash solution on {self!r} is accurate only to {tolerance:.2g}; pass derivative= to the "
+                "Frontier (or a numpy expression that accepts complex input) for 1e-10.",
+                AccuracyWarning,
+                stacklevel=3,
+            )
+        return NashSolution(u, beta, d, _BRACKETED, tolerance, _nash_product(u, d, beta))
+
+    def _end_of_flat_start(self, a: float, b: float, fa: float) -> float:
+        """Largest u1 in [a, b] with phi(u1) >= phi(a): a weight-0 solution that is Pareto efficient."""
+        if self._f(b) >= fa:
+            return b
+        # a frontier flat only to rounding (like 1 - u1**2 at 0) does not have a flat start
+        if self._f(a + 1e-6 * (b - a)) < fa:
+            return a
+        lo, hi = a, b
+        while hi - lo > 4 * _EPS * max(1.0, abs(hi)):
+            mid = 0.5 * (lo + hi)
+            if mid in (lo, hi):
+                break
+            if self._f(mid) >= fa:
+                lo = mid
+            else:
+                hi = mid
+        return lo
+
+    def _foc(self, x: float, d: tuple[float, float], beta: float, slope: float) -> float:
+        """H(u1) = beta (phi - d2) + (1 - beta)(u1 - d1) phi', the first-order condition times a positive factor."""
+        gain1 = x - d[0]
+        second = 0.0 if gain1 == 0.0 else (1.0 - beta) * gain1 * slope
+        return beta * (self._f(x) - d[1]) + second
+
+    def _solve_foc(
+        self, d: tuple[float, float], beta: float, a: float, b: float, b_is_root: bool, xtol: float
+    ) -> tuple[float, float]:
+        assert self._slope is not None
+        big = 1e300  # an infinite slope at an end of the frontier only says which side the root is on
+
+        def foc(x: float) -> float:
+            value = self._foc(x, d, beta, self._slope(x))  # type: ignore[misc]
+            return float(np.clip(value, -big, big)) if not math.isnan(value) else -big
+
+        h_a, h_b = foc(a), foc(b)
+        if h_a <= 0.0:  # the Nash product falls from the left end on: corner solution
+            return a, _rounding_bound(a)
+        if h_b >= 0.0:  # the Nash product rises up to the right end: corner solution
+            return b, _rounding_bound(b)
+        x = optimize.brentq(foc, a, b, xtol=xtol, rtol=4 * _EPS)
+        # error bound: bracket width plus the effect of rounding noise in H, divided by |H'|
+        delta = max(1e-6 * (b - a), 1e3 * xtol)
+        lo, hi = max(a, x - delta), min(b, x + delta)
+        dh = abs(foc(hi) - foc(lo)) / (hi - lo) if hi > lo else math.inf
+        noise = 8 * _EPS * self._scale * (1.0 + abs(self._slope(x)))
+        tol_x = xtol + 4 * _EPS * abs(x) + (noise / dh if dh > 0 else math.inf)
+        return float(x), float(min(tol_x, b - a))
+
+    def _chord_slope(self, x: float, a: float, b: float) -> float:
+        h = 1e-7 * (b - a)
+        lo, hi = max(a, x - h), min(b, x + h)
+        return (self._f(hi) - self._f(lo)) / (hi - lo)
+
+    def _solve_by_chords(
+        self, d: tuple[float, float], beta: float, a: float, b: float
+    ) -> tuple[float, float]:
+        """Bisection on the sign of the derivative of the log Nash product, certified by concavity.
+
+        For concave phi, a forward chord slope is below the right derivative and a backward chord slope above
+        the left derivative, so a sign of H computed with chords is conclusive; when the two chords disagree
+        the maximizer is within one chord length of the midpoint. The search stops when rounding in the
+        chords makes the sign inconclusive.
+        """
+        lo, hi = a, b
+        noise_f = 8 * _EPS * self._scale
+        for _ in range(300):
+            width = hi - lo
+            if width <= 1e-3 * TARGET_TOLERANCE * self._scale:
+                break
+            m = 0.5 * (lo + hi)
+            h = width / 8
+            fm = self._f(m)
+            s_plus = (self._f(m + h) - fm) / h
+            s_minus = (fm - self._f(m - h)) / h
+            noise = (1.0 - beta) * (m - d[0]) * 2 * noise_f / h + beta * noise_f
+            base = beta * (fm - d[1])
+            h_plus = base + (1.0 - beta) * (m - d[0]) * s_plus
+            h_minus = base + (1.0 - beta) * (m - d[0]) * s_minus
+            if h_plus > noise:
+                lo = m
+            elif h_minus < -noise:
+                hi = m
+            elif h_plus < -noise and h_minus > noise:
+                lo, hi = m - h, m + h
+            else:
+                break
+        return 0.5 * (lo + hi), 0.5 * (hi - lo)
+
+
+# ---------------------------------------------------------------------------------------- FeasibleSet
+def _upper_hull(points: np.ndarray) -> np.ndarray:
+    """Upper convex hull from left to right (Andrew's monotone chain), collinear points removed."""
+    order = np.lexsort((points[:, 1], points[:, 0]))
+    hull: list[np.ndarray] = []
+    for p in points[order]:
+        while len(hull) >= 2:
+            o, q = hull[-2], hull[-1]
+            cross = (q[0] - o[0]) * (p[1] - o[1]) - (q[1] - o[1]) * (p[0] - o[0])
+            if cross >= 0:  # not a right turn: q is not a vertex of the upper hull
+                hull.pop()
+            else:
+                break
+        if hull and hull[-1][0] == p[0] and hull[-1][1] == p[1]:
+            continue
+        hull.append(p)
+    return np.array(hull)
+
+
+class FeasibleSet:
+    r"""The convex hull of finitely many payoff pairs (randomizing over agreements is allowed).
+
+    The Pareto frontier is the part of the upper hull from the vertex with the largest :math:`u_2` to the vertex
+    with the largest :math:`u_1`; it is piecewise linear and strictly decreasing, and the Nash solution is found
+    exactly on each segment (see the module notes), or at a vertex (a kink).
+
+    Parameters
+    ----------
+    points
+        Array-like of shape (n, 2): the payoff pairs :math:`(u_1, u_2)` of the available agreements.
+    """
+
+    def __init__(self, points: Sequence[Sequence[float]] | np.ndarray) -> None:
+        try:
+            array = np.asarray(points, dtype=float)
+        except (TypeError, ValueError):
+            array = np.empty((0, 0))
+        if array.ndim != 2 or array.shape[1] != 2 or array.shape[0] == 0:
+            raise InvalidParameterError(
+                f"points must have shape (n, 2) with n >= 1, got shape {array.shape}.",
+                hint="pass a list of payoff pairs, e.g. [(0, 1), (0.8, 0.6), (1, 0)].",
+            )
+        bad = ~np.all(np.isfinite(array), axis=1)
+        if np.any(bad):
+            rows = np.flatnonzero(bad)
+            raise InvalidParameterError(
+                f"{rows.size} payoff pair(s) are NaN or infinite (first at row {int(rows[0])}).",
+                hint="remove or fix those rows.",
+            )
+        self.points = array
+        upper = _upper_hull(array)
+        top = np.flatnonzero(upper[:, 1] == upper[:, 1].max())[-1]
+        #: Vertices of the Pareto frontier, u1 increasing and u2 decreasing.
+        self.pareto_frontier: np.ndarray = upper[top:]
+        self._scale = 1.0 + float(np.max(np.abs(array)))
+
+    def __repr__(self) -> str:
+        return f"FeasibleSet({self.points.shape[0]} points, {len(self.pareto_frontier)} Pareto vertices)"
+
+    def frontier_value(self, u1: float) -> float:
+        """Player 2's best payoff given player 1's payoff ``u1`` (within the frontier's range)."""
+        v = self.pareto_frontier
+        return float(np.interp(u1, v[:, 0], v[:, 1]))
+
+    def _point_at(self, k: int, x: float) -> tuple[float, float]:
+        """Point of segment k (from vertex k to k + 1) with first coordinate x; vertices returned exactly."""
+        p, q = self.pareto_frontier[k], self.pareto_frontier[k + 1]
+        if x <= p[0]:
+            return float(p[0]), float(p[1])
+        if x >= q[0]:
+            return float(q[0]), float(q[1])
+        return float(x), float(p[1] + (q[1] - p[1]) * (x - p[0]) / (q[0] - p[0]))
+
+    def _solve(self, d: tuple[float, float], beta: float) -> NashSolution:
+        d1, d2 = d
+        v = self.pareto_frontier
+        n_seg = len(v) - 1
+        dominating = (v[:, 0] > d1) & (v[:, 1] > d2)
+        crosses = False
+        for k in range(n_seg):  # a segment can pass above d even when neither end does
+            if v[k, 0] <= d1 < v[k + 1, 0] and self._point_at(k, d1)[1] > d2:
+                crosses = True
+        if not (np.any(dominating) or crosses):
+            raise _infeasible(d, "every point of the convex hull is weakly below d in some coordinate")
+        tol = _rounding_bound(float(np.max(np.abs(v))), *d)
+
+        def done(u: tuple[float, float]) -> NashSolution:
+            return NashSolution(u, beta, d, _CLOSED_FORM, tol, _nash_product(u, d, beta))
+
+        if beta == 0.0:  # player 2's best point with u1 >= d1
+            if d1 < v[0, 0]:
+                return done((float(v[0, 0]), float(v[0, 1])))
+            k = int(np.searchsorted(v[:, 0], d1, side="right")) - 1
+            return done(self._point_at(k, d1))
+        if beta == 1.0:  # player 1's best point with u2 >= d2
+            if d2 < v[-1, 1]:
+                return done((float(v[-1, 0]), float(v[-1, 1])))
+            for k in range(n_seg):
+                p, q = v[k], v[k + 1]
+                if p[1] >= d2 >= q[1]:
+                    if d2 == q[1]:
+                        return done((float(q[0]), float(q[1])))
+                    x = p[0] + (d2 - p[1]) * (q[0] - p[0]) / (q[1] - p[1])
+                    return done((float(x), d2))
+            raise AssertionError("unreachable: feasibility was checked")  # pragma: no cover
+
+        candidates: list[tuple[float, float]] = [(float(p[0]), float(p[1])) for p in v]
+        for k in range(n_seg):
+            p, q = v[k], v[k + 1]
+            slope = (q[1] - p[1]) / (q[0] - p[0])  # < 0 on the Pareto frontier
+            hit = p[0] + (d2 - p[1]) / slope  # where the segment's line meets u2 = d2
+            if hit <= d1:
+                continue
+            candidates.append(self._point_at(k, d1 + beta * (hit - d1)))
+
+        def log_product(u: tuple[float, float]) -> float:
+            if u[0] <= d1 or u[1] <= d2:
+                return -math.inf
+            return beta * math.log(u[0] - d1) + (1.0 - beta) * math.log(u[1] - d2)
+
+        best = max(candidates, key=log_product)
+        return done(best)
+
+
+# ------------------------------------------------------------------------------------------ interface
+def nash_solution(
+    frontier: Pie | Frontier | FeasibleSet,
+    disagreement: Sequence[float] = (0.0, 0.0),
+    weight: float = 0.5,
+) -> NashSolution:
+    r"""Generalized Nash bargaining solution :math:`\arg\max (u_1 - d_1)^\beta (u_2 - d_2)^{1-\beta}`.
+
+    Parameters
+    ----------
+    frontier
+        The feasible set: a :class:`Pie`, a :class:`Frontier` or a :class:`FeasibleSet`.
+    disagreement
+        :math:`d = (d_1, d_2)`, the payoffs if bargaining breaks down.
+    weight
+        :math:`\beta \in [0, 1]`, player 1's bargaining weight (exponent); player 2's is :math:`1 - \beta`.
+
+    Returns
+    -------
+    NashSolution
+        With ``.payoffs``, ``.method`` and the error bound ``.tolerance``. Pies and finite sets are solved in
+        closed form; frontiers by a bracketed root search on the first-order condition to about
+        :math:`10^{-10}` (relative to the scale of the problem).
+
+    Raises
+    ------
+    InvalidWeightError
+        ``weight`` is outside [0, 1] or NaN.
+    InfeasibleProblemError
+        No feasible point gives both players strictly more than :math:`d`.
+
+    Examples
+    --------
+    >>> nash_solution(Pie(1.0), weight=0.3).payoffs
+    (0.3, 0.7)
+    """
+    beta = _check_weight(weight)
+    d = _check_disagreement(disagreement)
+    if not isinstance(frontier, (Pie, Frontier, FeasibleSet)):
+        raise InvalidParameterError(
+            f"frontier must be a Pie, Frontier or FeasibleSet, got {type(frontier).__name__}.",
+            hint="wrap the problem, e.g. Pie(1.0), Frontier(lambda u1: 1 - u1**2, 0, 1) or "
+            "FeasibleSet([(0, 1), (1, 0)]).",
+        )
+    return frontier._solve(d, beta)
