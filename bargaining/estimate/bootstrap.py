@@ -1,0 +1,119 @@
+"""Nonparametric bootstrap of an estimator: pairs (rows) or clusters, reproducible from one seed.
+
+Replicate r draws its rows with the generator ``numpy.random.default_rng(SeedSequence(seed).spawn(R)[r])``,
+so the replicates depend only on the seed and their index, never on the number of workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from bargaining.errors import InvalidParameterError
+
+__all__ = ["BootstrapKind", "bootstrap_indices", "bootstrap_replicates", "seed_sequence"]
+
+BootstrapKind = Literal["pairs", "cluster"]
+
+
+def seed_sequence(seed: int | np.random.Generator | np.random.SeedSequence | None) -> np.random.SeedSequence:
+    """A SeedSequence from an int, a Generator (one draw from it), a SeedSequence or None (fresh entropy)."""
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if isinstance(seed, np.random.Generator):
+        return np.random.SeedSequence(int(seed.integers(0, 2**63 - 1)))
+    return np.random.SeedSequence(seed)
+
+
+def bootstrap_indices(
+    rng: np.random.Generator, nobs: int, *, clusters: np.ndarray | None = None
+) -> np.ndarray:
+    """Row indices of one bootstrap sample: n rows with replacement, or whole clusters with replacement.
+
+    ``clusters`` are integer codes 0..G-1 (one per row); a cluster sample draws G codes with replacement and
+    takes every row of each drawn cluster (so the sample size varies).
+    """
+    if clusters is None:
+        return rng.integers(0, nobs, size=nobs)
+    order = np.argsort(clusters, kind="stable")
+    counts = np.bincount(clusters)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    drawn = rng.integers(0, counts.size, size=counts.size)
+    return np.concatenate([order[starts[g] : starts[g] + counts[g]] for g in drawn])
+
+
+def bootstrap_replicates(
+    estimate: Callable[[np.ndarray], np.ndarray],
+    nobs: int,
+    *,
+    reps: int,
+    names: Sequence[str],
+    seed: int | np.random.Generator | np.random.SeedSequence | None = None,
+    kind: BootstrapKind = "pairs",
+    clusters: np.ndarray | None = None,
+    n_jobs: int = 1,
+    progress: bool = False,
+) -> tuple[pd.DataFrame, int]:
+    """Run ``estimate(rows)`` on ``reps`` bootstrap samples.
+
+    Parameters
+    ----------
+    estimate
+        Maps an array of row indices to the parameter vector estimated on those rows. It may raise: such
+        replicates are counted and left out (a sample can be degenerate, e.g. one group missing).
+    nobs
+        Number of rows of the estimation sample.
+    reps, names
+        Number of replicates; parameter names (columns of the result).
+    seed
+        Seed of the replicates (int, Generator or SeedSequence).
+    kind, clusters
+        ``"pairs"`` resamples rows; ``"cluster"`` resamples the integer cluster codes ``clusters``.
+    n_jobs
+        Parallel workers (joblib); results do not depend on it.
+    progress
+        Show a tqdm progress bar.
+
+    Returns
+    -------
+    (replicates, n_failed)
+        DataFrame with one row per successful replicate (column ``replicate`` holds its index in the index),
+        and the number of replicates whose estimation failed.
+    """
+    if int(reps) < 2:
+        raise InvalidParameterError(f"bootstrap needs at least 2 replicates, got {reps}", hint="use e.g. 499")
+    if kind not in ("pairs", "cluster"):
+        raise InvalidParameterError(f"unknown bootstrap kind {kind!r}", hint="use 'pairs' or 'cluster'")
+    if kind == "cluster" and clusters is None:
+        raise InvalidParameterError("a cluster bootstrap needs cluster codes", hint="pass cluster=COLUMN")
+    children = seed_sequence(seed).spawn(int(reps))
+    use_clusters = clusters if kind == "cluster" else None
+
+    def one(child: np.random.SeedSequence) -> np.ndarray | None:
+        rows = bootstrap_indices(np.random.default_rng(child), nobs, clusters=use_clusters)
+        try:
+            return np.asarray(estimate(rows), dtype=float)
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+            return None
+
+    iterator = children
+    if progress:
+        from tqdm.auto import tqdm
+
+        iterator = tqdm(children, desc="bootstrap", unit="rep")
+    if n_jobs == 1:
+        draws = [one(child) for child in iterator]
+    else:
+        from joblib import Parallel, delayed
+
+        draws = list(Parallel(n_jobs=n_jobs)(delayed(one)(child) for child in iterator))
+    ok = [i for i, d in enumerate(draws) if d is not None and np.all(np.isfinite(d))]
+    table = pd.DataFrame(
+        np.array([draws[i] for i in ok]).reshape(len(ok), len(names)),
+        columns=list(names),
+        index=pd.Index(ok, name="replicate"),
+    )
+    return table, int(reps) - len(ok)

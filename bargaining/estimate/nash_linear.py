@@ -1,0 +1,114 @@
+r"""The linear Nash price equations, estimated with ``linearmodels`` (OLS, IV-2SLS, IV-GMM).
+
+Two variants are linear in their parameters:
+
+* observed cost (b = C), beta constant or by group g:  y = p - C = sum_g beta_g (V - C) 1[g] + u, no constant;
+* unobserved cost C = r + z'gamma + omega with constant beta:  y = p - r = beta (V - r) + z'pi + u with
+  pi = (1 - beta) gamma. gamma = pi / (1 - beta) is recovered by the delta method with the full covariance
+  of (beta, pi): d gamma_k / d beta = pi_k / (1 - beta)^2, d gamma_k / d pi_k = 1 / (1 - beta).
+
+With instruments, the surplus regressors (V - b) 1[g] are endogenous and the excluded instruments
+(times the group indicators) instrument them; the cost shifters z instrument themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bargaining.errors import InvalidParameterError
+
+__all__ = ["LinearFit", "first_stage_partial_f", "fit_linear", "gamma_delta_method", "solve_linear"]
+
+
+@dataclass(frozen=True)
+class LinearFit:
+    """Point estimates and covariance of a linear price equation, in the order (exog..., endog...)."""
+
+    params: np.ndarray
+    cov: np.ndarray
+    residuals: np.ndarray
+    result: Any  # the linearmodels results object
+
+
+def fit_linear(
+    y: np.ndarray,
+    *,
+    exog: np.ndarray | None,
+    endog: np.ndarray | None,
+    instruments: np.ndarray | None,
+    cov_type: str,
+    clusters: np.ndarray | None = None,
+    iv_method: str = "2sls",
+) -> LinearFit:
+    """Fit y on exog (and endog, instrumented) with linearmodels; returns params ordered exog then endog.
+
+    ``iv_method="gmm"`` uses IVGMM with the weighting matrix of the same ``cov_type`` (two steps).
+    """
+    from linearmodels.iv import IV2SLS, IVGMM
+
+    cov_config: dict[str, Any] = {"clusters": clusters} if cov_type == "clustered" else {}
+    if instruments is None or iv_method == "2sls":
+        model = IV2SLS(y, exog, endog, instruments)
+        result = model.fit(cov_type=cov_type, **cov_config)
+    elif iv_method == "gmm":
+        weight_type = {"unadjusted": "unadjusted", "robust": "robust", "clustered": "clustered"}[cov_type]
+        model = IVGMM(y, exog, endog, instruments, weight_type=weight_type, **cov_config)
+        result = model.fit(cov_type=cov_type, **cov_config)
+    else:
+        raise InvalidParameterError(f"unknown iv_method {iv_method!r}", hint="use '2sls' or 'gmm'")
+    return LinearFit(
+        params=np.asarray(result.params, dtype=float),
+        cov=np.asarray(result.cov, dtype=float),
+        residuals=np.asarray(result.resids, dtype=float),
+        result=result,
+    )
+
+
+def solve_linear(y: np.ndarray, regressors: np.ndarray, instruments: np.ndarray | None = None) -> np.ndarray:
+    """Point estimate only (OLS, or 2SLS with the full instrument matrix), for bootstrap replicates."""
+    if instruments is None:
+        return np.linalg.lstsq(regressors, y, rcond=None)[0]
+    projected = instruments @ np.linalg.lstsq(instruments, regressors, rcond=None)[0]
+    return np.linalg.lstsq(projected, y, rcond=None)[0]
+
+
+def gamma_delta_method(beta: float, pi: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(beta, gamma) and their covariance from (beta, pi) with pi = (1 - beta) gamma (delta method).
+
+    ``cov`` is the covariance of (beta, pi_1, ..., pi_k) in that order.
+    """
+    pi = np.asarray(pi, dtype=float)
+    one_minus = 1.0 - beta
+    gamma = pi / one_minus
+    jac = np.zeros((pi.size + 1, pi.size + 1))
+    jac[0, 0] = 1.0
+    jac[1:, 0] = pi / one_minus**2
+    jac[1:, 1:] = np.eye(pi.size) / one_minus
+    return np.concatenate([[beta], gamma]), jac @ cov @ jac.T
+
+
+def first_stage_partial_f(endog: np.ndarray, exog: np.ndarray | None, excluded: np.ndarray) -> pd.Series:
+    r"""Homoskedastic first-stage partial F of the excluded instruments, one per endogenous column.
+
+    F_j = [(RSS_r - RSS_u) / q] / [RSS_u / (n - k_u)], RSS_u from regressing endog_j on (exog, excluded),
+    RSS_r on exog alone (q = number of excluded instruments, k_u = columns of the unrestricted design).
+    Staiger and Stock's rule of thumb flags F < 10 as weak.
+    """
+    n = endog.shape[0]
+    full = excluded if exog is None else np.hstack([exog, excluded])
+    q = excluded.shape[1]
+    out = []
+    for j in range(endog.shape[1]):
+        target = endog[:, j]
+        rss_u = float(np.sum((target - full @ np.linalg.lstsq(full, target, rcond=None)[0]) ** 2))
+        if exog is None:
+            rss_r = float(target @ target)
+        else:
+            rss_r = float(np.sum((target - exog @ np.linalg.lstsq(exog, target, rcond=None)[0]) ** 2))
+        denom = rss_u / (n - full.shape[1])
+        out.append(((rss_r - rss_u) / q) / denom if denom > 0 else np.inf)
+    return pd.Series(out, dtype=float)
