@@ -111,8 +111,18 @@ class Summary:
             body = self.table.to_string(float_format=lambda x: f"{x:.6g}")
         width = max(len(self.title), max((len(line) for line in body.splitlines()), default=0))
         half = (len(self.header) + 1) // 2
-        cells = [f"{k + ':':<16}{self._fmt(v):>14}" for k, v in self.header]
-        rows = ["   ".join(cells[i : i + 1] + cells[half + i : half + i + 1]) for i in range(half)]
+        keys = [f"{k}:" for k, _ in self.header]
+        values = [self._fmt(v) for _, v in self.header]
+        cells = []
+        for column in (range(half), range(half, len(self.header))):
+            key_width = max((len(keys[i]) for i in column), default=0) + 2
+            value_width = max((len(values[i]) for i in column), default=0)
+            cells.append([f"{keys[i]:<{key_width}}{values[i]:>{value_width}}" for i in column])
+        left_width = max((len(c) for c in cells[0]), default=0)
+        rows = [
+            f"{left:<{left_width}}" + (f"    {cells[1][i]}" if i < len(cells[1]) else "")
+            for i, left in enumerate(cells[0])
+        ]
         width = max(width, max((len(r) for r in rows), default=0))
         lines = [self.title.center(width), "=" * width, *rows, "-" * width, body]
         for name, frame in self.extra_tables.items():
