@@ -265,6 +265,7 @@ class Frontier:
         self._phi = _as_vectorized(function, grid)
         values = self._values(grid)
         self._scale = 1.0 + float(np.max(np.abs(values))) + max(abs(self.low), abs(self.high))
+        self._scale_u1 = 1.0 + max(abs(self.low), abs(self.high))  # for tolerances on player 1's payoff
         self._check_shape(grid, values)
         self._slope = self._choose_derivative(derivative, grid)
 
@@ -335,8 +336,11 @@ class Frontier:
         # at a kink on the grid only a one-sided difference matches the (one-sided) derivative
         differences = ((ahead - behind) / (2 * step), (ahead - here) / step, (here - behind) / step)
 
+        # rounding in the differences: a few ulps of phi divided by the step
+        noise = 16 * _EPS * float(np.max(np.abs(here))) / step
+
         def disagree(slopes: np.ndarray) -> np.ndarray:
-            close = [np.abs(slopes - diff) <= 1e-5 * (1.0 + np.abs(diff)) for diff in differences]
+            close = [np.abs(slopes - diff) <= 1e-5 * (1.0 + np.abs(diff)) + noise for diff in differences]
             return ~(close[0] | close[1] | close[2]) | ~np.isfinite(slopes)
 
         if derivative is not None:
@@ -395,7 +399,7 @@ class Frontier:
         fa = self._f(a)
         if not fa > d2:
             raise _infeasible(d, f"player 2 gets at most {fa:g} when player 1 gets more than {d1:g}")
-        xtol = 1e-3 * TARGET_TOLERANCE * self._scale
+        xtol = 1e-3 * TARGET_TOLERANCE * max(self._scale_u1, abs(d1))
         # b: the largest u1 at which player 2 still gets at least d2
         f_high = self._f(self.high)
         if f_high >= d2:
@@ -405,15 +409,12 @@ class Frontier:
             b_is_root, b_error = True, xtol + 4 * _EPS * abs(b)
 
         if beta == 0.0:
-            x = self._end_of_flat_start(a, b, fa)
+            x, tol = self._end_of_flat_start(a, b)
             u = (x, self._f(x))
-            if x == a:
-                return NashSolution(
-                    u, beta, d, _CLOSED_FORM, _rounding_bound(*u, *d), _nash_product(u, d, beta)
-                )
-            # the end of a flat start is located from values only: accurate to about sqrt(machine epsilon)
-            tol = 1e-8 * self._scale
-            return NashSolution(u, beta, d, _BRACKETED, tol, _nash_product(u, d, beta))
+            method = _CLOSED_FORM if x == a else _BRACKETED
+            return NashSolution(
+                u, beta, d, method, max(tol, _rounding_bound(*u, *d)), _nash_product(u, d, beta)
+            )
         if beta == 1.0:
             if b_is_root:
                 u = (b, d2)
@@ -433,7 +434,7 @@ class Frontier:
         tolerance = max(tol_x * max(1.0, abs(slope) if math.isfinite(slope) else 1.0), _rounding_bound(*u))
         if b_is_root:
             tolerance = max(tolerance, b_error)
-        if tolerance > TARGET_TOLERANCE * self._scale:
+        if tolerance > TARGET_TOLERANCE * max(self._scale, abs(d1), abs(d2)):
             warnings.warn(
                 f"Nash solution on {self!r} is accurate only to {tolerance:.2g}; pass derivative= to the "
                 "Frontier (or a numpy expression that accepts complex input) for 1e-10.",
@@ -442,23 +443,30 @@ class Frontier:
             )
         return NashSolution(u, beta, d, _BRACKETED, tolerance, _nash_product(u, d, beta))
 
-    def _end_of_flat_start(self, a: float, b: float, fa: float) -> float:
-        """Largest u1 in [a, b] with phi(u1) >= phi(a): a weight-0 solution that is Pareto efficient."""
-        if self._f(b) >= fa:
-            return b
-        # a frontier flat only to rounding (like 1 - u1**2 at 0) does not have a flat start
-        if self._f(a + 1e-6 * (b - a)) < fa:
-            return a
-        lo, hi = a, b
-        while hi - lo > 4 * _EPS * max(1.0, abs(hi)):
+    def _end_of_flat_start(self, a: float, b: float) -> tuple[float, float]:
+        """Right end of a flat start of phi in [a, b] (else a), and its error: the weight-0 solution.
+
+        A concave decreasing phi can be constant on an initial interval; with all power player 2 then gets that
+        constant and player 1 the largest payoff compatible with it (the limit of the solutions as beta -> 0,
+        and Pareto efficient). The flat part is recognized by an exactly zero derivative, so it is handled only
+        when a derivative is available; from values alone a flat start cannot be told from curvature hidden by
+        rounding (1 - u1**4 near 0), and the left end a is returned.
+        """
+        slope = self._slope
+        if slope is None or slope(a + 1e-6 * (b - a)) < 0.0:
+            return a, 0.0
+        if slope(b) >= 0.0:
+            return b, 0.0
+        lo, hi = a, b  # slope(lo) >= 0 > slope(hi); concavity makes the slope non-increasing
+        while True:
             mid = 0.5 * (lo + hi)
-            if mid in (lo, hi):
+            if mid <= lo or mid >= hi:
                 break
-            if self._f(mid) >= fa:
+            if slope(mid) >= 0.0:
                 lo = mid
             else:
                 hi = mid
-        return lo
+        return lo, hi - lo
 
     def _foc(self, x: float, d: tuple[float, float], beta: float, slope: float) -> float:
         """H(u1) = beta (phi - d2) + (1 - beta)(u1 - d1) phi', the first-order condition times a positive factor."""
@@ -472,8 +480,13 @@ class Frontier:
         assert self._slope is not None
         big = 1e300  # an infinite slope at an end of the frontier only says which side the root is on
 
+        # at an end of [a, b] use the derivative from inside: a function capped there (np.minimum(.., cap))
+        # has a different one-sided derivative outside, which would fake a corner solution
+        inside = 1e-12 * (b - a)
+
         def foc(x: float) -> float:
-            value = self._foc(x, d, beta, self._slope(x))  # type: ignore[misc]
+            slope = self._slope(min(max(x, a + inside), b - inside))  # type: ignore[misc]
+            value = self._foc(x, d, beta, slope)
             return float(np.clip(value, -big, big)) if not math.isnan(value) else -big
 
         h_a, h_b = foc(a), foc(b)
@@ -486,7 +499,9 @@ class Frontier:
         delta = max(1e-6 * (b - a), 1e3 * xtol)
         lo, hi = max(a, x - delta), min(b, x + delta)
         dh = abs(foc(hi) - foc(lo)) / (hi - lo) if hi > lo else math.inf
-        noise = 8 * _EPS * self._scale * (1.0 + abs(self._slope(x)))
+        # rounding in H: phi, phi' and the payoffs are each accurate to a few ulps
+        slope = abs(self._slope(x))
+        noise = 8 * _EPS * (beta * (abs(self._f(x)) + abs(d[1])) + (1 - beta) * (abs(x) + abs(d[0])) * slope)
         tol_x = xtol + 4 * _EPS * abs(x) + (noise / dh if dh > 0 else math.inf)
         return float(x), float(min(tol_x, b - a))
 
@@ -509,7 +524,7 @@ class Frontier:
         noise_f = 8 * _EPS * self._scale
         for _ in range(300):
             width = hi - lo
-            if width <= 1e-3 * TARGET_TOLERANCE * self._scale:
+            if width <= 1e-3 * TARGET_TOLERANCE * max(self._scale_u1, abs(d[0])):
                 break
             m = 0.5 * (lo + hi)
             h = width / 8
@@ -620,39 +635,55 @@ class FeasibleSet:
         def done(u: tuple[float, float]) -> NashSolution:
             return NashSolution(u, beta, d, _CLOSED_FORM, tol, _nash_product(u, d, beta))
 
-        if beta == 0.0:  # player 2's best point with u1 >= d1
-            if d1 < v[0, 0]:
-                return done((float(v[0, 0]), float(v[0, 1])))
-            k = int(np.searchsorted(v[:, 0], d1, side="right")) - 1
-            return done(self._point_at(k, d1))
-        if beta == 1.0:  # player 1's best point with u2 >= d2
-            if d2 < v[-1, 1]:
-                return done((float(v[-1, 0]), float(v[-1, 1])))
-            for k in range(n_seg):
-                p, q = v[k], v[k + 1]
-                if p[1] >= d2 >= q[1]:
-                    if d2 == q[1]:
-                        return done((float(q[0]), float(q[1])))
-                    x = p[0] + (d2 - p[1]) * (q[0] - p[0]) / (q[1] - p[1])
-                    return done((float(x), d2))
-            raise AssertionError("unreachable: feasibility was checked")  # pragma: no cover
+        # the frontier above d runs from u1 = a (player 2's best point with u1 >= d1) to u1 = b (player 1's
+        # best point with u2 >= d2); these are the solutions for weights 0 and 1
+        if d1 < v[0, 0]:
+            a, left_end = float(v[0, 0]), (float(v[0, 0]), float(v[0, 1]))
+        else:
+            a = d1
+            left_end = self._point_at(int(np.searchsorted(v[:, 0], d1, side="right")) - 1, d1)
+        if d2 < v[-1, 1]:
+            b, right_end = float(v[-1, 0]), (float(v[-1, 0]), float(v[-1, 1]))
+        else:
+            k = int(np.flatnonzero((v[:-1, 1] >= d2) & (v[1:, 1] <= d2))[0])
+            p, q = v[k], v[k + 1]
+            if d2 == q[1]:
+                b, right_end = float(q[0]), (float(q[0]), float(q[1]))
+            else:
+                b = float(p[0] + (d2 - p[1]) * (q[0] - p[0]) / (q[1] - p[1]))
+                right_end = (b, d2)
+        if beta == 0.0 or n_seg == 0:
+            return done(left_end)
+        if beta == 1.0:
+            return done(right_end)
 
-        candidates: list[tuple[float, float]] = [(float(p[0]), float(p[1])) for p in v]
+        # The log Nash product is concave along the frontier and, on segment k, peaks at the pie solution
+        # x_k = d1 + beta (X_k - d1) of the segment's line (X_k: where it meets u2 = d2). Walking left to right,
+        # the product rises across every segment whose x_k lies beyond its right end; the first segment with x_k
+        # before its right end holds the maximizer, at x_k or, if x_k is left of the segment, at its left end
+        # (a kink). No Nash products are compared, so tiny gains (weights near 0 or 1) cannot mislead.
         for k in range(n_seg):
             p, q = v[k], v[k + 1]
-            slope = (q[1] - p[1]) / (q[0] - p[0])  # < 0 on the Pareto frontier
-            hit = p[0] + (d2 - p[1]) / slope  # where the segment's line meets u2 = d2
-            if hit <= d1:
+            if q[0] <= a:
                 continue
-            candidates.append(self._point_at(k, d1 + beta * (hit - d1)))
-
-        def log_product(u: tuple[float, float]) -> float:
-            if u[0] <= d1 or u[1] <= d2:
-                return -math.inf
-            return beta * math.log(u[0] - d1) + (1.0 - beta) * math.log(u[1] - d2)
-
-        best = max(candidates, key=log_product)
-        return done(best)
+            if p[0] >= b:
+                break
+            slope = (q[1] - p[1]) / (q[0] - p[0])  # < 0 on the Pareto frontier
+            hit = p[0] + (d2 - p[1]) / slope
+            x = d1 + beta * (hit - d1)
+            if x < min(q[0], b):
+                if p[0] >= a and x <= p[0]:
+                    return done((float(p[0]), float(p[1])))
+                if x <= a:
+                    return done(left_end)
+                # inside a segment the rounding of its direction (relative error eps |p| / |q - p|) moves the
+                # maximizer: this matters for very short segments
+                length = math.hypot(q[0] - p[0], q[1] - p[1])
+                u = self._point_at(k, x)
+                return NashSolution(
+                    u, beta, d, _CLOSED_FORM, tol * max(1.0, self._scale / length), _nash_product(u, d, beta)
+                )
+        return done(right_end)
 
 
 # ------------------------------------------------------------------------------------------ interface
