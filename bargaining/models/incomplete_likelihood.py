@@ -1,0 +1,425 @@
+"""Likelihood and cell moments of Loertscher-Marx bargaining with one buyer and one seller.
+
+Model side of the incomplete-information estimators (:mod:`bargaining.estimate.incomplete`,
+:mod:`bargaining.estimate.min_distance`): plain functions of the parameters and of data arrays.
+
+Trade with observed types
+-------------------------
+With bargaining differential Delta (weights w_B, w_S, max w = 1) and the Loertscher-Marx multiplier
+rho(Delta; F, G), trade happens iff the weighted virtual surplus is non-negative,
+
+.. math:: \\Phi_{a}(v) - \\Gamma_{b}(c) \\ge 0, \\qquad a = w_B / \\rho, \\; b = w_S / \\rho,
+
+with Phi_a(v) = v - (1 - a)(1 - F(v))/f(v) and Gamma_b(c) = c + (1 - b) G(c)/g(c) (ironed when F or G is
+not regular). The econometric model adds logistic noise of scale sigma to the virtual surplus:
+
+.. math:: P(\\text{trade} \\mid v, c) = \\Lambda\\big((\\Phi_a(v) - \\Gamma_b(c)) / \\sigma\\big),
+
+which tends to the Loertscher-Marx trade rule as sigma -> 0.
+
+The map Delta -> (a, b) is :class:`WeightRatioCurve`: the closed form of eq. (38) of the Loertscher-Marx
+online appendix when F and G are uniform on the same interval (rho is invariant to a common affine change of
+units), otherwise the Loertscher-Marx solver (:class:`bargaining.models.mechanism.Market`) evaluated on an
+adaptively refined grid of Delta and interpolated (monotone cubic, PCHIP) with a measured accuracy.
+
+Cell moments for minimum distance
+---------------------------------
+:func:`price_rule_moments` gives (P(trade), E[price | trade], Var[price | trade]) under a declared price rule
+(:mod:`bargaining.models.price_rules`) as a function of the parameters.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.interpolate import PchipInterpolator
+from scipy.special import expit, log_expit
+
+from bargaining.errors import AccuracyWarning, DistributionError, InvalidParameterError
+from bargaining.models.bilateral import k_from_delta, rho_from_delta
+
+__all__ = [
+    "MOMENT_NAMES",
+    "TypeData",
+    "WeightRatioCurve",
+    "kda_unit_moments",
+    "price_rule_moments",
+    "trade_index",
+    "trade_log_likelihood",
+    "trade_probability",
+    "uniform_support",
+    "uniform_weight_ratios",
+]
+
+
+# Largest |index / sigma| fed to the logistic; beyond it the probabilities are 0 or 1 in double precision
+# and log-likelihoods stay finite (a trade at an index of -700 sigma costs 700 log points).
+_INDEX_CLIP = 700.0
+
+
+# ----------------------------------------------------------------------------------------- weights, rho
+def _check_delta(delta: Any) -> float:
+    try:
+        value = float(delta)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(
+            f"Delta must be a number, got {delta!r}.", hint="Pass a bargaining differential in [-1, 1]."
+        ) from None
+    if not (math.isfinite(value) and -1.0 <= value <= 1.0):
+        raise InvalidParameterError(
+            f"Delta = {value!r} is outside [-1, 1].",
+            hint="Delta = (w_B - w_S) / max(w_B, w_S) lies in [-1, 1].",
+        )
+    return value
+
+
+def _weights(delta: float) -> tuple[float, float]:
+    # max weight normalized to 1 (design.md); the same convention as mechanism.weights_from_delta
+    return (1.0, 1.0 - delta) if delta >= 0 else (1.0 + delta, 1.0)
+
+
+def uniform_weight_ratios(delta: float) -> tuple[float, float]:
+    """(w_B/rho, w_S/rho) for one buyer and one seller with uniform types on a common interval (eq. 38).
+
+    rho is invariant to a common affine change of units of v and c, so eq. (38), derived on [0, 1], holds on
+    any common interval [l, h].
+    """
+    d = _check_delta(delta)
+    rho = float(rho_from_delta(d))
+    w_b, w_s = _weights(d)
+    return w_b / rho, w_s / rho
+
+
+def uniform_support(dist: Any, *, atol: float = 1e-10) -> tuple[float, float] | None:
+    """(low, high) if ``dist`` is uniform on [low, high] (its cdf is linear on a grid), otherwise None."""
+    try:
+        low, high = float(dist.low), float(dist.high)
+        grid = np.linspace(low, high, 17)
+        cdf = np.asarray(dist.cdf(grid), dtype=float)
+    except Exception:  # noqa: BLE001 - anything that is not a type distribution is simply not uniform
+        return None
+    if not (math.isfinite(low) and math.isfinite(high) and high > low):
+        return None
+    return (low, high) if np.allclose(cdf, (grid - low) / (high - low), atol=atol) else None
+
+
+@dataclass
+class WeightRatioCurve:
+    """Delta -> (a, b) = (w_B/rho, w_S/rho) for one buyer with values F and one seller with costs G.
+
+    Build with :meth:`for_distributions` (chooses the closed form when it applies), :meth:`closed_form` or
+    :meth:`from_solver`. Calling the curve with a scalar Delta returns (a, b).
+
+    Attributes
+    ----------
+    method
+        "closed form (eq. 38)" or "solver + PCHIP".
+    accuracy
+        Largest absolute interpolation error of a or b observed at the midpoints of the final grid's
+        predecessor (0 for the closed form). The final grid has those midpoints as nodes, so this is a
+        conservative estimate of the error of the returned ratios.
+    grid
+        Delta nodes (solver path).
+    """
+
+    method: str
+    accuracy: float = 0.0
+    grid: np.ndarray = field(default_factory=lambda: np.empty(0))
+    _interp_a: Callable[[Any], Any] | None = None
+    _interp_b: Callable[[Any], Any] | None = None
+
+    def __call__(self, delta: float) -> tuple[float, float]:
+        d = _check_delta(delta)
+        if self._interp_a is None or self._interp_b is None:
+            return uniform_weight_ratios(d)
+        a = float(np.clip(self._interp_a(d), 0.0, 1.0))
+        b = float(np.clip(self._interp_b(d), 0.0, 1.0))
+        return a, b
+
+    @classmethod
+    def closed_form(cls) -> WeightRatioCurve:
+        """Eq. (38): uniform types on a common interval."""
+        return cls(method="closed form (eq. 38)")
+
+    @classmethod
+    def from_solver(
+        cls,
+        value_dist: Any,
+        cost_dist: Any,
+        *,
+        tol: float = 1e-6,
+        initial_points: int = 17,
+        max_points: int = 257,
+    ) -> WeightRatioCurve:
+        """Tabulate the Loertscher-Marx solver over Delta and interpolate.
+
+        The grid starts with ``initial_points`` equally spaced nodes in [-1, 1] (Delta = 0, where the weights
+        have a kink, is always a node) and is refined by adding every midpoint until the interpolated ratios
+        at the midpoints agree with the solver to ``tol`` or the grid has ``max_points`` nodes (then an
+        :class:`~bargaining.errors.AccuracyWarning` reports the accuracy reached).
+        """
+        from bargaining.models.mechanism import Market
+
+        market = Market([value_dist], [cost_dist])
+
+        def exact(deltas: np.ndarray) -> np.ndarray:
+            out = np.empty((len(deltas), 2))
+            for i, d in enumerate(deltas):
+                outcome = market.bargain_delta(float(d))
+                out[i, 0] = float(np.ravel(outcome.buyer_weight_ratios)[0])
+                out[i, 1] = float(np.ravel(outcome.supplier_weight_ratios)[0])
+            return out
+
+        n = max(3, initial_points | 1)  # odd, so that 0 is a node
+        grid = np.linspace(-1.0, 1.0, n)
+        values = exact(grid)
+        accuracy = math.inf
+        while True:
+            mids = 0.5 * (grid[1:] + grid[:-1])
+            mid_values = exact(mids)
+            pa, pb = PchipInterpolator(grid, values[:, 0]), PchipInterpolator(grid, values[:, 1])
+            accuracy = float(
+                max(np.max(np.abs(pa(mids) - mid_values[:, 0])), np.max(np.abs(pb(mids) - mid_values[:, 1])))
+            )
+            merged = np.empty(len(grid) + len(mids))
+            merged[0::2], merged[1::2] = grid, mids
+            merged_values = np.empty((len(merged), 2))
+            merged_values[0::2], merged_values[1::2] = values, mid_values
+            grid, values = merged, merged_values
+            if accuracy <= tol or len(grid) >= max_points:
+                break
+        if accuracy > tol:
+            warnings.warn(
+                f"rho(Delta) interpolated to {accuracy:.1e}, not {tol:.0e}, with {len(grid)} solver points.",
+                AccuracyWarning,
+                stacklevel=2,
+            )
+        return cls(
+            method="solver + PCHIP",
+            accuracy=accuracy,
+            grid=grid,
+            _interp_a=PchipInterpolator(grid, values[:, 0]),
+            _interp_b=PchipInterpolator(grid, values[:, 1]),
+        )
+
+    @classmethod
+    def for_distributions(cls, value_dist: Any, cost_dist: Any, *, method: str = "auto") -> WeightRatioCurve:
+        """Closed form when F and G are uniform on the same interval (``method="auto"``), else the solver."""
+        if method not in ("auto", "closed form", "solver"):
+            raise InvalidParameterError(
+                f"rho method {method!r} is not known.", hint="Use 'auto', 'closed form' or 'solver'."
+            )
+        if method != "solver":
+            f_support, g_support = uniform_support(value_dist), uniform_support(cost_dist)
+            same = (
+                f_support is not None
+                and g_support is not None
+                and np.allclose(f_support, g_support, rtol=0, atol=1e-12 * max(1.0, abs(f_support[1])))
+            )
+            if same:
+                return cls.closed_form()
+            if method == "closed form":
+                raise InvalidParameterError(
+                    "The closed form of rho (eq. 38) needs uniform values and costs on the same interval.",
+                    hint="Use rho method 'auto' or 'solver'.",
+                )
+        return cls.from_solver(value_dist, cost_dist)
+
+
+# ------------------------------------------------------------------------------------------ virtual types
+@dataclass
+class TypeData:
+    """Observed values and costs with what the virtual types need, computed once.
+
+    For regular distributions Phi_a(v) = v - (1 - a) h_F(v) with h_F = (1 - F)/f, and
+    Gamma_b(c) = c + (1 - b) h_G(c) with h_G = G/g, so the hazard terms are evaluated once per data set and
+    every trial (a, b) costs two multiplications. Otherwise the ironed virtual types of the distributions are
+    called for every trial weight (ironing depends on the weight and must be redone).
+    """
+
+    value: np.ndarray
+    cost: np.ndarray
+    value_dist: Any
+    cost_dist: Any
+    value_hazard: np.ndarray | None = None
+    cost_hazard: np.ndarray | None = None
+
+    @classmethod
+    def build(cls, value: Any, cost: Any, value_dist: Any, cost_dist: Any) -> TypeData:
+        v = np.asarray(value, dtype=float)
+        c = np.asarray(cost, dtype=float)
+        if v.shape != c.shape or v.ndim != 1:
+            raise InvalidParameterError(
+                "value and cost must be 1-d arrays of the same length.",
+                hint="Pass one value and cost per row.",
+            )
+        for name, x, dist in (("value", v, value_dist), ("cost", c, cost_dist)):
+            if not np.all(np.isfinite(x)):
+                raise InvalidParameterError(
+                    f"{name} contains NaN or inf.", hint=f"Drop rows with missing {name}."
+                )
+            slack = 1e-12 * max(1.0, abs(float(dist.high) - float(dist.low)))
+            if np.any(x < float(dist.low) - slack) or np.any(x > float(dist.high) + slack):
+                raise DistributionError(
+                    f"Some {name}s lie outside the support [{dist.low}, {dist.high}] of their distribution.",
+                    hint=f"Widen the {name} distribution's support or drop those rows.",
+                )
+        data = cls(v, c, value_dist, cost_dist)
+        if _is_regular(value_dist):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                data.value_hazard = (1.0 - np.asarray(value_dist.cdf(v), float)) / np.asarray(
+                    value_dist.pdf(v), float
+                )
+            data.value_hazard = np.where(np.isnan(data.value_hazard), 0.0, data.value_hazard)
+        if _is_regular(cost_dist):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                data.cost_hazard = np.asarray(cost_dist.cdf(c), float) / np.asarray(cost_dist.pdf(c), float)
+            data.cost_hazard = np.where(np.isnan(data.cost_hazard), 0.0, data.cost_hazard)
+        return data
+
+    def virtual_value(self, a: float) -> np.ndarray:
+        if self.value_hazard is not None:
+            return self.value - (1.0 - a) * self.value_hazard
+        return np.asarray(self.value_dist.virtual_value(self.value, weight=a), dtype=float)
+
+    def virtual_cost(self, b: float) -> np.ndarray:
+        if self.cost_hazard is not None:
+            return self.cost + (1.0 - b) * self.cost_hazard
+        return np.asarray(self.cost_dist.virtual_cost(self.cost, weight=b), dtype=float)
+
+
+def _is_regular(dist: Any) -> bool:
+    if uniform_support(dist) is not None:
+        return True
+    check = getattr(dist, "is_regular", None)
+    if check is None:
+        return False
+    try:
+        return bool(check(weight=0.0))
+    except TypeError:
+        return bool(check())
+
+
+def trade_index(delta: float, types: TypeData, curve: WeightRatioCurve) -> np.ndarray:
+    """Weighted virtual surplus Phi_{w_B/rho}(v) - Gamma_{w_S/rho}(c) of every observation."""
+    a, b = curve(delta)
+    return types.virtual_value(a) - types.virtual_cost(b)
+
+
+def _scaled_index(delta: float, sigma: float, types: TypeData, curve: WeightRatioCurve) -> np.ndarray:
+    if not (math.isfinite(sigma) and sigma > 0):
+        raise InvalidParameterError(f"sigma = {sigma!r} must be positive.", hint="Pass sigma > 0.")
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = trade_index(delta, types, curve) / sigma
+    return np.clip(
+        np.nan_to_num(z, nan=0.0, posinf=_INDEX_CLIP, neginf=-_INDEX_CLIP), -_INDEX_CLIP, _INDEX_CLIP
+    )
+
+
+def trade_probability(delta: float, sigma: float, types: TypeData, curve: WeightRatioCurve) -> np.ndarray:
+    """P(trade | v, c) = Lambda((Phi_a(v) - Gamma_b(c)) / sigma) for every observation."""
+    return expit(_scaled_index(delta, sigma, types, curve))
+
+
+def trade_log_likelihood(
+    delta: float, sigma: float, traded: np.ndarray, types: TypeData, curve: WeightRatioCurve
+) -> np.ndarray:
+    """Per-observation log-likelihood of the 0/1 outcomes ``traded``.
+
+    log Lambda(z) for a trade and log Lambda(-z) for no trade, with z = index / sigma, computed with
+    :func:`scipy.special.log_expit` (no cancellation in the tails).
+    """
+    z = _scaled_index(delta, sigma, types, curve)
+    t = np.asarray(traded, dtype=float)
+    return t * log_expit(z) + (1.0 - t) * log_expit(-z)
+
+
+# ----------------------------------------------------------------------------------- price-rule moments
+def _complete_homogeneous(values: np.ndarray, degree: int) -> float:
+    """h_m(x_1, x_2, x_3): the sum of all monomials of degree m in the three values."""
+    x1, x2, x3 = (float(x) for x in values)
+    return float(
+        sum(x1**i * x2**j * x3 ** (degree - i - j) for i in range(degree + 1) for j in range(degree + 1 - i))
+    )
+
+
+def kda_unit_moments(delta: float) -> np.ndarray:
+    """(P(trade), E[p | trade], Var[p | trade], E[(p - E p)^3 | trade]) of the k-double auction at k(Delta).
+
+    Uniform [0, 1] types. The trade region of the linear equilibrium is a triangle in (v, c) and the price
+    is linear on it, so with L_1, L_2, L_3 the prices at the vertices, E[p^m | trade] = h_m(L_1, L_2, L_3) /
+    C(m + 2, 2) (the moments of the barycentric coordinates, a flat Dirichlet(1, 1, 1)), h_m the complete
+    homogeneous symmetric polynomial. Exact up to rounding.
+    """
+    from bargaining.models.bilateral import KDoubleAuction
+
+    auction = KDoubleAuction(float(k_from_delta(_check_delta(delta))))
+    low_v = auction.intercept  # the triangle (low_v, 0), (1, 0), (1, c_max)
+    c_max = (1.0 - low_v) / auction.slope
+    bid = np.asarray(auction.buyer_bid(np.array([low_v, 1.0, 1.0])), dtype=float)
+    ask = np.asarray(auction.seller_ask(np.array([0.0, 0.0, c_max])), dtype=float)
+    vertex_prices = auction.k * bid + (1.0 - auction.k) * ask
+    raw = [_complete_homogeneous(vertex_prices, m) / math.comb(m + 2, 2) for m in (1, 2, 3)]
+    mean = raw[0]
+    variance = raw[1] - mean**2
+    third = raw[2] - 3 * mean * raw[1] + 2 * mean**3
+    area = 0.5 * (1.0 - low_v) * c_max
+    return np.array([area, mean, variance, third])
+
+
+MOMENT_NAMES = ("trade_probability", "mean_price", "price_variance", "price_third_moment")
+
+
+def price_rule_moments(
+    rule: str,
+    params: dict[str, float],
+    *,
+    value_dist: Any = None,
+    cost_dist: Any = None,
+) -> np.ndarray:
+    """Model moments of a price rule at ``params``, in the order of :data:`MOMENT_NAMES`.
+
+    (P(trade), E[price | trade], Var[price | trade], E[(price - mean)^3 | trade]); NaN where a rule has no
+    model for a moment.
+
+    Parameters
+    ----------
+    rule
+        ``"k-double-auction"``: linear equilibrium at k(Delta) (eq. 39 inverted), values and costs uniform on
+        a common interval [low, high]; params ``Delta``, ``low``, ``high``. The equilibrium is equivariant to
+        a common affine change of units, so with s = high - low: mean = low + s m_1, variance = s^2 v_1,
+        third moment = s^3 t_1 for the unit-interval moments (:func:`kda_unit_moments`).
+        ``"intermediary"``: the fee-setting intermediary game (appendix D.3) with the given distributions
+        (moments by quadrature, :mod:`bargaining.models.intermediary`); params ``Delta``.
+        ``"posted-price"``: trade iff c <= p <= v at the posted price; params ``price``.
+    params
+        Parameter values by name.
+    value_dist, cost_dist
+        Type distributions (intermediary, posted price).
+    """
+    if rule == "k-double-auction":
+        p_trade, mean1, var1, third1 = kda_unit_moments(params["Delta"])
+        low, high = float(params["low"]), float(params["high"])
+        scale = high - low
+        return np.array([p_trade, low + scale * mean1, scale**2 * var1, scale**3 * third1])
+    from bargaining.models.price_rules import get_price_rule
+
+    if rule == "intermediary":
+        m = get_price_rule(
+            "intermediary", value_dist=value_dist, cost_dist=cost_dist, delta=_check_delta(params["Delta"])
+        ).moments()
+        return np.array([m.trade_probability, m.mean_price, m.price_variance, np.nan])
+    if rule == "posted-price":
+        m = get_price_rule(
+            "posted-price", price=float(params["price"]), value_dist=value_dist, cost_dist=cost_dist
+        ).moments()
+        return np.array([m.trade_probability, m.mean_price, 0.0, 0.0])
+    raise InvalidParameterError(
+        f"No moment model for price rule {rule!r}.",
+        hint="Use 'k-double-auction', 'intermediary' or 'posted-price'.",
+    )
