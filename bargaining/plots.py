@@ -36,6 +36,14 @@ def _uniform_market() -> Any:
     return Market([Uniform(0.0, 1.0)], [Uniform(0.0, 1.0)])
 
 
+def _support(market: Any, side: str) -> tuple[float, float]:
+    """Support of the first agent's distribution on one side of a bilateral market ([0, 1] if unknown)."""
+    agents = getattr(market, side, None)
+    if agents:
+        return float(agents[0].low), float(agents[0].high)
+    return 0.0, 1.0
+
+
 def plot_frontier(market: Any = None, *, points: int = 101, ax: Any = None) -> Any:
     """Frontier of expected payoffs (supplier payoff on the x axis, buyer payoff on the y axis).
 
@@ -91,18 +99,19 @@ def plot_trade_regions(
     from bargaining.models.bilateral import trade_boundary
 
     market = _uniform_market() if market is None else market
-    buyer, supplier = market.buyers[0], market.suppliers[0]
-    costs = np.linspace(float(supplier.low), float(supplier.high), int(points))
+    v_low, v_high = _support(market, "buyers")
+    c_low, c_high = _support(market, "suppliers")
+    costs = np.linspace(c_low, c_high, int(points))
     fig, ax = _axes(ax)
     for i, delta in enumerate(deltas):
         outcome = market.bargain_delta(float(delta))
         boundary = trade_boundary(market, outcome, costs)
         ax.plot(costs, boundary, color=f"C{i % 10}", label=f"Delta = {float(delta):g}")
-    ax.plot(costs, np.clip(costs, buyer.low, buyer.high), color="0.5", linestyle="--", label="first best")
+    ax.plot(costs, np.clip(costs, v_low, v_high), color="0.5", linestyle="--", label="first best")
     ax.set_xlabel("seller's cost c")
     ax.set_ylabel("buyer's value v")
-    ax.set_xlim(float(supplier.low), float(supplier.high))
-    ax.set_ylim(float(buyer.low), float(buyer.high))
+    ax.set_xlim(c_low, c_high)
+    ax.set_ylim(v_low, v_high)
     ax.legend(loc="lower right", frameon=False, title="trade above the curve")
     return fig
 

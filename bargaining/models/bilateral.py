@@ -678,9 +678,9 @@ def trade_boundary(market: Any, outcome: Any, costs: Any, *, iterations: int = 6
     value support the error is at most (v_high - v_low) / 2**iterations. Returns v_high where even the highest
     value does not trade.
     """
-    buyer = market.buyers[0] if hasattr(market, "buyers") else None
-    v_low = float(getattr(buyer, "low", 0.0))
-    v_high = float(getattr(buyer, "high", 1.0))
+    buyers = getattr(market, "buyers", None)
+    v_low = float(buyers[0].low) if buyers else 0.0
+    v_high = float(buyers[0].high) if buyers else 1.0
     c = np.atleast_1d(np.asarray(costs, dtype=float))
     lo, hi = np.full_like(c, v_low), np.full_like(c, v_high)
     for _ in range(int(iterations)):
