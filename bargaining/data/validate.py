@@ -1,0 +1,493 @@
+"""Validation of agreement and negotiation data against their schemas.
+
+Two kinds of problems:
+
+* whole-file problems (empty data, a missing or misspelled column, a column that is not numeric at all,
+  a ``traded`` column that is not 0/1 at all, no valid row left) always raise;
+* row problems (a missing, non-numeric or infinite entry, a missing id, a duplicate key, a negative
+  quantity, negative gains from trade V < C, a price on a negotiation that did not trade or none on one that
+  did) raise on the first one found, or, with ``drop_invalid=True``, drop the offending rows and report
+  them: :attr:`ValidatedData.dropped` counts the rows per reason, :attr:`ValidatedData.dropped_rows` lists
+  their index labels. A row failing several checks is counted once, under the first reason in the order of
+  the checks, so ``n_used + dropped["count"].sum() == n_input`` always.
+
+Error messages name the column, the first offending row labels (at most five) and the fix; the errors carry
+``column`` and ``rows`` attributes.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bargaining.data.schema import AgreementSchema, NegotiationSchema
+from bargaining.errors import DataValidationError, MissingColumnError
+
+__all__ = ["ValidatedData", "suggest_column", "validate_agreements", "validate_negotiations"]
+
+MAX_ROWS_SHOWN = 5
+DROP_HINT = "or pass drop_invalid=True to drop those rows and report them"
+_TRUE_WORDS = {"1", "1.0", "true", "t", "yes", "y"}
+_FALSE_WORDS = {"0", "0.0", "false", "f", "no", "n"}
+
+
+@dataclass(frozen=True)
+class ValidatedData:
+    """Result of a validation.
+
+    Attributes
+    ----------
+    data
+        The rows used, with the original index; numeric columns of the schema as float64 and ``traded``
+        (negotiations) as int64 0/1. Other columns are passed through unchanged.
+    dropped
+        DataFrame with columns ``reason`` and ``count``: rows dropped per reason (empty when none).
+    n_input, n_used
+        Rows in the input and rows kept.
+    dropped_rows
+        reason -> index labels of the rows dropped for that reason.
+    """
+
+    data: pd.DataFrame
+    dropped: pd.DataFrame
+    n_input: int
+    n_used: int
+    dropped_rows: dict[str, list[Hashable]] = field(default_factory=dict)
+
+    @property
+    def n_dropped(self) -> int:
+        return self.n_input - self.n_used
+
+    @property
+    def dropped_index(self) -> pd.Index:
+        """Index labels of every dropped row."""
+        labels = [label for rows in self.dropped_rows.values() for label in rows]
+        return pd.Index(labels)
+
+
+def suggest_column(name: str, columns: Sequence[Any]) -> str | None:
+    """The existing column name closest to ``name`` (difflib, case-insensitive), or None."""
+    names = [str(c) for c in columns]
+    lowered = {n.lower(): n for n in names}
+    close = difflib.get_close_matches(str(name).lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[close[0]] if close else None
+
+
+def _is_plain_numeric(dtype: Any) -> bool:
+    """Bool or numeric dtypes that convert to float directly (categoricals excluded)."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        return False
+    return bool(pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype))
+
+
+def _show(labels: Sequence[Hashable]) -> str:
+    shown = ", ".join(repr(label) for label in list(labels)[:MAX_ROWS_SHOWN])
+    more = ", ..." if len(labels) > MAX_ROWS_SHOWN else ""
+    return f"[{shown}{more}]"
+
+
+class _Checker:
+    """Accumulates row problems; raises on the first one unless rows may be dropped."""
+
+    def __init__(self, frame: Any, drop_invalid: bool, what: str) -> None:
+        if not isinstance(frame, pd.DataFrame):
+            raise DataValidationError(
+                f"the {what} data must be a pandas DataFrame, got {type(frame).__name__}.",
+                hint="load the file with bargaining.data.read_table(path) first.",
+            )
+        if frame.shape[1] == 0 or len(frame) == 0:
+            raise DataValidationError(
+                f"the {what} data are empty ({len(frame)} rows, {frame.shape[1]} columns).",
+                hint="check the file: it needs a header line and at least one data row.",
+            )
+        self.frame = frame
+        self.what = what
+        self.drop_invalid = bool(drop_invalid)
+        self.bad = np.zeros(len(frame), dtype=bool)
+        self.dropped: dict[str, list[Hashable]] = {}
+        self.converted: dict[str, np.ndarray] = {}
+
+    # -- whole-file checks
+    def require(self, column: str | None, role: str) -> None:
+        if column is None:
+            return
+        columns = list(self.frame.columns)
+        if column not in columns:
+            close = suggest_column(column, columns)
+            listing = ", ".join(repr(str(c)) for c in columns[:20]) + (", ..." if len(columns) > 20 else "")
+            hint = f"did you mean {close!r}? " if close is not None else ""
+            raise MissingColumnError(
+                f"the {self.what} data have no column {column!r} (the {role}).",
+                hint=f"{hint}pass the right column name for the {role}; the columns are: {listing}.",
+                column=column,
+            )
+        if columns.count(column) > 1:
+            raise DataValidationError(
+                f"the {self.what} data have {columns.count(column)} columns named {column!r}.",
+                hint="rename the columns so that each name is used once.",
+                column=column,
+            )
+
+    # -- row checks
+    def row_problem(self, mask: np.ndarray, reason: str, column: str | None, message: str, fix: str) -> None:
+        """Rows where ``mask`` holds fail a check: raise, or mark them dropped under ``reason``."""
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        labels = list(self.frame.index[mask])
+        if not self.drop_invalid:
+            raise DataValidationError(
+                f"{message} in {len(labels)} row(s) of the {self.what} data, first rows {_show(labels)}.",
+                hint=f"{fix}, {DROP_HINT}.",
+                column=column,
+                rows=labels[:MAX_ROWS_SHOWN],
+            )
+        new = mask & ~self.bad
+        if new.any():
+            self.dropped.setdefault(reason, []).extend(self.frame.index[new])
+            self.bad |= new
+
+    def numeric(self, column: str | None, role: str, *, allow_nan: bool = False) -> np.ndarray | None:
+        """Float values of ``column``; rows with non-numeric, missing (unless allowed) or inf entries fail."""
+        if column is None:
+            return None
+        if column in self.converted:
+            return self.converted[column]
+        series = self.frame[column]
+        if _is_plain_numeric(series.dtype):
+            values = series.to_numpy(dtype=float, na_value=np.nan)
+        else:
+            raw = series.astype(object)
+            blank = raw.map(lambda x: isinstance(x, str) and x.strip() == "").to_numpy(dtype=bool)
+            parsed = pd.to_numeric(raw.where(~blank, np.nan), errors="coerce")
+            values = parsed.to_numpy(dtype=float, na_value=np.nan)
+            present = raw.notna().to_numpy() & ~blank
+            wrong = present & np.isnan(values)
+            if wrong.any() and wrong.sum() == present.sum():
+                example = raw[wrong].iloc[0]
+                rows = list(self.frame.index[wrong][:MAX_ROWS_SHOWN])
+                raise DataValidationError(
+                    f"column {column!r} (the {role}) is not numeric: it holds text such as {example!r} "
+                    f"(rows {_show(rows)}).",
+                    hint=f"pass a column of numbers as the {role}, or clean the column (decimal point '.', "
+                    "no thousands separators or units).",
+                    column=column,
+                    rows=rows,
+                )
+            self.row_problem(
+                wrong,
+                f"non-numeric value in {column}",
+                column,
+                f"column {column!r} (the {role}) has non-numeric entries",
+                f"correct those entries of {column!r} (numbers only)",
+            )
+        if not allow_nan:
+            self.row_problem(
+                np.isnan(values),
+                f"missing value in {column}",
+                column,
+                f"column {column!r} (the {role}) has missing (NaN or empty) values",
+                f"fill in {column!r}",
+            )
+        self.row_problem(
+            np.isinf(values),
+            f"infinite value in {column}",
+            column,
+            f"column {column!r} (the {role}) has infinite values",
+            f"replace the infinite entries of {column!r} by finite numbers",
+        )
+        self.converted[column] = values
+        return values
+
+    def ids(self, column: str | None, role: str) -> None:
+        if column is None:
+            return
+        series = self.frame[column]
+        missing = series.isna().to_numpy()
+        if series.dtype == object:
+            missing |= series.map(lambda x: isinstance(x, str) and x.strip() == "").to_numpy(dtype=bool)
+        self.row_problem(
+            missing,
+            f"missing id in {column}",
+            column,
+            f"column {column!r} (the {role}) has missing ids",
+            f"fill in {column!r}",
+        )
+
+    def result(self, dtypes: dict[str, Any] | None = None) -> ValidatedData:
+        keep = ~self.bad
+        if not keep.any():
+            raise DataValidationError(
+                f"no valid row is left in the {self.what} data: all {len(self.frame)} rows have problems "
+                f"({', '.join(self.dropped)}).",
+                hint="fix the data; see the reasons above.",
+            )
+        data = self.frame.loc[keep].copy() if self.bad.any() else self.frame.copy(deep=False)
+        for column, values in self.converted.items():
+            data[column] = values[keep]
+        for column, dtype in (dtypes or {}).items():
+            data[column] = data[column].astype(dtype)
+        counts = pd.DataFrame(
+            {
+                "reason": pd.Series(list(self.dropped), dtype=object),
+                "count": pd.Series([len(v) for v in self.dropped.values()], dtype="int64"),
+            }
+        )
+        return ValidatedData(
+            data=data,
+            dropped=counts,
+            n_input=len(self.frame),
+            n_used=int(keep.sum()),
+            dropped_rows={reason: list(rows) for reason, rows in self.dropped.items()},
+        )
+
+
+def validate_agreements(
+    frame: pd.DataFrame,
+    *,
+    price: str,
+    buyer_value: str,
+    seller_cost: str | None = None,
+    market: str | None = None,
+    buyer: str | None = None,
+    seller: str | None = None,
+    quantity: str | None = None,
+    covariates: Sequence[str] | str = (),
+    instruments: Sequence[str] | str = (),
+    drop_invalid: bool = False,
+) -> ValidatedData:
+    """Check agreement (complete-information) data: one row per agreement.
+
+    Parameters
+    ----------
+    frame
+        The data.
+    price, buyer_value, seller_cost
+        Columns of the negotiated price p, the buyer's value V and (optional) the seller's cost C, so that
+        p = C + beta (V - C). With both V and C, V < C (negative gains from trade) is a row problem.
+    market, buyer, seller
+        Optional id columns; with ``buyer`` and ``seller`` given, (market, buyer, seller) must be unique.
+    quantity
+        Optional column of traded quantities (>= 0).
+    covariates, instruments
+        Further numeric columns that must be finite.
+    drop_invalid
+        Drop rows with problems and report them instead of raising on the first problem.
+
+    Returns
+    -------
+    ValidatedData
+
+    Raises
+    ------
+    MissingColumnError
+        A named column is absent (the hint suggests the closest existing name).
+    DataValidationError
+        Empty data, a non-numeric column, or (without ``drop_invalid``) any row problem.
+    """
+    schema = AgreementSchema(
+        price=price,
+        buyer_value=buyer_value,
+        seller_cost=seller_cost,
+        market=market,
+        buyer=buyer,
+        seller=seller,
+        quantity=quantity,
+        covariates=covariates,  # type: ignore[arg-type]
+        instruments=instruments,  # type: ignore[arg-type]
+    )
+    check = _Checker(frame, drop_invalid, "agreement")
+    roles = {
+        price: "price",
+        buyer_value: "buyer value V",
+        seller_cost: "seller cost C",
+        market: "market id",
+        buyer: "buyer id",
+        seller: "seller id",
+        quantity: "quantity",
+        **{c: "covariate" for c in schema.covariates},
+        **{c: "instrument" for c in schema.instruments},
+    }
+    for column in schema.required_columns:
+        check.require(column, roles.get(column, "column"))
+    for column in schema.id_columns:
+        check.ids(column, roles[column])
+    for column in schema.numeric_columns:
+        check.numeric(column, roles[column])
+    if buyer is not None and seller is not None:
+        keys = list(schema.id_columns)
+        duplicated = frame.duplicated(subset=keys, keep=False).to_numpy()
+        check.row_problem(
+            duplicated,
+            "duplicate key " + "/".join(keys),
+            seller,
+            f"the key ({', '.join(keys)}) is not unique: duplicate agreements (all copies are flagged)",
+            "keep one row per agreement (aggregate or remove the duplicates)",
+        )
+    if quantity is not None:
+        q = check.converted[quantity]
+        check.row_problem(
+            q < 0,
+            f"negative {quantity}",
+            quantity,
+            f"column {quantity!r} (the quantity) has negative values",
+            "quantities must be >= 0",
+        )
+    if seller_cost is not None:
+        v, c = check.converted[buyer_value], check.converted[seller_cost]
+        with np.errstate(invalid="ignore"):
+            negative = v < c
+        check.row_problem(
+            negative,
+            f"negative gains from trade ({buyer_value} < {seller_cost})",
+            buyer_value,
+            f"the buyer value {buyer_value!r} is below the seller cost {seller_cost!r} (negative gains from "
+            "trade: no Nash bargain exists)",
+            "check the value and cost columns (are they swapped?) or remove agreements without gains from "
+            "trade",
+        )
+    return check.result()
+
+
+def _traded_values(check: _Checker, column: str) -> np.ndarray:
+    """The traded flag as floats 1/0 (NaN where missing); entries that are not 0/1 fail."""
+    series = check.frame[column]
+    if pd.api.types.is_bool_dtype(series.dtype):
+        return series.to_numpy(dtype=float, na_value=np.nan)
+    if pd.api.types.is_numeric_dtype(series.dtype) and not isinstance(series.dtype, pd.CategoricalDtype):
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+        present = ~np.isnan(values)
+    else:
+        raw = series.astype(object)
+
+        def word(x: Any) -> float:
+            if x is None or (isinstance(x, float) and np.isnan(x)):
+                return np.nan
+            if isinstance(x, (bool, np.bool_)):
+                return float(x)
+            if isinstance(x, (int, float, np.integer, np.floating)):
+                return float(x)
+            text = str(x).strip().lower()
+            if text == "":
+                return np.nan
+            if text in _TRUE_WORDS:
+                return 1.0
+            if text in _FALSE_WORDS:
+                return 0.0
+            return 2.0  # marks an entry that is not a 0/1 flag
+
+        values = raw.map(word).to_numpy(dtype=float)
+        present = ~np.isnan(values)
+    wrong = present & (values != 0) & (values != 1)
+    if wrong.any() and wrong.sum() == present.sum():
+        rows = list(check.frame.index[wrong][:MAX_ROWS_SHOWN])
+        example = series[wrong].iloc[0]
+        raise DataValidationError(
+            f"column {column!r} (the traded flag) is not a 0/1 flag: it holds values such as {example!r} "
+            f"(rows {_show(rows)}).",
+            hint="code traded as 1 (trade) or 0 (no trade), or as true/false.",
+            column=column,
+            rows=rows,
+        )
+    check.row_problem(
+        wrong,
+        f"{column} not 0/1",
+        column,
+        f"column {column!r} (the traded flag) has entries other than 0/1",
+        f"code {column!r} as 1 (trade) or 0 (no trade)",
+    )
+    check.row_problem(
+        np.isnan(values),
+        f"missing value in {column}",
+        column,
+        f"column {column!r} (the traded flag) has missing values",
+        f"fill in {column!r} with 0 or 1",
+    )
+    return values
+
+
+def validate_negotiations(
+    frame: pd.DataFrame,
+    *,
+    traded: str,
+    price: str | None = None,
+    value: str | None = None,
+    cost: str | None = None,
+    covariates: Sequence[str] | str = (),
+    groups: Sequence[str] | str = (),
+    drop_invalid: bool = False,
+) -> ValidatedData:
+    """Check negotiation (incomplete-information) data: one row per negotiation.
+
+    Parameters
+    ----------
+    frame
+        The data.
+    traded
+        Column of the trade flag: 0/1, bool, or the words true/false, yes/no.
+    price
+        Optional price column: finite where traded, missing (NaN or empty) where not.
+    value, cost
+        Optional observed or proxied buyer value v and seller cost c (finite). Trade with v < c is *not* an
+        error here: proxies are noisy.
+    covariates
+        Further numeric columns that must be finite.
+    groups
+        Id columns (cells); missing ids are row problems.
+    drop_invalid
+        Drop rows with problems and report them instead of raising on the first problem.
+
+    Returns
+    -------
+    ValidatedData
+        ``data[traded]`` is int64 0/1.
+    """
+    schema = NegotiationSchema(
+        traded=traded,
+        price=price,
+        value=value,
+        cost=cost,
+        covariates=covariates,
+        groups=groups,  # type: ignore[arg-type]
+    )
+    check = _Checker(frame, drop_invalid, "negotiation")
+    roles = {
+        traded: "traded flag",
+        price: "price",
+        value: "value v",
+        cost: "cost c",
+        **{c: "covariate" for c in schema.covariates},
+        **{c: "group id" for c in schema.groups},
+    }
+    for column in schema.required_columns:
+        check.require(column, roles.get(column, "column"))
+    flag = _traded_values(check, traded)
+    for column in schema.id_columns:
+        check.ids(column, roles[column])
+    if price is not None:
+        p = check.numeric(price, "price", allow_nan=True)
+        assert p is not None
+        with np.errstate(invalid="ignore"):
+            check.row_problem(
+                (flag == 1) & np.isnan(p),
+                f"missing {price} on a trade",
+                price,
+                f"column {price!r} has no price for negotiations that traded ({traded} = 1)",
+                f"fill in the price of every trade, or set {traded!r} to 0 if there was no trade",
+            )
+            check.row_problem(
+                (flag == 0) & ~np.isnan(p),
+                f"{price} without a trade",
+                price,
+                f"column {price!r} has a price for negotiations that did not trade ({traded} = 0)",
+                f"leave the price empty (NaN) where {traded!r} is 0, or set {traded!r} to 1",
+            )
+    for column in schema.numeric_columns:
+        check.numeric(column, roles[column])
+    check.converted[traded] = flag
+    return check.result(dtypes={traded: "int64"})
