@@ -1,0 +1,326 @@
+"""Simulated hospital-insurer agreements with Nash-in-Nash per-patient prices.
+
+Model (one market m; every insurer contracts with every hospital of its market)
+-----------------------------------------------------------------------------
+* Insurer i has N_i enrollees who need a hospital; an enrollee's utility from hospital h is
+  u_hi = x_h + xi_hi + logit error, with an outside option of utility 0. Expected patients of h from i
+  when i's network is G: q_hi(G) = N_i e_h / (1 + sum_{k in G} e_k), e_h = exp(u_hi).
+* Insurer i's willingness to pay for its network is the log-sum W_i(G) = kappa_i N_i log(1 + sum_{k in G} e_k),
+  kappa_i dollars per util. Dropping h lowers it by Delta W_hi; per patient, Delta W_hi / q_hi =
+  kappa_i (-log(1 - s_hi)) / s_hi with s_hi = q_hi / N_i (column ``wtp_drop``).
+* When h leaves i's network its patients divert to k with ratio D_hk = s_ki / (1 - s_hi).
+* Hospital h's marginal cost per patient is mc_hi = gamma_0 + z_h' gamma + omega_hi (cost shifters z,
+  unobserved shock omega). Hospitals of one system pool profits: when h's agreement with i fails, the system
+  keeps the margin on the patients diverted to h's siblings (share ``recapture`` of it).
+* Each agreement is bargained on its own (Nash-in-Nash, passive beliefs) with the seller's weight beta_hi.
+  Writing the pair's gains per patient, the seller's cost is C_hi = mc_hi + R_hi with the recapture term
+  R_hi = recapture * sum_{k sibling of h} (p_ki - mc_ki) D_hk, and the buyer's value is
+  V_hi = Delta W_hi / q_hi + sum_{k != h} p_ki D_hk (without h the insurer pays the other hospitals for the
+  diverted patients). The Nash price is p_hi = C_hi + beta_hi (V_hi - C_hi).
+* Both C and V are affine in the other prices of the same insurer, so the equilibrium solves, for each
+  insurer, the linear system [I - diag(1 - beta) A - diag(beta) B] p = (1 - beta)(mc - A mc) + beta W,
+  A_hk = recapture D_hk [k sibling of h], B_hk = D_hk (k != h), W_h = Delta W_hi / q_hi. It is solved
+  exactly (``numpy.linalg.solve``); the result is the fixed point that
+  :class:`bargaining.models.nash_in_nash.NashInNashPrices` (``joint=False``) finds by iteration (tested).
+* The recorded ``price`` is p_hi + e_hi with a mean-zero error e (pricing or measurement error independent of
+  everything else), so ``price = seller_cost + beta (buyer_value - seller_cost) + e`` holds exactly in the data.
+
+Identification: V - C varies with hospital quality, insurer tastes, network size and enrollment, none of
+which is collinear with the cost shifters z, so beta and gamma are separately identified.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bargaining.data.simulate import Simulation
+from bargaining.data.validate import validate_agreements
+from bargaining.errors import InvalidParameterError, InvalidWeightError
+
+__all__ = ["simulate_hospital_insurer"]
+
+BETA_TERMS = ("Intercept", "insurer_size", "hospital_quality")
+OBSERVED = (
+    "market, insurer, hospital, system, price, buyer_value, seller_cost, wtp_drop, recapture, quantity, "
+    "cost shifters z1..zK, hospital_quality, insurer_size"
+)
+
+
+def _int(value: Any, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise InvalidParameterError(
+            f"{name} must be an integer >= {minimum}, got {value!r}.", hint=f"e.g. {name}={max(minimum, 4)}."
+        )
+    return int(value)
+
+
+def _nonnegative(value: Any, name: str) -> float:
+    number = float(value)
+    if not math.isfinite(number) or number < 0:
+        raise InvalidParameterError(
+            f"{name} must be finite and >= 0, got {value!r}.", hint=f"e.g. {name}=0.5."
+        )
+    return number
+
+
+def _gamma(gamma: Mapping[str, float] | Sequence[float]) -> dict[str, float]:
+    if isinstance(gamma, Mapping):
+        items = dict(gamma)
+        if "Intercept" not in items:
+            raise InvalidParameterError(
+                "gamma needs an 'Intercept'.", hint="e.g. gamma={'Intercept': 4, 'z1': 1}."
+            )
+        names = [k for k in items if k != "Intercept"]
+        expected = [f"z{k + 1}" for k in range(len(names))]
+        if sorted(names) != sorted(expected):
+            raise InvalidParameterError(
+                f"gamma's cost shifters must be named z1, z2, ..., got {names}.",
+                hint="e.g. {'Intercept': 4, 'z1': 1}.",
+            )
+        out = {"Intercept": float(items["Intercept"])}
+        out.update({name: float(items[name]) for name in expected})
+    else:
+        values = [float(g) for g in gamma]
+        if not values:
+            raise InvalidParameterError(
+                "gamma is empty.", hint="give at least the intercept, e.g. gamma=(4.0, 1.0)."
+            )
+        out = {"Intercept": values[0], **{f"z{k}": g for k, g in enumerate(values[1:], start=1)}}
+    if not all(math.isfinite(v) for v in out.values()):
+        raise InvalidParameterError(
+            f"gamma must be finite, got {out}.", hint="give finite cost coefficients."
+        )
+    return out
+
+
+def _system_sizes(systems: int | Sequence[int] | None, n_hospitals: int) -> list[int]:
+    if systems is None:
+        return [1] * n_hospitals
+    if isinstance(systems, (int, np.integer)) and not isinstance(systems, bool):
+        size = _int(systems, "systems", 1)
+        sizes = [size] * (n_hospitals // size)
+        return sizes + ([n_hospitals % size] if n_hospitals % size else [])
+    sizes = [_int(s, "each system size", 1) for s in systems]
+    if sum(sizes) != n_hospitals:
+        raise InvalidParameterError(
+            f"system sizes {sizes} add up to {sum(sizes)}, not n_hospitals = {n_hospitals}.",
+            hint="give one size per system, singletons included: systems=[2, 1, 1, 1] for 5 hospitals where "
+            "h1 and h2 merged.",
+        )
+    return sizes
+
+
+def simulate_hospital_insurer(
+    *,
+    n_markets: int = 100,
+    n_hospitals: int = 5,
+    n_insurers: int = 4,
+    beta: float | Sequence[float] = 0.5,
+    delta: Mapping[str, float] | None = None,
+    gamma: Mapping[str, float] | Sequence[float] = (6.0, 1.0, 0.5),
+    omega_sd: float = 0.5,
+    price_sd: float = 0.25,
+    recapture: float = 1.0,
+    systems: int | Sequence[int] | None = None,
+    wtp_scale: float = 10.0,
+    seed: int | np.random.Generator | None = None,
+) -> Simulation:
+    """Simulate hospital-insurer agreements with Nash-in-Nash per-patient prices (model in the module doc).
+
+    Parameters
+    ----------
+    n_markets, n_hospitals, n_insurers
+        M markets, each with the same numbers of hospitals and insurers; every pair contracts, so there are
+        M x n_hospitals x n_insurers agreements. Insurers ``I1, I2, ...`` are brands present in every market.
+    beta
+        The seller's (hospital's) bargaining weight: one number in [0, 1], or one per insurer brand.
+    delta
+        If given, beta is logistic: beta = 1 / (1 + exp(-(delta_0 + delta' x))) with terms ``Intercept``,
+        ``insurer_size`` and ``hospital_quality`` (missing terms are 0); ``beta`` is then ignored.
+    gamma
+        Cost coefficients: (gamma_0, gamma_1, ..., gamma_K) or a mapping {"Intercept": ..., "z1": ..., ...};
+        K cost shifters z1..zK (standard normal, one per hospital) enter mc = gamma_0 + z' gamma + omega.
+    omega_sd
+        Standard deviation of the unobserved cost shock omega (one per agreement).
+    price_sd
+        Standard deviation of the mean-zero price error added to the equilibrium price.
+    recapture
+        Share in [0, 1] of the sibling margins a system counts when one of its agreements fails (1: full
+        pooling of profits; 0: members bargain as if independent).
+    systems
+        None (every hospital independent), an int s (consecutive hospitals form systems of s members), or a
+        list of system sizes adding up to n_hospitals, the same in every market. The random draws do not
+        depend on ``systems``, so the same seed with and without systems simulates a merger.
+    wtp_scale
+        Dollars per util in the insurer's willingness to pay (each insurer's scale is wtp_scale times a
+        lognormal factor with log-sd 0.2).
+    seed
+        int or numpy Generator.
+
+    Returns
+    -------
+    Simulation
+        ``data`` has one row per agreement with columns market, insurer (buyer), hospital (seller), system,
+        price, buyer_value, seller_cost, wtp_drop, recapture, quantity, z1..zK, hospital_quality,
+        insurer_size; ``truth`` holds beta (or delta), gamma, the standard deviations and the design.
+    """
+    n_markets = _int(n_markets, "n_markets", 1)
+    n_hospitals = _int(n_hospitals, "n_hospitals", 1)
+    n_insurers = _int(n_insurers, "n_insurers", 1)
+    gammas = _gamma(gamma)
+    omega_sd = _nonnegative(omega_sd, "omega_sd")
+    price_sd = _nonnegative(price_sd, "price_sd")
+    wtp_scale = _nonnegative(wtp_scale, "wtp_scale")
+    recapture = _nonnegative(recapture, "recapture")
+    if recapture > 1:
+        raise InvalidParameterError(
+            f"recapture must be in [0, 1], got {recapture}.", hint="use 1 for full pooling."
+        )
+    sizes = _system_sizes(systems, n_hospitals)
+    n_shifters = len(gammas) - 1
+    rng = np.random.default_rng(seed)
+    M, I, H = n_markets, n_insurers, n_hospitals
+
+    # draws, in a fixed order (reproducibility does not depend on the options below)
+    quality = rng.standard_normal((M, H))
+    shifters = rng.standard_normal((M, H, max(n_shifters, 0)))
+    enrollees = 4000.0 * np.exp(0.4 * rng.standard_normal((M, I)))
+    kappa = wtp_scale * np.exp(0.2 * rng.standard_normal((M, I)))
+    taste = 0.5 * rng.standard_normal((M, I, H))
+    omega = omega_sd * rng.standard_normal((M, I, H))
+    error = price_sd * rng.standard_normal((M, I, H))
+
+    insurer_size = np.log(enrollees / 4000.0)
+    if delta is not None:
+        unknown = [k for k in delta if k not in BETA_TERMS]
+        if unknown:
+            raise InvalidParameterError(
+                f"unknown delta terms {unknown}.", hint=f"use terms among {', '.join(BETA_TERMS)}."
+            )
+        index = (
+            float(delta.get("Intercept", 0.0))
+            + float(delta.get("insurer_size", 0.0)) * insurer_size[:, :, None]
+            + float(delta.get("hospital_quality", 0.0)) * quality[:, None, :]
+        )
+        betas = 1.0 / (1.0 + np.exp(-index))
+        beta_truth: Any = None
+    else:
+        given = np.atleast_1d(np.asarray(beta, dtype=float))
+        if given.size not in (1, I) or given.ndim != 1:
+            raise InvalidWeightError(
+                f"beta must be one number or one per insurer ({I}), got {given.size} values.",
+                hint="e.g. beta=0.5 or beta=[0.3, 0.5, 0.7, 0.6] for 4 insurers.",
+            )
+        if not np.all((given >= 0) & (given <= 1)):
+            raise InvalidWeightError(f"beta must be in [0, 1], got {given.tolist()}.", hint="e.g. beta=0.5.")
+        betas = np.broadcast_to(np.resize(given, I)[None, :, None], (M, I, H)).copy()
+        beta_truth = (
+            float(given[0]) if given.size == 1 else {f"I{k + 1}": float(b) for k, b in enumerate(given)}
+        )
+
+    # demand and diversion (per market and insurer)
+    expu = np.exp(quality[:, None, :] + taste)
+    share = expu / (1.0 + expu.sum(axis=2, keepdims=True))
+    quantity = enrollees[:, :, None] * share
+    wtp_drop = kappa[:, :, None] * (-np.log1p(-share)) / share
+    diversion = share[:, :, None, :] / (1.0 - share[:, :, :, None])  # [m, i, h, k] = s_k / (1 - s_h)
+    diversion[:, :, np.arange(H), np.arange(H)] = 0.0
+
+    system_of = np.repeat(np.arange(len(sizes)), sizes)
+    siblings = (system_of[:, None] == system_of[None, :]) & ~np.eye(H, dtype=bool)
+    mc = (
+        gammas["Intercept"] + shifters @ np.array([gammas[f"z{k + 1}"] for k in range(n_shifters)])
+        if n_shifters
+        else np.full((M, H), gammas["Intercept"])
+    )
+    mc = mc[:, None, :] + omega
+
+    a = recapture * diversion * siblings
+    b = diversion
+    eye = np.eye(H)
+    system_matrix = eye - (1.0 - betas)[..., None] * a - betas[..., None] * b
+    rhs = (1.0 - betas) * (mc - np.einsum("mihk,mik->mih", a, mc)) + betas * wtp_drop
+    prices = np.linalg.solve(system_matrix, rhs[..., None])[..., 0]
+    recaptured = np.einsum("mihk,mik->mih", a, prices - mc)
+    seller_cost = mc + recaptured
+    buyer_value = wtp_drop + np.einsum("mihk,mik->mih", b, prices)
+    gains = buyer_value - seller_cost
+    if not np.all(np.isfinite(prices)) or np.any(gains <= 0):
+        worst = float(np.nanmin(gains))
+        raise InvalidParameterError(
+            f"the simulated design has agreements without gains from trade (smallest V - C = {worst:.4g}).",
+            hint="raise wtp_scale or lower the costs (gamma, omega_sd) so that every pair creates surplus.",
+        )
+
+    markets = np.array([f"m{m + 1:03d}" for m in range(M)])
+    insurers = np.array([f"I{i + 1}" for i in range(I)])
+    hospitals = np.array([f"h{h + 1}" for h in range(H)])
+    system_names = np.array([f"s{s + 1}" for s in system_of])
+    grid = (M, I, H)
+    frame = pd.DataFrame(
+        {
+            "market": np.broadcast_to(markets[:, None, None], grid).ravel(),
+            "insurer": np.broadcast_to(insurers[None, :, None], grid).ravel(),
+            "hospital": np.broadcast_to(hospitals[None, None, :], grid).ravel(),
+            "system": np.broadcast_to(system_names[None, None, :], grid).ravel(),
+            "price": (prices + error).ravel(),
+            "buyer_value": buyer_value.ravel(),
+            "seller_cost": seller_cost.ravel(),
+            "wtp_drop": wtp_drop.ravel(),
+            "recapture": recaptured.ravel(),
+            "quantity": quantity.ravel(),
+            **{
+                f"z{k + 1}": np.broadcast_to(shifters[:, None, :, k], grid).ravel() for k in range(n_shifters)
+            },
+            "hospital_quality": np.broadcast_to(quality[:, None, :], grid).ravel(),
+            "insurer_size": np.broadcast_to(insurer_size[:, :, None], grid).ravel(),
+        }
+    )
+    covariates = [f"z{k + 1}" for k in range(n_shifters)] + [
+        "hospital_quality",
+        "insurer_size",
+        "wtp_drop",
+        "recapture",
+    ]
+    validate_agreements(
+        frame,
+        price="price",
+        buyer_value="buyer_value",
+        seller_cost="seller_cost",
+        market="market",
+        buyer="insurer",
+        seller="hospital",
+        quantity="quantity",
+        covariates=covariates,
+    )
+    truth: dict[str, Any] = {
+        "model": "hospital-insurer Nash-in-Nash per-patient prices",
+        "beta": beta_truth,
+        "delta": None if delta is None else {k: float(delta.get(k, 0.0)) for k in BETA_TERMS},
+        "gamma": gammas,
+        "omega_sd": omega_sd,
+        "price_sd": price_sd,
+        "recapture": recapture,
+        "systems": sizes,
+        "wtp_scale": wtp_scale,
+        "n_markets": M,
+        "n_hospitals": H,
+        "n_insurers": I,
+        "mean_beta": float(betas.mean()),
+        "price_equation": "price = seller_cost + beta (buyer_value - seller_cost) + e; "
+        "seller_cost = Intercept + z'gamma + omega + recapture",
+    }
+    description = (
+        f"{M} markets x {H} hospitals x {I} insurers = {len(frame)} agreements. Per-patient prices solve "
+        "Nash-in-Nash bargaining (each agreement separately, hospital systems pool profits) with the "
+        "hospital's weight beta; price = seller_cost + beta (buyer_value - seller_cost) + e. Observable in "
+        f"practice: {OBSERVED} (wtp_drop and recapture require a demand model; seller_cost = marginal cost + "
+        "recapture includes the unobserved cost shock omega and is given here only because the data are "
+        "synthetic). Not in the data: omega, the price error e, beta."
+    )
+    return Simulation(data=frame, truth=truth, description=description)
