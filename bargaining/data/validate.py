@@ -210,7 +210,9 @@ class _Checker:
         series = self.frame[column]
         missing = series.isna().to_numpy()
         if series.dtype == object:
-            missing |= series.map(lambda x: isinstance(x, str) and x.strip() == "").to_numpy(dtype=bool)
+            missing = missing | series.map(lambda x: isinstance(x, str) and x.strip() == "").to_numpy(
+                dtype=bool
+            )
         self.row_problem(
             missing,
             f"missing id in {column}",

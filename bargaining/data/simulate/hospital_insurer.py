@@ -311,7 +311,7 @@ def simulate_hospital_insurer(
         "n_markets": M,
         "n_hospitals": H,
         "n_insurers": I,
-        "mean_beta": float(betas.mean()),
+        "mean_beta": round(float(betas.mean()), 12),
         "price_equation": "price = seller_cost + beta (buyer_value - seller_cost) + e; "
         "seller_cost = Intercept + z'gamma + omega + recapture",
     }
