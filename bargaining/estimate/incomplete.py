@@ -1,0 +1,660 @@
+"""Maximum likelihood for Loertscher-Marx bargaining when values and costs (or proxies) are observed.
+
+Model (see :mod:`bargaining.models.incomplete_likelihood`): a negotiation between a buyer with value v ~ F
+and a seller with cost c ~ G ends in trade with probability
+
+.. math:: P(\\text{trade} \\mid v, c) = \\Lambda\\big((\\Phi_{w_B/\\rho}(v) - \\Gamma_{w_S/\\rho}(c)) / \\sigma\\big),
+
+where (w_B, w_S) are the bargaining weights with max w = 1 and differential Delta = (w_B - w_S) / max(w_B,
+w_S), rho = rho(Delta; F, G) is the Loertscher-Marx multiplier, Lambda the logistic cdf and sigma > 0 the
+scale of the noise in the virtual surplus. Parameters: ``Delta`` in [-1, 1] and ``sigma``.
+
+Estimation
+----------
+* First stage: F and G are given (type distribution objects) or estimated from the value and cost columns:
+  ``"uniform"`` (support from ``*_bounds`` or the sample range widened by range/(n - 1) at each end, the
+  unbiased estimator of uniform end points), ``"beta"`` (shape parameters by maximum likelihood on that
+  support), ``"truncnorm"`` (mean and sd by maximum likelihood, truncated to that support) or
+  ``"empirical"`` (a Gaussian kernel density with Silverman's bandwidth, reflected at the support's ends so
+  that no mass leaks out, tabulated on 401 points with a piecewise-linear density and its exact integral as
+  the cdf).
+* Second stage: the likelihood is maximized over (atanh Delta, log sigma) with statsmodels'
+  :class:`~statsmodels.base.model.GenericLikelihoodModel` (BFGS from the best point of a coarse grid); the
+  covariance is statsmodels' (inverse numerical Hessian for ``"unadjusted"``, the sandwich with numerical
+  scores for ``"robust"``, cluster sandwich for ``"clustered"``), mapped to (Delta, sigma) by the delta
+  method. These standard errors treat F and G as known; with estimated F and G use ``bootstrap=B``, which
+  re-estimates F and G in every replication.
+* Delta on the boundary (|Delta| within 1e-6 of 1): the normal approximation does not hold there, so the
+  standard error of Delta is NaN, an :class:`~bargaining.errors.IdentificationWarning` is issued and
+  ``results.delta_interval`` holds the likelihood-ratio (profile) interval.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from bargaining.errors import (
+    ConvergenceWarning,
+    DataValidationError,
+    IdentificationError,
+    IdentificationWarning,
+    InvalidParameterError,
+    UnknownNameError,
+)
+from bargaining.estimate.results import EstimationResults, warn_not_converged
+from bargaining.models.incomplete_likelihood import (
+    TypeData,
+    WeightRatioCurve,
+    trade_index,
+    trade_log_likelihood,
+    trade_probability,
+)
+
+__all__ = [
+    "COV_TYPES",
+    "DISTRIBUTION_FAMILIES",
+    "IncompleteResults",
+    "fit_incomplete",
+    "fit_type_distribution",
+]
+
+DISTRIBUTION_FAMILIES: tuple[str, ...] = ("uniform", "beta", "truncnorm", "empirical")
+# package vocabulary -> statsmodels cov_type
+COV_TYPES: dict[str, str] = {
+    "unadjusted": "nonrobust",
+    "nonrobust": "nonrobust",
+    "robust": "HC0",
+    "clustered": "cluster",
+    "cluster": "cluster",
+}
+_BOUNDARY = 1e-6  # |Delta| > 1 - _BOUNDARY is treated as the boundary of [-1, 1]
+_MAX_ATANH = 12.0  # tanh(12) = 1 - 7.6e-11: the optimizer never needs to go further
+_LR_CRITICAL_95 = float(stats.chi2.ppf(0.95, 1))
+
+
+# ------------------------------------------------------------------------------------------- first stage
+def _support(x: np.ndarray, bounds: Sequence[float] | None, name: str) -> tuple[float, float]:
+    if bounds is not None:
+        low, high = (float(b) for b in bounds)
+        if not (math.isfinite(low) and math.isfinite(high) and low < high):
+            raise InvalidParameterError(
+                f"{name} bounds {tuple(bounds)!r} are not an interval.",
+                hint="Pass (low, high) with low < high.",
+            )
+        if x.min() < low or x.max() > high:
+            raise DataValidationError(
+                f"Some {name}s lie outside the given bounds [{low}, {high}].",
+                hint=f"Widen the {name} bounds, or drop those rows.",
+                column=name,
+            )
+        return low, high
+    n = len(x)
+    spread = float(np.ptp(x))
+    if n < 2 or spread <= 0:
+        raise IdentificationError(
+            f"The {name} column has no variation, so its distribution cannot be estimated.",
+            hint=f"Pass a known {name} distribution, or data with varying {name}s.",
+        )
+    pad = spread / (n - 1)
+    return float(x.min()) - pad, float(x.max()) + pad
+
+
+def fit_type_distribution(
+    x: Any, family: str, *, bounds: Sequence[float] | None = None, name: str = "type"
+) -> Any:
+    """Estimate a type distribution from a sample (the first stage of :func:`fit_incomplete`).
+
+    Parameters
+    ----------
+    x
+        Observed types (values or costs).
+    family
+        ``"uniform"``, ``"beta"``, ``"truncnorm"`` or ``"empirical"`` (see the module docstring).
+    bounds
+        Known support (low, high); by default the sample range widened by range/(n - 1) at each end.
+    name
+        Used in messages ("value", "cost").
+    """
+    from bargaining.models import distributions as dists
+
+    arr = np.asarray(x, dtype=float)
+    if arr.ndim != 1 or not np.all(np.isfinite(arr)):
+        raise DataValidationError(
+            f"The {name}s must be finite numbers.", hint="Drop rows with missing values."
+        )
+    key = str(family).strip().lower().replace("_", "").replace("-", "")
+    low, high = _support(arr, bounds, name)
+    if key == "uniform":
+        return dists.Uniform(low, high)
+    if key == "beta":
+        a, b, _, _ = stats.beta.fit(arr, floc=low, fscale=high - low)
+        return dists.Beta(a, b, low=low, high=high)
+    if key in ("truncnorm", "truncatednormal"):
+        mean, sd = _fit_truncnorm(arr, low, high)
+        return dists.TruncatedNormal(mean, sd, low, high)
+    if key == "empirical":
+        return dists.TypeDistribution(_smoothed_empirical(arr, low, high), low, high, name="empirical (KDE)")
+    raise UnknownNameError(
+        f"Unknown distribution family {family!r} for the {name}s.",
+        hint=f"Choose one of {', '.join(DISTRIBUTION_FAMILIES)} or pass a TypeDistribution.",
+    )
+
+
+def _fit_truncnorm(x: np.ndarray, low: float, high: float) -> tuple[float, float]:
+    def nll(p: np.ndarray) -> float:
+        mean, sd = p[0], math.exp(p[1])
+        a, b = (low - mean) / sd, (high - mean) / sd
+        return -float(np.sum(stats.truncnorm.logpdf(x, a, b, loc=mean, scale=sd)))
+
+    start = np.array([x.mean(), math.log(max(x.std(), 1e-12 * (high - low)))])
+    res = optimize.minimize(nll, start, method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-10})
+    return float(res.x[0]), float(math.exp(res.x[1]))
+
+
+def _smoothed_empirical(x: np.ndarray, low: float, high: float, points: int = 401) -> Any:
+    """Reflected Gaussian KDE on [low, high] as a frozen scipy distribution (piecewise-linear density)."""
+    n = len(x)
+    bandwidth = 1.06 * min(x.std(), stats.iqr(x) / 1.349 or x.std()) * n ** (-0.2)
+    grid = np.linspace(low, high, points)
+    mirrored = np.concatenate([x, 2 * low - x, 2 * high - x])
+    density = np.zeros(points)
+    for chunk in np.array_split(mirrored, max(1, len(mirrored) // 2000)):
+        density += stats.norm.pdf((grid[:, None] - chunk[None, :]) / bandwidth).sum(axis=1)
+    density /= n * bandwidth
+    step = grid[1] - grid[0]
+    cumulative = np.concatenate([[0.0], np.cumsum(0.5 * (density[1:] + density[:-1]) * step)])
+    density, cumulative = density / cumulative[-1], cumulative / cumulative[-1]
+
+    class _KernelDistribution(stats.rv_continuous):
+        def _pdf(self, t: np.ndarray) -> np.ndarray:
+            return np.interp(t, grid, density)
+
+        def _cdf(self, t: np.ndarray) -> np.ndarray:
+            i = np.clip(np.searchsorted(grid, t, side="right") - 1, 0, points - 2)
+            u = t - grid[i]
+            slope = (density[i + 1] - density[i]) / step
+            return np.clip(cumulative[i] + density[i] * u + 0.5 * slope * u * u, 0.0, 1.0)
+
+    return _KernelDistribution(a=low, b=high, name="kde")()
+
+
+def _first_stage(
+    v: np.ndarray,
+    c: np.ndarray,
+    value_dist: Any,
+    cost_dist: Any,
+    value_bounds: Sequence[float] | None,
+    cost_bounds: Sequence[float] | None,
+) -> tuple[Any, Any, bool]:
+    # a uniform family with known bounds has nothing left to estimate
+    estimated = any(
+        isinstance(d, str) and not (d.strip().lower() == "uniform" and b is not None)
+        for d, b in ((value_dist, value_bounds), (cost_dist, cost_bounds))
+    )
+    if isinstance(value_dist, str):
+        value_dist = fit_type_distribution(v, value_dist, bounds=value_bounds, name="value")
+    if isinstance(cost_dist, str):
+        cost_dist = fit_type_distribution(c, cost_dist, bounds=cost_bounds, name="cost")
+    for dist, role in ((value_dist, "value_dist"), (cost_dist, "cost_dist")):
+        if not all(hasattr(dist, a) for a in ("cdf", "pdf", "low", "high", "virtual_value", "virtual_cost")):
+            raise InvalidParameterError(
+                f"{role} is neither a distribution family name nor a type distribution.",
+                hint=f"Pass one of {', '.join(DISTRIBUTION_FAMILIES)} or e.g. bargaining.Uniform(0, 1).",
+            )
+    return value_dist, cost_dist, estimated
+
+
+# ------------------------------------------------------------------------------------------ second stage
+class _TradeLikelihood:
+    """Log-likelihood in the optimizer's coordinates theta = (atanh Delta, log sigma)."""
+
+    def __init__(self, traded: np.ndarray, types: TypeData, curve: WeightRatioCurve) -> None:
+        self.traded, self.types, self.curve = traded, types, curve
+
+    @staticmethod
+    def natural(theta: np.ndarray) -> tuple[float, float]:
+        return float(np.tanh(np.clip(theta[0], -_MAX_ATANH, _MAX_ATANH))), float(
+            np.exp(np.clip(theta[1], -60, 60))
+        )
+
+    def loglikeobs(self, theta: np.ndarray) -> np.ndarray:
+        delta, sigma = self.natural(theta)
+        return trade_log_likelihood(delta, sigma, self.traded, self.types, self.curve)
+
+    def start(self) -> np.ndarray:
+        """Best point of a coarse grid: Delta in {-0.9, ..., 0.9}, sigma over three decades of the type scale."""
+        scale = float(np.std(self.types.value) + np.std(self.types.cost)) or 1.0
+        best, best_ll = None, -math.inf
+        for delta in np.linspace(-0.9, 0.9, 7):
+            for sigma in scale * np.geomspace(1e-3, 1.0, 10):
+                ll = float(np.sum(trade_log_likelihood(delta, sigma, self.traded, self.types, self.curve)))
+                if ll > best_ll:
+                    best, best_ll = np.array([np.arctanh(delta), math.log(sigma)]), ll
+        assert best is not None
+        return best
+
+
+def _statsmodels_fit(
+    lik: _TradeLikelihood,
+    start: np.ndarray,
+    *,
+    maxiter: int,
+    cov_type: str,
+    groups: np.ndarray | None,
+) -> Any:
+    from statsmodels.base.model import GenericLikelihoodModel
+
+    class Model(GenericLikelihoodModel):
+        def loglikeobs(self, params: np.ndarray) -> np.ndarray:
+            return lik.loglikeobs(params)
+
+    model = Model(lik.traded, None, extra_params_names=["atanh(Delta)", "log(sigma)"])
+    kwargs: dict[str, Any] = {"cov_type": cov_type}
+    if cov_type == "cluster":
+        kwargs["cov_kwds"] = {"groups": groups}
+    with warnings.catch_warnings():
+        # statsmodels' own warnings are replaced by the package's (converged flag, ConvergenceWarning)
+        warnings.simplefilter("ignore")
+        return model.fit(start_params=start, method="bfgs", maxiter=maxiter, disp=0, gtol=1e-7, **kwargs)
+
+
+def _profile_information(lik: _TradeLikelihood, theta: np.ndarray, step: float = 1e-4) -> float:
+    """-d^2 loglike / d(log sigma)^2 at theta by a central difference (Delta held fixed)."""
+    e = np.array([0.0, step])
+    values = [float(np.sum(lik.loglikeobs(theta + k * e))) for k in (-1, 0, 1)]
+    return -(values[0] - 2 * values[1] + values[2]) / step**2
+
+
+def _profile_loglike(lik: _TradeLikelihood, delta: float, log_sigma0: float) -> float:
+    """max over sigma of the log-likelihood at fixed Delta."""
+    theta0 = float(np.arctanh(np.clip(delta, -1 + 1e-12, 1 - 1e-12)))
+
+    def negative(log_sigma: float) -> float:
+        return -float(np.sum(lik.loglikeobs(np.array([theta0, log_sigma]))))
+
+    res = optimize.minimize_scalar(negative, bracket=(log_sigma0 - 1.0, log_sigma0 + 1.0))
+    return -float(res.fun)
+
+
+def _boundary_interval(
+    lik: _TradeLikelihood, delta_hat: float, log_sigma: float, loglike: float
+) -> tuple[float, float]:
+    """95% likelihood-ratio interval of Delta when the estimate sits at +-1 (profile over sigma)."""
+    sign = 1.0 if delta_hat > 0 else -1.0
+
+    def excess(d: float) -> float:
+        return 2.0 * (loglike - _profile_loglike(lik, d, log_sigma)) - _LR_CRITICAL_95
+
+    far = -sign
+    if excess(far) < 0:  # the whole range is inside the interval
+        return (-1.0, 1.0)
+    inner = optimize.brentq(excess, far, sign * (1 - _BOUNDARY), xtol=1e-6)
+    return (inner, 1.0) if sign > 0 else (-1.0, inner)
+
+
+# --------------------------------------------------------------------------------------------- results
+class IncompleteResults(EstimationResults):
+    """Results of :func:`fit_incomplete`: parameters ``Delta`` and ``sigma``.
+
+    Extra attributes
+    ----------------
+    predicted
+        Predicted trade probabilities of the used rows (Series with the data's index); also ``fitted_values``.
+    loglike
+        Maximized log-likelihood.
+    value_dist, cost_dist
+        The type distributions used (given or estimated in the first stage).
+    distributions_estimated
+        Whether F or G was estimated (then only the bootstrap accounts for the first stage).
+    rho_method, rho_accuracy
+        How rho(Delta) was computed and the interpolation error bound of the weight ratios (0: closed form).
+    at_boundary, delta_interval
+        Whether Delta is at +-1, and then its 95% likelihood-ratio interval (also what ``conf_int(0.95)``
+        reports for Delta).
+    bootstrap_failures
+        Number of failed bootstrap replications (left out of ``bootstrap_params``).
+    """
+
+    model_name = "Incomplete-information bargaining (Loertscher-Marx): trade likelihood"
+
+    predicted: pd.Series
+    loglike: float
+    value_dist: Any
+    cost_dist: Any
+    distributions_estimated: bool
+    rho_method: str
+    rho_accuracy: float
+    at_boundary: bool
+    delta_interval: tuple[float, float] | None
+    bootstrap_failures: int
+
+    @property
+    def fitted_values(self) -> pd.Series:
+        """Predicted trade probabilities of the estimation sample."""
+        return self.predicted.copy()
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        """Normal (or bootstrap percentile) intervals; at the boundary, Delta's likelihood-ratio interval."""
+        ci = super().conf_int(level)
+        if self.at_boundary and self.delta_interval is not None and math.isclose(level, 0.95):
+            ci.loc["Delta", ["lower", "upper"]] = self.delta_interval
+        return ci
+
+
+def _weights_table(delta: float, a: float, b: float) -> dict[str, float]:
+    w_b, w_s = (1.0, 1.0 - delta) if delta >= 0 else (1.0 + delta, 1.0)
+    return {"w_B": w_b, "w_S": w_s, "w_B/rho": a, "w_S/rho": b, "rho": w_b / a if a > 0 else w_s / b}
+
+
+def fit_incomplete(
+    data: Any,
+    *,
+    traded: str,
+    value: str,
+    cost: str,
+    value_dist: Any = "uniform",
+    cost_dist: Any = "uniform",
+    value_bounds: Sequence[float] | None = None,
+    cost_bounds: Sequence[float] | None = None,
+    cov_type: str = "robust",
+    cluster: str | None = None,
+    bootstrap: int | None = None,
+    seed: Any = None,
+    progress: bool = False,
+    rho_method: str = "auto",
+    maxiter: int = 200,
+    drop_invalid: bool = False,
+) -> IncompleteResults:
+    """Fit the bargaining differential Delta and noise scale sigma by maximum likelihood.
+
+    Parameters
+    ----------
+    data
+        DataFrame (or path to a CSV/Parquet file), one row per negotiation.
+    traded, value, cost
+        Column names: 0/1 trade indicator, buyer's value v, seller's cost c.
+    value_dist, cost_dist
+        F and G: a type distribution (known), or a family name estimated from the column
+        (``"uniform"``, ``"beta"``, ``"truncnorm"``, ``"empirical"``).
+    value_bounds, cost_bounds
+        Known supports for the estimated families (default: the widened sample range).
+    cov_type
+        ``"unadjusted"`` (inverse Hessian), ``"robust"`` (sandwich), ``"clustered"`` (needs ``cluster``) or
+        ``"bootstrap"`` (same as passing ``bootstrap``).
+    cluster
+        Column of cluster ids for clustered standard errors (and the cluster bootstrap).
+    bootstrap
+        Number of bootstrap replications; each resamples rows (clusters), re-estimates F and G when they
+        are estimated, and re-maximizes the likelihood. Standard errors then come from the replications.
+    seed, progress
+        Seed of the bootstrap (int or Generator) and a tqdm progress bar.
+    rho_method
+        ``"auto"`` (eq. 38 closed form for uniform F and G on a common interval, else the solver),
+        ``"closed form"`` or ``"solver"``.
+    maxiter
+        Maximum BFGS iterations; if reached, ``converged`` is False and a ConvergenceWarning is issued.
+    drop_invalid
+        Drop (and report) rows with missing or invalid entries instead of raising.
+
+    Returns
+    -------
+    IncompleteResults
+    """
+    from bargaining.data import read_table, validate_negotiations
+
+    frame = read_table(data) if not isinstance(data, pd.DataFrame) else data
+    cov_key = str(cov_type).strip().lower()
+    if bootstrap is None and cov_key == "bootstrap":
+        bootstrap = 199
+    if bootstrap is not None:
+        if int(bootstrap) < 2:
+            raise InvalidParameterError(
+                "bootstrap needs at least 2 replications.", hint="Pass bootstrap=199."
+            )
+    elif cov_key not in COV_TYPES:
+        raise InvalidParameterError(
+            f"Unknown cov_type {cov_type!r}.", hint="Use 'unadjusted', 'robust', 'clustered' or 'bootstrap'."
+        )
+    if COV_TYPES.get(cov_key) == "cluster" and cluster is None:
+        raise InvalidParameterError(
+            "Clustered standard errors need a cluster column.", hint="Pass cluster=COL."
+        )
+    validated = validate_negotiations(
+        frame,
+        traded=traded,
+        value=value,
+        cost=cost,
+        groups=(cluster,) if cluster is not None else (),
+        drop_invalid=drop_invalid,
+    )
+    used, dropped = validated.data, validated.dropped
+    if drop_invalid:
+        used, dropped = _drop_outside_support(
+            used, dropped, ((value, value_dist, value_bounds), (cost, cost_dist, cost_bounds))
+        )
+    t = used[traded].to_numpy(dtype=float)
+    v = used[value].to_numpy(dtype=float)
+    c = used[cost].to_numpy(dtype=float)
+    groups = pd.factorize(used[cluster])[0] if cluster is not None else None
+    if len(t) < 3 or t.min() == t.max():
+        raise IdentificationError(
+            "Every negotiation has the same outcome (all trades or none), so Delta and sigma are not identified.",
+            hint="The likelihood needs both trades and failed negotiations.",
+        )
+    F, G, estimated = _first_stage(v, c, value_dist, cost_dist, value_bounds, cost_bounds)
+    curve = WeightRatioCurve.for_distributions(F, G, method=rho_method)
+    types = TypeData.build(v, c, F, G)
+    lik = _TradeLikelihood(t, types, curve)
+
+    sm_cov = "nonrobust" if bootstrap is not None else COV_TYPES[cov_key]
+    fit = _statsmodels_fit(lik, lik.start(), maxiter=maxiter, cov_type=sm_cov, groups=groups)
+    theta = np.asarray(fit.params, dtype=float)
+    converged = bool(fit.mle_retvals.get("converged", False))
+    if not converged:
+        warn_not_converged(f"The likelihood maximizer (BFGS, maxiter={maxiter})")
+    delta_hat, sigma_hat = lik.natural(theta)
+    loglike = float(np.sum(lik.loglikeobs(theta)))
+    separated = (trade_index(delta_hat, types, curve) >= 0) == (t == 1)
+    if np.all(separated):
+        # complete separation: the likelihood increases without bound as sigma -> 0 (no MLE exists)
+        raise IdentificationError(
+            "A Loertscher-Marx trade rule separates trades from failures perfectly, so sigma is driven to 0 "
+            "and the likelihood has no maximum.",
+            hint="The data look noise-free; compare the trade rule directly (e.g. with efficiency_report).",
+        )
+    at_boundary = abs(delta_hat) > 1.0 - _BOUNDARY
+    jac = np.diag([1.0 - delta_hat**2, sigma_hat])  # d(Delta, sigma) / d(atanh Delta, log sigma)
+    cov = jac @ np.asarray(fit.cov_params(), dtype=float) @ jac.T
+    draws, failures = None, 0
+    if bootstrap is not None:
+        draws, failures = _bootstrap(
+            frame_used=used,
+            t=t,
+            v=v,
+            c=c,
+            groups=groups,
+            value_dist=value_dist,
+            cost_dist=cost_dist,
+            value_bounds=value_bounds,
+            cost_bounds=cost_bounds,
+            curve=curve if not estimated else None,
+            rho_method=rho_method,
+            start=theta,
+            reps=int(bootstrap),
+            seed=seed,
+            progress=progress,
+            maxiter=maxiter,
+        )
+        cov = np.cov(draws[["Delta", "sigma"]].to_numpy().T)
+        cov_label = "bootstrap"
+    else:
+        cov_label = {"nonrobust": "unadjusted", "HC0": "robust", "cluster": "clustered"}[sm_cov]
+    delta_interval = None
+    if at_boundary:
+        # the likelihood is flat in atanh(Delta) out there: keep sigma's variance from the profile at Delta-hat
+        cov = np.full((2, 2), np.nan)
+        if bootstrap is None:
+            cov[1, 1] = sigma_hat**2 / _profile_information(lik, theta)
+        else:
+            cov[1, 1] = float(np.var(draws["sigma"], ddof=1))
+        delta_interval = _boundary_interval(lik, delta_hat, float(theta[1]), loglike)
+        warnings.warn(
+            f"Delta = {delta_hat:+.6f} is on the boundary of [-1, 1]: its normal standard error does not "
+            f"apply; the 95% likelihood-ratio interval is ({delta_interval[0]:.4f}, {delta_interval[1]:.4f}).",
+            IdentificationWarning,
+            stacklevel=2,
+        )
+    elif not np.all(np.isfinite(cov)) or np.linalg.eigvalsh(0.5 * (cov + cov.T)).min() <= 0:
+        raise IdentificationError(
+            "The information matrix is singular: Delta and sigma are not separately identified by these data.",
+            hint="Check that values and costs vary and that both trades and failures occur across their range.",
+        )
+    names = ["Delta", "sigma"]
+    a, b = curve(delta_hat)
+    notes = []
+    if estimated and bootstrap is None:
+        notes.append(
+            "F and G were estimated; these standard errors treat them as known (bootstrap=B re-estimates them)."
+        )
+    if at_boundary:
+        notes.append(
+            "Delta is on the boundary of [-1, 1]; its 95% interval is the likelihood-ratio interval."
+        )
+    results = IncompleteResults(
+        params=pd.Series([delta_hat, sigma_hat], index=names),
+        cov=pd.DataFrame(cov, index=names, columns=names),
+        nobs=len(t),
+        n_input=validated.n_input,
+        dropped=dropped,
+        converged=converged,
+        cov_type=cov_label,
+        method="maximum likelihood (logit)",
+        diagnostics={
+            "log-likelihood": loglike,
+            "trade rate": float(t.mean()),
+            "F": _describe(F),
+            "G": _describe(G),
+            "rho method": curve.method,
+            "rho accuracy": curve.accuracy,
+            **_weights_table(delta_hat, a, b),
+        },
+        notes=notes,
+        bootstrap_params=None if draws is None else draws[names],
+        ci_method="normal" if draws is None else "percentile",
+        cluster_count=None if groups is None else int(groups.max() + 1),
+    )
+    results.predicted = pd.Series(
+        trade_probability(delta_hat, sigma_hat, types, curve), index=used.index, name="trade_probability"
+    )
+    results.loglike = loglike
+    results.value_dist, results.cost_dist = F, G
+    results.distributions_estimated = estimated
+    results.rho_method, results.rho_accuracy = curve.method, curve.accuracy
+    results.at_boundary, results.delta_interval = at_boundary, delta_interval
+    results.bootstrap_failures = failures
+    return results
+
+
+def _drop_outside_support(
+    used: pd.DataFrame, dropped: pd.DataFrame, sides: Sequence[tuple[str, Any, Sequence[float] | None]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """With drop_invalid: drop rows outside a known support (distribution or bounds) and report them."""
+    reasons = []
+    for column, dist, bounds in sides:
+        if isinstance(dist, str):
+            if bounds is None:
+                continue
+            low, high = float(bounds[0]), float(bounds[1])
+        else:
+            low, high = float(dist.low), float(dist.high)
+        x = used[column].to_numpy(dtype=float)
+        outside = (x < low) | (x > high)
+        if outside.any():
+            reasons.append({"reason": f"{column} outside [{low:g}, {high:g}]", "count": int(outside.sum())})
+            used = used.loc[~outside]
+    if reasons:
+        dropped = pd.concat([dropped, pd.DataFrame(reasons)], ignore_index=True)
+    return used, dropped
+
+
+def _describe(dist: Any) -> str:
+    name = getattr(dist, "name", None) or type(dist).__name__
+    return f"{name} on [{float(dist.low):.6g}, {float(dist.high):.6g}]"
+
+
+def _bootstrap(
+    *,
+    frame_used: pd.DataFrame,
+    t: np.ndarray,
+    v: np.ndarray,
+    c: np.ndarray,
+    groups: np.ndarray | None,
+    value_dist: Any,
+    cost_dist: Any,
+    value_bounds: Sequence[float] | None,
+    cost_bounds: Sequence[float] | None,
+    curve: WeightRatioCurve | None,
+    rho_method: str,
+    start: np.ndarray,
+    reps: int,
+    seed: Any,
+    progress: bool,
+    maxiter: int,
+) -> tuple[pd.DataFrame, int]:
+    """Nonparametric (cluster) bootstrap re-running both stages; returns the draws and the failure count."""
+    from bargaining.errors import BargainingError
+
+    rng = np.random.default_rng(seed)
+    n = len(t)
+    cluster_rows = None
+    if groups is not None:
+        order = np.argsort(groups, kind="stable")
+        cluster_rows = np.split(order, np.flatnonzero(np.diff(groups[order])) + 1)
+    iterator: Any = range(reps)
+    if progress:
+        from tqdm.auto import tqdm
+
+        iterator = tqdm(iterator, desc="bootstrap", unit="rep")
+    rows: list[tuple[float, float, bool]] = []
+    failures = 0
+    for _ in iterator:
+        if cluster_rows is None:
+            idx = rng.integers(0, n, n)
+        else:
+            picks = rng.integers(0, len(cluster_rows), len(cluster_rows))
+            idx = np.concatenate([cluster_rows[k] for k in picks])
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                F, G, _ = _first_stage(v[idx], c[idx], value_dist, cost_dist, value_bounds, cost_bounds)
+                rep_curve = curve or WeightRatioCurve.for_distributions(F, G, method=rho_method)
+                lik = _TradeLikelihood(t[idx], TypeData.build(v[idx], c[idx], F, G), rep_curve)
+                res = optimize.minimize(
+                    lambda th, lik=lik: -float(np.mean(lik.loglikeobs(th))),
+                    start,
+                    method="BFGS",
+                    options={"maxiter": maxiter, "gtol": 1e-7},
+                )
+            delta, sigma = lik.natural(res.x)
+            rows.append((delta, sigma, bool(res.success)))
+        except (BargainingError, FloatingPointError, np.linalg.LinAlgError):
+            failures += 1
+    if len(rows) < 2:
+        raise IdentificationError(
+            f"Only {len(rows)} of {reps} bootstrap replications could be estimated.",
+            hint="Use more data or the analytical standard errors.",
+        )
+    if failures:
+        warnings.warn(
+            f"{failures} of {reps} bootstrap replications failed and were left out.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    return pd.DataFrame(rows, columns=["Delta", "sigma", "converged"]), failures
