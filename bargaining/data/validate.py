@@ -204,6 +204,19 @@ class _Checker:
         self.converted[column] = values
         return values
 
+    def covariate(self, column: str, role: str) -> None:
+        """A covariate or instrument: numeric columns must be finite; a text column (a categorical, such
+        as a region or a group used in a formula) must have no missing entries."""
+        series = self.frame[column]
+        if not _is_plain_numeric(series.dtype):
+            raw = series.astype(object)
+            present = raw.notna() & ~raw.map(lambda x: isinstance(x, str) and x.strip() == "")
+            parsed = pd.to_numeric(raw[present], errors="coerce")
+            if parsed.isna().any():
+                self.ids(column, f"{role}, categorical")
+                return
+        self.numeric(column, role)
+
     def ids(self, column: str | None, role: str) -> None:
         if column is None:
             return
@@ -277,7 +290,8 @@ def validate_agreements(
     quantity
         Optional column of traded quantities (>= 0).
     covariates, instruments
-        Further numeric columns that must be finite.
+        Further columns: numeric ones must be finite; text ones (categoricals such as a region, or group ids
+        used in formulas) must have no missing entries.
     drop_invalid
         Drop rows with problems and report them instead of raising on the first problem.
 
@@ -319,8 +333,12 @@ def validate_agreements(
         check.require(column, roles.get(column, "column"))
     for column in schema.id_columns:
         check.ids(column, roles[column])
+    extra = set(schema.covariates) | set(schema.instruments)
     for column in schema.numeric_columns:
-        check.numeric(column, roles[column])
+        if column in extra and column not in (price, buyer_value, seller_cost, quantity):
+            check.covariate(column, roles[column])
+        else:
+            check.numeric(column, roles[column])
     if buyer is not None and seller is not None:
         keys = list(schema.id_columns)
         duplicated = frame.duplicated(subset=keys, keep=False).to_numpy()
@@ -438,7 +456,7 @@ def validate_negotiations(
         Optional observed or proxied buyer value v and seller cost c (finite). Trade with v < c is *not* an
         error here: proxies are noisy.
     covariates
-        Further numeric columns that must be finite.
+        Further columns: numeric ones must be finite; text ones (categoricals) must have no missing entries.
     groups
         Id columns (cells); missing ids are row problems.
     drop_invalid
@@ -490,6 +508,9 @@ def validate_negotiations(
                 f"leave the price empty (NaN) where {traded!r} is 0, or set {traded!r} to 1",
             )
     for column in schema.numeric_columns:
-        check.numeric(column, roles[column])
+        if column in schema.covariates and column not in (value, cost):
+            check.covariate(column, roles[column])
+        else:
+            check.numeric(column, roles[column])
     check.converted[traded] = flag
     return check.result(dtypes={traded: "int64"})

@@ -304,3 +304,17 @@ def test_negotiation_rows_used_plus_dropped_equals_input(rows):
     traded = out.data["traded"].to_numpy()
     price = out.data["price"].to_numpy()
     assert np.isfinite(price[traded == 1]).all() and np.isnan(price[traded == 0]).all()
+
+
+def test_text_covariate_is_categorical_missing_entries_flagged():
+    frame = agreements()
+    frame["region"] = ["north", "south"] * 4
+    out = validate_agreements(frame, **AGREEMENT_COLUMNS, covariates=["region", "z"])
+    assert out.n_used == 8 and out.data["region"].tolist() == frame["region"].tolist()
+    frame.loc["r6", "region"] = None
+    with pytest.raises(DataValidationError, match="'region'.*missing") as info:
+        validate_agreements(frame, **AGREEMENT_COLUMNS, instruments=["region"])
+    assert info.value.rows == ["r6"]
+    # numbers written as text are numeric covariates and are converted
+    frame["w"] = ["1.5"] * 8
+    assert validate_agreements(frame, **AGREEMENT_COLUMNS, covariates="w").data["w"].dtype == np.float64
