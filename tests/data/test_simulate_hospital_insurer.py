@@ -4,6 +4,7 @@ computation), the price identity, reproducibility, a stored checksum, and beta/g
 from __future__ import annotations
 
 import hashlib
+import json
 
 import numpy as np
 import pytest
@@ -184,6 +185,8 @@ def test_registry():
     assert {"hospital-insurer", "negotiations", "procurement"} <= set(table.name)
     sim = simulate("hospital_insurer", n=2, seed=1)
     assert sim.data.market.nunique() == 2
+    assert json.loads(json.dumps(sim.truth)) == sim.truth  # plain JSON types
+    assert "Observable in practice" in sim.description
     with pytest.raises(UnknownNameError, match="hospital-insurer"):
         simulate("hospitals")
     with pytest.raises(InvalidParameterError, match="both n and n_markets"):
