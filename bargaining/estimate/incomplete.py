@@ -23,7 +23,8 @@ Estimation
   covariance is statsmodels' (inverse numerical Hessian for ``"unadjusted"``, the sandwich with numerical
   scores for ``"robust"``, cluster sandwich for ``"clustered"``), mapped to (Delta, sigma) by the delta
   method. These standard errors treat F and G as known; with estimated F and G use ``bootstrap=B``, which
-  re-estimates F and G in every replication.
+  re-estimates F and G in every replication (standard errors from the replications' covariance, percentile
+  confidence intervals).
 * Delta on the boundary (|Delta| within 1e-6 of 1): the normal approximation does not hold there, so the
   standard error of Delta is NaN, an :class:`~bargaining.errors.IdentificationWarning` is issued and
   ``results.delta_interval`` holds the likelihood-ratio (profile) interval.

@@ -240,3 +240,14 @@ def test_coverage_monte_carlo_realistic_size():
         rejections += res.j_pvalue < 0.05
     assert 0.92 <= hits / reps <= 0.98, hits
     assert rejections / reps < 0.10, rejections
+
+
+def test_recovery_on_the_package_simulator():
+    """bargaining.data.simulate("negotiations") solves Loertscher-Marx and prices by the k-double auction."""
+    pytest.importorskip("bargaining.models.mechanism", reason="waiting for models.mechanism")
+    from bargaining.data import simulate
+
+    sim = simulate("negotiations", n=5000, seed=21, delta=0.3, price_rule="k-double-auction")
+    res = fit_incomplete_moments(sim.data, traded="traded", price="price", price_rule="k-double-auction")
+    for name, value in {"Delta": 0.3, "low": 0.0, "high": 1.0}.items():
+        assert abs(res.params[name] - value) < 3 * res.std_errors[name], name
