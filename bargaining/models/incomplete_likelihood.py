@@ -20,7 +20,8 @@ which tends to the Loertscher-Marx trade rule as sigma -> 0.
 The map Delta -> (a, b) is :class:`WeightRatioCurve`: the closed form of eq. (38) of the Loertscher-Marx
 online appendix when F and G are uniform on the same interval (rho is invariant to a common affine change of
 units), otherwise the Loertscher-Marx solver (:class:`bargaining.models.mechanism.Market`) evaluated on an
-adaptively refined grid of Delta and interpolated (monotone cubic, PCHIP) with a measured accuracy.
+adaptively refined grid of Delta and interpolated (cubic splines on each side of Delta = 0, where the
+weights have a kink) with a measured accuracy.
 
 Cell moments for minimum distance
 ---------------------------------
@@ -37,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.interpolate import PchipInterpolator
+from scipy.interpolate import CubicSpline
 from scipy.special import expit, log_expit
 
 from bargaining.errors import AccuracyWarning, DistributionError, InvalidParameterError
@@ -108,6 +109,19 @@ def uniform_support(dist: Any, *, atol: float = 1e-10) -> tuple[float, float] | 
     return (low, high) if np.allclose(cdf, (grid - low) / (high - low), atol=atol) else None
 
 
+class _SplitSpline:
+    """Cubic splines on [-1, 0] and [0, 1] separately: the weights (hence the ratios) have a kink at 0."""
+
+    def __init__(self, grid: np.ndarray, values: np.ndarray) -> None:
+        left, right = grid <= 0, grid >= 0
+        self._left = CubicSpline(grid[left], values[left])
+        self._right = CubicSpline(grid[right], values[right])
+
+    def __call__(self, x: Any) -> Any:
+        x = np.asarray(x, dtype=float)
+        return np.where(x <= 0, self._left(x), self._right(x))
+
+
 @dataclass
 class WeightRatioCurve:
     """Delta -> (a, b) = (w_B/rho, w_S/rho) for one buyer with values F and one seller with costs G.
@@ -118,7 +132,7 @@ class WeightRatioCurve:
     Attributes
     ----------
     method
-        "closed form (eq. 38)" or "solver + PCHIP".
+        "closed form (eq. 38)" or "solver + cubic spline".
     accuracy
         Largest absolute interpolation error of a or b observed at the midpoints of the final grid's
         predecessor (0 for the closed form). The final grid has those midpoints as nodes, so this is a
@@ -182,7 +196,7 @@ class WeightRatioCurve:
         while True:
             mids = 0.5 * (grid[1:] + grid[:-1])
             mid_values = exact(mids)
-            pa, pb = PchipInterpolator(grid, values[:, 0]), PchipInterpolator(grid, values[:, 1])
+            pa, pb = _SplitSpline(grid, values[:, 0]), _SplitSpline(grid, values[:, 1])
             accuracy = float(
                 max(np.max(np.abs(pa(mids) - mid_values[:, 0])), np.max(np.abs(pb(mids) - mid_values[:, 1])))
             )
@@ -200,11 +214,11 @@ class WeightRatioCurve:
                 stacklevel=2,
             )
         return cls(
-            method="solver + PCHIP",
+            method="solver + cubic spline",
             accuracy=accuracy,
             grid=grid,
-            _interp_a=PchipInterpolator(grid, values[:, 0]),
-            _interp_b=PchipInterpolator(grid, values[:, 1]),
+            _interp_a=_SplitSpline(grid, values[:, 0]),
+            _interp_b=_SplitSpline(grid, values[:, 1]),
         )
 
     @classmethod
