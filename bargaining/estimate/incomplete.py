@@ -341,6 +341,16 @@ class IncompleteResults(EstimationResults):
         """Predicted trade probabilities of the estimation sample."""
         return self.predicted.copy()
 
+    def predict(self, data: pd.DataFrame | None = None) -> pd.Series:
+        """Trade probabilities at the estimates, for the estimation sample or new rows with the same columns."""
+        if data is None:
+            return self.fitted_values
+        v = pd.to_numeric(data[self._columns[0]]).to_numpy(dtype=float)
+        c = pd.to_numeric(data[self._columns[1]]).to_numpy(dtype=float)
+        types = TypeData.build(v, c, self.value_dist, self.cost_dist)
+        p = trade_probability(float(self.params["Delta"]), float(self.params["sigma"]), types, self._curve)
+        return pd.Series(p, index=data.index, name="trade_probability")
+
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Normal (or bootstrap percentile) intervals; at the boundary, Delta's likelihood-ratio interval."""
         ci = super().conf_int(level)
@@ -560,6 +570,7 @@ def fit_incomplete(
     results.rho_method, results.rho_accuracy = curve.method, curve.accuracy
     results.at_boundary, results.delta_interval = at_boundary, delta_interval
     results.bootstrap_failures = failures
+    results._columns, results._curve = (value, cost), curve
     return results
 
 

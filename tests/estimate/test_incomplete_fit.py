@@ -158,6 +158,9 @@ def test_recovery_known_uniform(uniform01):
         assert abs(res.params[name] - value) < 3 * res.std_errors[name], name
     assert list(res.params.index) == ["Delta", "sigma"]
     assert res.predicted.shape == (5000,)
+    new = pd.DataFrame({"value": [0.9, 0.1], "cost": [0.1, 0.9]})
+    assert res.predict(new).to_numpy() == pytest.approx([1.0, 0.0], abs=1e-6)
+    np.testing.assert_allclose(res.predict(df.iloc[:5]), res.predicted.iloc[:5], rtol=1e-12)
     assert res.to_dict()["params"]["Delta"] == pytest.approx(res.params["Delta"])
 
 
