@@ -36,6 +36,22 @@ _EXPORTS: dict[str, str] = {
     "RubinsteinOutcome": "bargaining.models.rubinstein",
     "NashInNash": "bargaining.models.nash_in_nash",
     "NashInNashPrices": "bargaining.models.nash_in_nash",
+    "NashInNashEquilibrium": "bargaining.models.nash_in_nash",
+    **{n: "bargaining.models.bilateral" for n in (
+        "k_double_auction", "KDoubleAuction", "delta_from_k", "k_from_delta", "rho_from_delta",
+        "uniform_trade_threshold", "posted_price", "PostedPrice", "random_posted_price",
+        "RandomPostedPrice", "myerson_satterthwaite", "MyersonSatterthwaite")},
+    **{n: "bargaining.models.price_rules" for n in (
+        "get_price_rule", "PRICE_RULES", "PriceRule", "PriceMoments", "list_price_rules")},
+    **{n: "bargaining.data" for n in (
+        "validate_agreements", "validate_negotiations", "read_table", "write_table", "simulate",
+        "list_simulators", "load_example", "list_examples")},
+    "fit_nash": "bargaining.estimate.nash_price",
+    "NashResults": "bargaining.estimate.nash_price",
+    "EstimationResults": "bargaining.estimate.results",
+    "fit_incomplete": "bargaining.estimate.incomplete",
+    "fit_incomplete_moments": "bargaining.estimate.min_distance",
+    "efficiency_report": "bargaining.estimate.efficiency",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
