@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy import integrate, stats
+from scipy import integrate, special, stats
 from scipy.optimize.elementwise import find_root
 
 from bargaining.errors import DistributionError, InvalidParameterError, InvalidWeightError, SupportError
@@ -186,18 +186,33 @@ class TypeDistribution:
             )
 
     # primitives on the support (overridden by Mixture and Uniform) -------------------------------------
-    def _cdf_in(self, x: np.ndarray) -> np.ndarray:
+    # The untruncated functions go through the frozen scipy object; the families below replace them by the
+    # scipy.special formulas, which skip the frozen object's argument checks (most of the solver's time).
+    def _raw_cdf(self, x: np.ndarray) -> np.ndarray:
+        return self._dist.cdf(x)
+
+    def _raw_sf(self, x: np.ndarray) -> np.ndarray:
+        return self._dist.sf(x)
+
+    def _raw_logpdf(self, x: np.ndarray) -> np.ndarray:
+        return self._dist.logpdf(x)
+
+    def _cdf_sf_in(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(F(x), 1 - F(x)) on the support from one call, on the tail without cancellation."""
         if self._use_sf:
-            return (self._s_low - self._dist.sf(x)) / self._mass
-        return (self._dist.cdf(x) - self._f_low) / self._mass
+            s = self._raw_sf(x)
+            return (self._s_low - s) / self._mass, (s - self._s_high) / self._mass
+        f = self._raw_cdf(x)
+        return (f - self._f_low) / self._mass, (self._f_high - f) / self._mass
+
+    def _cdf_in(self, x: np.ndarray) -> np.ndarray:
+        return self._cdf_sf_in(x)[0]
 
     def _sf_in(self, x: np.ndarray) -> np.ndarray:
-        if self._use_sf:
-            return (self._dist.sf(x) - self._s_high) / self._mass
-        return (self._f_high - self._dist.cdf(x)) / self._mass
+        return self._cdf_sf_in(x)[1]
 
     def _logpdf_in(self, x: np.ndarray) -> np.ndarray:
-        return self._dist.logpdf(x) - self._log_mass
+        return self._raw_logpdf(x) - self._log_mass
 
     def _pdf_in(self, x: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore"):
@@ -270,8 +285,9 @@ class TypeDistribution:
     def _hazard_ratios(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(1 - F)/f and F/f; 0 where the numerator is 0, +inf where only the density vanishes."""
         density = np.asarray(self._pdf_in(x), dtype=float)
-        upper = np.clip(np.asarray(self._sf_in(x), dtype=float), 0.0, 1.0)
-        lower = np.clip(np.asarray(self._cdf_in(x), dtype=float), 0.0, 1.0)
+        lower, upper = self._cdf_sf_in(x)
+        upper = np.clip(np.asarray(upper, dtype=float), 0.0, 1.0)
+        lower = np.clip(np.asarray(lower, dtype=float), 0.0, 1.0)
         upper = np.where(x >= self.high, 0.0, upper)
         lower = np.where(x <= self.low, 0.0, lower)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -430,18 +446,53 @@ class TypeDistribution:
         todo &= ~exact
         if np.any(todo):
             idx = k[todo]
-            result = find_root(
-                lambda x, target: self._ironed(side, a, x) - target,
-                (grid[idx - 1], grid[idx]),
-                args=(flat_y[todo],),
-                tolerances={"xatol": 1e-13 * self._scale, "xrtol": 4 * np.finfo(float).eps},
-            )
-            out[todo] = result.x
+            out[todo] = self._illinois(side, a, flat_y[todo], grid[idx - 1], grid[idx], table[idx - 1], table[idx])
         out = np.clip(out, self.low, self.high).reshape(levels.shape)
         return out[()] if out.ndim == 0 else out
 
+    def _illinois(
+        self, side: str, a: float, y: np.ndarray, xl: np.ndarray, xr: np.ndarray, fl: np.ndarray, fr: np.ndarray
+    ) -> np.ndarray:
+        """Solve ironed h(x) = y on brackets [xl, xr] with h(xl) < y <= h(xr) (Illinois regula falsi).
+
+        The brackets are cells of the ironing grid, so the first secant step is already a linear interpolation
+        of the tabulated type; convergence is superlinear and stops when the bracket is 1e-13 of the support
+        length or the virtual type is within 1e-13 (relative) of y.
+        """
+        xl, xr = xl.astype(float).copy(), xr.astype(float).copy()
+        fl, fr = fl - y, fr - y
+        fl = np.where(np.isfinite(fl), fl, -1.0)  # an infinite end value: bisect first
+        x = 0.5 * (xl + xr)
+        active = np.ones(y.shape, dtype=bool)
+        side_l = np.zeros(y.shape, dtype=bool)
+        side_r = np.zeros(y.shape, dtype=bool)
+        xtol = 1e-13 * self._scale
+        for _ in range(100):
+            i = np.flatnonzero(active)
+            if i.size == 0:
+                break
+            denom = fr[i] - fl[i]
+            step = np.where(denom > 0, xl[i] - fl[i] * (xr[i] - xl[i]) / np.where(denom > 0, denom, 1.0), 0.5 * (xl[i] + xr[i]))
+            width = xr[i] - xl[i]
+            # keep the trial point strictly inside the bracket
+            trial = np.clip(step, xl[i] + 1e-9 * width, xr[i] - 1e-9 * width)
+            trial = np.where(np.isfinite(trial), trial, 0.5 * (xl[i] + xr[i]))
+            f = self._ironed(side, a, trial) - y[i]
+            x[i] = trial
+            neg = f < 0
+            li, ri = i[neg], i[~neg]
+            xl[li], fl[li] = trial[neg], f[neg]
+            fr[li] = np.where(side_l[li], 0.5 * fr[li], fr[li])  # Illinois: halve the stale end
+            side_l[li], side_r[li] = True, False
+            xr[ri], fr[ri] = trial[~neg], f[~neg]
+            fl[ri] = np.where(side_r[ri], 0.5 * fl[ri], fl[ri])
+            side_r[ri], side_l[ri] = True, False
+            done = (xr[i] - xl[i] <= xtol) | (np.abs(f) <= 1e-13 * np.maximum(1.0, np.abs(y[i])))
+            active[i[done]] = False
+        return np.where(active, 0.5 * (xl + xr), x)
+
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.name}, low={self.low:g}, high={self.high:g})"
+        return self.name if type(self) is not TypeDistribution else f"TypeDistribution({self.name}, low={self.low:g}, high={self.high:g})"
 
 
 def _describe(distribution: Any) -> str:
@@ -465,6 +516,9 @@ class Uniform(TypeDistribution):
 
     def _sf_in(self, x: np.ndarray) -> np.ndarray:
         return (self.high - x) / (self.high - self.low)
+
+    def _cdf_sf_in(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self._cdf_in(x), self._sf_in(x)
 
     def _pdf_in(self, x: np.ndarray) -> np.ndarray:
         return np.full_like(np.asarray(x, dtype=float), 1.0 / (self.high - self.low))
@@ -514,6 +568,21 @@ class Beta(TypeDistribution):
             name=f"Beta({self.a:g}, {self.b:g}) on [{low_f:g}, {high_f:g}]",
         )
 
+    def _unit(self, x: np.ndarray) -> np.ndarray:
+        return np.clip((np.asarray(x, dtype=float) - self.low) / (self.high - self.low), 0.0, 1.0)
+
+    def _raw_cdf(self, x: np.ndarray) -> np.ndarray:
+        return special.betainc(self.a, self.b, self._unit(x))
+
+    def _raw_sf(self, x: np.ndarray) -> np.ndarray:
+        return special.betaincc(self.a, self.b, self._unit(x))
+
+    def _raw_logpdf(self, x: np.ndarray) -> np.ndarray:
+        t = self._unit(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = special.xlogy(self.a - 1, t) + special.xlog1py(self.b - 1, -t) - special.betaln(self.a, self.b)
+        return out - math.log(self.high - self.low)
+
 
 class TruncatedNormal(TypeDistribution):
     """Normal(mean, sd) truncated to [low, high]."""
@@ -524,6 +593,16 @@ class TruncatedNormal(TypeDistribution):
             stats.norm(self.location, self.sd), low, high,
             name=f"TruncatedNormal({self.location:g}, {self.sd:g}) on [{float(low):g}, {float(high):g}]",
         )
+
+    def _raw_cdf(self, x: np.ndarray) -> np.ndarray:
+        return special.ndtr((np.asarray(x, dtype=float) - self.location) / self.sd)
+
+    def _raw_sf(self, x: np.ndarray) -> np.ndarray:
+        return special.ndtr((self.location - np.asarray(x, dtype=float)) / self.sd)
+
+    def _raw_logpdf(self, x: np.ndarray) -> np.ndarray:
+        z = (np.asarray(x, dtype=float) - self.location) / self.sd
+        return -0.5 * z * z - math.log(self.sd) - 0.5 * math.log(2 * math.pi)
 
 
 class TruncatedExponential(TypeDistribution):
@@ -539,6 +618,15 @@ class TruncatedExponential(TypeDistribution):
             stats.expon(loc=low_f, scale=self.scale), low_f, high,
             name=f"TruncatedExponential({self.scale:g}) on [{low_f:g}, {float(high):g}]",
         )
+
+    def _raw_cdf(self, x: np.ndarray) -> np.ndarray:
+        return -np.expm1(-(np.asarray(x, dtype=float) - self.low) / self.scale)
+
+    def _raw_sf(self, x: np.ndarray) -> np.ndarray:
+        return np.exp(-(np.asarray(x, dtype=float) - self.low) / self.scale)
+
+    def _raw_logpdf(self, x: np.ndarray) -> np.ndarray:
+        return -(np.asarray(x, dtype=float) - self.low) / self.scale - math.log(self.scale)
 
 
 class Mixture(TypeDistribution):
@@ -578,6 +666,9 @@ class Mixture(TypeDistribution):
 
     def _sf_in(self, x: np.ndarray) -> np.ndarray:
         return sum(w * np.asarray(c.sf(x), dtype=float) for w, c in zip(self.weights, self.components))
+
+    def _cdf_sf_in(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self._cdf_in(x), self._sf_in(x)
 
     def _pdf_in(self, x: np.ndarray) -> np.ndarray:
         return sum(w * np.asarray(c.pdf(x), dtype=float) for w, c in zip(self.weights, self.components))

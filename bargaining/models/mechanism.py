@@ -1,0 +1,739 @@
+"""Loertscher-Marx (2022) incomplete-information bargaining in a market: rho, allocation, payoffs, frontier.
+
+Buyers i draw values v_i ~ F_i, suppliers j draw costs c_j ~ G_j, independently and privately. With
+bargaining weights w (max w = 1; only ratios matter), the outcome maximizes expected weighted welfare
+subject to incentive compatibility, interim individual rationality and no expected deficit. By Lemma 1
+the allocation trades between the highest ironed weighted virtual values
+
+    Phi_{w/rho}(v) = v - (1 - w/rho) (1 - F(v)) / f(v)
+
+and the lowest weighted virtual costs Gamma_{w/rho}(c) = c + (1 - w/rho) G(c) / g(c), where rho = rho^w is
+the smallest rho >= max w at which the expected budget surplus
+
+    E[sum_i Phi_i(v_i) Q_i^B - sum_j Gamma_j(c_j) Q_j^S]          (unweighted virtual types)
+
+is non-negative. When it is already non-negative at rho = max w, the constraint is slack and the surplus
+pi is paid to the worst-off types of the agents with the largest weight, in shares eta. Expected payoffs
+are the information rents E[(v - Phi(v)) Q^B] and E[(Gamma(c) - c) Q^S] plus those fixed payments.
+
+Extensions (online appendix): integer capacities per agent; one buyer with preferences theta_j over
+suppliers (C.2: the buyer's value of supplier j's unit is theta_j v) and size-dependent discounts
+delta_m (C.3: theta_X = sum_{j in X} theta_j - delta_|X|); participation costs x (C.1, eq. 36: rho is the
+smallest rho at which the budget surplus covers sum x, and each agent's fixed payment covers its x);
+production-relevant outside options y (C.1: supports shifted by y, eq. 37).
+
+How the numbers are computed (see :mod:`bargaining.models.mechanism_engines`): every expectation is a 1-D
+integral of an interim allocation that is exact in closed form (for any numbers of buyers and
+suppliers, capacities, and one buyer with a common theta and convex discounts), or a 2-D integral (one
+buyer, different theta_j), by adaptive Gauss-Kronrod quadrature split at every point where the integrand
+has a kink or jump. Randomized quasi-Monte Carlo (:mod:`bargaining.models.mechanism_qmc`) is used only when
+no quadrature applies (non-convex discounts, or discounts with negative costs) or on request.
+rho is found by Brent's method on t = 1 / rho in (0, 1] (the budget surplus is non-increasing in t,
+because the allocation at t maximizes budget + t * weighted rents). ``accuracy`` on the outcome is an
+absolute error bound for payoffs, welfare and budget: the quadrature bound plus the effect of the error in
+rho.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from bargaining.errors import (
+    AccuracyWarning,
+    DistributionError,
+    InfeasibleProblemError,
+    InvalidParameterError,
+    InvalidWeightError,
+    SupportError,
+)
+from bargaining.models.mechanism_allocation import ExPostAllocation, allocate_one_buyer, allocate_slots
+from bargaining.models.mechanism_engines import Evaluation, OneBuyerEngine, SeparableEngine
+from bargaining.models.mechanism_qmc import QMCEngine
+from bargaining.models.mechanism_types import Shifted, flat_intervals
+
+__all__ = ["Market", "BargainingOutcome", "weights_from_delta", "delta_from_weights"]
+
+_METHODS = ("auto", "quadrature", "qmc")
+
+
+# ------------------------------------------------------------------------------------------ weights and Delta
+def _check_weight(w: Any, name: str) -> float:
+    try:
+        value = float(w)
+    except (TypeError, ValueError):
+        raise InvalidWeightError(f"{name} = {w!r} is not a number.", hint="Weights are numbers in [0, 1].") from None
+    if not math.isfinite(value) or not 0.0 <= value <= 1.0:
+        raise InvalidWeightError(f"{name} = {value!r} is outside [0, 1].", hint="Weights are numbers in [0, 1].")
+    return value
+
+
+def weights_from_delta(delta: float) -> tuple[float, float]:
+    """Weights (w_B, w_S) with max 1 for the bargaining differential Delta in [-1, 1].
+
+    Delta >= 0 gives (1, 1 - Delta) (buyers favoured); Delta < 0 gives (1 + Delta, 1).
+
+    Examples
+    --------
+    >>> weights_from_delta(0.25)
+    (1.0, 0.75)
+    >>> weights_from_delta(-1.0)
+    (0.0, 1.0)
+    """
+    try:
+        d = float(delta)
+    except (TypeError, ValueError):
+        raise InvalidWeightError(f"delta = {delta!r} is not a number.", hint="Delta is a number in [-1, 1].") from None
+    if not math.isfinite(d) or not -1.0 <= d <= 1.0:
+        raise InvalidWeightError(f"delta = {d!r} is outside [-1, 1].", hint="Delta is a number in [-1, 1].")
+    return (1.0, 1.0 - d) if d >= 0.0 else (1.0 + d, 1.0)
+
+
+def delta_from_weights(w_B: float, w_S: float) -> float:
+    """Bargaining differential Delta = (w_B - w_S) / max(w_B, w_S).
+
+    Examples
+    --------
+    >>> delta_from_weights(0.5, 1.0)
+    -0.5
+    """
+    wb, ws = _check_weight(w_B, "w_B"), _check_weight(w_S, "w_S")
+    top = max(wb, ws)
+    if top == 0.0:
+        raise InvalidWeightError("Both weights are zero.", hint="At least one weight must be positive.")
+    return (wb - ws) / top
+
+
+# ------------------------------------------------------------------------------------------------ outcome
+@dataclass(frozen=True)
+class BargainingOutcome:
+    """Loertscher-Marx outcome for given weights (or the first best).
+
+    Attributes
+    ----------
+    rho
+        Multiplier rho^w of the no-deficit constraint with weights normalized to max 1 (1 when slack).
+    buyer_weights, supplier_weights
+        Normalized weights w (max 1).
+    buyer_weight_ratios, supplier_weight_ratios
+        w / rho: the weights of the virtual types Phi_{w/rho}, Gamma_{w/rho} that define the allocation.
+    buyer_payoffs, supplier_payoffs
+        Expected payoffs (information rent + fixed payment - participation cost).
+    welfare
+        Expected gains from trade minus participation costs (= sum of payoffs + unpaid budget surplus).
+    budget_surplus
+        Expected budget surplus E[sum Phi Q^B - sum Gamma Q^S] minus participation costs: ~0 when the
+        constraint binds, pi > 0 when slack, negative for the first best (Myerson-Satterthwaite deficit).
+    expected_trades
+        Expected number of units traded.
+    accuracy
+        Absolute error bound of payoffs, welfare and budget surplus.
+    method
+        "quadrature" or "qmc".
+    binding
+        Whether the no-deficit constraint binds (rho > max w).
+    """
+
+    rho: float
+    buyer_weights: np.ndarray
+    supplier_weights: np.ndarray
+    buyer_weight_ratios: np.ndarray
+    supplier_weight_ratios: np.ndarray
+    buyer_payoffs: np.ndarray
+    supplier_payoffs: np.ndarray
+    welfare: float
+    budget_surplus: float
+    expected_trades: float
+    accuracy: float
+    method: str
+    binding: bool
+    rho_accuracy: float
+    buyer_shares: np.ndarray
+    supplier_shares: np.ndarray
+    buyer_fixed_payments: np.ndarray
+    supplier_fixed_payments: np.ndarray
+    buyer_rents: np.ndarray
+    supplier_rents: np.ndarray
+    buyer_trades: np.ndarray
+    supplier_trades: np.ndarray
+    delta: float | None = None
+    kind: str = "bargaining"
+    details: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def buyer_payoff(self) -> float:
+        """Sum of the buyers' expected payoffs."""
+        return float(np.sum(self.buyer_payoffs))
+
+    @property
+    def supplier_payoff(self) -> float:
+        """Sum of the suppliers' expected payoffs."""
+        return float(np.sum(self.supplier_payoffs))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dictionary (arrays as lists)."""
+        out = asdict(self)
+        out.pop("details", None)
+        return {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in out.items()}
+
+
+# -------------------------------------------------------------------------------------------------- market
+def _as_list(x: Any, name: str) -> list[Any]:
+    if x is None:
+        raise InvalidParameterError(f"{name} is missing.", hint=f"Pass a list of type distributions as {name}.")
+    items = list(x) if isinstance(x, (list, tuple)) else [x]
+    if not items:
+        raise InvalidParameterError(f"{name} is empty.", hint=f"Pass at least one type distribution as {name}.")
+    needed = ("cdf", "pdf", "low", "high", "quantile", "virtual_value", "virtual_cost")
+    for k, d in enumerate(items):
+        missing = [a for a in needed if not hasattr(d, a)]
+        if missing:
+            raise InvalidParameterError(
+                f"{name}[{k}] is not a type distribution (missing {', '.join(missing)}).",
+                hint="Use bargaining.Uniform(low, high) or bargaining.TypeDistribution(scipy_dist, low, high).",
+            )
+        low, high = float(d.low), float(d.high)
+        if not (math.isfinite(low) and math.isfinite(high) and low < high):
+            raise SupportError(f"{name}[{k}] has support [{low}, {high}].", hint="Supports must be finite with low < high.")
+    return items
+
+
+def _units(units: Any, n: int, name: str) -> np.ndarray:
+    if units is None:
+        return np.ones(n, dtype=int)
+    arr = np.atleast_1d(np.asarray(units, dtype=object))
+    if arr.size == 1 and n > 1:
+        arr = np.repeat(arr, n)
+    if arr.size != n:
+        raise InvalidParameterError(f"{name} has {arr.size} entries for {n} agents.", hint=f"Give one integer per agent in {name}.")
+    out = []
+    for u in arr:
+        if isinstance(u, bool) or not float(u).is_integer() or int(u) < 1:
+            raise InvalidParameterError(f"{name} contains {u!r}.", hint="Capacities are integers >= 1.")
+        out.append(int(u))
+    return np.asarray(out, dtype=int)
+
+
+def _nonneg(values: Any, n: int, name: str) -> np.ndarray:
+    if values is None:
+        return np.zeros(n)
+    arr = np.atleast_1d(np.asarray(values, dtype=float))
+    if arr.size == 1 and n > 1:
+        arr = np.repeat(arr, n)
+    if arr.size != n or not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise InvalidParameterError(f"{name} must be {n} finite numbers >= 0, got {values!r}.", hint=f"One value per agent in {name}.")
+    return arr
+
+
+class Market:
+    """A market of buyers and suppliers with private values and costs (Loertscher and Marx, 2022).
+
+    Parameters
+    ----------
+    buyers, suppliers
+        Type distributions F_i of values and G_j of costs (``bargaining.Uniform``, ``TypeDistribution``...).
+    buyer_units, supplier_units
+        Integer capacities (units each buyer demands / each supplier can produce); default 1.
+    preferences
+        theta_j >= 0, one per supplier, with exactly one buyer: the buyer values supplier j's unit at
+        theta_j v (appendix C.2).
+    discounts
+        Size-dependent discounts delta_1..delta_D (D = the buyer's units, delta_1 = 0, non-decreasing), one
+        buyer only: buying the set X is worth (sum_{j in X} theta_j - delta_|X|) v (appendix C.3).
+    buyer_outside_options, supplier_outside_options
+        Production-relevant outside options y >= 0 (appendix C.1): values become v - y_B, costs c + y_j.
+    buyer_participation_costs, supplier_participation_costs
+        Fixed costs x >= 0 of taking part (eq. 36): the budget surplus must cover their sum and each
+        agent's fixed payment covers its own x. Payoffs are net of x.
+    method
+        "auto" (quadrature whenever it applies, otherwise QMC), "quadrature" or "qmc".
+    atol, rtol
+        Quadrature tolerances (absolute in units of the type range, and relative).
+    qmc_points, qmc_replicates, seed
+        Draws per replicate, number of independent scrambles, and seed of the QMC path.
+
+    Examples
+    --------
+    >>> from bargaining.models.distributions import Uniform
+    >>> market = Market([Uniform(0, 1)], [Uniform(0, 1)])
+    >>> outcome = market.bargain([1.0], [1.0])
+    >>> round(1 / outcome.rho, 10), round(outcome.welfare, 10)   # 2/3 and 9/64
+    (0.6666666667, 0.140625)
+    """
+
+    def __init__(
+        self,
+        buyers: Any,
+        suppliers: Any,
+        buyer_units: Any = None,
+        supplier_units: Any = None,
+        preferences: Any = None,
+        *,
+        discounts: Any = None,
+        buyer_outside_options: Any = None,
+        supplier_outside_options: Any = None,
+        buyer_participation_costs: Any = None,
+        supplier_participation_costs: Any = None,
+        method: str = "auto",
+        atol: float = 1e-13,
+        rtol: float = 1e-11,
+        qmc_points: int = 2**15,
+        qmc_replicates: int = 16,
+        seed: Any = 0,
+    ) -> None:
+        base_buyers = _as_list(buyers, "buyers")
+        base_suppliers = _as_list(suppliers, "suppliers")
+        nb, ns = len(base_buyers), len(base_suppliers)
+        self.buyer_units = _units(buyer_units, nb, "buyer_units")
+        self.supplier_units = _units(supplier_units, ns, "supplier_units")
+        y_b = _nonneg(buyer_outside_options, nb, "buyer_outside_options")
+        y_s = _nonneg(supplier_outside_options, ns, "supplier_outside_options")
+        self.buyer_outside_options, self.supplier_outside_options = y_b, y_s
+        self.buyers = [Shifted(d, -y) if y else d for d, y in zip(base_buyers, y_b)]
+        self.suppliers = [Shifted(d, y) if y else d for d, y in zip(base_suppliers, y_s)]
+        self.buyer_participation_costs = _nonneg(buyer_participation_costs, nb, "buyer_participation_costs")
+        self.supplier_participation_costs = _nonneg(supplier_participation_costs, ns, "supplier_participation_costs")
+
+        one_buyer_extras = preferences is not None or discounts is not None
+        if one_buyer_extras and nb != 1:
+            raise InvalidParameterError(
+                "preferences and discounts are defined for a market with exactly one buyer.",
+                hint="Use one buyer (with buyer_units for its demand) or drop preferences/discounts.",
+            )
+        if preferences is None:
+            theta = np.ones(ns)
+        else:
+            theta = np.atleast_1d(np.asarray(preferences, dtype=float))
+            if theta.size != ns or not np.all(np.isfinite(theta)) or np.any(theta < 0) or not np.any(theta > 0):
+                raise InvalidParameterError(
+                    f"preferences must be {ns} finite numbers >= 0, not all zero; got {preferences!r}.",
+                    hint="One theta per supplier, e.g. preferences=[2.0, 1.0].",
+                )
+        self.preferences = theta
+        demand = int(self.buyer_units[0]) if nb == 1 else 0
+        if discounts is None:
+            delta = np.zeros(max(demand, 1))
+        else:
+            delta = np.atleast_1d(np.asarray(discounts, dtype=float))
+            if delta.size != demand or not np.all(np.isfinite(delta)) or delta[0] != 0.0 or np.any(np.diff(delta) < 0):
+                raise InvalidParameterError(
+                    f"discounts must be delta_1..delta_D for D = {demand} units, with delta_1 = 0 and non-decreasing; "
+                    f"got {discounts!r}.",
+                    hint="e.g. discounts=[0, 0.2, 0.5] for a buyer demanding 3 units.",
+                )
+            worst = np.cumsum(np.sort(np.repeat(theta, self.supplier_units)))[: delta.size] - delta[: min(delta.size, int(self.supplier_units.sum()))]
+            if np.any(worst < -1e-12):
+                raise InvalidParameterError(
+                    "Some bundle would have negative value theta_X = sum theta - delta_|X| < 0.",
+                    hint="Use smaller discounts.",
+                )
+        self.discounts = delta
+        self._one_buyer = one_buyer_extras and (np.any(theta != 1.0) or np.any(delta != 0.0))
+
+        self._check_gains()
+        if method not in _METHODS:
+            raise InvalidParameterError(f"method={method!r} is not known.", hint=f"Use one of {', '.join(_METHODS)}.")
+        self.scale = max(
+            max(d.high for d in self.buyers) - min(d.low for d in self.suppliers),
+            max(d.high - d.low for d in self.buyers + self.suppliers),
+        )
+        if not (np.isfinite(atol) and atol > 0 and np.isfinite(rtol) and rtol > 0):
+            raise InvalidParameterError("atol and rtol must be positive.", hint="e.g. atol=1e-13, rtol=1e-11.")
+        self.atol, self.rtol = float(atol) * self.scale, float(rtol)
+        self._flat_cache: dict[tuple[str, int, float], list[tuple[float, float, float]]] = {}
+
+        quadrature_ok, reason = self._quadrature_applies()
+        if method == "quadrature" and not quadrature_ok:
+            raise InvalidParameterError(f"Quadrature does not apply: {reason}.", hint="Use method='qmc' or 'auto'.")
+        self.method = "qmc" if method == "qmc" or not quadrature_ok else "quadrature"
+        self.qmc_points, self.qmc_replicates, self.seed = int(qmc_points), int(qmc_replicates), seed
+        self._engine = self._make_engine()
+
+    # ------------------------------------------------------------------------------------------ setup
+    def _check_gains(self) -> None:
+        best_value = max(float(t) for t in self.preferences) * max(d.high for d in self.buyers)
+        if best_value <= min(d.low for d in self.suppliers):
+            raise SupportError(
+                "No buyer value exceeds any supplier cost: there are never gains from trade.",
+                hint="Check the supports (and outside options) of buyers and suppliers.",
+            )
+
+    def _quadrature_applies(self) -> tuple[bool, str]:
+        if not self._one_buyer or not np.any(self.discounts != 0.0):
+            return True, ""
+        marginal = np.diff(np.concatenate([[0.0], self.discounts]))
+        if np.any(np.diff(marginal) < -1e-15):
+            return False, "the marginal discounts delta_m - delta_{m-1} are not non-decreasing"
+        if min(d.low for d in self.suppliers) < 0:
+            return False, "discounts with costs below zero"
+        return True, ""
+
+    def _flats(self, side: str, index: int, a: float) -> list[tuple[float, float, float]]:
+        key = (side, index, float(a))
+        if key not in self._flat_cache:
+            dist = self.buyers[index] if side == "B" else self.suppliers[index]
+            self._flat_cache[key] = flat_intervals(dist, side == "B", float(a))
+            if len(self._flat_cache) > 4096:
+                self._flat_cache.clear()
+        return self._flat_cache[key]
+
+    def _make_engine(self) -> Any:
+        if self.method == "qmc":
+            return QMCEngine(
+                self.buyers, self.suppliers, self._allocate_ratios,
+                points=self.qmc_points, replicates=self.qmc_replicates, seed=self.seed,
+            )
+        if self._one_buyer:
+            return OneBuyerEngine(
+                self.buyers[0], self.suppliers, int(self.buyer_units[0]), self.supplier_units,
+                self.preferences, self.discounts, atol=self.atol, rtol=self.rtol, flats=self._flats,
+            )
+        return SeparableEngine(
+            self.buyers, self.suppliers, self.buyer_units, self.supplier_units,
+            atol=self.atol, rtol=self.rtol, flats=self._flats,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Market(buyers={self.buyers!r}, suppliers={self.suppliers!r}, "
+            f"buyer_units={self.buyer_units.tolist()}, supplier_units={self.supplier_units.tolist()}, "
+            f"preferences={None if self.preferences is None else np.asarray(self.preferences).tolist()}, "
+            f"method={self.method!r})"
+        )
+
+    # ------------------------------------------------------------------------------------------ allocation
+    def _allocate_ratios(self, values: np.ndarray, costs: np.ndarray, buyer_ratios: np.ndarray,
+                         supplier_ratios: np.ndarray) -> ExPostAllocation:
+        phi = np.column_stack(
+            [np.asarray(d.virtual_value(values[:, i], weight=float(a)), dtype=float)
+             for i, (d, a) in enumerate(zip(self.buyers, buyer_ratios))]
+        )
+        gamma = np.column_stack(
+            [np.asarray(d.virtual_cost(costs[:, j], weight=float(a)), dtype=float)
+             for j, (d, a) in enumerate(zip(self.suppliers, supplier_ratios))]
+        )
+        if self._one_buyer:
+            return allocate_one_buyer(
+                phi[:, 0], gamma, int(self.buyer_units[0]), self.supplier_units, self.preferences, self.discounts
+            )
+        return allocate_slots(phi, gamma, self.buyer_units, self.supplier_units)
+
+    def _types(self, x: Any, n_agents: int, dists: Sequence[Any], name: str) -> np.ndarray:
+        arr = np.asarray(x, dtype=float)
+        if arr.ndim == 1 and n_agents == 1:
+            arr = arr[:, None]
+        if arr.ndim == 0 and n_agents == 1:
+            arr = arr.reshape(1, 1)
+        if arr.ndim != 2 or arr.shape[1] != n_agents:
+            raise InvalidParameterError(
+                f"{name} has shape {arr.shape}; expected (draws, {n_agents}).",
+                hint=f"Pass one column per agent ({n_agents}).",
+            )
+        if not np.all(np.isfinite(arr)):
+            raise InvalidParameterError(f"{name} contains NaN or infinite entries.", hint="Pass finite types.")
+        for k, d in enumerate(dists):
+            col = arr[:, k]
+            if np.any(col < d.low - 1e-12 * self.scale) or np.any(col > d.high + 1e-12 * self.scale):
+                raise InvalidParameterError(
+                    f"{name}[:, {k}] has entries outside the support [{d.low}, {d.high}].",
+                    hint="Types must lie in their distribution's support (after outside-option shifts).",
+                )
+            arr[:, k] = np.clip(col, d.low, d.high)
+        return arr
+
+    def allocate(self, values: Any, costs: Any, outcome: BargainingOutcome) -> tuple[np.ndarray, np.ndarray]:
+        """Units traded in each draw under ``outcome``'s allocation rule (Lemma 1 / Lemma 2).
+
+        Parameters
+        ----------
+        values
+            Buyers' values, shape (n, n_B) (or (n,) with one buyer).
+        costs
+            Suppliers' costs, shape (n, n_S) (or (n,) with one supplier).
+        outcome
+            A :class:`BargainingOutcome` of this market (its weight ratios w / rho define the rule).
+
+        Returns
+        -------
+        (buyer_quantities (n, n_B), supplier_quantities (n, n_S)) as floats holding integers.
+        """
+        v = self._types(values, len(self.buyers), self.buyers, "values")
+        c = self._types(costs, len(self.suppliers), self.suppliers, "costs")
+        if v.shape[0] != c.shape[0]:
+            raise InvalidParameterError(
+                f"values has {v.shape[0]} rows and costs {c.shape[0]}.", hint="Pass one row per draw in both."
+            )
+        alloc = self._allocate_ratios(
+            v, c, np.asarray(outcome.buyer_weight_ratios, dtype=float), np.asarray(outcome.supplier_weight_ratios, dtype=float)
+        )
+        return alloc.buyer_units, alloc.supplier_units
+
+    # ------------------------------------------------------------------------------------------ weights
+    def _normalize(self, buyer_weights: Any, supplier_weights: Any) -> tuple[np.ndarray, np.ndarray]:
+        nb, ns = len(self.buyers), len(self.suppliers)
+        out = []
+        for w, n, name in ((buyer_weights, nb, "buyer_weights"), (supplier_weights, ns, "supplier_weights")):
+            arr = np.atleast_1d(np.asarray(w, dtype=object))
+            if arr.size == 1 and n > 1:
+                arr = np.repeat(arr, n)
+            if arr.size != n:
+                raise InvalidWeightError(f"{name} has {arr.size} entries for {n} agents.", hint=f"Give one weight per agent in {name}.")
+            out.append(np.array([_check_weight(x, f"{name}[{k}]") for k, x in enumerate(arr)]))
+        top = max(out[0].max(), out[1].max())
+        if top <= 0.0:
+            raise InvalidWeightError("All bargaining weights are zero.", hint="At least one weight must be positive.")
+        return out[0] / top, out[1] / top
+
+    def _shares(self, shares: Any, wb: np.ndarray, ws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        top_b, top_s = wb == 1.0, ws == 1.0
+        if shares is None:
+            n = int(top_b.sum() + top_s.sum())
+            return top_b / n, top_s / n
+        nb, ns = wb.size, ws.size
+        if isinstance(shares, (tuple, list)) and len(shares) == 2 and np.ndim(shares[0]) >= 1 and np.ndim(shares[1]) >= 1:
+            sb, ss = np.atleast_1d(np.asarray(shares[0], dtype=float)), np.atleast_1d(np.asarray(shares[1], dtype=float))
+        else:
+            flat = np.atleast_1d(np.asarray(shares, dtype=float))
+            if flat.size != nb + ns:
+                raise InvalidParameterError(
+                    f"shares has {flat.size} entries for {nb} buyers and {ns} suppliers.",
+                    hint="Pass (buyer_shares, supplier_shares) or one flat list, buyers first.",
+                )
+            sb, ss = flat[:nb], flat[nb:]
+        if sb.size != nb or ss.size != ns:
+            raise InvalidParameterError("shares do not match the numbers of agents.", hint="One share per agent.")
+        both = np.concatenate([sb, ss])
+        if not np.all(np.isfinite(both)) or np.any(both < 0) or both.sum() <= 0:
+            raise InvalidParameterError(f"shares must be non-negative and not all zero, got {shares!r}.", hint="e.g. shares=([1.0], [0.0]).")
+        if np.any(sb[~top_b] > 0) or np.any(ss[~top_s] > 0):
+            raise InvalidParameterError(
+                "A positive share goes to an agent without the largest bargaining weight.",
+                hint="The surplus pi is shared only among agents with the maximal weight (Proposition 2).",
+            )
+        total = both.sum()
+        return sb / total, ss / total
+
+    # ------------------------------------------------------------------------------------------ solving
+    def _evaluate(self, wb: np.ndarray, ws: np.ndarray, t: float) -> Evaluation:
+        return self._engine.evaluate(wb * t, ws * t)
+
+    def bargain(self, buyer_weights: Any, supplier_weights: Any, shares: Any = None) -> BargainingOutcome:
+        """Loertscher-Marx outcome for bargaining weights in [0, 1] (at least one positive).
+
+        Parameters
+        ----------
+        buyer_weights, supplier_weights
+            One weight per buyer / supplier (a scalar is used for all). Only ratios matter; they are
+            normalized to max 1.
+        shares
+            Shares eta of a slack budget surplus among the agents with the largest weight: a pair
+            (buyer_shares, supplier_shares) or one flat list (buyers first); default equal. Normalized to
+            sum 1; a positive share for an agent without the largest weight is an error.
+        """
+        wb, ws = self._normalize(buyer_weights, supplier_weights)
+        eta_b, eta_s = self._shares(shares, wb, ws)
+        return self._solve(wb, ws, eta_b, eta_s)
+
+    def bargain_delta(self, delta: float, shares: Any = None) -> BargainingOutcome:
+        """Outcome when every buyer has weight w_B and every supplier w_S, with Delta = (w_B - w_S)/max."""
+        w_b, w_s = weights_from_delta(delta)
+        out = self.bargain([w_b] * len(self.buyers), [w_s] * len(self.suppliers), shares=shares)
+        return _replace(out, delta=float(delta))
+
+    def _solve(self, wb: np.ndarray, ws: np.ndarray, eta_b: np.ndarray, eta_s: np.ndarray) -> BargainingOutcome:
+        costs = float(self.buyer_participation_costs.sum() + self.supplier_participation_costs.sum())
+        ev1 = self._evaluate(wb, ws, 1.0)
+        tol = 1e-12 * self.scale + 2.0 * ev1.error
+        if ev1.budget - costs >= -tol:
+            return self._outcome(wb, ws, 1.0, ev1, eta_b, eta_s, binding=False, t_error=0.0, slopes=None)
+        ev0 = self._evaluate(wb, ws, 0.0)
+        if ev0.budget - costs < -(1e-12 * self.scale + 2.0 * ev0.error):
+            raise InfeasibleProblemError(
+                f"The largest possible budget surplus ({ev0.budget:.6g}) does not cover the participation costs "
+                f"({costs:.6g}).",
+                hint="Lower the participation costs or add agents: no rho satisfies eq. (36).",
+            )
+        cache: dict[float, Evaluation] = {0.0: ev0, 1.0: ev1}
+
+        def gap(t: float) -> float:
+            if t not in cache:
+                cache[t] = self._evaluate(wb, ws, t)
+            return cache[t].budget - costs
+
+        if gap(0.0) <= 0.0:
+            t_star = 0.0
+        else:
+            t_star = float(optimize.brentq(gap, 0.0, 1.0, xtol=1e-14, rtol=4 * np.finfo(float).eps, maxiter=300))
+        ev = cache.get(t_star) or self._evaluate(wb, ws, t_star)
+        # error in t from the error of the budget, through the slope of the budget in t
+        h = max(1e-6, 1e-5 * t_star)
+        lo_t, hi_t = max(t_star - h, 0.0), min(t_star + h, 1.0)
+        ev_lo, ev_hi = self._evaluate(wb, ws, lo_t), self._evaluate(wb, ws, hi_t)
+        slope = (ev_hi.budget - ev_lo.budget) / (hi_t - lo_t)
+        budget_err = ev.error + abs(ev.budget - costs)
+        t_error = budget_err / abs(slope) + 1e-14 if slope != 0 else math.inf
+        return self._outcome(wb, ws, t_star, ev, eta_b, eta_s, binding=True, t_error=t_error,
+                             slopes=(ev_lo, ev_hi, hi_t - lo_t))
+
+    def _outcome(self, wb: np.ndarray, ws: np.ndarray, t: float, ev: Evaluation, eta_b: np.ndarray, eta_s: np.ndarray,
+                 *, binding: bool, t_error: float, slopes: Any, kind: str = "bargaining") -> BargainingOutcome:
+        xb, xs = self.buyer_participation_costs, self.supplier_participation_costs
+        costs = float(xb.sum() + xs.sum())
+        surplus = ev.budget - costs
+        pi = max(surplus, 0.0) if not binding else 0.0
+        if kind == "first_best":
+            fixed_b, fixed_s = np.zeros_like(xb), np.zeros_like(xs)
+        else:
+            fixed_b, fixed_s = xb + eta_b * pi, xs + eta_s * pi
+        buyer_pay = ev.buyer_rent + fixed_b - xb
+        supplier_pay = ev.supplier_rent + fixed_s - xs
+        accuracy = ev.error
+        if slopes is not None:
+            ev_lo, ev_hi, dt = slopes
+            derivs = [
+                (ev_hi.buyer_rent - ev_lo.buyer_rent) / dt,
+                (ev_hi.supplier_rent - ev_lo.supplier_rent) / dt,
+                np.array([(ev_hi.welfare - ev_lo.welfare) / dt, (ev_hi.budget - ev_lo.budget) / dt]),
+            ]
+            accuracy += float(max(np.max(np.abs(d)) for d in derivs)) * t_error
+        rho = 1.0 / t if t > 0 else math.inf
+        rho_accuracy = t_error / t**2 if t > 0 else math.inf
+        if not ev.converged:
+            import warnings
+
+            warnings.warn(
+                f"Quadrature stopped at its panel limit; the reported accuracy is {accuracy:.2e}.",
+                AccuracyWarning,
+                stacklevel=3,
+            )
+        return BargainingOutcome(
+            rho=rho,
+            buyer_weights=wb,
+            supplier_weights=ws,
+            buyer_weight_ratios=wb * t,
+            supplier_weight_ratios=ws * t,
+            buyer_payoffs=buyer_pay,
+            supplier_payoffs=supplier_pay,
+            welfare=ev.welfare - costs,
+            budget_surplus=surplus,
+            expected_trades=ev.expected_trades,
+            accuracy=float(accuracy),
+            method=ev.method,
+            binding=binding,
+            rho_accuracy=float(rho_accuracy),
+            buyer_shares=eta_b,
+            supplier_shares=eta_s,
+            buyer_fixed_payments=fixed_b,
+            supplier_fixed_payments=fixed_s,
+            buyer_rents=ev.buyer_rent,
+            supplier_rents=ev.supplier_rent,
+            buyer_trades=ev.buyer_trades,
+            supplier_trades=ev.supplier_trades,
+            kind=kind,
+            details=dict(ev.details),
+        )
+
+    # ------------------------------------------------------------------------------------------ benchmarks
+    def first_best(self) -> BargainingOutcome:
+        """Ex post efficient allocation (all weight ratios 1) with worst-off types at payoff 0.
+
+        ``budget_surplus`` is its expected budget surplus net of participation costs; negative values
+        are the Myerson-Satterthwaite deficit. ``rho`` is reported as 1 (the constraint is ignored).
+        """
+        nb, ns = len(self.buyers), len(self.suppliers)
+        wb, ws = np.ones(nb), np.ones(ns)
+        ev = self._evaluate(wb, ws, 1.0)
+        return self._outcome(wb, ws, 1.0, ev, np.zeros(nb), np.zeros(ns), binding=False, t_error=0.0, slopes=None,
+                             kind="first_best")
+
+    def frontier(self, points: int = 101) -> pd.DataFrame:
+        """Pareto frontier traced by the bargaining differential Delta on an even grid of [-1, 1].
+
+        Returns a DataFrame with columns delta, buyer_payoff, supplier_payoff (sums over agents), welfare,
+        rho, budget_surplus, expected_trades, accuracy.
+        """
+        if isinstance(points, bool) or not isinstance(points, (int, np.integer)) or points < 2:
+            raise InvalidParameterError(f"points must be an integer >= 2, got {points!r}.", hint="e.g. points=101.")
+        rows = []
+        for d in np.linspace(-1.0, 1.0, int(points)):
+            out = self.bargain_delta(float(d))
+            rows.append({
+                "delta": float(d), "buyer_payoff": out.buyer_payoff, "supplier_payoff": out.supplier_payoff,
+                "welfare": out.welfare, "rho": out.rho, "budget_surplus": out.budget_surplus,
+                "expected_trades": out.expected_trades, "accuracy": out.accuracy,
+            })
+        return pd.DataFrame(rows)
+
+    def weights_for(self, *, buyer_payoff: float | None = None, supplier_payoff: float | None = None,
+                    xtol: float = 1e-12) -> BargainingOutcome:
+        """Outcome on the frontier where the buyers' (or suppliers') total payoff equals a target.
+
+        Proposition 2: every Pareto-undominated payoff pair is reached by some weights. With one weight per
+        side the frontier is traced by Delta; the buyers' total payoff increases in Delta, so the Delta
+        reaching the target is found by Brent's method on [-1, 1] (``xtol`` in Delta). The outcome's
+        ``delta``, ``buyer_weights`` and ``supplier_weights`` are the answer.
+        """
+        if (buyer_payoff is None) == (supplier_payoff is None):
+            raise InvalidParameterError("Give exactly one of buyer_payoff and supplier_payoff.", hint="e.g. weights_for(buyer_payoff=0.05).")
+        target = float(buyer_payoff if buyer_payoff is not None else supplier_payoff)  # type: ignore[arg-type]
+        sign = 1.0 if buyer_payoff is not None else -1.0
+
+        def value(d: float) -> float:
+            out = self.bargain_delta(d)
+            return sign * ((out.buyer_payoff if sign > 0 else out.supplier_payoff) - target)
+
+        lo, hi = value(-1.0), value(1.0)
+        if not math.isfinite(target) or lo > 0 or hi < 0:
+            name = "buyer_payoff" if sign > 0 else "supplier_payoff"
+            raise InfeasibleProblemError(
+                f"{name}={target!r} is not on the frontier traced by Delta in [-1, 1].",
+                hint="Pick a value between the payoffs at Delta = -1 and Delta = 1 (see Market.frontier()).",
+            )
+        if lo == 0:
+            return self.bargain_delta(-1.0)
+        if hi == 0:
+            return self.bargain_delta(1.0)
+        d = float(optimize.brentq(value, -1.0, 1.0, xtol=xtol))
+        return self.bargain_delta(d)
+
+    def interim_trades(self, outcome: BargainingOutcome, side: str = "buyer", index: int = 0, types: Any = None) -> np.ndarray:
+        """Interim expected units Q_i(type) of one agent under ``outcome``'s allocation rule.
+
+        Parameters
+        ----------
+        side
+            "buyer" or "supplier".
+        index
+            The agent's position in its list.
+        types
+            Types at which to evaluate (default: 101 points spanning the support).
+        """
+        if side not in ("buyer", "supplier"):
+            raise InvalidParameterError(f"side={side!r} is not known.", hint="Use 'buyer' or 'supplier'.")
+        agents = self.buyers if side == "buyer" else self.suppliers
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or not 0 <= index < len(agents):
+            raise InvalidParameterError(f"index={index!r} is not an agent of that side.", hint=f"Use 0..{len(agents) - 1}.")
+        dist = agents[index]
+        x = np.linspace(dist.low, dist.high, 101) if types is None else np.asarray(types, dtype=float)
+        if not np.all(np.isfinite(x)) or np.any(x < dist.low) or np.any(x > dist.high):
+            raise InvalidParameterError("types must be finite and inside the agent's support.", hint=f"Use [{dist.low}, {dist.high}].")
+        return self._engine.interim(
+            "B" if side == "buyer" else "S", int(index), x,
+            np.asarray(outcome.buyer_weight_ratios, dtype=float), np.asarray(outcome.supplier_weight_ratios, dtype=float),
+        )
+
+
+def _replace(outcome: BargainingOutcome, **changes: Any) -> BargainingOutcome:
+    from dataclasses import replace
+
+    return replace(outcome, **changes)
+
+
+# names kept for callers that check the distribution module's error type
+_ = DistributionError

@@ -1,0 +1,488 @@
+"""Deterministic quadrature of the Loertscher-Marx allocation: interim allocations, rents, welfare, budget.
+
+Everything the solver needs is an integral of an interim allocation q(type) = E[Q | own type]:
+
+    E[Q_i]           = int q_i f_i            (expected units)
+    E[v Q_i]         = int v q_i f_i          (gross value; welfare is sum E[v Q^B] - sum E[c Q^S])
+    information rent = int q_i (1 - F_i)      (= E[(v - Phi(v)) Q_i], buyer)
+                     = int q_j G_j            (= E[(Gamma(c) - c) Q_j], supplier)
+
+and the expected budget surplus E[sum Phi(v) Q^B - sum Gamma(c) Q^S] = welfare - sum of rents. These
+payoff-equivalence forms hold for any monotone interim allocation, need no density in a denominator, and
+therefore do not depend on whether the raw virtual types are ironed (ironing changes Phi only on
+intervals where q is constant, and there E[Phi q] = E[ironed Phi q]).
+
+Interim allocations in closed form (:class:`SeparableEngine`). Let y be agent i's ironed weighted virtual
+type. Sort buyers' units by virtual value and suppliers' units by virtual cost (ties on one side: lower
+agent index first, a type-independent rule). The r-th unit trades iff the r-th highest virtual value is at
+least the r-th lowest virtual cost, a condition that holds for a prefix r = 1..m. If s units of i's own
+side rank ahead of i and N units of the other side have virtual types on the trading side of y, then i's
+k_i units are positions s+1..s+k_i, and position r trades iff N >= r; so i trades clip(N - s, 0, k_i)
+units. Given y, s and N are independent sums of Bernoulli variables over the other agents, so
+q_i = E[clip(N - s, 0, k_i)] is exact and cheap, for any numbers of buyers and suppliers, unit
+capacities and distributions. Each payoff is then a 1-D integral.
+
+One buyer with preferences theta and size-dependent discounts (:class:`OneBuyerEngine`, appendix C.2-C.3):
+supplier j's virtual surplus is Lambda_j = theta_j Phi(v) - Gamma_j(c_j) and the r-th unit bought has
+marginal discount d_r = delta_r - delta_{r-1}. With non-decreasing d_r (decreasing marginal value) and
+costs >= 0, the r-th best unit is bought iff Lambda_(r) >= d_r Phi(v), again a prefix. With a common theta
+this stays 1-D. With different theta_j the ranking of suppliers depends on v, and supplier j's allocation is
+integrated over (v, c_j): for fixed (v, c_j) another supplier l ranks ahead iff
+Gamma_l(c_l) < (theta_l - theta_j) Phi(v) + Gamma_j(c_j), a 1-D cdf. The inner integral over v is split
+where any of these conditions changes form; the outer integral over c_j is adaptive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from bargaining.models.mechanism_integrals import _NODES, _WG, _WK, count_pmf, expected_overlap, integrate, survival
+from bargaining.models.mechanism_types import AgentView
+
+__all__ = ["Evaluation", "SeparableEngine", "OneBuyerEngine"]
+
+_T = 0.5 * (_NODES + 1.0)
+_STEP_NODES = 3 * _T**2 - 2 * _T**3  # smoothstep images of the Gauss-Kronrod nodes on [0, 1]
+_STEP_WK = 0.5 * _WK * 6 * _T * (1 - _T)
+_STEP_WG = 0.5 * _WG * 6 * _T * (1 - _T)
+
+
+@dataclass
+class Evaluation:
+    """Expected quantities of one allocation (weight ratios fixed), per agent, with error bounds.
+
+    ``buyer_gross`` is E[theta_X v] (E[v Q] without preferences); ``buyer_rent`` E[theta_X (1 - F)/f];
+    ``supplier_cost`` E[c Q]; ``supplier_rent`` E[G/g Q]. ``error`` bounds the absolute error of every
+    aggregate (welfare, budget, rents) from the quadrature.
+    """
+
+    buyer_trades: np.ndarray
+    buyer_gross: np.ndarray
+    buyer_rent: np.ndarray
+    supplier_trades: np.ndarray
+    supplier_cost: np.ndarray
+    supplier_rent: np.ndarray
+    error: float
+    converged: bool = True
+    method: str = "quadrature"
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def welfare(self) -> float:
+        return float(np.sum(self.buyer_gross) - np.sum(self.supplier_cost))
+
+    @property
+    def budget(self) -> float:
+        return float(self.welfare - np.sum(self.buyer_rent) - np.sum(self.supplier_rent))
+
+    @property
+    def expected_trades(self) -> float:
+        return float(np.sum(self.supplier_trades))
+
+
+def _points_from_levels(view: AgentView, levels: Sequence[float]) -> list[float]:
+    """Types at which an agent's virtual type crosses each level (plus its own breakpoints)."""
+    pts = view.own_points()
+    lv = np.asarray([x for x in levels if np.isfinite(x)], dtype=float)
+    if lv.size:
+        pts += [float(x) for x in view.inverse(lv)]
+    return pts
+
+
+class SeparableEngine:
+    """Closed-form interim allocations for a market without buyer preferences (any n^B x n^S, capacities).
+
+    Parameters
+    ----------
+    buyers, suppliers
+        Type distributions.
+    buyer_units, supplier_units
+        Integer capacities k^B_i, k^S_j.
+    atol, rtol
+        Quadrature tolerances.
+    """
+
+    method = "quadrature"
+
+    def __init__(
+        self,
+        buyers: Sequence[Any],
+        suppliers: Sequence[Any],
+        buyer_units: Sequence[int],
+        supplier_units: Sequence[int],
+        *,
+        atol: float,
+        rtol: float,
+        flats: Any,
+    ) -> None:
+        self.buyers, self.suppliers = list(buyers), list(suppliers)
+        self.kb = np.asarray(buyer_units, dtype=int)
+        self.ks = np.asarray(supplier_units, dtype=int)
+        self.atol, self.rtol = atol, rtol
+        self._flats = flats  # callable (side, index, a) -> flat intervals (cached by the market)
+
+    def views(self, buyer_ratios: np.ndarray, supplier_ratios: np.ndarray) -> tuple[list[AgentView], list[AgentView]]:
+        vb = [AgentView(d, True, a, self._flats("B", i, a)) for i, (d, a) in enumerate(zip(self.buyers, buyer_ratios))]
+        vs = [
+            AgentView(d, False, a, self._flats("S", j, a)) for j, (d, a) in enumerate(zip(self.suppliers, supplier_ratios))
+        ]
+        return vb, vs
+
+    # interim allocation at a virtual-type level ----------------------------------------------------------
+    def _interim_at_level(self, side: str, i: int, y: np.ndarray, vb: list[AgentView], vs: list[AgentView]) -> np.ndarray:
+        own, other = (vb, vs) if side == "B" else (vs, vb)
+        k_own, k_other = (self.kb, self.ks) if side == "B" else (self.ks, self.kb)
+        cap = int(k_own.sum())
+        others = [l for l in range(len(own)) if l != i]
+        if others:
+            p_ahead = np.stack([own[l].ahead(y, ties=l < i) for l in others])
+            pmf_s = count_pmf(p_ahead, k_own[others], cap)
+        else:
+            pmf_s = np.zeros((1, y.size))
+            pmf_s[0] = 1.0
+        p_other = np.stack([v.reach(y) for v in other])
+        pmf_n = count_pmf(p_other, k_other, cap)
+        return expected_overlap(pmf_s, pmf_n, int(k_own[i]))
+
+    def interim(self, side: str, i: int, types: np.ndarray, buyer_ratios: np.ndarray, supplier_ratios: np.ndarray) -> np.ndarray:
+        """Expected units traded by agent i of ``side`` ("B" or "S") at each of ``types``."""
+        vb, vs = self.views(buyer_ratios, supplier_ratios)
+        view = vb[i] if side == "B" else vs[i]
+        x = np.asarray(types, dtype=float).ravel()
+        return self._interim_at_level(side, i, view.virtual(x), vb, vs).reshape(np.shape(types))
+
+    # expectations ------------------------------------------------------------------------------------------
+    def evaluate(self, buyer_ratios: np.ndarray, supplier_ratios: np.ndarray) -> Evaluation:
+        vb, vs = self.views(buyer_ratios, supplier_ratios)
+        nb, ns = len(vb), len(vs)
+        out = {k: np.zeros(n) for k, n in (("bt", nb), ("bg", nb), ("br", nb), ("st", ns), ("sc", ns), ("sr", ns))}
+        error = 0.0
+        converged = True
+        done: dict[tuple[Any, ...], tuple[np.ndarray, float, bool]] = {}
+        for side, views in (("B", vb), ("S", vs)):
+            others = vs + vb
+            units = self.kb if side == "B" else self.ks
+            for i, view in enumerate(views):
+                # identical agents without ironing flats (no ties) have identical expectations
+                key = (side, id(view.dist), view.a, int(units[i]))
+                if not view.flats and key in done:
+                    value, err, conv = done[key]
+                    error += err
+                    if side == "B":
+                        out["bt"][i], out["bg"][i], out["br"][i] = value
+                    else:
+                        out["st"][i], out["sc"][i], out["sr"][i] = value
+                    continue
+                levels = [lv for w in others if w is not view for lv in w.levels()]
+                points = _points_from_levels(view, levels)
+                dist = view.dist
+
+                def integrand(x: np.ndarray, side: str = side, i: int = i, view: AgentView = view, dist: Any = dist) -> np.ndarray:
+                    q = self._interim_at_level(side, i, view.virtual(x), vb, vs)
+                    dens = np.asarray(dist.pdf(x), dtype=float)
+                    tail = np.asarray(dist.sf(x) if side == "B" else dist.cdf(x), dtype=float)
+                    return np.stack([dens * q, x * dens * q, tail * q])
+
+                res = integrate(integrand, points, atol=self.atol, rtol=self.rtol)
+                converged &= res.converged
+                error += float(np.sum(res.error))
+                if not view.flats:
+                    done[key] = (res.value, float(np.sum(res.error)), res.converged)
+                if side == "B":
+                    out["bt"][i], out["bg"][i], out["br"][i] = res.value
+                else:
+                    out["st"][i], out["sc"][i], out["sr"][i] = res.value
+        # units bought and sold are equal in every state: their expectations differ only by quadrature error
+        mismatch = abs(float(np.sum(out["bt"]) - np.sum(out["st"])))
+        return Evaluation(
+            out["bt"], out["bg"], out["br"], out["st"], out["sc"], out["sr"], error, converged,
+            details={"units_mismatch": mismatch},
+        )
+
+
+class OneBuyerEngine:
+    """One buyer (demand D units), suppliers with capacities, preferences theta_j and discounts delta_m.
+
+    ``discounts`` are delta_1..delta_D with delta_1 = 0 and non-decreasing marginal discounts
+    d_r = delta_r - delta_{r-1} (checked by the market); all zero without discounts.
+    """
+
+    method = "quadrature"
+
+    def __init__(
+        self,
+        buyer: Any,
+        suppliers: Sequence[Any],
+        demand: int,
+        supplier_units: Sequence[int],
+        preferences: Sequence[float],
+        discounts: Sequence[float],
+        *,
+        atol: float,
+        rtol: float,
+        flats: Any,
+    ) -> None:
+        self.buyer = buyer
+        self.suppliers = list(suppliers)
+        self.demand = int(demand)
+        self.ks = np.asarray(supplier_units, dtype=int)
+        self.theta = np.asarray(preferences, dtype=float)
+        delta = np.asarray(discounts, dtype=float)
+        self.d = np.diff(np.concatenate([[0.0], delta]))  # marginal discounts d_1..d_D (d_1 = 0)
+        self.has_discounts = bool(np.any(delta != 0.0))
+        self.common_theta = bool(np.all(self.theta == self.theta[0]))
+        self.atol, self.rtol = atol, rtol
+        self._flats = flats
+        self.positions = min(self.demand, int(self.ks.sum()))
+
+    def views(self, buyer_ratios: np.ndarray, supplier_ratios: np.ndarray) -> tuple[AgentView, list[AgentView]]:
+        vb = AgentView(self.buyer, True, float(buyer_ratios[0]), self._flats("B", 0, float(buyer_ratios[0])))
+        vs = [
+            AgentView(d, False, a, self._flats("S", j, a)) for j, (d, a) in enumerate(zip(self.suppliers, supplier_ratios))
+        ]
+        return vb, vs
+
+    # --- buyer side: 1-D in v, for any theta -----------------------------------------------------------------
+    def _buyer_positions(self, phi: np.ndarray, vs: list[AgentView]) -> np.ndarray:
+        """P(m >= r | v) for r = 1..positions: the r-th unit is bought (shape (positions, len(phi)))."""
+        out = np.zeros((self.positions, phi.size))
+        for r in range(1, self.positions + 1):
+            level_scale = self.theta - self.d[r - 1]  # slot value of supplier l's unit at position r
+            p = np.stack([
+                np.where(level_scale[l] > 0, v.reach(level_scale[l] * phi), 0.0) if self.has_discounts
+                else v.reach(level_scale[l] * phi)
+                for l, v in enumerate(vs)
+            ])
+            pmf = count_pmf(p, self.ks, r)
+            prob = pmf[r]
+            if self.has_discounts:
+                prob = np.where(phi > 0, prob, 0.0)
+            out[r - 1] = prob
+        return out
+
+    def _buyer_interim(self, phi: np.ndarray, vs: list[AgentView]) -> tuple[np.ndarray, np.ndarray]:
+        """(expected units, expected theta_X - without the theta part if theta differs) given Phi(v)."""
+        pos = self._buyer_positions(phi, vs)
+        units = pos.sum(axis=0)
+        return units, pos
+
+    # --- supplier side, common theta: 1-D ---------------------------------------------------------------------
+    def _supplier_interim_common(self, j: int, z: np.ndarray, vb: AgentView, vs: list[AgentView]) -> np.ndarray:
+        t = self.theta[0]
+        others = [l for l in range(len(vs)) if l != j]
+        cap = self.positions
+        if others:
+            p_ahead = np.stack([vs[l].ahead(z, ties=l < j) for l in others])
+            pmf_s = count_pmf(p_ahead, self.ks[others], cap)
+        else:
+            pmf_s = np.zeros((cap + 1, z.size))
+            pmf_s[0] = 1.0
+        # A_r = P_v((t - d_r) Phi(v) >= z): position r is bought at this virtual cost
+        a = np.zeros((cap + 1, z.size))
+        for r in range(1, cap + 1):
+            s = t - self.d[r - 1]
+            a[r] = vb.reach(z / s) if s > 0 else 0.0
+        cum = np.cumsum(a, axis=0)
+        kj = int(self.ks[j])
+        b = np.arange(cap + 1)
+        upper = cum[np.minimum(b + kj, cap)]
+        lower = cum[np.minimum(b, cap)]
+        return np.sum(pmf_s * (upper - lower), axis=0)
+
+    # --- supplier side, heterogeneous theta: integrate over v -----------------------------------------------
+    def _supplier_given_v(self, j: int, phi: np.ndarray, z: np.ndarray, vs: list[AgentView]) -> np.ndarray:
+        """E[units of supplier j | Phi(v) = phi, Gamma_j(c_j) = z] (arrays of equal shape)."""
+        cap = self.positions
+        lam = self.theta[j] * phi - z
+        others = [l for l in range(len(vs)) if l != j]
+        if others:
+            p_ahead = np.stack([vs[l].ahead(self.theta[l] * phi - lam, ties=l < j) for l in others])
+            pmf_s = count_pmf(p_ahead, self.ks[others], cap)
+        else:
+            pmf_s = np.zeros((cap + 1, phi.size))
+            pmf_s[0] = 1.0
+        a = np.zeros((cap + 1, phi.size))
+        for r in range(1, cap + 1):
+            a[r] = lam >= self.d[r - 1] * phi
+            if self.has_discounts:
+                a[r] = np.where(phi > 0, a[r], 0.0)
+        cum = np.cumsum(a, axis=0)
+        kj = int(self.ks[j])
+        b = np.arange(cap + 1)
+        upper = cum[np.minimum(b + kj, cap)]
+        lower = cum[b]
+        return np.sum(pmf_s * (upper - lower), axis=0)
+
+    def _lines(self, j: int, vs: list[AgentView]) -> list[tuple[float, float]]:
+        """Lines phi = alpha + beta z in the (Gamma_j, Phi) plane where the integrand over v changes form."""
+        lines: list[tuple[float, float]] = []
+        for r in range(self.positions):
+            s = self.theta[j] - self.d[r]
+            if s > 0:
+                lines.append((0.0, 1.0 / s))
+        for l, view in enumerate(vs):
+            if l == j:
+                continue
+            diff = self.theta[l] - self.theta[j]
+            if diff != 0.0:
+                for level in view.levels():
+                    lines.append((level / diff, -1.0 / diff))
+        if self.has_discounts:
+            lines.append((0.0, 0.0))
+        return lines
+
+    def _inner_v(self, j: int, c: np.ndarray, vb: AgentView, vs: list[AgentView], lines: list[tuple[float, float]],
+                 buyer_points: list[float]) -> np.ndarray:
+        """For each c: integrals over v of [f, v f, (1 - F)] times E[units of j | v, c] (shape (3, len(c)))."""
+        z = vs[j].virtual(c)
+        # breakpoints in v for every c: the buyer's own points and where phi(v) crosses each line
+        phis = np.stack([alpha + beta * z for alpha, beta in lines]) if lines else np.zeros((0, c.size))
+        vpts = vb.inverse(phis) if lines else phis
+        fixed = np.repeat(np.asarray(buyer_points, dtype=float)[:, None], c.size, axis=1)
+        edges = np.sort(np.concatenate([fixed, vpts], axis=0), axis=0)  # (n_edges, m)
+        lo, hi = edges[:-1], edges[1:]
+        # Kronrod nodes pushed towards the panel ends by the smoothstep t -> 3t^2 - 2t^3, whose derivative
+        # vanishes there: it absorbs endpoint singularities of the density (Beta(1, 1.5) has sqrt(1 - v))
+        # that plain Gauss-Kronrod integrates only to ~1e-5. Gauss-7 on the same nodes gives the error bound.
+        x = lo[..., None] + (hi - lo)[..., None] * _STEP_NODES  # (panels, m, 15)
+        zz = np.broadcast_to(z[None, :, None], x.shape)
+        flat_x = x.ravel()
+        phi = vb.virtual(flat_x)
+        q = self._supplier_given_v(j, phi, zz.ravel(), vs).reshape(x.shape)
+        dens = np.asarray(self.buyer.pdf(flat_x), dtype=float).reshape(x.shape)
+        tail = np.asarray(self.buyer.sf(flat_x), dtype=float).reshape(x.shape)
+        width = (hi - lo)[..., None]
+        wk, wg = width * _STEP_WK, width * _STEP_WG
+        error = np.sum(np.abs(np.sum((wk - wg) * dens * q, axis=2)), axis=0)
+        return np.stack([
+            np.sum(wk * dens * q, axis=(0, 2)),
+            np.sum(wk * x * dens * q, axis=(0, 2)),
+            np.sum(wk * tail * q, axis=(0, 2)),
+            error,
+        ])
+
+    def _outer_points(self, j: int, vb: AgentView, vs: list[AgentView], lines: list[tuple[float, float]]) -> list[float]:
+        """Costs c_j where two lines cross or a line meets a buyer level (the inner integral has a kink)."""
+        blevels = [lv for lv in vb.levels() if np.isfinite(lv)]
+        zs: list[float] = []
+        horizontal = [(lv, 0.0) for lv in blevels]
+        allines = lines + horizontal
+        for p in range(len(allines)):
+            for q in range(p + 1, len(allines)):
+                (a1, b1), (a2, b2) = allines[p], allines[q]
+                if b1 != b2:
+                    zs.append((a2 - a1) / (b1 - b2))
+        for l, view in enumerate(vs):
+            if l != j and self.theta[l] == self.theta[j]:
+                zs += view.levels()
+        zs = [z for z in zs if np.isfinite(z)]
+        return _points_from_levels(vs[j], zs)
+
+    # --- expectations ----------------------------------------------------------------------------------------
+    def evaluate(self, buyer_ratios: np.ndarray, supplier_ratios: np.ndarray) -> Evaluation:
+        vb, vs = self.views(buyer_ratios, supplier_ratios)
+        ns = len(vs)
+        st, sc, sr = np.zeros(ns), np.zeros(ns), np.zeros(ns)
+        error = 0.0
+        converged = True
+        buyer = self.buyer
+        # buyer: units and (with common theta) theta_X; with different theta only the discount part
+        supplier_levels = [lv for v in vs for lv in v.levels()]
+        scales = sorted({float(self.theta[l] - self.d[r]) for l in range(ns) for r in range(self.positions)})
+        blevels = [lv / s for lv in supplier_levels for s in scales if s > 0]
+        if self.has_discounts:
+            blevels.append(0.0)
+        bpoints = _points_from_levels(vb, blevels)
+
+        def buyer_integrand(x: np.ndarray) -> np.ndarray:
+            phi = vb.virtual(x)
+            pos = self._buyer_positions(phi, vs)
+            units = pos.sum(axis=0)
+            disc = self.d[: self.positions] @ pos  # E[delta_m | v]
+            dens = np.asarray(buyer.pdf(x), dtype=float)
+            tail = np.asarray(buyer.sf(x), dtype=float)
+            rows = [dens * units, x * dens * disc, tail * disc]
+            if self.common_theta:
+                rows += [x * dens * units * self.theta[0], tail * units * self.theta[0]]
+            return np.stack(rows)
+
+        res = integrate(buyer_integrand, bpoints, atol=self.atol, rtol=self.rtol)
+        error += float(np.sum(res.error))
+        converged &= res.converged
+        bt = res.value[0]
+        disc_gross, disc_rent = res.value[1], res.value[2]
+        if self.common_theta:
+            bg, br = res.value[3] - disc_gross, res.value[4] - disc_rent
+            done: dict[tuple[Any, ...], tuple[np.ndarray, float]] = {}
+            for j, view in enumerate(vs):
+                key = (id(view.dist), view.a, int(self.ks[j]))
+                if not view.flats and key in done:
+                    (st[j], sc[j], sr[j]), err = done[key]
+                    error += err
+                    continue
+                levels = [s * lv for lv in vb.levels() for s in scales if s > 0]
+                levels += [lv for l, w in enumerate(vs) if l != j for lv in w.levels()]
+                points = _points_from_levels(view, levels)
+                dist = view.dist
+
+                def integrand(x: np.ndarray, j: int = j, view: AgentView = view, dist: Any = dist) -> np.ndarray:
+                    q = self._supplier_interim_common(j, view.virtual(x), vb, vs)
+                    dens = np.asarray(dist.pdf(x), dtype=float)
+                    return np.stack([dens * q, x * dens * q, np.asarray(dist.cdf(x), dtype=float) * q])
+
+                r = integrate(integrand, points, atol=self.atol, rtol=self.rtol)
+                error += float(np.sum(r.error))
+                converged &= r.converged
+                st[j], sc[j], sr[j] = r.value
+                if not view.flats:
+                    done[key] = (r.value, float(np.sum(r.error)))
+        else:
+            bg, br = -disc_gross, -disc_rent
+            buyer_points = vb.own_points()
+            for j, view in enumerate(vs):
+                lines = self._lines(j, vs)
+                points = self._outer_points(j, vb, vs, lines)
+                dist = view.dist
+
+                def integrand(x: np.ndarray, j: int = j, dist: Any = dist, lines: Any = lines) -> np.ndarray:
+                    inner = self._inner_v(j, x, vb, vs, lines, buyer_points)  # (4, m): f, v f, 1 - F, error
+                    g = np.asarray(dist.pdf(x), dtype=float)
+                    big_g = np.asarray(dist.cdf(x), dtype=float)
+                    return np.stack([
+                        g * inner[0],  # E[Q_j]
+                        x * g * inner[0],  # E[c Q_j]
+                        big_g * inner[0],  # supplier rent
+                        self.theta[j] * g * inner[1],  # E[theta_j v Q_j]
+                        self.theta[j] * g * inner[2],  # E[theta_j (1 - F)/f Q_j]
+                        g * inner[3],  # error bound of the inner integral, carried into the accuracy
+                    ])
+
+                r = integrate(integrand, points, atol=self.atol, rtol=self.rtol)
+                error += float(np.sum(r.error))
+                converged &= r.converged
+                st[j], sc[j], sr[j] = r.value[:3]
+                bg += r.value[3]
+                br += r.value[4]
+                error += float(r.value[5]) * max(1.0, abs(self.buyer.high), abs(self.buyer.low)) * float(self.theta[j])
+        mismatch = abs(float(bt - np.sum(st)))
+        return Evaluation(
+            np.array([bt]), np.array([bg]), np.array([br]), st, sc, sr, error, converged,
+            details={"units_mismatch": mismatch},
+        )
+
+    def interim(self, side: str, i: int, types: np.ndarray, buyer_ratios: np.ndarray, supplier_ratios: np.ndarray) -> np.ndarray:
+        """Expected units traded by the buyer (side "B") or supplier i (side "S") at each of ``types``."""
+        vb, vs = self.views(buyer_ratios, supplier_ratios)
+        x = np.asarray(types, dtype=float).ravel()
+        if side == "B":
+            pos = self._buyer_positions(vb.virtual(x), vs)
+            return pos.sum(axis=0).reshape(np.shape(types))
+        if self.common_theta:
+            return self._supplier_interim_common(i, vs[i].virtual(x), vb, vs).reshape(np.shape(types))
+        lines = self._lines(i, vs)
+        inner = self._inner_v(i, x, vb, vs, lines, vb.own_points())
+        return inner[0].reshape(np.shape(types))
