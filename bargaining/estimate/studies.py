@@ -1,0 +1,418 @@
+r"""Named Monte Carlo studies: one package simulator + one package estimator + the simulator's truth.
+
+Every estimator of the package has a study here; :func:`run_study` runs one through
+:func:`bargaining.estimate.montecarlo.run_monte_carlo`, and :func:`sample_size_study` runs studies at growing
+sample sizes N and checks that the RMSE falls like N^{-1/2} (log-log slope -1/2).
+
+Complete-information studies use the ``hospital-insurer`` simulator (Nash-in-Nash prices, 5 hospitals x 5
+insurers = 25 agreements per market; a study's N counts agreements, so N must be a multiple of 25) and
+:func:`~bargaining.estimate.nash_price.fit_nash`:
+
+==================================== ===================================================================
+nash-{constant,grouped,logistic}-    beta constant, one per insurer, or logistic in (insurer_size,
+observed                             hospital_quality); the seller's cost C is observed
+nash-{constant,grouped,logistic}-    the same with C unobserved: C = r + gamma_0 + z'gamma + omega, fitted
+formula                              with ``cost_formula="~ 1 + z1 + z2"`` (parameters gamma[...])
+==================================== ===================================================================
+
+The truth of a study comes from the simulator's own ``Simulation.truth`` (read from one small simulated data
+set), mapped onto the estimator's parameter names.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bargaining.errors import InvalidParameterError, UnknownNameError
+from bargaining.estimate.montecarlo import MonteCarloResults, run_monte_carlo
+
+__all__ = [
+    "SampleSizeResults",
+    "Study",
+    "get_study",
+    "list_monte_carlo_studies",
+    "list_studies",
+    "run_monte_carlo_study",
+    "run_study",
+    "sample_size_study",
+]
+
+
+@dataclass(frozen=True)
+class Study:
+    """A Monte Carlo design: simulator, its parameters, estimator, its options, and the truth mapping.
+
+    Attributes
+    ----------
+    name, description
+        Identifier (``list_studies``) and one line describing the design.
+    simulator, simulator_params
+        Name for :func:`bargaining.data.simulate` and its keyword parameters (besides ``n`` and ``seed``).
+    estimator, estimator_options
+        ``"module:function"`` of the estimator and its keyword options (besides the data).
+    truth_map
+        Function of ``Simulation.truth`` returning {parameter name: true value}.
+    default_n, default_reps
+        Sample size N (rows / agreements) and replications R used when not given.
+    rows_per_unit
+        Rows per simulator size unit (25 agreements per hospital-insurer market; 1 otherwise).
+    """
+
+    name: str
+    description: str
+    simulator: str
+    simulator_params: Mapping[str, Any]
+    estimator: str
+    estimator_options: Mapping[str, Any]
+    truth_map: Callable[[Mapping[str, Any]], dict[str, float]]
+    default_n: int = 1000
+    default_reps: int = 500
+    rows_per_unit: int = 1
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+    def units(self, n: int) -> int:
+        """Simulator size argument for N rows (N must be a multiple of ``rows_per_unit``)."""
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < self.rows_per_unit:
+            raise InvalidParameterError(
+                f"study {self.name!r}: N must be an integer >= {self.rows_per_unit}, got {n!r}.",
+                hint=f"e.g. N={self.default_n}.",
+            )
+        if n % self.rows_per_unit:
+            raise InvalidParameterError(
+                f"study {self.name!r} simulates {self.rows_per_unit} agreements per market; N = {n} is not a "
+                "multiple of it.",
+                hint=f"use a multiple of {self.rows_per_unit}, e.g. {self.default_n}.",
+            )
+        return int(n) // self.rows_per_unit
+
+    def simulate(self, rng: np.random.Generator, *, n: int) -> pd.DataFrame:
+        """One simulated data set of N rows drawn with ``rng``."""
+        from bargaining.data.simulate import simulate
+
+        return simulate(self.simulator, n=self.units(n), seed=rng, **dict(self.simulator_params)).data
+
+    def estimate(self, data: pd.DataFrame) -> Any:
+        """Fit the study's estimator to ``data``."""
+        return _resolve(self.estimator)(data, **dict(self.estimator_options))
+
+    def truth(self) -> dict[str, float]:
+        """theta_0, read from the simulator's ``Simulation.truth`` (one small simulated data set)."""
+        from bargaining.data.simulate import simulate
+
+        sim = simulate(self.simulator, n=1, seed=0, **dict(self.simulator_params))
+        return {k: float(v) for k, v in self.truth_map(sim.truth).items()}
+
+
+def _resolve(target: str) -> Callable[..., Any]:
+    import importlib
+
+    module, _, function = target.partition(":")
+    return getattr(importlib.import_module(module), function)
+
+
+# -- complete information: hospital-insurer Nash-in-Nash prices ---------------------------------------------
+HOSPITAL_DESIGN: dict[str, Any] = {"n_hospitals": 5, "n_insurers": 5}
+GROUP_BETAS = (0.3, 0.5, 0.7, 0.4, 0.6)
+LOGISTIC_DELTA = {"Intercept": -0.2, "insurer_size": 0.8, "hospital_quality": 0.5}
+COST_FORMULA = {"cost_formula": "~ 1 + z1 + z2", "recapture": "recapture"}
+OBSERVED_COST = {"seller_cost": "seller_cost"}
+FIT_NASH = "bargaining.estimate.nash_price:fit_nash"
+
+
+def _gamma_truth(truth: Mapping[str, Any]) -> dict[str, float]:
+    return {f"gamma[{term}]": float(value) for term, value in truth["gamma"].items()}
+
+
+def _nash_truth(truth: Mapping[str, Any], *, weights: str, cost: str) -> dict[str, float]:
+    if weights == "constant":
+        out = {"beta": float(truth["beta"])}
+    elif weights == "grouped":
+        out = {f"beta[{group}]": float(b) for group, b in truth["beta"].items()}
+    else:
+        out = {f"delta[{term}]": float(d) for term, d in truth["delta"].items()}
+    if cost == "formula":
+        out.update(_gamma_truth(truth))
+    return out
+
+
+def _nash_study(weights: str, cost: str) -> Study:
+    params: dict[str, Any] = dict(HOSPITAL_DESIGN)
+    options: dict[str, Any] = {"price": "price", "buyer_value": "buyer_value"}
+    options.update(OBSERVED_COST if cost == "observed" else COST_FORMULA)
+    if weights == "constant":
+        params["beta"] = 0.5
+        what = "constant beta = 0.5"
+    elif weights == "grouped":
+        params["beta"] = list(GROUP_BETAS)
+        options["weight_by"] = "insurer"
+        what = f"one beta per insurer {GROUP_BETAS}"
+    else:
+        params["delta"] = dict(LOGISTIC_DELTA)
+        options["weight_formula"] = "~ 1 + insurer_size + hospital_quality"
+        what = "logistic beta(insurer_size, hospital_quality)"
+    cost_text = "observed seller cost" if cost == "observed" else "unobserved cost, C = r + z'gamma + omega"
+    return Study(
+        name=f"nash-{weights}-{cost}",
+        description=f"fit_nash, hospital-insurer Nash-in-Nash prices: {what}; {cost_text}",
+        simulator="hospital-insurer",
+        simulator_params=params,
+        estimator=FIT_NASH,
+        estimator_options=options,
+        truth_map=partial(_nash_truth, weights=weights, cost=cost),
+        default_n=1000,
+        default_reps=1000,
+        rows_per_unit=25,
+        tags=("complete", weights, cost),
+    )
+
+
+STUDIES: dict[str, Study] = {}
+for _weights in ("constant", "grouped", "logistic"):
+    for _cost in ("observed", "formula"):
+        _study = _nash_study(_weights, _cost)
+        STUDIES[_study.name] = _study
+
+
+# -- registry ----------------------------------------------------------------------------------------------
+def _canonical(name: str) -> str:
+    return str(name).strip().lower().replace("_", "-")
+
+
+def get_study(name: str) -> Study:
+    """The study called ``name`` (``_`` and ``-`` are interchangeable)."""
+    key = _canonical(name)
+    if key not in STUDIES:
+        raise UnknownNameError(
+            f"no Monte Carlo study named {name!r}.",
+            hint=f"choose one of: {', '.join(STUDIES)} (or run `bargaining montecarlo --list`).",
+        )
+    return STUDIES[key]
+
+
+def list_studies() -> pd.DataFrame:
+    """DataFrame[name, description, simulator, estimator, default_n, default_reps] of every study."""
+    return pd.DataFrame(
+        [
+            {
+                "name": s.name,
+                "description": s.description,
+                "simulator": s.simulator,
+                "estimator": s.estimator.rpartition(":")[2],
+                "default_n": s.default_n,
+                "default_reps": s.default_reps,
+            }
+            for s in STUDIES.values()
+        ]
+    )
+
+
+def run_study(
+    name: str | Study,
+    *,
+    reps: int | None = None,
+    seed: int | np.random.Generator = 0,
+    n: int | None = None,
+    n_jobs: int | None = 1,
+    progress: bool = True,
+    backend: str | None = None,
+) -> MonteCarloResults:
+    """Run a named study: R replications of simulate (N rows) -> estimate, summarized against the truth.
+
+    Parameters
+    ----------
+    name
+        A study name (see :func:`list_studies`) or a :class:`Study`.
+    reps, n
+        Replications R and sample size N (default: the study's).
+    seed, n_jobs, progress, backend
+        As in :func:`~bargaining.estimate.montecarlo.run_monte_carlo`.
+    """
+    study = name if isinstance(name, Study) else get_study(name)
+    n = study.default_n if n is None else n
+    reps = study.default_reps if reps is None else reps
+    study.units(n)  # reject a bad N before any replication runs
+    settings = {
+        "study": study.description,
+        "N": n,
+        "estimator options": ", ".join(f"{k}={v!r}" for k, v in study.estimator_options.items()),
+    }
+    return run_monte_carlo(
+        partial(study.simulate, n=n),
+        study.estimate,
+        study.truth(),
+        reps=reps,
+        seed=seed,
+        n_jobs=n_jobs,
+        progress=progress,
+        backend=backend,
+        name=study.name,
+        settings=settings,
+    )
+
+
+# public aliases that do not clash with bargaining.replication's names when re-exported
+list_monte_carlo_studies = list_studies
+run_monte_carlo_study = run_study
+
+
+# -- sample size -------------------------------------------------------------------------------------------
+SAMPLE_SIZES = (250, 500, 1000, 2000, 4000)
+SAMPLE_SIZE_STUDIES = ("nash-constant-formula", "nash-logistic-formula")
+
+
+class SampleSizeResults:
+    r"""Bias and RMSE of each study's estimates at sample sizes N_1 < N_2 < ...
+
+    Attributes
+    ----------
+    table
+        One row per (study, N, parameter): bias, bias_mcse, rmse, rmse_mcse, sd, mean_se, coverage, n_ok,
+        n_failed.
+    slopes
+        One row per (study, parameter): the weighted least-squares slope of log RMSE on log N (weights 1 /
+        Var(log RMSE), Var by the delta method from the Monte Carlo error of the RMSE), its standard error,
+        and ``ok`` = the slope is within ``tolerance`` of -1/2 (root-N consistency).
+    results
+        The :class:`MonteCarloResults` by (study, N).
+    """
+
+    def __init__(self, results: dict[tuple[str, int], MonteCarloResults], *, tolerance: float = 0.1) -> None:
+        self.results = results
+        self.tolerance = float(tolerance)
+        frames = []
+        for (study, n), res in results.items():
+            frame = res.summary.reset_index()
+            frame.insert(0, "N", n)
+            frame.insert(0, "study", study)
+            frames.append(frame)
+        columns = ["study", "N", "parameter", "truth", "bias", "bias_mcse", "rmse", "rmse_mcse", "sd",
+                   "mean_se", "coverage", "n_ok", "n_failed"]  # fmt: skip
+        self.table = pd.concat(frames, ignore_index=True)[columns]
+        self.slopes = self._slopes()
+
+    def _slopes(self) -> pd.DataFrame:
+        rows = []
+        for (study, parameter), group in self.table.groupby(["study", "parameter"], sort=False):
+            x = np.log(group["N"].to_numpy(dtype=float))
+            y = np.log(group["rmse"].to_numpy(dtype=float))
+            var = (group["rmse_mcse"].to_numpy(dtype=float) / group["rmse"].to_numpy(dtype=float)) ** 2
+            w = 1.0 / np.maximum(var, 1e-12)
+            xbar = np.sum(w * x) / np.sum(w)
+            sxx = np.sum(w * (x - xbar) ** 2)
+            slope = float(np.sum(w * (x - xbar) * (y - np.sum(w * y) / np.sum(w))) / sxx)
+            rows.append(
+                {
+                    "study": study,
+                    "parameter": parameter,
+                    "slope": slope,
+                    "slope_se": float(math.sqrt(1.0 / sxx)),
+                    "ok": abs(slope + 0.5) <= self.tolerance,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.slopes["ok"].all())
+
+    def to_text(self, digits: int = 4) -> str:
+        fmt = {"float_format": lambda x: f"{x:.{digits}g}", "index": False}
+        with pd.option_context("display.max_rows", 500, "display.width", 200):
+            return "\n".join(
+                [
+                    "Bias and RMSE by sample size N (Monte Carlo standard errors in *_mcse)",
+                    self.table.to_string(**fmt),
+                    "",
+                    f"log-log slope of RMSE on N (root-N: -0.5; ok = within {self.tolerance} of -0.5)",
+                    self.slopes.to_string(**fmt),
+                ]
+            )
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def plot(self, path: str | Path | None = None) -> Any:
+        """log RMSE against log N per parameter with a reference line of slope -1/2."""
+        import matplotlib.pyplot as plt
+
+        studies = list(dict.fromkeys(self.table["study"]))
+        fig, axes = plt.subplots(1, len(studies), figsize=(5 * len(studies), 4), squeeze=False)
+        for ax, study in zip(axes[0], studies):
+            part = self.table[self.table["study"] == study]
+            for parameter, group in part.groupby("parameter", sort=False):
+                ax.errorbar(group["N"], group["rmse"], yerr=1.96 * group["rmse_mcse"], marker="o",
+                            label=parameter, capsize=2)  # fmt: skip
+                n0, r0 = group["N"].iloc[0], group["rmse"].iloc[0]
+                ax.plot(group["N"], r0 * np.sqrt(n0 / group["N"]), color="0.6", linestyle=":", linewidth=1)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xlabel("N")
+            ax.set_ylabel("RMSE")
+            ax.set_title(f"{study} (dotted: slope -1/2)", fontsize=9)
+            ax.legend(fontsize=7)
+        fig.tight_layout()
+        if path is None:
+            return fig
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        return Path(path)
+
+    def save(self, folder: str | Path, *, figures: bool = True) -> dict[str, Path]:
+        """Write ``table.csv``, ``slopes.csv``, ``summary.txt`` (and ``rmse.png``) into ``folder``."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = {
+            "table": folder / "table.csv",
+            "slopes": folder / "slopes.csv",
+            "text": folder / "summary.txt",
+        }
+        self.table.to_csv(paths["table"], index=False)
+        self.slopes.to_csv(paths["slopes"], index=False)
+        paths["text"].write_text(self.to_text() + "\n")
+        if figures:
+            paths["figure"] = self.plot(folder / "rmse.png")
+        return paths
+
+
+def sample_size_study(
+    studies: Sequence[str] = SAMPLE_SIZE_STUDIES,
+    sizes: Sequence[int] = SAMPLE_SIZES,
+    *,
+    reps: int = 200,
+    seed: int = 0,
+    n_jobs: int | None = 1,
+    progress: bool = True,
+    backend: str | None = None,
+    tolerance: float = 0.1,
+) -> SampleSizeResults:
+    """Run each study at each N in ``sizes`` (R replications each) and fit the log-log RMSE slope.
+
+    Each (study, N) cell gets its own child of ``SeedSequence(seed)``, so cells are independent and the whole
+    table is reproducible from ``seed``.
+    """
+    sizes = sorted(int(s) for s in sizes)
+    if len(sizes) < 2:
+        raise InvalidParameterError("a sample-size study needs at least two sizes.", hint="e.g. (500, 2000).")
+    names = [get_study(s).name for s in studies]
+    children = np.random.SeedSequence(seed).spawn(len(names) * len(sizes))
+    results = {}
+    for i, name in enumerate(names):
+        for j, n in enumerate(sizes):
+            results[(name, n)] = run_study(
+                name,
+                reps=reps,
+                seed=children[i * len(sizes) + j],
+                n=n,
+                n_jobs=n_jobs,
+                progress=progress,
+                backend=backend,
+            )
+    return SampleSizeResults(results, tolerance=tolerance)
