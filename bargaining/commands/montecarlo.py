@@ -28,7 +28,18 @@ examples:
   bargaining montecarlo nash-constant-formula --reps 100 --seed 3 --sizes 250,1000,4000 --json
 """
 
-COMPACT = ["truth", "bias", "bias_mcse", "rmse", "sd", "mean_se", "coverage", "coverage_mcse", "n_ok"]
+COMPACT = [
+    "truth",
+    "bias",
+    "bias_mcse",
+    "rmse",
+    "sd",
+    "mean_se",
+    "coverage",
+    "coverage_mcse",
+    "n_ok",
+    "n_no_se",
+]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

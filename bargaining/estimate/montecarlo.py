@@ -8,6 +8,9 @@ estimates theta-hat_r with the truth theta_0. Per parameter it reports
 * the mean reported standard error and the ratio SD / mean SE (near 1 when the standard errors are right),
 * coverage = share of replications whose confidence interval (default 95%) contains theta_0,
 * rejection rate of H0: theta = theta_0 by the t test |theta-hat - theta_0| / se > z_{0.975} (5% size),
+* counts: ``n_ok`` finite estimates, ``n_no_se`` of them without a finite standard error (left out of the
+  mean SE, coverage and rejection rate -- e.g. an estimate on the boundary of the parameter space),
+  ``n_failed`` replications that raised, ``n_not_converged`` fits that reported no convergence,
 * Monte Carlo standard errors of these numbers: SD / sqrt(R) for the bias, sqrt(c (1 - c) / R) for the
   coverage c (the nominal level replaces c when c is 0 or 1), and the delta-method error of the RMSE,
   sd((theta-hat - theta_0)^2) / (2 RMSE sqrt(R)).
@@ -54,6 +57,7 @@ SUMMARY_COLUMNS = [
     "coverage_mcse",
     "rejection_rate",
     "n_ok",
+    "n_no_se",
     "n_failed",
     "n_not_converged",
 ]
@@ -279,12 +283,15 @@ class MonteCarloResults:
                     }
                 )
             row["n_ok"] = n
+            # estimates without a finite standard error (e.g. on a parameter's boundary) are counted here
+            # and left out of mean_se, coverage and the rejection rate
+            row["n_no_se"] = int(n - np.sum(np.isfinite(se) & (se > 0))) if n else 0
             row["n_failed"] = self.n_failed
             row["n_not_converged"] = not_converged
             rows[name] = row
         summary = pd.DataFrame.from_dict(rows, orient="index")[SUMMARY_COLUMNS]
         summary.index.name = "parameter"
-        for col in ("n_ok", "n_failed", "n_not_converged"):
+        for col in ("n_ok", "n_no_se", "n_failed", "n_not_converged"):
             summary[col] = summary[col].astype(int)
         return summary
 

@@ -15,6 +15,16 @@ nash-{constant,grouped,logistic}-    the same with C unobserved: C = r + gamma_0
 formula                              with ``cost_formula="~ 1 + z1 + z2"`` (parameters gamma[...])
 ==================================== ===================================================================
 
+Incomplete-information studies use the ``negotiations`` simulator (bilateral Loertscher-Marx negotiations,
+v, c ~ U[0, 1], Delta = 0.3; N = negotiations):
+
+=========================== ===========================================================================
+incomplete-likelihood       :func:`~bargaining.estimate.incomplete.fit_incomplete` (Delta, sigma) with F,
+                            G known; trades redrawn with logit noise sigma = 0.05 (:func:`logit_trades`)
+incomplete-min-distance     :func:`~bargaining.estimate.min_distance.fit_incomplete_moments`, k-double
+                            auction prices, common uniform support estimated (Delta, low, high)
+=========================== ===========================================================================
+
 The truth of a study comes from the simulator's own ``Simulation.truth`` (read from one small simulated data
 set), mapped onto the estimator's parameter names.
 """
@@ -64,6 +74,11 @@ class Study:
         Sample size N (rows / agreements) and replications R used when not given.
     rows_per_unit
         Rows per simulator size unit (25 agreements per hospital-insurer market; 1 otherwise).
+    tags
+        Keywords (``complete`` / ``incomplete``, weights, cost).
+    transform
+        Optional ``transform(simulation, rng) -> data`` applied to the simulator's output with the same
+        generator (e.g. to draw noisy trade decisions); None uses ``simulation.data``.
     """
 
     name: str
@@ -77,6 +92,7 @@ class Study:
     default_reps: int = 500
     rows_per_unit: int = 1
     tags: tuple[str, ...] = field(default_factory=tuple)
+    transform: Callable[[Any, np.random.Generator], pd.DataFrame] | None = None
 
     def units(self, n: int) -> int:
         """Simulator size argument for N rows (N must be a multiple of ``rows_per_unit``)."""
@@ -97,7 +113,8 @@ class Study:
         """One simulated data set of N rows drawn with ``rng``."""
         from bargaining.data.simulate import simulate
 
-        return simulate(self.simulator, n=self.units(n), seed=rng, **dict(self.simulator_params)).data
+        sim = simulate(self.simulator, n=self.units(n), seed=rng, **dict(self.simulator_params))
+        return sim.data if self.transform is None else self.transform(sim, rng)
 
     def estimate(self, data: pd.DataFrame) -> Any:
         """Fit the study's estimator to ``data``."""
@@ -179,6 +196,101 @@ for _weights in ("constant", "grouped", "logistic"):
     for _cost in ("observed", "formula"):
         _study = _nash_study(_weights, _cost)
         STUDIES[_study.name] = _study
+
+
+# -- incomplete information: bilateral Loertscher-Marx negotiations ---------------------------------------
+INCOMPLETE_DELTA = 0.3
+LOGIT_SIGMA = 0.05
+UNIFORM = "Uniform(0, 1)"
+
+
+def _check_uniform(truth: Mapping[str, Any]) -> None:
+    if truth["value_dist"] != UNIFORM or truth["cost_dist"] != UNIFORM:
+        raise InvalidParameterError(
+            f"the study assumes uniform [0, 1] values and costs, the simulator used {truth['value_dist']} and "
+            f"{truth['cost_dist']}.",
+            hint="keep the simulator's default distributions in this study.",
+        )
+
+
+def logit_trades(simulation: Any, rng: np.random.Generator, *, sigma: float = LOGIT_SIGMA) -> pd.DataFrame:
+    r"""Replace the simulator's exact Loertscher-Marx trade decisions by noisy ones.
+
+    The negotiations simulator trades exactly when Phi_{a_B}(v) >= Gamma_{a_S}(c), where a likelihood has no
+    maximum (perfect separation). Here trade happens with probability
+    Lambda((Phi_{a_B}(v) - Gamma_{a_S}(c)) / sigma), the model of
+    :func:`~bargaining.estimate.incomplete.fit_incomplete`, with the weight ratios a = w / rho that the
+    simulator's mechanism solver reported in ``truth`` and the uniform [0, 1] closed forms
+    Phi_a(v) = (2 - a) v - (1 - a), Gamma_a(c) = (2 - a) c.
+    """
+    _check_uniform(simulation.truth)
+    (group,) = simulation.truth["groups"]
+    data = simulation.data.copy()
+    a_b, a_s = float(group["buyer_weight_ratio"]), float(group["supplier_weight_ratio"])
+    index = (2 - a_b) * data["value"].to_numpy() - (1 - a_b) - (2 - a_s) * data["cost"].to_numpy()
+    prob = 0.5 * (1.0 + np.tanh(index / (2.0 * sigma)))  # logistic cdf, overflow-free
+    data["traded"] = (rng.uniform(size=len(data)) < prob).astype(np.int64)
+    return data
+
+
+def _likelihood_truth(truth: Mapping[str, Any], *, sigma: float) -> dict[str, float]:
+    _check_uniform(truth)
+    return {"Delta": float(truth["delta"]), "sigma": sigma}
+
+
+def _moments_truth(truth: Mapping[str, Any]) -> dict[str, float]:
+    _check_uniform(truth)
+    return {"Delta": float(truth["delta"]), "low": 0.0, "high": 1.0}
+
+
+def _uniform_0_1() -> Any:
+    from bargaining.models.distributions import Uniform
+
+    return Uniform(0.0, 1.0)
+
+
+def fit_incomplete_known_uniform(data: pd.DataFrame, **options: Any) -> Any:
+    """:func:`~bargaining.estimate.incomplete.fit_incomplete` with F = G = Uniform(0, 1) known."""
+    from bargaining.estimate.incomplete import fit_incomplete
+
+    return fit_incomplete(data, value_dist=_uniform_0_1(), cost_dist=_uniform_0_1(), **options)
+
+
+STUDIES_INCOMPLETE = [
+    Study(
+        name="incomplete-likelihood",
+        description=(
+            f"fit_incomplete (logit trade likelihood, F = G = U[0,1] known): Delta = {INCOMPLETE_DELTA}, "
+            f"sigma = {LOGIT_SIGMA}; values and costs from the negotiations simulator, noisy trades"
+        ),
+        simulator="negotiations",
+        simulator_params={"delta": INCOMPLETE_DELTA, "price_rule": None},
+        estimator="bargaining.estimate.studies:fit_incomplete_known_uniform",
+        estimator_options={"traded": "traded", "value": "value", "cost": "cost"},
+        truth_map=partial(_likelihood_truth, sigma=LOGIT_SIGMA),
+        default_n=2000,
+        default_reps=500,
+        tags=("incomplete", "likelihood"),
+        transform=partial(logit_trades, sigma=LOGIT_SIGMA),
+    ),
+    Study(
+        name="incomplete-min-distance",
+        description=(
+            f"fit_incomplete_moments (k-double auction, common uniform support estimated): Delta = "
+            f"{INCOMPLETE_DELTA}, support [0, 1]; trades and prices from the negotiations simulator"
+        ),
+        simulator="negotiations",
+        simulator_params={"delta": INCOMPLETE_DELTA, "price_rule": "k-double-auction"},
+        estimator="bargaining.estimate.min_distance:fit_incomplete_moments",
+        estimator_options={"traded": "traded", "price": "price", "price_rule": "k-double-auction"},
+        truth_map=_moments_truth,
+        default_n=2000,
+        default_reps=500,
+        tags=("incomplete", "min-distance"),
+    ),
+]
+for _study in STUDIES_INCOMPLETE:
+    STUDIES[_study.name] = _study
 
 
 # -- registry ----------------------------------------------------------------------------------------------
@@ -275,7 +387,7 @@ class SampleSizeResults:
     ----------
     table
         One row per (study, N, parameter): bias, bias_mcse, rmse, rmse_mcse, sd, mean_se, coverage, n_ok,
-        n_failed.
+        n_no_se, n_failed.
     slopes
         One row per (study, parameter): the weighted least-squares slope of log RMSE on log N (weights 1 /
         Var(log RMSE), Var by the delta method from the Monte Carlo error of the RMSE), its standard error,
@@ -294,7 +406,7 @@ class SampleSizeResults:
             frame.insert(0, "study", study)
             frames.append(frame)
         columns = ["study", "N", "parameter", "truth", "bias", "bias_mcse", "rmse", "rmse_mcse", "sd",
-                   "mean_se", "coverage", "n_ok", "n_failed"]  # fmt: skip
+                   "mean_se", "coverage", "n_ok", "n_no_se", "n_failed"]  # fmt: skip
         self.table = pd.concat(frames, ignore_index=True)[columns]
         self.slopes = self._slopes()
 

@@ -236,5 +236,7 @@ def test_outputs(tmp_path):
     assert paths["distributions"].stat().st_size > 5000 and paths["coverage"].stat().st_size > 5000
     assert pd.read_csv(paths["estimates"]).shape[0] == 50
     assert res.to_csv().splitlines()[0].startswith("parameter,truth,mean,bias")
+    assert res.summary.loc["sd", "n_no_se"] == 50 and math.isnan(res.summary.loc["sd", "coverage"])
+    assert res.summary.loc["mu", "n_no_se"] == 0
     low, high = res.coverage_band()
     assert low == pytest.approx(0.95 - 1.96 * math.sqrt(0.95 * 0.05 / 50)) and high > 0.95
