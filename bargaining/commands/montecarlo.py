@@ -150,3 +150,24 @@ def _strings(paths: dict[str, Any]) -> dict[str, str]:
 def _print_paths(paths: dict[str, Any]) -> None:
     for kind, path in paths.items():
         print(f"wrote {kind}: {path}")
+
+
+def replication_script(name: str, argv: list[str] | None = None) -> int:
+    """Entry point of ``replication/mc_*.py``: compare with the recorded run, or ``--record`` it anew."""
+    import sys
+
+    from bargaining.replication import get_study, script_main
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--record" not in argv:
+        return script_main(name, argv)
+    parser = argparse.ArgumentParser(prog=f"replication/{name}.py", description=get_study(name).TITLE)
+    parser.add_argument(
+        "--record", action="store_true", help="rerun the full study and overwrite its results"
+    )
+    parser.add_argument("--n-jobs", type=int, default=1, help="parallel worker processes (default 1)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    results = get_study(name).record(n_jobs=args.n_jobs, progress=not args.no_progress)
+    print(results.to_text() if hasattr(results, "to_text") else results)
+    return 0

@@ -24,6 +24,7 @@ method (``scipy.optimize.elementwise.find_root``) to 1e-13 of the support length
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,7 +32,7 @@ import numpy as np
 from scipy import integrate, special, stats
 from scipy.optimize.elementwise import find_root
 
-from bargaining.errors import DistributionError, InvalidParameterError, InvalidWeightError, SupportError
+from bargaining.errors import AccuracyWarning, DistributionError, InvalidParameterError, InvalidWeightError, SupportError
 from bargaining.models.ironing import Flat, find_flats
 
 __all__ = [
@@ -461,7 +462,6 @@ class TypeDistribution:
         """
         xl, xr = xl.astype(float).copy(), xr.astype(float).copy()
         fl, fr = fl - y, fr - y
-        fl = np.where(np.isfinite(fl), fl, -1.0)  # an infinite end value: bisect first
         x = 0.5 * (xl + xr)
         active = np.ones(y.shape, dtype=bool)
         side_l = np.zeros(y.shape, dtype=bool)
@@ -472,7 +472,10 @@ class TypeDistribution:
             if i.size == 0:
                 break
             denom = fr[i] - fl[i]
-            step = np.where(denom > 0, xl[i] - fl[i] * (xr[i] - xl[i]) / np.where(denom > 0, denom, 1.0), 0.5 * (xl[i] + xr[i]))
+            # bisect while an end value is infinite (a density vanishing at an end of the support)
+            secant = np.isfinite(denom) & (denom > 0)
+            with np.errstate(invalid="ignore"):
+                step = np.where(secant, xl[i] - fl[i] * (xr[i] - xl[i]) / np.where(secant, denom, 1.0), 0.5 * (xl[i] + xr[i]))
             width = xr[i] - xl[i]
             # keep the trial point strictly inside the bracket
             trial = np.clip(step, xl[i] + 1e-9 * width, xr[i] - 1e-9 * width)
@@ -489,6 +492,13 @@ class TypeDistribution:
             side_r[ri], side_l[ri] = True, False
             done = (xr[i] - xl[i] <= xtol) | (np.abs(f) <= 1e-13 * np.maximum(1.0, np.abs(y[i])))
             active[i[done]] = False
+        if np.any(active):
+            warnings.warn(
+                f"The inverse virtual type did not converge for {int(active.sum())} level(s); the bracket width is "
+                f"{float(np.max((xr - xl)[active])):.2g}.",
+                AccuracyWarning,
+                stacklevel=4,
+            )
         return np.where(active, 0.5 * (xl + xr), x)
 
     def __repr__(self) -> str:

@@ -377,10 +377,10 @@ class Market:
     def _flats(self, side: str, index: int, a: float) -> list[tuple[float, float, float]]:
         key = (side, index, float(a))
         if key not in self._flat_cache:
-            dist = self.buyers[index] if side == "B" else self.suppliers[index]
-            self._flat_cache[key] = flat_intervals(dist, side == "B", float(a))
             if len(self._flat_cache) > 4096:
                 self._flat_cache.clear()
+            dist = self.buyers[index] if side == "B" else self.suppliers[index]
+            self._flat_cache[key] = flat_intervals(dist, side == "B", float(a))
         return self._flat_cache[key]
 
     def _make_engine(self) -> Any:

@@ -78,8 +78,12 @@ class Shifted:
     def virtual_cost_inverse(self, y: Any, weight: float = 1.0) -> Any:
         return np.asarray(self.base.virtual_cost_inverse(np.asarray(y, dtype=float) - self.shift, weight=weight)) + self.shift
 
-    def is_regular(self, weight: float = 0.0) -> Any:
-        return self.base.is_regular(weight)
+    def is_regular(self, weight: float = 0.0, side: str = "both") -> Any:
+        return self.base.is_regular(weight, side=side)
+
+    def ironing_intervals(self, weight: float = 1.0, side: str = "value") -> list[tuple[float, float, float]]:
+        s = self.shift
+        return [(lo + s, hi + s, level + s) for lo, hi, level in self.base.ironing_intervals(weight, side)]
 
     def __getattr__(self, name: str) -> Any:  # ironing details and other extras of the base distribution
         if name == "base":
@@ -96,10 +100,13 @@ def _virtual(dist: Any, is_buyer: bool, x: np.ndarray, a: float) -> np.ndarray:
 def flat_intervals(dist: Any, is_buyer: bool, a: float) -> list[tuple[float, float, float]]:
     """Intervals [lo, hi] on which the ironed weighted virtual type is constant, with its level.
 
-    Found on a grid of the support (a flat shorter than the grid step can be missed; it then only affects
-    how ties between identical agents are broken on a set of probability below that step) and refined by
-    bisection to ~1e-13 of the support length.
+    Taken from the distribution's own ``ironing_intervals`` when it has them (the package's distributions
+    refine them by root finding). Otherwise found on a grid of the support (a flat shorter than the grid
+    step can be missed; it then only affects how ties between identical agents are broken on a set of
+    probability below that step) and refined by bisection to ~1e-13 of the support length.
     """
+    if hasattr(dist, "ironing_intervals"):
+        return [(float(lo), float(hi), float(level)) for lo, hi, level in dist.ironing_intervals(a, "value" if is_buyer else "cost")]
     lo_s, hi_s = float(dist.low), float(dist.high)
     width = hi_s - lo_s
     # interior grid: virtual types may be infinite at an end where the density vanishes

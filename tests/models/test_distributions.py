@@ -252,3 +252,13 @@ def test_no_accuracy_warning_on_smooth_bimodal(recwarn):
         m.ironing_intervals(a, "value")
         m.ironing_intervals(a, "cost")
     assert not [w for w in recwarn if issubclass(w.category, AccuracyWarning)]
+
+
+def test_inverse_in_the_last_cell_where_the_virtual_cost_is_infinite():
+    # Beta(1, 1.125) on [0, 0.5]: g vanishes at 0.5, Gamma -> +inf there; levels beyond the last finite
+    # tabulated value must still be solved (a regression: the secant step stalled on the infinite end)
+    s = Beta(1, 1.125, 0, 0.5)
+    y = np.array([1.05, 1.1, 1.2])
+    x = s.virtual_cost_inverse(y, 0.7)
+    assert np.all(x < 0.5)
+    np.testing.assert_allclose(s.virtual_cost(x, 0.7), y, rtol=1e-7)  # Gamma is very steep here
