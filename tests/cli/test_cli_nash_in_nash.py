@@ -14,7 +14,7 @@ from importlib import resources
 
 import pytest
 
-from bargaining.commands.demo import run_demo
+from bargaining.commands.demo import run_network_example
 
 
 @pytest.fixture(scope="module")
@@ -170,7 +170,7 @@ def test_help_documents_the_format(run_cli, capsys):
 
 
 def test_run_demo_numbers():
-    result = run_demo()
+    result = run_network_example()
     baseline = result["baseline"]["transfers"].set_index("agreement")["transfer"]
     assert baseline.to_dict() == pytest.approx(
         {"h1-i1": 11.1, "h1-i2": 11.1, "h2-i1": 11.7, "h2-i2": 11.7}, abs=1e-12
@@ -180,14 +180,34 @@ def test_run_demo_numbers():
     assert result["merger"]["systems"] == {"sys": ["h1", "h2"]}
 
 
-def test_demo_command(run_cli):
-    code, out, err = run_cli("demo")
+def test_demo_network_example_command(run_cli):
+    code, out, err = run_cli("demo", "--nash-in-nash")
     assert code == 0 and err == ""
     assert "23.625" in out and "11.7" in out
-    code, out, _ = run_cli("demo", "--json")
+    code, out, _ = run_cli("demo", "--nash-in-nash", "--json")
     assert code == 0
     payload = json.loads(out)
     assert _transfers(out, "merger") == pytest.approx(
         {"h1-i1;h2-i1": 23.625, "h1-i2;h2-i2": 23.625}, abs=1e-12
     )
     assert payload["source"] == "nash_in_nash_payoffs.csv"
+
+
+def test_demo_fits_the_bundled_data(run_cli):
+    """The default demo is the README's main job: the fit of the bundled hospital-insurer data."""
+    from linearmodels.iv import IV2SLS
+
+    from bargaining.data import load_example
+
+    frame = load_example("hospital_insurer")
+    direct = IV2SLS(
+        (frame.price - frame.seller_cost).to_numpy(), (frame.buyer_value - frame.seller_cost).to_numpy()[:, None], None, None
+    ).fit(cov_type="robust")
+    code, out, err = run_cli("demo", "--json")
+    assert code == 0 and err == ""
+    payload = json.loads(out)
+    assert payload["params"]["beta"] == pytest.approx(float(direct.params.iloc[0]), rel=1e-10)
+    assert payload["std_errors"]["beta"] == pytest.approx(float(direct.std_errors.iloc[0]), rel=1e-8)
+    assert payload["nobs"] == len(frame) and payload["truth"] == {"beta": 0.4}
+    code, out, err = run_cli("demo")
+    assert code == 0 and err == "" and "beta" in out and "true beta = 0.4" in out
