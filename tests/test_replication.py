@@ -17,9 +17,6 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 STUDIES = {"table1", "eq38", "delta_k", "figure_d1", "myerson_satterthwaite_uniform"}
 
 
-def needs_solver():
-    pytest.importorskip("bargaining.models.distributions")
-    pytest.importorskip("bargaining.models.mechanism")
 
 
 def test_row_and_report_logic():
@@ -63,14 +60,12 @@ def test_cli_list_and_unknown_name(run_cli):
 
 @pytest.mark.parametrize("name", sorted(STUDIES))
 def test_each_study_matches(name):
-    needs_solver()
     report = run_study(name)
     failed = [(r.quantity, r.published, r.computed) for r in report.rows if not r.ok]
     assert report.ok, failed
 
 
 def test_cli_runs_a_study_and_saves_the_figure(run_cli, tmp_path):
-    needs_solver()
     pytest.importorskip("matplotlib")
     path = tmp_path / "d1.png"
     code, out, _ = run_cli("replicate", "figure-d1", "--figure", str(path), "--json")
@@ -92,7 +87,6 @@ def test_a_mismatch_gives_exit_code_one(run_cli, monkeypatch):
 
 
 def test_script_exit_status():
-    needs_solver()
     result = subprocess.run(
         [sys.executable, str(ROOT / "replication" / "eq38.py")],
         check=False,

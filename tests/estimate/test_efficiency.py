@@ -14,8 +14,6 @@ import pytest
 
 from bargaining.errors import BargainingError
 
-pytest.importorskip("bargaining.models.mechanism", reason="waiting for models.mechanism")
-
 
 @pytest.fixture(scope="module")
 def uniform01():

@@ -91,10 +91,6 @@ def uniform01():
     return UnitUniform()
 
 
-def needs_solver():
-    """Tests of the first stage and the solver path need the package's distributions and mechanism."""
-    pytest.importorskip("bargaining.models.distributions", reason="waiting for models.distributions")
-    pytest.importorskip("bargaining.models.mechanism", reason="waiting for models.mechanism")
 
 
 # ------------------------------------------------------------------------------------------ model side
@@ -184,7 +180,6 @@ def test_restricted_model_is_nested_in_unrestricted_logit(uniform01):
 
 
 def test_estimated_uniform_supports_use_solver_and_recover_truth():
-    needs_solver()
     df = simulate(5000, -0.5, 0.05, seed=3)
     res = fit_incomplete(df, traded="traded", value="value", cost="cost")
     assert res.distributions_estimated and res.rho_method.startswith("solver")
@@ -217,7 +212,6 @@ def test_coverage_small_monte_carlo(uniform01, cov_type):
 
 
 def test_clustered_and_bootstrap(uniform01):
-    needs_solver()
     df = simulate(1500, 0.1, 0.05, seed=8)
     df["market"] = np.arange(len(df)) % 50
     res = fit_incomplete(
@@ -282,13 +276,11 @@ def test_identification_failures(uniform01):
         fit_incomplete(
             noiseless, traded="traded", value="value", cost="cost", value_dist=uniform01, cost_dist=uniform01
         )
-    needs_solver()
     with pytest.raises(IdentificationError, match="no variation"):
         fit_incomplete(df.assign(value=0.5), traded="traded", value="value", cost="cost")
 
 
 def test_bad_data_raise_package_errors(uniform01):
-    needs_solver()
     df = simulate(500, 0.0, 0.05, seed=1)
     with pytest.raises(MissingColumnError):
         fit_incomplete(df, traded="traded", value="valu", cost="cost")
@@ -322,7 +314,6 @@ def test_bad_data_raise_package_errors(uniform01):
 
 # ----------------------------------------------------------------------------------------- first stage
 def test_first_stage_families():
-    needs_solver()
     rng = np.random.default_rng(3)
     x = 2.0 + 3.0 * rng.beta(2.0, 5.0, 5000)
     beta = fit_type_distribution(x, "beta", bounds=(2.0, 5.0))
@@ -344,7 +335,6 @@ def test_first_stage_families():
 
 @pytest.mark.slow
 def test_coverage_monte_carlo_realistic_size_with_estimated_supports():
-    needs_solver()
     """200 replications of n = 5000 with uniform supports estimated in the first stage (solver path)."""
     truth = {"Delta": -0.35, "sigma": 0.04}
     hits = {"Delta": 0, "sigma": 0}
@@ -379,7 +369,6 @@ def test_coverage_monte_carlo_realistic_size_known_types(uniform01):
 def test_package_simulator_without_noise_is_separated():
     """The package's negotiations simulator trades by the exact Loertscher-Marx rule: the logit likelihood
     has no maximum (sigma -> 0), which must be reported as an identification failure."""
-    needs_solver()
     from bargaining.data import simulate
     from bargaining.models.distributions import Uniform
 

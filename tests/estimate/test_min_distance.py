@@ -103,7 +103,6 @@ def test_recovery_by_cell_support_and_two_step():
 
 
 def test_known_support_and_diagonal_weighting():
-    pytest.importorskip("bargaining.models.distributions", reason="waiting for models.distributions")
     from bargaining.models.distributions import Uniform
 
     df = simulate_kda(4000, -0.8, seed=5)
@@ -146,7 +145,6 @@ def test_j_test_rejects_a_wrong_price_rule():
 
 
 def test_posted_price_rule_recovers_the_price():
-    pytest.importorskip("bargaining.models.distributions", reason="waiting for models.distributions")
     from bargaining.models.distributions import Uniform
 
     rng = np.random.default_rng(2)
@@ -209,7 +207,6 @@ def test_bad_input_raises_package_errors():
 def test_intermediary_rule_recovers_delta():
     """Prices simulated from the fee-setting intermediary game (ex post play on draws) against the rule's
     moments by quadrature."""
-    pytest.importorskip("bargaining.models.mechanism", reason="waiting for models.mechanism")
     from bargaining.models.distributions import Uniform
     from bargaining.models.price_rules import get_price_rule
 
@@ -244,7 +241,6 @@ def test_coverage_monte_carlo_realistic_size():
 
 def test_recovery_on_the_package_simulator():
     """bargaining.data.simulate("negotiations") solves Loertscher-Marx and prices by the k-double auction."""
-    pytest.importorskip("bargaining.models.mechanism", reason="waiting for models.mechanism")
     from bargaining.data import simulate
 
     sim = simulate("negotiations", n=5000, seed=21, delta=0.3, price_rule="k-double-auction")

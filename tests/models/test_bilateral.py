@@ -347,11 +347,9 @@ def test_no_deficit_when_lowest_value_exceeds_highest_cost():
 
 
 def test_defaults_and_second_best_with_package_distributions():
-    pytest.importorskip("bargaining.models.distributions")
     ms = myerson_satterthwaite()
     assert ms.deficit == pytest.approx(1 / 6, abs=1e-12)
     assert posted_price(0.5).gains_from_trade == pytest.approx(1 / 8, abs=1e-12)
-    pytest.importorskip("bargaining.models.mechanism")
     second = ms.second_best()
     assert second.rho == pytest.approx(1.5, abs=1e-8)
     assert second.welfare == pytest.approx(9 / 64, abs=1e-8)

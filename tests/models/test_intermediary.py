@@ -13,15 +13,11 @@ import numpy as np
 import pytest
 from scipy import optimize
 
-pytest.importorskip("bargaining.models.distributions")
-pytest.importorskip("bargaining.models.mechanism")
-
-from bargaining.models.distributions import Beta, Uniform
-from bargaining.models.mechanism import Market, weights_from_delta
-
 from bargaining.errors import InvalidParameterError, InvalidWeightError
 from bargaining.models.bilateral import k_double_auction, k_from_delta
+from bargaining.models.distributions import Beta, Uniform
 from bargaining.models.intermediary import IntermediaryGame, intermediary_game
+from bargaining.models.mechanism import Market, weights_from_delta
 from bargaining.models.price_rules import get_price_rule
 
 
