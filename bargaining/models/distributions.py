@@ -283,39 +283,35 @@ class TypeDistribution:
             )
         return np.clip(arr, self.low, self.high)
 
-    def _hazard_ratios(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(1 - F)/f and F/f; 0 where the numerator is 0, +inf where only the density vanishes."""
-        density = np.asarray(self._pdf_in(x), dtype=float)
+    def _hazard_ratio(self, x: np.ndarray, side: str) -> np.ndarray:
+        """(1 - F)/f for values, F/f for costs; 0 where the numerator is 0, +inf where only f vanishes."""
+        density = self._pdf_in(x)
         lower, upper = self._cdf_sf_in(x)
-        upper = np.clip(np.asarray(upper, dtype=float), 0.0, 1.0)
-        lower = np.clip(np.asarray(lower, dtype=float), 0.0, 1.0)
-        upper = np.where(x >= self.high, 0.0, upper)
-        lower = np.where(x <= self.low, 0.0, lower)
+        if side == "value":
+            numerator = np.where(x >= self.high, 0.0, np.clip(upper, 0.0, 1.0))
+        else:
+            numerator = np.where(x <= self.low, 0.0, np.clip(lower, 0.0, 1.0))
         with np.errstate(divide="ignore", invalid="ignore"):
-            up = np.where(upper == 0, 0.0, np.where(density > 0, upper / np.where(density > 0, density, 1.0), np.inf))
-            down = np.where(lower == 0, 0.0, np.where(density > 0, lower / np.where(density > 0, density, 1.0), np.inf))
-        return up, down
+            ratio = numerator / density
+        return np.where(numerator == 0, 0.0, ratio)
 
     def raw_virtual_value(self, x: Any, weight: float = 1.0) -> Any:
         """Phi_a(v) = v - (1 - a)(1 - F(v))/f(v), not ironed (-inf where f(v) = 0 < 1 - F(v))."""
-        a = _check_weight(weight)
-        v = self._types(x)
-        up, _ = self._hazard_ratios(v)
-        out = v - (1.0 - a) * up if a < 1 else v.copy()
+        out = self._raw("value", _check_weight(weight), self._types(x))
         return out[()] if out.ndim == 0 else out
 
     def raw_virtual_cost(self, x: Any, weight: float = 1.0) -> Any:
         """Gamma_a(c) = c + (1 - a) F(c)/f(c), not ironed (+inf where f(c) = 0 < F(c))."""
-        a = _check_weight(weight)
-        c = self._types(x)
-        _, down = self._hazard_ratios(c)
-        out = c + (1.0 - a) * down if a < 1 else c.copy()
+        out = self._raw("cost", _check_weight(weight), self._types(x))
         return out[()] if out.ndim == 0 else out
 
     def _raw(self, side: str, a: float, x: np.ndarray) -> np.ndarray:
-        if side == "value":
-            return np.asarray(self.raw_virtual_value(x, a), dtype=float)
-        return np.asarray(self.raw_virtual_cost(x, a), dtype=float)
+        """Raw weighted virtual type for types already checked to lie in the support (hot path)."""
+        x = np.asarray(x, dtype=float)
+        if a >= 1:
+            return x.copy()
+        ratio = self._hazard_ratio(x, side)
+        return x - (1.0 - a) * ratio if side == "value" else x + (1.0 - a) * ratio
 
     # ironing ------------------------------------------------------------------------------------------------
     def _ironing_grid(self) -> np.ndarray:
@@ -464,34 +460,30 @@ class TypeDistribution:
         fl, fr = fl - y, fr - y
         x = 0.5 * (xl + xr)
         active = np.ones(y.shape, dtype=bool)
-        side_l = np.zeros(y.shape, dtype=bool)
-        side_r = np.zeros(y.shape, dtype=bool)
+        last = np.zeros(y.shape, dtype=np.int8)  # which end moved last: -1 left, +1 right (Illinois)
         xtol = 1e-13 * self._scale
+        ftol = 1e-13 * np.maximum(1.0, np.abs(y))
         for _ in range(100):
-            i = np.flatnonzero(active)
-            if i.size == 0:
-                break
-            denom = fr[i] - fl[i]
+            denom = fr - fl
+            width = xr - xl
             # bisect while an end value is infinite (a density vanishing at an end of the support)
             secant = np.isfinite(denom) & (denom > 0)
-            with np.errstate(invalid="ignore"):
-                step = np.where(secant, xl[i] - fl[i] * (xr[i] - xl[i]) / np.where(secant, denom, 1.0), 0.5 * (xl[i] + xr[i]))
-            width = xr[i] - xl[i]
-            # keep the trial point strictly inside the bracket
-            trial = np.clip(step, xl[i] + 1e-9 * width, xr[i] - 1e-9 * width)
-            trial = np.where(np.isfinite(trial), trial, 0.5 * (xl[i] + xr[i]))
-            f = self._ironed(side, a, trial) - y[i]
-            x[i] = trial
-            neg = f < 0
-            li, ri = i[neg], i[~neg]
-            xl[li], fl[li] = trial[neg], f[neg]
-            fr[li] = np.where(side_l[li], 0.5 * fr[li], fr[li])  # Illinois: halve the stale end
-            side_l[li], side_r[li] = True, False
-            xr[ri], fr[ri] = trial[~neg], f[~neg]
-            fl[ri] = np.where(side_r[ri], 0.5 * fl[ri], fl[ri])
-            side_r[ri], side_l[ri] = True, False
-            done = (xr[i] - xl[i] <= xtol) | (np.abs(f) <= 1e-13 * np.maximum(1.0, np.abs(y[i])))
-            active[i[done]] = False
+            with np.errstate(invalid="ignore", divide="ignore"):
+                step = np.where(secant, xl - fl * width / np.where(secant, denom, 1.0), 0.5 * (xl + xr))
+            trial = np.clip(step, xl + 1e-9 * width, xr - 1e-9 * width)
+            trial = np.where(active, trial, x)
+            f = self._ironed(side, a, trial) - y
+            x = trial
+            neg = active & (f < 0)
+            pos = active & ~(f < 0)
+            fr = np.where(neg & (last == -1), 0.5 * fr, fr)  # halve the stale end
+            fl = np.where(pos & (last == 1), 0.5 * fl, fl)
+            xl, fl = np.where(neg, trial, xl), np.where(neg, f, fl)
+            xr, fr = np.where(pos, trial, xr), np.where(pos, f, fr)
+            last = np.where(neg, -1, np.where(pos, 1, last)).astype(np.int8)
+            active &= ~((xr - xl <= xtol) | (np.abs(f) <= ftol))
+            if not active.any():
+                break
         if np.any(active):
             warnings.warn(
                 f"The inverse virtual type did not converge for {int(active.sum())} level(s); the bracket width is "
