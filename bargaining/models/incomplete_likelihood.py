@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,16 +110,37 @@ def uniform_support(dist: Any, *, atol: float = 1e-10) -> tuple[float, float] | 
 
 
 class _SplitSpline:
-    """Cubic splines on [-1, 0] and [0, 1] separately: the weights (hence the ratios) have a kink at 0."""
+    """Cubic splines between knots: the ratios have kinks at Delta = 0 (the weights' kink) and where the budget
+    constraint starts or stops binding (rho reaches max w); each knot is a grid node."""
 
-    def __init__(self, grid: np.ndarray, values: np.ndarray) -> None:
-        left, right = grid <= 0, grid >= 0
-        self._left = CubicSpline(grid[left], values[left])
-        self._right = CubicSpline(grid[right], values[right])
+    def __init__(self, grid: np.ndarray, values: np.ndarray, knots: Sequence[float] = (0.0,)) -> None:
+        edges = sorted({-1.0, 1.0, *(float(k) for k in knots)})
+        self._edges = np.asarray(edges)
+        self._pieces = []
+        for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+            inside = (grid >= lo) & (grid <= hi)
+            x, y = grid[inside], values[inside]
+            self._pieces.append(CubicSpline(x, y) if len(x) >= 3 else _Line(x, y))
 
     def __call__(self, x: Any) -> Any:
         x = np.asarray(x, dtype=float)
-        return np.where(x <= 0, self._left(x), self._right(x))
+        piece = np.clip(np.searchsorted(self._edges, x, side="left") - 1, 0, len(self._pieces) - 1)
+        out = np.empty(np.shape(x))
+        for k, spline in enumerate(self._pieces):
+            mask = piece == k
+            if np.any(mask):
+                out[mask] = spline(x[mask])
+        return out[()] if out.ndim == 0 else out
+
+
+class _Line:
+    """Linear interpolation through two points (a piece too short for a cubic spline)."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
+        self._x, self._y = x, y
+
+    def __call__(self, t: np.ndarray) -> np.ndarray:
+        return np.interp(t, self._x, self._y)
 
 
 @dataclass
@@ -168,7 +189,7 @@ class WeightRatioCurve:
         *,
         tol: float = 1e-6,
         initial_points: int = 17,
-        max_points: int = 257,
+        max_points: int = 513,
     ) -> WeightRatioCurve:
         """Tabulate the Loertscher-Marx solver over Delta and interpolate.
 
@@ -181,22 +202,46 @@ class WeightRatioCurve:
 
         market = Market([value_dist], [cost_dist])
 
+        def solve(d: float) -> tuple[float, float, float]:
+            outcome = market.bargain_delta(float(d))
+            return (
+                float(np.ravel(outcome.buyer_weight_ratios)[0]),
+                float(np.ravel(outcome.supplier_weight_ratios)[0]),
+                float(outcome.rho),
+            )
+
         def exact(deltas: np.ndarray) -> np.ndarray:
-            out = np.empty((len(deltas), 2))
-            for i, d in enumerate(deltas):
-                outcome = market.bargain_delta(float(d))
-                out[i, 0] = float(np.ravel(outcome.buyer_weight_ratios)[0])
-                out[i, 1] = float(np.ravel(outcome.supplier_weight_ratios)[0])
-            return out
+            return np.array([solve(d)[:2] for d in deltas]).reshape(len(deltas), 2)
+
+        def slack(d: float) -> bool:
+            return solve(d)[2] <= 1.0 + 1e-12
 
         n = max(3, initial_points | 1)  # odd, so that 0 is a node
         grid = np.linspace(-1.0, 1.0, n)
-        values = exact(grid)
+        solved = np.array([solve(d) for d in grid])
+        values = solved[:, :2]
+        # where the budget constraint stops binding (rho = max w), rho(Delta) has a kink: make it a knot
+        status = list(solved[:, 2] <= 1.0 + 1e-12)
+        knots = [0.0]
+        for lo, hi, s_lo, s_hi in zip(grid[:-1], grid[1:], status[:-1], status[1:], strict=True):
+            if s_lo == s_hi:
+                continue
+            a_, b_ = float(lo), float(hi)
+            while b_ - a_ > 1e-10:
+                mid = 0.5 * (a_ + b_)
+                a_, b_ = (mid, b_) if slack(mid) == s_lo else (a_, mid)
+            kink = 0.5 * (a_ + b_)
+            if 1e-8 < abs(kink) < 1.0 - 1e-8:
+                knots.append(kink)
+        if len(knots) > 1:
+            extra = np.asarray(knots[1:])
+            grid, order = np.unique(np.concatenate([grid, extra]), return_index=True)
+            values = np.concatenate([values, exact(extra)])[order]
         accuracy = math.inf
         while True:
             mids = 0.5 * (grid[1:] + grid[:-1])
             mid_values = exact(mids)
-            pa, pb = _SplitSpline(grid, values[:, 0]), _SplitSpline(grid, values[:, 1])
+            pa, pb = _SplitSpline(grid, values[:, 0], knots), _SplitSpline(grid, values[:, 1], knots)
             accuracy = float(
                 max(np.max(np.abs(pa(mids) - mid_values[:, 0])), np.max(np.abs(pb(mids) - mid_values[:, 1])))
             )
@@ -217,8 +262,8 @@ class WeightRatioCurve:
             method="solver + cubic spline",
             accuracy=accuracy,
             grid=grid,
-            _interp_a=_SplitSpline(grid, values[:, 0]),
-            _interp_b=_SplitSpline(grid, values[:, 1]),
+            _interp_a=_SplitSpline(grid, values[:, 0], knots),
+            _interp_b=_SplitSpline(grid, values[:, 1], knots),
         )
 
     @classmethod

@@ -383,3 +383,22 @@ def test_package_simulator_without_noise_is_separated():
             value_dist=Uniform(0, 1),
             cost_dist=Uniform(0, 1),
         )
+
+
+def test_solver_curve_handles_a_slack_budget_region(recwarn):
+    """Costs reaching below the lowest value: near Delta = 1 the budget is slack (rho = max w), so the ratios
+    have a kink where it starts binding. The curve must put a knot there and still interpolate to 1e-6."""
+    from bargaining.errors import AccuracyWarning
+    from bargaining.models.distributions import Uniform
+    from bargaining.models.mechanism import Market
+
+    value_dist, cost_dist = Uniform(-0.09, 1.09), Uniform(-0.19, 1.1)
+    curve = WeightRatioCurve.from_solver(value_dist, cost_dist, tol=1e-6)
+    assert not [w for w in recwarn if issubclass(w.category, AccuracyWarning)]
+    market = Market([value_dist], [cost_dist])
+    assert market.bargain_delta(0.99).rho == pytest.approx(1.0, abs=1e-12)  # slack: the kink exists
+    for d in (-0.7, 0.31, 0.93, 0.951, 0.97, 0.995):
+        out = market.bargain_delta(d)
+        a, b = curve(d)
+        assert a == pytest.approx(float(out.buyer_weight_ratios[0]), abs=1e-6)
+        assert b == pytest.approx(float(out.supplier_weight_ratios[0]), abs=1e-6)
