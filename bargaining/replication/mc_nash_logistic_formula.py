@@ -1,0 +1,37 @@
+"""Monte Carlo study ``nash-logistic-formula``: fit_nash, logistic beta, unobserved cost by cost formula, IV (hospital-insurer).
+
+``run`` reruns the study with R = ``reps`` replications (default 100, the recorded seed and N) and compares
+the mean, RMSE and coverage of every parameter with the recorded full run in
+``replication/results/mc_nash_logistic_formula/`` within 4 Monte Carlo standard errors. ``record`` redoes the full run
+(``python replication/mc_nash_logistic_formula.py --record``). The design, estimator and truth are
+``bargaining.estimate.studies.get_study("nash-logistic-formula")``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bargaining.replication import Report
+
+STUDY = "nash-logistic-formula"
+RECORD = {"reps": 1000, "seed": 66}
+TITLE = (
+    "Monte Carlo recovery: fit_nash, logistic beta, unobserved cost by cost formula, IV (hospital-insurer)"
+)
+SOURCE = "recorded full run (R = 1000, seed = 66) in replication/results/mc_nash_logistic_formula; truth from the simulator"
+
+
+def run(*, reps: int = 100, seed: int | None = None) -> Report:
+    from bargaining.estimate.studies import compare_with_recorded
+
+    _, rows, notes = compare_with_recorded(STUDY, reps=reps, seed=seed)
+    report = Report("mc_nash_logistic_formula", TITLE, SOURCE, notes=notes)
+    for row in rows:
+        report.add(**row)
+    return report
+
+
+def record(*, n_jobs: int | None = 1, progress: bool = True) -> Any:
+    from bargaining.estimate.studies import record_study
+
+    return record_study(STUDY, n_jobs=n_jobs, progress=progress, **RECORD)

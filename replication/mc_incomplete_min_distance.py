@@ -1,0 +1,13 @@
+"""Monte Carlo study incomplete-min-distance: rerun and compare with the recorded full run (``--record`` redoes it).
+
+Run from the repository root: `python replication/mc_incomplete_min_distance.py` (add `--json` for JSON), or
+`python replication/mc_incomplete_min_distance.py --record [--n-jobs J]` to rerun the full study and overwrite
+replication/results/mc_incomplete_min_distance/. The study itself is :mod:`bargaining.replication.mc_incomplete_min_distance`.
+"""
+
+import sys
+
+from bargaining.commands.montecarlo import replication_script
+
+if __name__ == "__main__":
+    sys.exit(replication_script("mc_incomplete_min_distance"))

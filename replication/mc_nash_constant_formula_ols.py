@@ -1,0 +1,13 @@
+"""Monte Carlo study nash-constant-formula-ols: rerun and compare with the recorded full run (``--record`` redoes it).
+
+Run from the repository root: `python replication/mc_nash_constant_formula_ols.py` (add `--json` for JSON), or
+`python replication/mc_nash_constant_formula_ols.py --record [--n-jobs J]` to rerun the full study and overwrite
+replication/results/mc_nash_constant_formula_ols/. The study itself is :mod:`bargaining.replication.mc_nash_constant_formula_ols`.
+"""
+
+import sys
+
+from bargaining.commands.montecarlo import replication_script
+
+if __name__ == "__main__":
+    sys.exit(replication_script("mc_nash_constant_formula_ols"))
