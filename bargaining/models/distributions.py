@@ -462,7 +462,7 @@ class TypeDistribution:
         active = np.ones(y.shape, dtype=bool)
         last = np.zeros(y.shape, dtype=np.int8)  # which end moved last: -1 left, +1 right (Illinois)
         xtol = 1e-13 * self._scale
-        ftol = 1e-13 * np.maximum(1.0, np.abs(y))
+        ftol = 1e-11 * np.maximum(1.0, np.abs(y))
         for _ in range(100):
             denom = fr - fl
             width = xr - xl
