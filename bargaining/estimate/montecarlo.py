@@ -511,6 +511,22 @@ def run_monte_carlo(
     Returns
     -------
     MonteCarloResults
+
+    Examples
+    --------
+    >>> from functools import partial
+    >>> from bargaining.data.simulate import simulate
+    >>> from bargaining.estimate.nash_price import fit_nash
+    >>> draw = lambda rng: simulate("hospital-insurer", n=20, seed=rng).data  # 400 agreements
+    >>> fit = partial(fit_nash, price="price", buyer_value="buyer_value", seller_cost="seller_cost")
+    >>> mc = run_monte_carlo(draw, fit, {"beta": 0.5}, reps=200, seed=1, progress=False)
+    >>> mc.summary.loc["beta", ["bias", "rmse", "coverage"]]  # doctest: +SKIP
+
+    On a Dask cluster (the same numbers for the same seed)::
+
+        from dask.distributed import Client
+        client = Client("scheduler-address:8786")          # or Client() for a local cluster
+        mc = run_monte_carlo(draw, fit, {"beta": 0.5}, reps=5000, seed=1, backend="dask", n_jobs=-1)
     """
     import joblib
 

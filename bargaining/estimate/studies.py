@@ -427,8 +427,18 @@ class SampleSizeResults:
             frames.append(frame)
         columns = ["study", "N", "parameter", "truth", "bias", "bias_mcse", "rmse", "rmse_mcse", "sd",
                    "mean_se", "coverage", "n_ok", "n_no_se", "n_failed"]  # fmt: skip
-        self.table = pd.concat(frames, ignore_index=True)[columns]
+        self.table = (
+            pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+        )
         self.slopes = self._slopes()
+
+    @classmethod
+    def from_table(cls, table: pd.DataFrame, *, tolerance: float = 0.1) -> SampleSizeResults:
+        """Rebuild from a saved ``table.csv`` (slopes and plot; ``results`` is then empty)."""
+        out = cls({}, tolerance=tolerance)
+        out.table = table.copy()
+        out.slopes = out._slopes()
+        return out
 
     def _slopes(self) -> pd.DataFrame:
         rows = []
@@ -474,10 +484,14 @@ class SampleSizeResults:
     def plot(self, path: str | Path | None = None) -> Any:
         """log RMSE against log N per parameter with a reference line of slope -1/2."""
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import NullFormatter
 
         studies = list(dict.fromkeys(self.table["study"]))
-        fig, axes = plt.subplots(1, len(studies), figsize=(5 * len(studies), 4), squeeze=False)
-        for ax, study in zip(axes[0], studies):
+        cols = min(len(studies), 2)
+        rows = math.ceil(len(studies) / cols)
+        fig, axes = plt.subplots(rows, cols, figsize=(5.5 * cols, 4 * rows), squeeze=False)
+        sizes = sorted(self.table["N"].unique())
+        for ax, study in zip(axes.ravel(), studies):
             part = self.table[self.table["study"] == study]
             for parameter, group in part.groupby("parameter", sort=False):
                 ax.errorbar(group["N"], group["rmse"], yerr=1.96 * group["rmse_mcse"], marker="o",
@@ -486,10 +500,14 @@ class SampleSizeResults:
                 ax.plot(group["N"], r0 * np.sqrt(n0 / group["N"]), color="0.6", linestyle=":", linewidth=1)
             ax.set_xscale("log")
             ax.set_yscale("log")
+            ax.set_xticks(sizes, [str(n) for n in sizes])
+            ax.xaxis.set_minor_formatter(NullFormatter())
             ax.set_xlabel("N")
             ax.set_ylabel("RMSE")
             ax.set_title(f"{study} (dotted: slope -1/2)", fontsize=9)
             ax.legend(fontsize=7)
+        for ax in axes.ravel()[len(studies) :]:
+            ax.set_visible(False)
         fig.tight_layout()
         if path is None:
             return fig

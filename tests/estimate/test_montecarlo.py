@@ -240,3 +240,10 @@ def test_outputs(tmp_path):
     assert res.summary.loc["mu", "n_no_se"] == 0
     low, high = res.coverage_band()
     assert low == pytest.approx(0.95 - 1.96 * math.sqrt(0.95 * 0.05 / 50)) and high > 0.95
+
+
+def test_progress_bar_can_be_turned_off(capsys):
+    run_monte_carlo(draw, fit, {"mu": MU}, reps=5, seed=0, progress=True, name="toy-bar")
+    assert "toy-bar" in capsys.readouterr().err
+    run_monte_carlo(draw, fit, {"mu": MU}, reps=5, seed=0, progress=False, name="toy-bar")
+    assert "toy-bar" not in capsys.readouterr().err

@@ -217,3 +217,19 @@ def test_recorded_sample_size_study():
     md = slopes.set_index(["study", "parameter"]).loc[("incomplete-min-distance", "Delta")]
     assert md["slope"] < -0.5 - 2 * md["slope_se"]
     assert (folder / "rmse.png").stat().st_size > 5000
+
+
+def test_a_package_study_gives_the_same_table_on_a_local_dask_cluster():
+    distributed = pytest.importorskip("dask.distributed")
+    serial = run_study("nash-constant-formula", reps=6, n=250, seed=3, progress=False)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as c,
+        distributed.Client(c),
+    ):
+        on_dask = run_study(
+            "nash-constant-formula", reps=6, n=250, seed=3, progress=False, backend="dask", n_jobs=-1
+        )
+    pd.testing.assert_frame_equal(serial.estimates, on_dask.estimates)
+    pd.testing.assert_frame_equal(serial.summary, on_dask.summary)
