@@ -4,7 +4,7 @@ Target (issue 6): the study finishes in under a minute on 2 cores. Each replicat
 hospital-insurer markets (5 hospitals x 5 insurers = 1,000 agreements, Nash-in-Nash prices solved exactly) and
 fits beta with fit_nash (observed cost, robust standard errors). Run:
 
-    python benchmarks/bench_montecarlo.py [--reps 200] [--n 1000] [--n-jobs 2] [--study nash-constant-observed]
+    python benchmarks/bench_montecarlo.py [--reps 200] [--n 1000] [--n-jobs 2] [--study NAME]
 
 Prints the wall time with n_jobs = 1 and with --n-jobs workers (the parallel time includes starting the
 worker processes), the per-replication simulate / estimate times, and checks that both runs give the

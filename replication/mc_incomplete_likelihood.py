@@ -1,8 +1,9 @@
-"""Monte Carlo study incomplete-likelihood: rerun and compare with the recorded full run (``--record`` redoes it).
+"""Monte Carlo study incomplete-likelihood: rerun it and compare with the recorded full run.
 
 Run from the repository root: `python replication/mc_incomplete_likelihood.py` (add `--json` for JSON), or
-`python replication/mc_incomplete_likelihood.py --record [--n-jobs J]` to rerun the full study and overwrite
-replication/results/mc_incomplete_likelihood/. The study itself is :mod:`bargaining.replication.mc_incomplete_likelihood`.
+`python replication/mc_incomplete_likelihood.py --record [--n-jobs J]` to redo the full study and overwrite
+replication/results/mc_incomplete_likelihood/. The study itself is
+:mod:`bargaining.replication.mc_incomplete_likelihood`.
 """
 
 import sys

@@ -1,8 +1,9 @@
-"""Monte Carlo study incomplete-min-distance: rerun and compare with the recorded full run (``--record`` redoes it).
+"""Monte Carlo study incomplete-min-distance: rerun it and compare with the recorded full run.
 
 Run from the repository root: `python replication/mc_incomplete_min_distance.py` (add `--json` for JSON), or
-`python replication/mc_incomplete_min_distance.py --record [--n-jobs J]` to rerun the full study and overwrite
-replication/results/mc_incomplete_min_distance/. The study itself is :mod:`bargaining.replication.mc_incomplete_min_distance`.
+`python replication/mc_incomplete_min_distance.py --record [--n-jobs J]` to redo the full study and overwrite
+replication/results/mc_incomplete_min_distance/. The study itself is
+:mod:`bargaining.replication.mc_incomplete_min_distance`.
 """
 
 import sys

@@ -1,8 +1,9 @@
-"""Monte Carlo study nash-logistic-observed: rerun and compare with the recorded full run (``--record`` redoes it).
+"""Monte Carlo study nash-logistic-observed: rerun it and compare with the recorded full run.
 
 Run from the repository root: `python replication/mc_nash_logistic_observed.py` (add `--json` for JSON), or
-`python replication/mc_nash_logistic_observed.py --record [--n-jobs J]` to rerun the full study and overwrite
-replication/results/mc_nash_logistic_observed/. The study itself is :mod:`bargaining.replication.mc_nash_logistic_observed`.
+`python replication/mc_nash_logistic_observed.py --record [--n-jobs J]` to redo the full study and overwrite
+replication/results/mc_nash_logistic_observed/. The study itself is
+:mod:`bargaining.replication.mc_nash_logistic_observed`.
 """
 
 import sys

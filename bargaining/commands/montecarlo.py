@@ -53,7 +53,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--list", action="store_true", help="list the studies and exit")
     parser.add_argument("--reps", metavar="R", help="number of replications (default: the study's)")
     parser.add_argument("--seed", metavar="S", default="0", help="random seed, an integer >= 0 (default 0)")
-    parser.add_argument("--n", metavar="N", help="sample size: rows / agreements (default: the study's)")
+    parser.add_argument(
+        "--n",
+        metavar="N",
+        help="sample size: agreements (a multiple of 25 for nash-*) or negotiations (default: the study's)",
+    )
     parser.add_argument("--sizes", metavar="N1,N2,...", help="run at several sample sizes (RMSE slope)")
     parser.add_argument("--n-jobs", metavar="J", default="1", help="parallel worker processes (default 1)")
     parser.add_argument("--out", metavar="DIR", help="write the tables (txt, csv, tex) and figures to DIR")

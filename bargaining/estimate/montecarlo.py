@@ -22,6 +22,9 @@ processes, or any joblib backend such as Dask: ``backend="dask"`` or ``with jobl
 
 Failures are data: a replication whose simulator or estimator raises is caught, counted and reported with its
 error message (``MonteCarloResults.failures``); non-converged fits are kept in the summary and counted.
+Warnings raised inside a replication are recorded with it (``n_warnings``, ``warning_messages``); with the
+``"threading"`` backend they may be attributed to the wrong replication, since Python's warning filters are
+process-wide.
 """
 
 from __future__ import annotations

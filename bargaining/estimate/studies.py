@@ -227,7 +227,8 @@ UNIFORM = "Uniform(0, 1)"
 def _check_uniform(truth: Mapping[str, Any]) -> None:
     if truth["value_dist"] != UNIFORM or truth["cost_dist"] != UNIFORM:
         raise InvalidParameterError(
-            f"the study assumes uniform [0, 1] values and costs, the simulator used {truth['value_dist']} and "
+            f"the study assumes uniform [0, 1] values and costs; the simulator used {truth['value_dist']} "
+            "and "
             f"{truth['cost_dist']}.",
             hint="keep the simulator's default distributions in this study.",
         )

@@ -1,9 +1,10 @@
-"""Monte Carlo study ``incomplete-likelihood``: fit_incomplete, logit trade likelihood for Delta and sigma (negotiations).
+"""Monte Carlo study ``incomplete-likelihood``: fit_incomplete, logit trade likelihood for Delta and sigma
+(negotiations).
 
-``run`` reruns the study with R = ``reps`` replications (default 100, the recorded seed and N) and compares
+``run`` reruns the study with R = ``reps`` replications (default 100; the recorded seed and N) and compares
 the mean, RMSE and coverage of every parameter with the recorded full run in
-``replication/results/mc_incomplete_likelihood/`` within 4 Monte Carlo standard errors. ``record`` redoes the full run
-(``python replication/mc_incomplete_likelihood.py --record``). The design, estimator and truth are
+replication/results/mc_incomplete_likelihood/ within 4 Monte Carlo standard errors. ``record`` redoes the full
+run (``python replication/mc_incomplete_likelihood.py --record``). Design, estimator and truth:
 ``bargaining.estimate.studies.get_study("incomplete-likelihood")``.
 """
 
@@ -16,7 +17,10 @@ from bargaining.replication import Report
 STUDY = "incomplete-likelihood"
 RECORD = {"reps": 1000, "seed": 67}
 TITLE = "Monte Carlo recovery: fit_incomplete, logit trade likelihood for Delta and sigma (negotiations)"
-SOURCE = "recorded full run (R = 1000, seed = 67) in replication/results/mc_incomplete_likelihood; truth from the simulator"
+SOURCE = (
+    "recorded full run (R = 1000, seed = 67) in replication/results/mc_incomplete_likelihood; "
+    "truth from the simulator"
+)
 
 
 def run(*, reps: int = 100, seed: int | None = None) -> Report:

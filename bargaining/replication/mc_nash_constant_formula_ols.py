@@ -1,9 +1,10 @@
-"""Monte Carlo study ``nash-constant-formula-ols``: fit_nash, constant beta, unobserved cost by cost formula, OLS without instrument: shows the endogeneity bias (hospital-insurer).
+"""Monte Carlo study ``nash-constant-formula-ols``: fit_nash, constant beta, unobserved cost by OLS without
+instrument (endogeneity bias).
 
-``run`` reruns the study with R = ``reps`` replications (default 100, the recorded seed and N) and compares
+``run`` reruns the study with R = ``reps`` replications (default 100; the recorded seed and N) and compares
 the mean, RMSE and coverage of every parameter with the recorded full run in
-``replication/results/mc_nash_constant_formula_ols/`` within 4 Monte Carlo standard errors. ``record`` redoes the full run
-(``python replication/mc_nash_constant_formula_ols.py --record``). The design, estimator and truth are
+replication/results/mc_nash_constant_formula_ols/ within 4 Monte Carlo standard errors. ``record`` redoes the
+full run (``python replication/mc_nash_constant_formula_ols.py --record``). Design, estimator and truth:
 ``bargaining.estimate.studies.get_study("nash-constant-formula-ols")``.
 """
 
@@ -15,8 +16,14 @@ from bargaining.replication import Report
 
 STUDY = "nash-constant-formula-ols"
 RECORD = {"reps": 1000, "seed": 70}
-TITLE = "Monte Carlo recovery: fit_nash, constant beta, unobserved cost by cost formula, OLS without instrument: shows the endogeneity bias (hospital-insurer)"
-SOURCE = "recorded full run (R = 1000, seed = 70) in replication/results/mc_nash_constant_formula_ols; truth from the simulator"
+TITLE = (
+    "Monte Carlo recovery: "
+    "fit_nash, constant beta, unobserved cost by OLS without instrument (endogeneity bias)"
+)
+SOURCE = (
+    "recorded full run (R = 1000, seed = 70) in replication/results/mc_nash_constant_formula_ols; "
+    "truth from the simulator"
+)
 
 
 def run(*, reps: int = 100, seed: int | None = None) -> Report:

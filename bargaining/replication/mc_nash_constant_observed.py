@@ -1,9 +1,10 @@
-"""Monte Carlo study ``nash-constant-observed``: fit_nash, constant beta, observed cost (hospital-insurer Nash-in-Nash).
+"""Monte Carlo study ``nash-constant-observed``: fit_nash, constant beta, observed cost (hospital-insurer
+Nash-in-Nash).
 
-``run`` reruns the study with R = ``reps`` replications (default 100, the recorded seed and N) and compares
+``run`` reruns the study with R = ``reps`` replications (default 100; the recorded seed and N) and compares
 the mean, RMSE and coverage of every parameter with the recorded full run in
-``replication/results/mc_nash_constant_observed/`` within 4 Monte Carlo standard errors. ``record`` redoes the full run
-(``python replication/mc_nash_constant_observed.py --record``). The design, estimator and truth are
+replication/results/mc_nash_constant_observed/ within 4 Monte Carlo standard errors. ``record`` redoes the
+full run (``python replication/mc_nash_constant_observed.py --record``). Design, estimator and truth:
 ``bargaining.estimate.studies.get_study("nash-constant-observed")``.
 """
 
@@ -16,7 +17,10 @@ from bargaining.replication import Report
 STUDY = "nash-constant-observed"
 RECORD = {"reps": 1000, "seed": 61}
 TITLE = "Monte Carlo recovery: fit_nash, constant beta, observed cost (hospital-insurer Nash-in-Nash)"
-SOURCE = "recorded full run (R = 1000, seed = 61) in replication/results/mc_nash_constant_observed; truth from the simulator"
+SOURCE = (
+    "recorded full run (R = 1000, seed = 61) in replication/results/mc_nash_constant_observed; "
+    "truth from the simulator"
+)
 
 
 def run(*, reps: int = 100, seed: int | None = None) -> Report:

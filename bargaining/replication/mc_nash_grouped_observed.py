@@ -1,9 +1,9 @@
 """Monte Carlo study ``nash-grouped-observed``: fit_nash, beta by insurer, observed cost (hospital-insurer).
 
-``run`` reruns the study with R = ``reps`` replications (default 100, the recorded seed and N) and compares
+``run`` reruns the study with R = ``reps`` replications (default 100; the recorded seed and N) and compares
 the mean, RMSE and coverage of every parameter with the recorded full run in
-``replication/results/mc_nash_grouped_observed/`` within 4 Monte Carlo standard errors. ``record`` redoes the full run
-(``python replication/mc_nash_grouped_observed.py --record``). The design, estimator and truth are
+replication/results/mc_nash_grouped_observed/ within 4 Monte Carlo standard errors. ``record`` redoes the full
+run (``python replication/mc_nash_grouped_observed.py --record``). Design, estimator and truth:
 ``bargaining.estimate.studies.get_study("nash-grouped-observed")``.
 """
 
@@ -16,7 +16,10 @@ from bargaining.replication import Report
 STUDY = "nash-grouped-observed"
 RECORD = {"reps": 1000, "seed": 63}
 TITLE = "Monte Carlo recovery: fit_nash, beta by insurer, observed cost (hospital-insurer)"
-SOURCE = "recorded full run (R = 1000, seed = 63) in replication/results/mc_nash_grouped_observed; truth from the simulator"
+SOURCE = (
+    "recorded full run (R = 1000, seed = 63) in replication/results/mc_nash_grouped_observed; "
+    "truth from the simulator"
+)
 
 
 def run(*, reps: int = 100, seed: int | None = None) -> Report:

@@ -1,9 +1,10 @@
-"""Monte Carlo study ``nash-logistic-formula``: fit_nash, logistic beta, unobserved cost by cost formula, IV (hospital-insurer).
+"""Monte Carlo study ``nash-logistic-formula``: fit_nash, logistic beta, unobserved cost (cost formula, IV by
+wtp_drop).
 
-``run`` reruns the study with R = ``reps`` replications (default 100, the recorded seed and N) and compares
+``run`` reruns the study with R = ``reps`` replications (default 100; the recorded seed and N) and compares
 the mean, RMSE and coverage of every parameter with the recorded full run in
-``replication/results/mc_nash_logistic_formula/`` within 4 Monte Carlo standard errors. ``record`` redoes the full run
-(``python replication/mc_nash_logistic_formula.py --record``). The design, estimator and truth are
+replication/results/mc_nash_logistic_formula/ within 4 Monte Carlo standard errors. ``record`` redoes the full
+run (``python replication/mc_nash_logistic_formula.py --record``). Design, estimator and truth:
 ``bargaining.estimate.studies.get_study("nash-logistic-formula")``.
 """
 
@@ -15,10 +16,11 @@ from bargaining.replication import Report
 
 STUDY = "nash-logistic-formula"
 RECORD = {"reps": 1000, "seed": 66}
-TITLE = (
-    "Monte Carlo recovery: fit_nash, logistic beta, unobserved cost by cost formula, IV (hospital-insurer)"
+TITLE = "Monte Carlo recovery: fit_nash, logistic beta, unobserved cost (cost formula, IV by wtp_drop)"
+SOURCE = (
+    "recorded full run (R = 1000, seed = 66) in replication/results/mc_nash_logistic_formula; "
+    "truth from the simulator"
 )
-SOURCE = "recorded full run (R = 1000, seed = 66) in replication/results/mc_nash_logistic_formula; truth from the simulator"
 
 
 def run(*, reps: int = 100, seed: int | None = None) -> Report:

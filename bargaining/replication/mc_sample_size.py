@@ -59,7 +59,7 @@ def _slope_rows(report: Report, slopes: pd.DataFrame, label: str) -> None:
         if row["study"] not in SLOPE_STUDIES:
             report.notes.append(
                 f"{label} RMSE slope [{row['study']}, {row['parameter']}] = {row['slope']:.3f} "
-                f"(s.e. {row['slope_se']:.3f}); not checked against -0.5 over the full range (see the module doc)"
+                f"(s.e. {row['slope_se']:.3f}); not checked against -0.5 over the full range (module doc)"
             )
             continue
         report.add(
