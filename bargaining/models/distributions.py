@@ -443,12 +443,24 @@ class TypeDistribution:
         todo &= ~exact
         if np.any(todo):
             idx = k[todo]
-            out[todo] = self._illinois(side, a, flat_y[todo], grid[idx - 1], grid[idx], table[idx - 1], table[idx])
+            guess = _inverse_cubic_guess(grid, table, idx, flat_y[todo])
+            out[todo] = self._illinois(
+                side, a, flat_y[todo], grid[idx - 1], grid[idx], table[idx - 1], table[idx], guess=guess
+            )
         out = np.clip(out, self.low, self.high).reshape(levels.shape)
         return out[()] if out.ndim == 0 else out
 
     def _illinois(
-        self, side: str, a: float, y: np.ndarray, xl: np.ndarray, xr: np.ndarray, fl: np.ndarray, fr: np.ndarray
+        self,
+        side: str,
+        a: float,
+        y: np.ndarray,
+        xl: np.ndarray,
+        xr: np.ndarray,
+        fl: np.ndarray,
+        fr: np.ndarray,
+        *,
+        guess: np.ndarray | None = None,
     ) -> np.ndarray:
         """Solve ironed h(x) = y on brackets [xl, xr] with h(xl) < y <= h(xr) (Illinois regula falsi).
 
@@ -463,13 +475,15 @@ class TypeDistribution:
         last = np.zeros(y.shape, dtype=np.int8)  # which end moved last: -1 left, +1 right (Illinois)
         xtol = 1e-13 * self._scale
         ftol = 1e-11 * np.maximum(1.0, np.abs(y))
-        for _ in range(100):
+        for iteration in range(100):
             denom = fr - fl
             width = xr - xl
             # bisect while an end value is infinite (a density vanishing at an end of the support)
             secant = np.isfinite(denom) & (denom > 0)
             with np.errstate(invalid="ignore", divide="ignore"):
                 step = np.where(secant, xl - fl * width / np.where(secant, denom, 1.0), 0.5 * (xl + xr))
+            if iteration == 0 and guess is not None:
+                step = np.where(np.isfinite(guess), guess, step)
             trial = np.clip(step, xl + 1e-9 * width, xr - 1e-9 * width)
             trial = np.where(active, trial, x)
             f = self._ironed(side, a, trial) - y
@@ -495,6 +509,29 @@ class TypeDistribution:
 
     def __repr__(self) -> str:
         return self.name if type(self) is not TypeDistribution else f"TypeDistribution({self.name}, low={self.low:g}, high={self.high:g})"
+
+
+def _inverse_cubic_guess(grid: np.ndarray, table: np.ndarray, idx: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Cubic inverse interpolation x(y) through the four table nodes around each level (NaN where the nodes are
+    not finite and strictly increasing): a start for the root finder that is usually already within 1e-11."""
+    n = len(grid)
+    first = np.clip(idx - 2, 0, n - 4)
+    nodes = first[:, None] + np.arange(4)
+    ys, xs = table[nodes], grid[nodes]
+    ok = np.all(np.isfinite(ys), axis=1) & np.all(np.diff(ys, axis=1) > 0, axis=1)
+    out = np.full(y.shape, np.nan)
+    if not np.any(ok):
+        return out
+    ys, xs, t = ys[ok], xs[ok], y[ok]
+    total = np.zeros(t.shape)
+    for j in range(4):
+        basis = np.ones(t.shape)
+        for m in range(4):
+            if m != j:
+                basis *= (t - ys[:, m]) / (ys[:, j] - ys[:, m])
+        total += basis * xs[:, j]
+    out[ok] = total
+    return out
 
 
 def _describe(distribution: Any) -> str:
