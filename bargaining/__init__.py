@@ -75,6 +75,12 @@ _EXPORTS: dict[str, str] = {
     "MinDistanceResults": "bargaining.estimate.min_distance",
     "EfficiencyReport": "bargaining.estimate.efficiency",
     "demo_fit": "bargaining.estimate.nash_price",
+    "run_monte_carlo": "bargaining.estimate.montecarlo",
+    "MonteCarloResults": "bargaining.estimate.montecarlo",
+    "run_monte_carlo_study": "bargaining.estimate.studies",
+    "list_monte_carlo_studies": "bargaining.estimate.studies",
+    "sample_size_study": "bargaining.estimate.studies",
+    "SampleSizeResults": "bargaining.estimate.studies",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

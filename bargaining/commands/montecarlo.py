@@ -98,7 +98,10 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print_json(table)
         else:
-            print_table(table.set_index("name"), title="Monte Carlo studies (bargaining montecarlo NAME)")
+            width = max(len(name) for name in table["name"])
+            print("Monte Carlo studies (run one with `bargaining montecarlo NAME`; N and R are the defaults)")
+            for row in table.itertuples(index=False):
+                print(f"  {row.name:<{width}}  N={row.default_n:<5} R={row.default_reps:<5} {row.description}")
         return 0
     if args.name is None:
         raise InvalidParameterError(
