@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bargaining.commands._output import add_json_flag, format_table, print_json, print_table
+from bargaining.commands._output import add_json_flag, format_table, print_json
 from bargaining.errors import InvalidParameterError
 
 DESCRIPTION = """\
