@@ -398,7 +398,7 @@ class MonteCarloResults:
         names = list(self.truth.index)
         cols = min(len(names), 3)
         rows = math.ceil(len(names) / cols)
-        fig, axes = plt.subplots(rows, cols, figsize=(4 * cols, 3 * rows), squeeze=False)
+        fig, axes = plt.subplots(rows, cols, figsize=(max(4 * cols, 6.5), 3 * rows + 0.4), squeeze=False)
         for ax, name in zip(axes.ravel(), names):
             values = self.estimates[name].dropna()
             if len(values):
@@ -409,7 +409,7 @@ class MonteCarloResults:
         for ax in axes.ravel()[len(names) :]:
             ax.set_visible(False)
         axes[0, 0].legend(fontsize=8)
-        fig.suptitle(f"{self.name}: sampling distributions (R = {self.reps})")
+        fig.suptitle(f"{self.name}: sampling distributions (R = {self.reps})", fontsize=10)
         fig.tight_layout()
         return _finish(fig, path)
 
@@ -417,7 +417,7 @@ class MonteCarloResults:
         """Coverage per parameter with +-1.96 Monte Carlo errors, against the nominal level and its band."""
         import matplotlib.pyplot as plt
 
-        fig, ax = plt.subplots(figsize=(max(4.0, 0.8 * len(self.summary) + 2), 3.5))
+        fig, ax = plt.subplots(figsize=(max(6.5, 0.8 * len(self.summary) + 2), 3.5))
         x = np.arange(len(self.summary))
         low, high = self.coverage_band()
         ax.axhspan(low, high, color="tab:green", alpha=0.15, label="Monte Carlo band of exact intervals")
@@ -432,7 +432,8 @@ class MonteCarloResults:
         )
         ax.set_xticks(x, list(self.summary.index), rotation=30, ha="right")
         ax.set_ylabel("coverage")
-        ax.set_title(f"{self.name}: coverage of {self.level:.0%} intervals")
+        ax.set_ylim(top=1.005)  # a coverage rate cannot exceed one, whatever its normal band says
+        ax.set_title(f"{self.name}: coverage of {self.level:.0%} intervals", fontsize=10)
         ax.legend(fontsize=8, loc="lower left")
         fig.tight_layout()
         return _finish(fig, path)
