@@ -698,9 +698,13 @@ def fit_nash(
         beta_i = logistic(x_i'delta) with x from this formula; parameters ``delta[TERM]``.
     instruments
         Formula of excluded instruments for the surplus V - b (b = C or r), which may be measured with error
-        or correlated with omega. formulaic adds an intercept unless the formula says ``0 +``; columns that
-        repeat a cost shifter are dropped. With group or logistic weights they are interacted with the weight
-        design.
+        or correlated with omega. With an unobserved cost this is the rule, not the exception, in
+        Nash-in-Nash data: V contains other agreements' prices (through recapture and network values), and
+        those respond to this pair's cost shock omega through the equilibrium, so OLS overstates beta (the
+        package's Monte Carlo study ``nash-constant-formula-ols`` records the bias; instrumenting with the
+        buyer's willingness to pay for the hospital, e.g. ``"~ wtp_drop"``, removes it). formulaic adds an
+        intercept unless the formula says ``0 +``; columns that repeat a cost shifter are dropped. With group
+        or logistic weights they are interacted with the weight design.
     cov_type
         ``"unadjusted"``, ``"robust"`` (default) or ``"clustered"`` (needs ``cluster``), with linearmodels'
         conventions (no small-sample corrections).
