@@ -24,8 +24,8 @@ from bargaining.models.mechanism import Market
 
 
 def markets() -> dict[str, tuple[Market, list[float], list[float]]]:
-    smooth_b = D.Beta(2.0, 3.0, low=0.0, high=1.0) if hasattr(D, "Beta") else D.Uniform(0.0, 1.0)
-    smooth_s = D.Beta(3.0, 2.0, low=0.0, high=1.0) if hasattr(D, "Beta") else D.Uniform(0.0, 1.0)
+    smooth_b = D.Beta(2.0, 3.0, low=0.0, high=1.0)
+    smooth_s = D.Beta(3.0, 2.0, low=0.0, high=1.0)
     return {
         "1x1 uniform, w = (1, 1)": (Market([D.Uniform(0, 1)], [D.Uniform(0, 1)]), [1.0], [1.0]),
         "1x1 Beta(2,3) vs Beta(3,2), w = (1, 0.6)": (Market([smooth_b], [smooth_s]), [1.0], [0.6]),
