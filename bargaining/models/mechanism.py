@@ -572,9 +572,17 @@ class Market:
             t_star = float(optimize.brentq(gap, 0.0, 1.0, xtol=1e-14, rtol=4 * np.finfo(float).eps, maxiter=300))
         ev = cache.get(t_star) or self._evaluate(wb, ws, t_star)
         # error in t from the error of the budget, through the slope of the budget in t
-        h = max(1e-6, 1e-5 * t_star)
-        lo_t, hi_t = max(t_star - h, 0.0), min(t_star + h, 1.0)
-        ev_lo, ev_hi = self._evaluate(wb, ws, lo_t), self._evaluate(wb, ws, hi_t)
+        # the root search has already evaluated points close to t* on both sides; reuse them when they are
+        # close enough for a slope (the slope only scales the error bound), else evaluate two more
+        below = [t for t in cache if t < t_star]
+        above = [t for t in cache if t > t_star]
+        if below and above and max(t_star - max(below), min(above) - t_star) <= 1e-3:
+            lo_t, hi_t = max(below), min(above)
+        else:
+            h = max(1e-6, 1e-5 * t_star)
+            lo_t, hi_t = max(t_star - h, 0.0), min(t_star + h, 1.0)
+        ev_lo = cache.get(lo_t) or self._evaluate(wb, ws, lo_t)
+        ev_hi = cache.get(hi_t) or self._evaluate(wb, ws, hi_t)
         slope = (ev_hi.budget - ev_lo.budget) / (hi_t - lo_t)
         budget_err = ev.error + abs(ev.budget - costs)
         t_error = budget_err / abs(slope) + 1e-14 if slope != 0 else math.inf
