@@ -13,7 +13,7 @@ def test_uniform_bilateral_matches_eq38_and_the_second_best(run_cli):
     assert code == 0 and err == ""
     outcome = json.loads(out)["outcome"]
     assert outcome["rho"] == pytest.approx((2 - 0.5 + math.sqrt(1 - 0.5 + 0.25)) / 2, abs=1e-10)  # eq. (38)
-    code, out, _ = run_cli("market", "--buyer", "uniform:0,1", "--supplier", "uniform:0,1", "--first-best", "--json")
+    _, out, _ = run_cli("market", "--buyer", "uniform:0,1", "--supplier", "uniform:0,1", "--first-best", "--json")
     payload = json.loads(out)
     assert payload["outcome"]["welfare"] == pytest.approx(9 / 64, abs=1e-12)  # second best
     assert payload["first_best"]["budget_surplus"] == pytest.approx(-1 / 6, abs=1e-12)
@@ -21,7 +21,7 @@ def test_uniform_bilateral_matches_eq38_and_the_second_best(run_cli):
 
 def test_table1_column_from_the_command_line(run_cli):
     # appendix Table 1, D = 1, theta_1 = 2: 1/rho, u_B, u_1, u_2 = 0.76, 0.34, 0.21, 0.01 (two decimals)
-    code, out, _ = run_cli(
+    _, out, _ = run_cli(
         "market", "--buyer", "uniform:0,1", "--supplier", "uniform:0,1", "--supplier", "uniform:0,1",
         "--preferences", "2", "1", "--buyer-weights", "1", "--supplier-weights", "1", "1", "--json",
     )
@@ -31,9 +31,9 @@ def test_table1_column_from_the_command_line(run_cli):
 
 
 def test_readable_table_and_frontier(run_cli):
-    code, out, err = run_cli("market", "--buyer", "beta:2,3", "--supplier", "beta:3,2", "--delta", "-0.2")
+    code, out, _ = run_cli("market", "--buyer", "beta:2,3", "--supplier", "beta:3,2", "--delta", "-0.2")
     assert code == 0 and "Loertscher-Marx outcome" in out and "accuracy" in out and "buyer 1" in out
-    code, out, _ = run_cli("market", "--buyer", "uniform:0,1", "--supplier", "uniform:0,1", "--frontier", "5", "--json")
+    _, out, _ = run_cli("market", "--buyer", "uniform:0,1", "--supplier", "uniform:0,1", "--frontier", "5", "--json")
     frontier = json.loads(out)["frontier"]
     assert [row["delta"] for row in frontier] == [-1.0, -0.5, 0.0, 0.5, 1.0]
     assert frontier[2]["welfare"] == pytest.approx(9 / 64, abs=1e-12)
