@@ -26,6 +26,7 @@ import numpy as np
 __all__ = ["AgentView", "Shifted", "flat_intervals"]
 
 _FLAT_GRID = 2049
+_HUGE = 1e30
 
 
 class Shifted:
@@ -177,7 +178,10 @@ class AgentView:
 
     # virtual type and its generalized inverse ---------------------------------------------------------
     def virtual(self, x: np.ndarray) -> np.ndarray:
-        return _virtual(self.dist, self.is_buyer, np.asarray(x, dtype=float), self.a)
+        # A density vanishing at an end of the support makes the virtual type infinite there. Replace +-inf by
+        # +-1e30: every probability computed from it is the same (the inverse clips to the support end), but
+        # differences between agents' virtual types stay defined instead of becoming inf - inf = NaN.
+        return np.clip(_virtual(self.dist, self.is_buyer, np.asarray(x, dtype=float), self.a), -_HUGE, _HUGE)
 
     def inverse(self, y: np.ndarray) -> np.ndarray:
         y = np.asarray(y, dtype=float)

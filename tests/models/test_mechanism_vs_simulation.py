@@ -81,8 +81,14 @@ def test_one_to_one_beta_with_the_rule_written_here():
             [0.9, 1.0],
         ),
         lambda: (Market([Uniform()], [Uniform(0, 0.8), Uniform()], preferences=[1.5, 1.0]), [0.5], [1.0, 1.0]),
+        # densities vanishing at support ends make virtual types infinite there (a NaN regression)
+        lambda: (
+            Market([Beta(2, 1)], [Uniform(), Beta(1, 2), Uniform()], preferences=[1.0, 1.0, 2.0]),
+            [0.0],
+            [0.0, 0.0, 1.0],
+        ),
     ],
-    ids=["one-buyer-multi-unit", "two-by-two", "preferences"],
+    ids=["one-buyer-multi-unit", "two-by-two", "preferences", "vanishing-densities"],
 )
 def test_quadrature_agrees_with_simulation(make):
     market, wb, ws = make()
