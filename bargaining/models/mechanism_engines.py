@@ -46,9 +46,10 @@ from bargaining.models.mechanism_types import AgentView
 __all__ = ["Evaluation", "SeparableEngine", "OneBuyerEngine"]
 
 _T = 0.5 * (_NODES + 1.0)
-_STEP_NODES = 3 * _T**2 - 2 * _T**3  # smoothstep images of the Gauss-Kronrod nodes on [0, 1]
-_STEP_WK = 0.5 * _WK * 6 * _T * (1 - _T)
-_STEP_WG = 0.5 * _WG * 6 * _T * (1 - _T)
+# "smootherstep" images of the Gauss-Kronrod nodes on [0, 1]: s(t) = 10t^3 - 15t^4 + 6t^5, s' = 30 t^2 (1-t)^2
+_STEP_NODES = 10 * _T**3 - 15 * _T**4 + 6 * _T**5
+_STEP_WK = 0.5 * _WK * 30 * _T**2 * (1 - _T) ** 2
+_STEP_WG = 0.5 * _WG * 30 * _T**2 * (1 - _T) ** 2
 
 
 @dataclass
@@ -345,7 +346,7 @@ class OneBuyerEngine:
         fixed = np.repeat(np.asarray(buyer_points, dtype=float)[:, None], c.size, axis=1)
         edges = np.sort(np.concatenate([fixed, vpts], axis=0), axis=0)  # (n_edges, m)
         lo, hi = edges[:-1], edges[1:]
-        # Kronrod nodes pushed towards the panel ends by the smoothstep t -> 3t^2 - 2t^3, whose derivative
+        # Kronrod nodes pushed towards the panel ends by the smootherstep s(t) (see _STEP_NODES), whose derivative
         # vanishes there: it absorbs endpoint singularities of the density (Beta(1, 1.5) has sqrt(1 - v))
         # that plain Gauss-Kronrod integrates only to ~1e-5. Gauss-7 on the same nodes gives the error bound.
         x = lo[..., None] + (hi - lo)[..., None] * _STEP_NODES  # (panels, m, 15)
