@@ -13,25 +13,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "AccuracyWarning",
     "BargainingError",
+    "BargainingWarning",
+    "ConvergenceError",
+    "ConvergenceWarning",
+    "DataValidationError",
+    "DistributionError",
+    "FrontierShapeError",
+    "GainsFromTradeError",
+    "IdentificationError",
+    "IdentificationWarning",
+    "InfeasibleProblemError",
     "InvalidParameterError",
     "InvalidWeightError",
-    "InfeasibleProblemError",
-    "FrontierShapeError",
-    "NonConvexSetError",
-    "GainsFromTradeError",
-    "DistributionError",
-    "SupportError",
-    "DataValidationError",
     "MissingColumnError",
-    "IdentificationError",
-    "ConvergenceError",
+    "NonConvexSetError",
     "NumericalAccuracyError",
+    "SupportError",
     "UnknownNameError",
-    "BargainingWarning",
-    "ConvergenceWarning",
-    "AccuracyWarning",
-    "IdentificationWarning",
 ]
 
 

@@ -32,7 +32,13 @@ import numpy as np
 from scipy import integrate, special, stats
 from scipy.optimize.elementwise import find_root
 
-from bargaining.errors import AccuracyWarning, DistributionError, InvalidParameterError, InvalidWeightError, SupportError
+from bargaining.errors import (
+    AccuracyWarning,
+    DistributionError,
+    InvalidParameterError,
+    InvalidWeightError,
+    SupportError,
+)
 from bargaining.models.ironing import Flat, find_flats
 
 __all__ = [

@@ -58,7 +58,7 @@ from bargaining.models.mechanism_engines import Evaluation, OneBuyerEngine, Sepa
 from bargaining.models.mechanism_qmc import QMCEngine
 from bargaining.models.mechanism_types import Shifted, flat_intervals
 
-__all__ = ["Market", "BargainingOutcome", "weights_from_delta", "delta_from_weights"]
+__all__ = ["BargainingOutcome", "Market", "delta_from_weights", "weights_from_delta"]
 
 _METHODS = ("auto", "quadrature", "qmc")
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ExPostAllocation", "allocate_slots", "allocate_one_buyer"]
+__all__ = ["ExPostAllocation", "allocate_one_buyer", "allocate_slots"]
 
 
 @dataclass(frozen=True)

@@ -40,10 +40,17 @@ from typing import Any
 
 import numpy as np
 
-from bargaining.models.mechanism_integrals import _NODES, _WG, _WK, count_pmf, expected_overlap, integrate, survival
+from bargaining.models.mechanism_integrals import (
+    _NODES,
+    _WG,
+    _WK,
+    count_pmf,
+    expected_overlap,
+    integrate,
+)
 from bargaining.models.mechanism_types import AgentView
 
-__all__ = ["Evaluation", "SeparableEngine", "OneBuyerEngine"]
+__all__ = ["Evaluation", "OneBuyerEngine", "SeparableEngine"]
 
 _T = 0.5 * (_NODES + 1.0)
 # "smootherstep" images of the Gauss-Kronrod nodes on [0, 1]: s(t) = 10t^3 - 15t^4 + 6t^5, s' = 30 t^2 (1-t)^2

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["IntegralResult", "integrate", "count_pmf", "expected_overlap", "survival"]
+__all__ = ["IntegralResult", "count_pmf", "expected_overlap", "integrate", "survival"]
 
 # Gauss-Kronrod 15-point nodes on [-1, 1] (the 7-point Gauss nodes are the odd entries) and weights;
 # standard constants (Piessens et al., QUADPACK, 1983).
