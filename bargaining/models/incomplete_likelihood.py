@@ -41,11 +41,13 @@ import numpy as np
 from scipy.interpolate import CubicSpline
 from scipy.special import expit, log_expit
 
-from bargaining.errors import AccuracyWarning, DistributionError, InvalidParameterError
-from bargaining.models.bilateral import k_from_delta, rho_from_delta
+from bargaining.errors import AccuracyWarning, DistributionError, InvalidParameterError, UnknownNameError
+from bargaining.models.bilateral import rho_from_delta
+from bargaining.models.price_rules import MOMENT_NAMES, kda_unit_moments
 
 __all__ = [
     "MOMENT_NAMES",
+    "TradeLikelihood",
     "TypeData",
     "WeightRatioCurve",
     "kda_unit_moments",
@@ -399,41 +401,6 @@ def trade_log_likelihood(
 
 
 # ----------------------------------------------------------------------------------- price-rule moments
-def _complete_homogeneous(values: np.ndarray, degree: int) -> float:
-    """h_m(x_1, x_2, x_3): the sum of all monomials of degree m in the three values."""
-    x1, x2, x3 = (float(x) for x in values)
-    return float(
-        sum(x1**i * x2**j * x3 ** (degree - i - j) for i in range(degree + 1) for j in range(degree + 1 - i))
-    )
-
-
-def kda_unit_moments(delta: float) -> np.ndarray:
-    """(P(trade), E[p | trade], Var[p | trade], E[(p - E p)^3 | trade]) of the k-double auction at k(Delta).
-
-    Uniform [0, 1] types. The trade region of the linear equilibrium is a triangle in (v, c) and the price
-    is linear on it, so with L_1, L_2, L_3 the prices at the vertices, E[p^m | trade] = h_m(L_1, L_2, L_3) /
-    C(m + 2, 2) (the moments of the barycentric coordinates, a flat Dirichlet(1, 1, 1)), h_m the complete
-    homogeneous symmetric polynomial. Exact up to rounding.
-    """
-    from bargaining.models.bilateral import KDoubleAuction
-
-    auction = KDoubleAuction(float(k_from_delta(_check_delta(delta))))
-    low_v = auction.intercept  # the triangle (low_v, 0), (1, 0), (1, c_max)
-    c_max = (1.0 - low_v) / auction.slope
-    bid = np.asarray(auction.buyer_bid(np.array([low_v, 1.0, 1.0])), dtype=float)
-    ask = np.asarray(auction.seller_ask(np.array([0.0, 0.0, c_max])), dtype=float)
-    vertex_prices = auction.k * bid + (1.0 - auction.k) * ask
-    raw = [_complete_homogeneous(vertex_prices, m) / math.comb(m + 2, 2) for m in (1, 2, 3)]
-    mean = raw[0]
-    variance = raw[1] - mean**2
-    third = raw[2] - 3 * mean * raw[1] + 2 * mean**3
-    area = 0.5 * (1.0 - low_v) * c_max
-    return np.array([area, mean, variance, third])
-
-
-MOMENT_NAMES = ("trade_probability", "mean_price", "price_variance", "price_third_moment")
-
-
 def price_rule_moments(
     rule: str,
     params: dict[str, float],
@@ -444,41 +411,76 @@ def price_rule_moments(
     """Model moments of a price rule at ``params``, in the order of :data:`MOMENT_NAMES`.
 
     (P(trade), E[price | trade], Var[price | trade], E[(price - mean)^3 | trade]); NaN where a rule has no
-    model for a moment.
+    model for a moment. Dispatches to the rule's class in the one registry of price rules
+    (:meth:`bargaining.models.price_rules.PriceRule.cell_moments`): ``"k-double-auction"`` (params
+    ``Delta``, ``low``, ``high``), ``"intermediary"`` (``Delta``), ``"posted-price"`` (``price``).
+    """
+    from bargaining.models.price_rules import price_rule_class
+
+    try:
+        rule_class = price_rule_class(rule)
+    except UnknownNameError:
+        raise InvalidParameterError(
+            f"No moment model for price rule {rule!r}.",
+            hint="Use 'k-double-auction', 'intermediary' or 'posted-price'.",
+        ) from None
+    return rule_class.cell_moments(params, value_dist, cost_dist)
+
+
+# ------------------------------------------------------------------------------------ likelihood model
+class TradeLikelihood:
+    r"""The Loertscher-Marx trade likelihood as a :class:`~bargaining.models.protocols.LikelihoodModel`.
+
+    Parameters (natural units) ``Delta`` in [-1, 1] and ``sigma`` > 0;
+    :math:`\ell_i = t_i \log\Lambda(z_i) + (1 - t_i)\log\Lambda(-z_i)` with
+    :math:`z_i = (\Phi_{w_B/\rho}(v_i) - \Gamma_{w_S/\rho}(c_i))/\sigma`.
 
     Parameters
     ----------
-    rule
-        ``"k-double-auction"``: linear equilibrium at k(Delta) (eq. 39 inverted), values and costs uniform on
-        a common interval [low, high]; params ``Delta``, ``low``, ``high``. The equilibrium is equivariant to
-        a common affine change of units, so with s = high - low: mean = low + s m_1, variance = s^2 v_1,
-        third moment = s^3 t_1 for the unit-interval moments (:func:`kda_unit_moments`).
-        ``"intermediary"``: the fee-setting intermediary game (appendix D.3) with the given distributions
-        (moments by quadrature, :mod:`bargaining.models.intermediary`); params ``Delta``.
-        ``"posted-price"``: trade iff c <= p <= v at the posted price; params ``price``.
-    params
-        Parameter values by name.
-    value_dist, cost_dist
-        Type distributions (intermediary, posted price).
+    traded
+        0/1 outcomes.
+    types
+        Values, costs and their distributions (:class:`TypeData`).
+    curve
+        Delta -> (w_B/rho, w_S/rho) (:class:`WeightRatioCurve`).
     """
-    if rule == "k-double-auction":
-        p_trade, mean1, var1, third1 = kda_unit_moments(params["Delta"])
-        low, high = float(params["low"]), float(params["high"])
-        scale = high - low
-        return np.array([p_trade, low + scale * mean1, scale**2 * var1, scale**3 * third1])
-    from bargaining.models.price_rules import get_price_rule
 
-    if rule == "intermediary":
-        m = get_price_rule(
-            "intermediary", value_dist=value_dist, cost_dist=cost_dist, delta=_check_delta(params["Delta"])
-        ).moments()
-        return np.array([m.trade_probability, m.mean_price, m.price_variance, np.nan])
-    if rule == "posted-price":
-        m = get_price_rule(
-            "posted-price", price=float(params["price"]), value_dist=value_dist, cost_dist=cost_dist
-        ).moments()
-        return np.array([m.trade_probability, m.mean_price, 0.0, 0.0])
-    raise InvalidParameterError(
-        f"No moment model for price rule {rule!r}.",
-        hint="Use 'k-double-auction', 'intermediary' or 'posted-price'.",
-    )
+    param_names = ("Delta", "sigma")
+    lower_bounds = np.array([-1.0, 0.0])
+    upper_bounds = np.array([1.0, np.inf])
+
+    def __init__(self, traded: np.ndarray, types: TypeData, curve: WeightRatioCurve) -> None:
+        self.traded = np.asarray(traded, dtype=float)
+        self.types, self.curve = types, curve
+
+    @property
+    def nobs(self) -> int:
+        return int(self.traded.size)
+
+    def loglikeobs(self, params: np.ndarray) -> np.ndarray:
+        return trade_log_likelihood(float(params[0]), float(params[1]), self.traded, self.types, self.curve)
+
+    def start_values(self) -> np.ndarray:
+        """Best point of a coarse grid: Delta in {-0.9, ..., 0.9}, sigma over three decades of the type scale."""
+        scale = float(np.std(self.types.value) + np.std(self.types.cost)) or 1.0
+        best, best_ll = np.array([0.0, scale]), -math.inf
+        for delta in np.linspace(-0.9, 0.9, 7):
+            for sigma in scale * np.geomspace(1e-3, 1.0, 10):
+                ll = float(np.sum(trade_log_likelihood(delta, sigma, self.traded, self.types, self.curve)))
+                if ll > best_ll:
+                    best, best_ll = np.array([delta, sigma]), ll
+        return best
+
+    def subset(self, rows: np.ndarray) -> TradeLikelihood:
+        """The model on rows ``rows`` with the same distributions and rho curve."""
+        types = TypeData.build(self.types.value[rows], self.types.cost[rows], self.types.value_dist, self.types.cost_dist)
+        return TradeLikelihood(self.traded[rows], types, self.curve)
+
+    def probabilities(self, params: np.ndarray) -> np.ndarray:
+        """P(trade | v, c) of every observation."""
+        return trade_probability(float(params[0]), float(params[1]), self.types, self.curve)
+
+    def separated(self, params: np.ndarray) -> bool:
+        """Whether the trade rule at Delta separates trades from failures perfectly (no MLE of sigma)."""
+        index = trade_index(float(params[0]), self.types, self.curve)
+        return bool(np.all((index >= 0) == (self.traded == 1)))

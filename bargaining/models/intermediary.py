@@ -30,7 +30,7 @@ as lump sums equal to the fixed shares that the Loertscher-Marx outcome pays the
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -40,7 +40,7 @@ import pandas as pd
 
 from bargaining.errors import InvalidParameterError, InvalidWeightError
 from bargaining.models.bilateral import _breakpoints, _check_types, _quad
-from bargaining.models.price_rules import PriceMoments, PriceRule
+from bargaining.models.price_rules import MOMENT_NAMES, PriceMoments, PriceRule
 
 __all__ = ["FEE_RULES", "IntermediaryGame", "IntermediaryPlay", "IntermediaryRule", "intermediary_game"]
 
@@ -597,3 +597,14 @@ class IntermediaryRule(PriceRule):
         return PriceMoments(
             e["trade_probability"], e["mean_price"], e["mean_price_squared"], e["accuracy"], "quadrature"
         )
+
+    # -- moment model: Delta, with known distributions (the base class's parameterization) ---------------
+    default_moments = MOMENT_NAMES[:3]
+
+    @classmethod
+    def cell_moments(
+        cls, params: Mapping[str, float], value_dist: Any = None, cost_dist: Any = None
+    ) -> np.ndarray:
+        """P(trade), mean and variance of the supplier's price by quadrature; no third-moment model."""
+        m = cls(value_dist, cost_dist, delta=float(params["Delta"])).moments()
+        return np.array([m.trade_probability, m.mean_price, m.price_variance, np.nan])

@@ -23,9 +23,10 @@ name                 parameters                                       price
 from __future__ import annotations
 
 import math
+import warnings
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
@@ -35,13 +36,57 @@ from bargaining.models.bilateral import KDoubleAuction, PostedPrice, _check_pric
 
 __all__ = [
     "PRICE_RULES",
+    "MOMENT_NAMES",
     "KDoubleAuctionRule",
+    "MomentParameter",
+    "MomentSetting",
     "PostedPriceRule",
     "PriceMoments",
     "PriceRule",
     "get_price_rule",
+    "kda_unit_moments",
     "list_price_rules",
+    "price_rule_class",
 ]
+
+#: the cell moments a price rule can model, in this order
+MOMENT_NAMES = ("trade_probability", "mean_price", "price_variance", "price_third_moment")
+
+
+@dataclass(frozen=True)
+class MomentParameter:
+    """A parameter estimated from cell moments: name, bounds and starting value."""
+
+    name: str
+    lower: float
+    upper: float
+    start: float
+
+
+@dataclass(frozen=True)
+class MomentSetting:
+    """What a minimum-distance fit of a price rule knows or fixes, besides the parameters it estimates.
+
+    Attributes
+    ----------
+    value_dist, cost_dist
+        Known type distributions (None when not given).
+    fixed_delta
+        Delta fixed by the user (e.g. from ``k`` for the k-double auction), or None.
+    support
+        ``"common"`` or ``"by-cell"``: how an unknown support is parameterized (k-double auction).
+    cell_labels
+        Names of the cells.
+    data_moments
+        (C, 4) sample moments by cell (for starting values).
+    """
+
+    value_dist: Any = None
+    cost_dist: Any = None
+    fixed_delta: float | None = None
+    support: str = "common"
+    cell_labels: Sequence[str] = ("all",)
+    data_moments: np.ndarray = field(default_factory=lambda: np.full((1, 4), np.nan))
 
 
 @dataclass(frozen=True)
@@ -108,6 +153,86 @@ class PriceRule(ABC):
         args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
         return f"{type(self).__name__}({args})"
 
+    # -- the rule as a moment model (minimum distance on cell moments) ------------------------------------
+    #: moments matched by default, a prefix of :data:`MOMENT_NAMES`
+    default_moments: ClassVar[tuple[str, ...]] = MOMENT_NAMES
+    #: whether the rule's moments need known value and cost distributions
+    needs_distributions: ClassVar[bool] = True
+    #: whether the user may fix the bargaining weights through ``k``
+    accepts_k: ClassVar[bool] = False
+
+    @classmethod
+    def check_moment_setting(cls, setting: MomentSetting) -> None:
+        """Raise InvalidParameterError when the setting cannot be estimated with this rule."""
+        if cls.needs_distributions and (setting.value_dist is None or setting.cost_dist is None):
+            raise InvalidParameterError(
+                f"The {cls.name} rule needs known value and cost distributions.",
+                hint="Pass value_dist= and cost_dist= (e.g. bargaining.Uniform(0, 1)).",
+            )
+
+    @classmethod
+    def moment_parameters(cls, setting: MomentSetting) -> list[MomentParameter]:
+        """The parameters estimated from cell moments (default: Delta unless fixed)."""
+        return [] if setting.fixed_delta is not None else [MomentParameter("Delta", -1.0, 1.0, 0.0)]
+
+    @classmethod
+    def cell_parameters(cls, values: Mapping[str, float], cell: int, setting: MomentSetting) -> dict[str, float]:
+        """The rule's parameters in cell ``cell`` given the estimated ``values`` (by name)."""
+        delta = values.get("Delta", setting.fixed_delta)
+        return {"Delta": float(np.clip(delta, -1.0, 1.0))}
+
+    @classmethod
+    def cell_moments(
+        cls, params: Mapping[str, float], value_dist: Any = None, cost_dist: Any = None
+    ) -> np.ndarray:
+        """The model's moments (in :data:`MOMENT_NAMES` order, NaN where not modelled) at ``params``."""
+        raise NotImplementedError(f"the {cls.name} rule has no moment model")
+
+    @classmethod
+    def reported_parameters(
+        cls, names: Sequence[str], theta: np.ndarray, cov: np.ndarray
+    ) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """Map estimated parameters to the reported ones (delta method); default: unchanged."""
+        return list(names), theta, cov
+
+
+def _complete_homogeneous(values: np.ndarray, degree: int) -> float:
+    """h_m(x_1, x_2, x_3): the sum of all monomials of degree m in the three values."""
+    x1, x2, x3 = (float(x) for x in values)
+    return float(
+        sum(x1**i * x2**j * x3 ** (degree - i - j) for i in range(degree + 1) for j in range(degree + 1 - i))
+    )
+
+
+def kda_unit_moments(delta: float) -> np.ndarray:
+    """(P(trade), E[p | trade], Var[p | trade], E[(p - E p)^3 | trade]) of the k-double auction at k(Delta).
+
+    Uniform [0, 1] types. The trade region of the linear equilibrium is a triangle in (v, c) and the price
+    is linear on it, so with L_1, L_2, L_3 the prices at the vertices, E[p^m | trade] = h_m(L_1, L_2, L_3) /
+    C(m + 2, 2) (the moments of the barycentric coordinates, a flat Dirichlet(1, 1, 1)), h_m the complete
+    homogeneous symmetric polynomial. Exact up to rounding.
+    """
+    from bargaining.models.bilateral import k_from_delta
+
+    delta = float(delta)
+    if not (math.isfinite(delta) and -1.0 <= delta <= 1.0):
+        raise InvalidParameterError(
+            f"Delta = {delta!r} is outside [-1, 1].",
+            hint="Delta = (w_B - w_S) / max(w_B, w_S) lies in [-1, 1].",
+        )
+    auction = KDoubleAuction(float(k_from_delta(delta)))
+    low_v = auction.intercept  # the triangle (low_v, 0), (1, 0), (1, c_max)
+    c_max = (1.0 - low_v) / auction.slope
+    bid = np.asarray(auction.buyer_bid(np.array([low_v, 1.0, 1.0])), dtype=float)
+    ask = np.asarray(auction.seller_ask(np.array([0.0, 0.0, c_max])), dtype=float)
+    vertex_prices = auction.k * bid + (1.0 - auction.k) * ask
+    raw = [_complete_homogeneous(vertex_prices, m) / math.comb(m + 2, 2) for m in (1, 2, 3)]
+    mean = raw[0]
+    variance = raw[1] - mean**2
+    third = raw[2] - 3 * mean * raw[1] + 2 * mean**3
+    area = 0.5 * (1.0 - low_v) * c_max
+    return np.array([area, mean, variance, third])
+
 
 def _is_standard_uniform(dist: Any) -> bool:
     if dist is None:
@@ -153,6 +278,98 @@ class KDoubleAuctionRule(PriceRule):
         a = self.auction
         return PriceMoments(a.trade_probability, a.mean_price, a.mean_price_squared, 0.0, "closed form")
 
+    # -- moment model: Delta (or k) and the common uniform support [low, high] of values and costs --------
+    needs_distributions = False
+    accepts_k = True
+
+    @staticmethod
+    def known_support(setting: MomentSetting) -> tuple[float, float] | None:
+        """The common uniform support of known distributions (None when they are not given)."""
+        if setting.value_dist is None and setting.cost_dist is None:
+            return None
+        from bargaining.models.incomplete_likelihood import uniform_support
+
+        f_sup, g_sup = uniform_support(setting.value_dist), uniform_support(setting.cost_dist)
+        if f_sup is None or g_sup is None or not np.allclose(f_sup, g_sup):
+            raise InvalidParameterError(
+                "The k-double auction's linear equilibrium needs uniform values and costs on one interval.",
+                hint="Pass Uniform(low, high) for both, or omit them to estimate the support.",
+            )
+        return f_sup
+
+    @classmethod
+    def check_moment_setting(cls, setting: MomentSetting) -> None:
+        cls.known_support(setting)
+        if setting.support not in ("common", "by-cell"):
+            raise InvalidParameterError(f"Unknown support {setting.support!r}.", hint="Use 'common' or 'by-cell'.")
+
+    @classmethod
+    def _support_cells(cls, setting: MomentSetting) -> list[str | None]:
+        if cls.known_support(setting) is not None:
+            return []
+        return [None] if setting.support == "common" else list(setting.cell_labels)
+
+    @classmethod
+    def moment_parameters(cls, setting: MomentSetting) -> list[MomentParameter]:
+        """Delta (unless fixed) and, with an unknown support, ``low``/``width`` (common or per cell)."""
+        out = super().moment_parameters(setting)
+        data = np.asarray(setting.data_moments, dtype=float)
+        for g, label in enumerate(cls._support_cells(setting)):
+            rows = data if label is None else data[g : g + 1]
+            if not np.all(np.isfinite(rows[:, 1:3])):  # a cell without price moments: pooled start
+                rows = data
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                mean, var = float(np.nanmean(rows[:, 1])), float(np.nanmean(rows[:, 2]))
+            if not (math.isfinite(mean) and math.isfinite(var)):
+                mean, var = 0.5, 1.0 / 96.0
+            width = math.sqrt(max(var, 1e-300) / 0.0104166)  # Var = s^2 / 96 at k = 1/2
+            suffix = "" if label is None else f"[{label}]"
+            out += [
+                MomentParameter(f"low{suffix}", -np.inf, np.inf, mean - width / 2.0),
+                MomentParameter(f"width{suffix}", 0.0, np.inf, width),
+            ]
+        return out
+
+    @classmethod
+    def cell_parameters(cls, values: Mapping[str, float], cell: int, setting: MomentSetting) -> dict[str, float]:
+        out = super().cell_parameters(values, cell, setting)
+        known = cls.known_support(setting)
+        if known is not None:
+            out["low"], out["high"] = known
+        else:
+            suffix = "" if setting.support == "common" else f"[{setting.cell_labels[cell]}]"
+            low, width = values[f"low{suffix}"], values[f"width{suffix}"]
+            out["low"], out["high"] = low, low + width
+        return out
+
+    @classmethod
+    def cell_moments(
+        cls, params: Mapping[str, float], value_dist: Any = None, cost_dist: Any = None
+    ) -> np.ndarray:
+        """Unit-interval moments (:func:`kda_unit_moments`) rescaled to [low, high]: the equilibrium is
+        equivariant to a common affine change of units, so with s = high - low the mean is low + s m_1, the
+        variance s^2 v_1 and the third moment s^3 t_1."""
+        p_trade, mean1, var1, third1 = kda_unit_moments(params["Delta"])
+        low, high = float(params["low"]), float(params["high"])
+        scale = high - low
+        return np.array([p_trade, low + scale * mean1, scale**2 * var1, scale**3 * third1])
+
+    @classmethod
+    def reported_parameters(
+        cls, names: Sequence[str], theta: np.ndarray, cov: np.ndarray
+    ) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """(low, width) are reported as (low, high = low + width), with the delta method."""
+        names = list(names)
+        jac = np.eye(len(theta))
+        values = np.array(theta, dtype=float)
+        for j, name in enumerate(names):
+            if name.startswith("width"):
+                i = names.index(name.replace("width", "low"))
+                values[j] = theta[i] + theta[j]
+                jac[j, i] = 1.0
+        return [n.replace("width", "high") for n in names], values, jac @ cov @ jac.T
+
 
 class PostedPriceRule(PriceRule):
     """Trade iff c <= p <= v at the posted price p (distributions default to uniform [0, 1])."""
@@ -184,12 +401,44 @@ class PostedPriceRule(PriceRule):
         m = PostedPrice(self.posted, f_dist, g_dist)
         return PriceMoments(m.trade_probability, m.mean_price, m.mean_price_squared, 0.0, "closed form")
 
+    # -- moment model: the posted price itself (it does not involve the bargaining weights) --------------
+    default_moments = MOMENT_NAMES[:2]
 
-def _make_intermediary(**params: Any) -> PriceRule:
-    # imported on use: the intermediary needs the Loertscher-Marx solver, which the other rules do not
-    from bargaining.models.intermediary import IntermediaryRule
+    @classmethod
+    def moment_parameters(cls, setting: MomentSetting) -> list[MomentParameter]:
+        start = float(np.nanmean(np.asarray(setting.data_moments, dtype=float)[:, 1]))
+        return [MomentParameter("price", -np.inf, np.inf, start)]
 
-    return IntermediaryRule(**params)
+    @classmethod
+    def cell_parameters(cls, values: Mapping[str, float], cell: int, setting: MomentSetting) -> dict[str, float]:
+        return {"price": float(values["price"])}
+
+    @classmethod
+    def cell_moments(
+        cls, params: Mapping[str, float], value_dist: Any = None, cost_dist: Any = None
+    ) -> np.ndarray:
+        """P(trade) = (1 - F(p)) G(p) and the price p itself (no variance, no skewness)."""
+        m = cls(float(params["price"]), value_dist=value_dist, cost_dist=cost_dist).moments()
+        return np.array([m.trade_probability, m.mean_price, 0.0, 0.0])
+
+
+class _LazyRule:
+    """Factory of a rule whose module is imported on first use (the intermediary needs the
+    Loertscher-Marx solver, which the other rules do not)."""
+
+    def __init__(self, module: str, cls: str) -> None:
+        self._module, self._cls = module, cls
+
+    def rule_class(self) -> type[PriceRule]:
+        import importlib
+
+        return getattr(importlib.import_module(self._module), self._cls)  # type: ignore[no-any-return]
+
+    def __call__(self, **params: Any) -> PriceRule:
+        return self.rule_class()(**params)
+
+
+_make_intermediary = _LazyRule("bargaining.models.intermediary", "IntermediaryRule")
 
 
 # name -> factory taking the parameters as keywords
@@ -211,6 +460,23 @@ def list_price_rules() -> dict[str, str]:
     return dict(_PARAMETER_HELP)
 
 
+def _key(name: str) -> str:
+    key = str(name).strip().lower().replace("_", "-")
+    if key not in PRICE_RULES:
+        choices = ", ".join(f"{n} ({p})" for n, p in _PARAMETER_HELP.items())
+        raise UnknownNameError(f"Unknown price rule {name!r}.", hint=f"Choose one of: {choices}.")
+    return key
+
+
+def price_rule_class(name: str) -> type[PriceRule]:
+    """The class of the price rule called ``name`` (for its moment model), from the one registry."""
+    factory = PRICE_RULES[_key(name)]
+    if isinstance(factory, _LazyRule):
+        return factory.rule_class()
+    assert isinstance(factory, type) and issubclass(factory, PriceRule)
+    return factory
+
+
 def get_price_rule(name: str, **params: Any) -> PriceRule:
     """Build the price rule called ``name`` with keyword parameters.
 
@@ -220,11 +486,8 @@ def get_price_rule(name: str, **params: Any) -> PriceRule:
     >>> round(float(rule.price(0.9, 0.2)), 4)   # (b(0.9) + s(0.2)) / 2 = (0.6833 + 0.3833) / 2
     0.5333
     """
-    key = str(name).strip().lower().replace("_", "-")
-    factory = PRICE_RULES.get(key)
-    if factory is None:
-        choices = ", ".join(f"{n} ({p})" for n, p in _PARAMETER_HELP.items())
-        raise UnknownNameError(f"Unknown price rule {name!r}.", hint=f"Choose one of: {choices}.")
+    key = _key(name)
+    factory = PRICE_RULES[key]
     try:
         return factory(**params)
     except TypeError as error:

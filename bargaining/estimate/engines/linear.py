@@ -1,14 +1,8 @@
-r"""The linear Nash price equations, estimated with ``linearmodels`` (OLS, IV-2SLS, IV-GMM).
+r"""Linear (IV) regression through ``linearmodels`` (OLS, IV-2SLS, IV-GMM): the exact path for linear designs.
 
-Two variants are linear in their parameters:
-
-* observed cost (b = C), beta constant or by group g:  y = p - C = sum_g beta_g (V - C) 1[g] + u, no constant;
-* unobserved cost C = r + z'gamma + omega with constant beta:  y = p - r = beta (V - r) + z'pi + u with
-  pi = (1 - beta) gamma. gamma = pi / (1 - beta) is recovered by the delta method with the full covariance
-  of (beta, pi): d gamma_k / d beta = pi_k / (1 - beta)^2, d gamma_k / d pi_k = 1 / (1 - beta).
-
-With instruments, the surplus regressors (V - b) 1[g] are endogenous and the excluded instruments
-(times the group indicators) instrument them; the cost shifters z instrument themselves.
+Linear designs keep this path so that their numbers are linearmodels' to the last digit: exogenous
+regressors, endogenous regressors with their excluded instruments, the package's ``cov_type`` names (which
+are linearmodels' own), and the first-stage partial F of the excluded instruments.
 """
 
 from __future__ import annotations
@@ -21,7 +15,7 @@ import pandas as pd
 
 from bargaining.errors import InvalidParameterError
 
-__all__ = ["LinearFit", "first_stage_partial_f", "fit_linear", "gamma_delta_method", "solve_linear"]
+__all__ = ["LinearFit", "first_stage_partial_f", "fit_linear", "solve_linear"]
 
 
 @dataclass(frozen=True)
@@ -74,21 +68,6 @@ def solve_linear(y: np.ndarray, regressors: np.ndarray, instruments: np.ndarray 
         return np.linalg.lstsq(regressors, y, rcond=None)[0]
     projected = instruments @ np.linalg.lstsq(instruments, regressors, rcond=None)[0]
     return np.linalg.lstsq(projected, y, rcond=None)[0]
-
-
-def gamma_delta_method(beta: float, pi: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(beta, gamma) and their covariance from (beta, pi) with pi = (1 - beta) gamma (delta method).
-
-    ``cov`` is the covariance of (beta, pi_1, ..., pi_k) in that order.
-    """
-    pi = np.asarray(pi, dtype=float)
-    one_minus = 1.0 - beta
-    gamma = pi / one_minus
-    jac = np.zeros((pi.size + 1, pi.size + 1))
-    jac[0, 0] = 1.0
-    jac[1:, 0] = pi / one_minus**2
-    jac[1:, 1:] = np.eye(pi.size) / one_minus
-    return np.concatenate([[beta], gamma]), jac @ cov @ jac.T
 
 
 def first_stage_partial_f(endog: np.ndarray, exog: np.ndarray | None, excluded: np.ndarray) -> pd.Series:

@@ -6,13 +6,14 @@ so the replicates depend only on the seed and their index, never on the number o
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from bargaining.errors import InvalidParameterError
+from bargaining.errors import BargainingError, InvalidParameterError
 
 __all__ = ["BootstrapKind", "bootstrap_indices", "bootstrap_replicates", "seed_sequence"]
 
@@ -95,8 +96,12 @@ def bootstrap_replicates(
     def one(child: np.random.SeedSequence) -> np.ndarray | None:
         rows = bootstrap_indices(np.random.default_rng(child), nobs, clusters=use_clusters)
         try:
-            return np.asarray(estimate(rows), dtype=float)
-        except (ArithmeticError, ValueError, np.linalg.LinAlgError):
+            with warnings.catch_warnings():
+                # a replicate's convergence or identification warnings would repeat R times; a failed
+                # replicate is counted instead
+                warnings.simplefilter("ignore")
+                return np.asarray(estimate(rows), dtype=float)
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError, BargainingError):
             return None
 
     iterator = children

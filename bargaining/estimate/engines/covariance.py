@@ -1,0 +1,206 @@
+r"""Covariance estimators shared by every engine: one ``cov_type`` vocabulary, one place for the formulas.
+
+Every estimator of the package is (asymptotically) a sandwich :math:`V = A^{-1} B A^{-1\prime}`: the bread
+:math:`A` depends on the engine (the Hessian of the log-likelihood, :math:`\hat X' X` for (I)V and least
+squares, :math:`G'WG` for minimum distance), the meat :math:`B` on ``cov_type`` only. With per-observation
+scores :math:`s_i` (the derivative of observation i's contribution to the objective):
+
+``"unadjusted"`` (aliases ``"nonrobust"``, ``"homoskedastic"``)
+    the model's own information: :math:`B = A` for maximum likelihood, :math:`B = \hat\sigma^2 \hat X'\hat X`
+    for (I)V / least squares, :math:`B = \hat\Omega` for minimum distance;
+``"robust"`` (aliases ``"heteroskedastic"``, ``"hc0"``)
+    :math:`B = \sum_i s_i s_i'` (White / Huber);
+``"clustered"`` (alias ``"cluster"``)
+    :math:`B = \sum_g S_g S_g'` with :math:`S_g = \sum_{i \in g} s_i`, needs ``cluster``.
+
+No small-sample factors are applied here (as ``linearmodels`` with ``debiased=False``); the same names mean
+the same thing in :func:`~bargaining.fit_nash`, :func:`~bargaining.fit_incomplete` and
+:func:`~bargaining.fit_incomplete_moments`. ``"bootstrap"`` is handled by the front ends (the covariance
+of bootstrap replicates).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from bargaining.errors import IdentificationError, InvalidParameterError
+
+__all__ = [
+    "COV_TYPES",
+    "ClusteredCovariance",
+    "CovarianceEstimator",
+    "RobustCovariance",
+    "UnadjustedCovariance",
+    "canonical_cov_type",
+    "cluster_sums",
+    "covariance_estimator",
+    "iv_covariance",
+    "likelihood_covariance",
+    "sandwich",
+    "symmetric_inverse",
+]
+
+
+def cluster_sums(scores: np.ndarray, clusters: np.ndarray) -> np.ndarray:
+    """Sums of the rows of ``scores`` within each cluster (integer codes 0..G-1): a (G, k) array."""
+    sums = np.zeros((int(clusters.max()) + 1, scores.shape[1]))
+    np.add.at(sums, clusters, scores)
+    return sums
+
+
+@dataclass(frozen=True)
+class CovarianceEstimator:
+    """The meat of a sandwich covariance for one ``cov_type``."""
+
+    name: ClassVar[str] = ""
+    needs_clusters: ClassVar[bool] = False
+
+    def meat(self, scores: np.ndarray, clusters: np.ndarray | None, model_meat: np.ndarray) -> np.ndarray:
+        """B from the (n, k) scores; ``model_meat`` is the model's own information (unadjusted case)."""
+        raise NotImplementedError
+
+
+class UnadjustedCovariance(CovarianceEstimator):
+    r"""The model's own information: the inverse Hessian, :math:`\hat\sigma^2 (\hat X'\hat X)^{-1}`, ..."""
+
+    name = "unadjusted"
+
+    def meat(self, scores: np.ndarray, clusters: np.ndarray | None, model_meat: np.ndarray) -> np.ndarray:
+        return model_meat
+
+
+class RobustCovariance(CovarianceEstimator):
+    r"""Heteroskedasticity-robust meat :math:`\sum_i s_i s_i'`."""
+
+    name = "robust"
+
+    def meat(self, scores: np.ndarray, clusters: np.ndarray | None, model_meat: np.ndarray) -> np.ndarray:
+        return scores.T @ scores
+
+
+class ClusteredCovariance(CovarianceEstimator):
+    r"""Cluster-robust meat :math:`\sum_g S_g S_g'`, :math:`S_g` the sum of the scores in cluster g."""
+
+    name = "clustered"
+    needs_clusters = True
+
+    def meat(self, scores: np.ndarray, clusters: np.ndarray | None, model_meat: np.ndarray) -> np.ndarray:
+        if clusters is None:
+            raise InvalidParameterError("clustered covariance needs cluster codes", hint="pass cluster=COLUMN")
+        sums = cluster_sums(scores, clusters)
+        return sums.T @ sums
+
+
+# name or alias -> estimator class; canonical names first
+COV_TYPES: dict[str, type[CovarianceEstimator]] = {
+    "unadjusted": UnadjustedCovariance,
+    "robust": RobustCovariance,
+    "clustered": ClusteredCovariance,
+    "nonrobust": UnadjustedCovariance,
+    "homoskedastic": UnadjustedCovariance,
+    "heteroskedastic": RobustCovariance,
+    "hc0": RobustCovariance,
+    "cluster": ClusteredCovariance,
+}
+
+
+def canonical_cov_type(cov_type: str, *, cluster: object = None, bootstrap: bool = False) -> str:
+    """The canonical name (``unadjusted``, ``robust``, ``clustered`` or ``bootstrap``) of a ``cov_type``.
+
+    Raises :class:`~bargaining.errors.InvalidParameterError` for an unknown name, and for ``clustered``
+    without a ``cluster`` column.
+    """
+    key = str(cov_type).strip().lower()
+    if key == "bootstrap" and bootstrap:
+        return "bootstrap"
+    estimator = COV_TYPES.get(key)
+    if estimator is None:
+        names = ["unadjusted", "robust", "clustered", *(["bootstrap"] if bootstrap else [])]
+        raise InvalidParameterError(
+            f"unknown cov_type {cov_type!r}",
+            hint=f"use one of {names} (aliases: {', '.join(sorted(set(COV_TYPES) - set(names)))})",
+        )
+    if estimator.needs_clusters and cluster is None:
+        raise InvalidParameterError(
+            f"cov_type={cov_type!r} needs a cluster column", hint="pass cluster=COLUMN"
+        )
+    return estimator.name
+
+
+def covariance_estimator(cov_type: str) -> CovarianceEstimator:
+    """The estimator object of a (canonical or alias) ``cov_type``."""
+    return COV_TYPES[canonical_cov_type(cov_type, cluster=True)]()
+
+
+def symmetric_inverse(matrix: np.ndarray, *, what: str, hint: str) -> np.ndarray:
+    """Inverse of a square matrix, raising IdentificationError (not numpy's LinAlgError) when singular."""
+    matrix = np.asarray(matrix, dtype=float)
+    if not np.all(np.isfinite(matrix)):
+        raise IdentificationError(f"{what} has non-finite entries", hint=hint)
+    try:
+        inverse = np.linalg.inv(matrix)
+    except np.linalg.LinAlgError:
+        raise IdentificationError(f"{what} is singular", hint=hint) from None
+    if not np.all(np.isfinite(inverse)):
+        raise IdentificationError(f"{what} is singular", hint=hint)
+    return inverse
+
+
+def sandwich(bread_inverse: np.ndarray, meat: np.ndarray) -> np.ndarray:
+    """A^{-1} B A^{-1}', symmetrized."""
+    cov = bread_inverse @ meat @ bread_inverse.T
+    return (cov + cov.T) / 2.0
+
+
+def iv_covariance(
+    regressors: np.ndarray,
+    residuals: np.ndarray,
+    *,
+    instruments: np.ndarray | None = None,
+    cov_type: str = "robust",
+    clusters: np.ndarray | None = None,
+) -> np.ndarray:
+    r"""Covariance of an (I)V or (nonlinear) least-squares estimator.
+
+    With regressors X (for a nonlinear model, :math:`-\partial u/\partial\theta'`), instruments Z (default X),
+    :math:`\hat X = Z (Z'Z)^{-1} Z'X`, :math:`A = \hat X'X`, scores :math:`s_i = \hat x_i u_i` and unadjusted
+    meat :math:`(u'u/n)\, \hat X'\hat X`. Equals ``linearmodels.iv.IV2SLS(...).fit(cov_type=...,
+    debiased=False)`` for a linear model.
+    """
+    x = np.asarray(regressors, dtype=float)
+    u = np.asarray(residuals, dtype=float)
+    nobs = x.shape[0]
+    if instruments is None:
+        xhat = x
+    else:
+        z = np.asarray(instruments, dtype=float)
+        xhat = z @ np.linalg.lstsq(z, x, rcond=None)[0]
+    bread_inv = symmetric_inverse(
+        xhat.T @ x,
+        what="the linearized design X'P_Z X",
+        hint="the parameters are not identified at the estimate; check collinear regressors or instruments",
+    )
+    estimator = covariance_estimator(cov_type)
+    model_meat = (u @ u / nobs) * (xhat.T @ xhat) if isinstance(estimator, UnadjustedCovariance) else None
+    meat = estimator.meat(xhat * u[:, None], clusters, model_meat if model_meat is not None else np.empty(0))
+    return sandwich(bread_inv, meat)
+
+
+def likelihood_covariance(
+    hessian: np.ndarray, scores: np.ndarray, *, cov_type: str, clusters: np.ndarray | None = None
+) -> np.ndarray:
+    r"""Covariance of a maximum-likelihood estimator from the Hessian H of the log-likelihood and the
+    per-observation scores: :math:`(-H)^{-1}` (unadjusted), :math:`H^{-1} B H^{-1}` otherwise."""
+    bread = -np.asarray(hessian, dtype=float)
+    bread_inv = symmetric_inverse(
+        bread,
+        what="the information matrix (minus the Hessian of the log-likelihood)",
+        hint="the parameters are not separately identified by these data; check that the regressors vary",
+    )
+    estimator = covariance_estimator(cov_type)
+    if isinstance(estimator, UnadjustedCovariance):
+        return (bread_inv + bread_inv.T) / 2.0
+    return sandwich(bread_inv, estimator.meat(np.asarray(scores, dtype=float), clusters, bread))

@@ -1,0 +1,167 @@
+r"""Maximum likelihood for any :class:`~bargaining.models.protocols.LikelihoodModel`.
+
+The log-likelihood :math:`\sum_i \ell_i(\theta)` is maximized over unconstrained coordinates t with
+:math:`\theta = \theta(t)` (:class:`~bargaining.models.protocols.BoxTransform` of the model's bounds) by
+statsmodels' :class:`~statsmodels.base.model.GenericLikelihoodModel` (BFGS), whose numerical Hessian and
+per-observation scores feed the package's covariance module
+(:func:`~bargaining.estimate.engines.covariance.likelihood_covariance`). The covariance in t is mapped to
+the model's units by the delta method, :math:`V_\theta = J V_t J'` with :math:`J = d\theta/dt`.
+
+At a bound of the parameter space the normal approximation fails: :func:`profile_interval` gives the
+likelihood-ratio (profile) interval :math:`\{\theta_j : 2(\ell(\hat\theta) - \max_{\theta_{-j}}
+\ell(\theta_j, \theta_{-j})) \le \chi^2_{1, level}\}` instead.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import optimize, stats
+
+from bargaining.estimate.engines.covariance import likelihood_covariance
+from bargaining.models.protocols import BoxTransform, LikelihoodModel
+
+__all__ = ["LikelihoodFit", "maximize_likelihood", "profile_interval"]
+
+
+@dataclass(frozen=True)
+class LikelihoodFit:
+    """Outcome of :func:`maximize_likelihood`.
+
+    Attributes
+    ----------
+    params
+        Estimates in the model's units.
+    cov
+        Their covariance (delta method from the optimizer's coordinates).
+    unconstrained, unconstrained_cov
+        The optimizer's coordinates t and their covariance.
+    loglike
+        Maximized log-likelihood.
+    converged, message, iterations
+        The optimizer's report.
+    transform
+        The map between t and the parameters.
+    """
+
+    params: np.ndarray
+    cov: np.ndarray
+    unconstrained: np.ndarray
+    unconstrained_cov: np.ndarray
+    loglike: float
+    converged: bool
+    message: str
+    iterations: int
+    transform: BoxTransform
+
+
+def _statsmodels_model(model: LikelihoodModel, transform: BoxTransform) -> Any:
+    from statsmodels.base.model import GenericLikelihoodModel
+
+    class _Model(GenericLikelihoodModel):  # type: ignore[misc]
+        def loglikeobs(self, t: np.ndarray) -> np.ndarray:
+            return np.asarray(model.loglikeobs(transform.to_natural(t)), dtype=float)
+
+    names = [f"t({name})" for name in model.param_names]
+    return _Model(np.zeros(model.nobs), None, extra_params_names=names)
+
+
+def maximize_likelihood(
+    model: LikelihoodModel,
+    *,
+    start: np.ndarray | None = None,
+    cov_type: str = "robust",
+    clusters: np.ndarray | None = None,
+    maxiter: int = 200,
+    compute_cov: bool = True,
+) -> LikelihoodFit:
+    """Maximize the model's log-likelihood; covariance of ``cov_type`` (``unadjusted``, ``robust``,
+    ``clustered`` with integer ``clusters``).
+
+    ``compute_cov=False`` skips the Hessian and scores (bootstrap replicates need only the estimate); the
+    covariance is then NaN. Raises :class:`~bargaining.errors.IdentificationError` when the information
+    matrix is singular.
+    """
+    transform = BoxTransform.from_bounds(model.lower_bounds, model.upper_bounds)
+    natural_start = model.start_values() if start is None else np.asarray(start, dtype=float)
+    t0 = transform.to_unconstrained(natural_start)
+    sm_model = _statsmodels_model(model, transform)
+    with warnings.catch_warnings():
+        # statsmodels' warnings are replaced by the package's (converged flag, ConvergenceWarning)
+        warnings.simplefilter("ignore")
+        result = sm_model.fit(start_params=t0, method="bfgs", maxiter=maxiter, disp=0, gtol=1e-7)
+    t_hat = np.asarray(result.params, dtype=float)
+    k = t_hat.size
+    cov_t = np.full((k, k), np.nan)
+    if compute_cov:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            hessian = np.asarray(sm_model.hessian(t_hat), dtype=float)
+            scores = np.asarray(sm_model.score_obs(t_hat), dtype=float)
+        cov_t = likelihood_covariance(hessian, scores, cov_type=cov_type, clusters=clusters)
+    jac = transform.jacobian(t_hat)
+    retvals = getattr(result, "mle_retvals", {}) or {}
+    return LikelihoodFit(
+        params=transform.to_natural(t_hat),
+        cov=jac @ cov_t @ jac.T,
+        unconstrained=t_hat,
+        unconstrained_cov=cov_t,
+        loglike=float(np.sum(model.loglikeobs(transform.to_natural(t_hat)))),
+        converged=bool(retvals.get("converged", False)),
+        message=str(retvals.get("warnflag", "")),
+        iterations=int(retvals.get("iterations", 0) or 0),
+        transform=transform,
+    )
+
+
+def _profile_loglike(model: LikelihoodModel, fit: LikelihoodFit, index: int, value: float) -> float:
+    """max over the other parameters of the log-likelihood with parameter ``index`` fixed at ``value``."""
+    transform = fit.transform
+    others = [j for j in range(fit.params.size) if j != index]
+    fixed_natural = fit.params.copy()
+    fixed_natural[index] = value
+
+    def negative(t_others: np.ndarray) -> float:
+        t = transform.to_unconstrained(fixed_natural)
+        t[others] = t_others
+        return -float(np.sum(model.loglikeobs(transform.to_natural(t))))
+
+    start = fit.unconstrained[others]
+    if len(others) == 1:
+        res = optimize.minimize_scalar(
+            lambda x: negative(np.array([x])), bracket=(start[0] - 1.0, start[0] + 1.0)
+        )
+        return -float(res.fun)
+    res_nd = optimize.minimize(negative, start, method="BFGS")
+    return -float(res_nd.fun)
+
+
+def profile_interval(
+    model: LikelihoodModel, fit: LikelihoodFit, index: int, *, level: float = 0.95, boundary_tol: float = 1e-6
+) -> tuple[float, float]:
+    """Likelihood-ratio (profile) interval of parameter ``index`` whose estimate sits at a bound.
+
+    The interval runs from the bound to where twice the drop in the profile log-likelihood reaches the
+    chi-square(1) critical value; it is the whole parameter range when the drop never gets there.
+    """
+    critical = float(stats.chi2.ppf(level, 1))
+    low, high = float(fit.transform.lower[index]), float(fit.transform.upper[index])
+    estimate = float(fit.params[index])
+    at_upper = math.isfinite(high) and high - estimate <= boundary_tol * max(1.0, high - low)
+    width = (high - low) if math.isfinite(high - low) else 1.0
+
+    def excess(value: float) -> float:
+        return 2.0 * (fit.loglike - _profile_loglike(model, fit, index, value)) - critical
+
+    if at_upper:
+        far, near = low, high - boundary_tol * width
+    else:
+        far, near = high, low + boundary_tol * width
+    if not math.isfinite(far) or excess(far) < 0:
+        return (low, high)
+    inner = optimize.brentq(excess, far, near, xtol=1e-6)
+    return (inner, high) if at_upper else (low, inner)

@@ -1,0 +1,152 @@
+"""Inference options shared by every front end, validated once (``cov_type``, ``cluster``, ``bootstrap``,
+``bootstrap_kind``, ``n_jobs``, ``seed``, ``progress``), and the input normalization of ``data``.
+
+Meaning, the same in :func:`~bargaining.fit_nash`, :func:`~bargaining.fit_incomplete`,
+:func:`~bargaining.fit_incomplete_moments` and :func:`~bargaining.fit_model`:
+
+``cov_type``
+    ``"unadjusted"``, ``"robust"``, ``"clustered"`` (aliases in
+    :data:`~bargaining.estimate.engines.covariance.COV_TYPES`) or ``"bootstrap"`` (same as ``bootstrap=199``);
+    default (None): ``"clustered"`` when ``cluster`` is given, else ``"robust"``.
+``cluster``
+    Column of cluster ids, used by ``cov_type="clustered"`` and by the cluster bootstrap.
+``bootstrap``
+    Number of bootstrap replicates R: standard errors are then the standard deviations of the replicates and
+    confidence intervals their percentiles; ``cov_type`` is reported as ``"bootstrap"``.
+``bootstrap_kind``
+    ``"pairs"`` (rows) or ``"cluster"`` (whole clusters); default ``"cluster"`` when ``cluster`` is given,
+    else ``"pairs"``.
+``n_jobs``, ``seed``, ``progress``
+    Parallel workers (joblib), the seed of the replicates (int, Generator or SeedSequence; replicate r uses
+    ``SeedSequence(seed).spawn(R)[r]``, so results do not depend on ``n_jobs``) and a tqdm progress bar.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bargaining.errors import IdentificationError, InvalidParameterError
+from bargaining.estimate.engines.bootstrap import bootstrap_replicates
+from bargaining.estimate.engines.covariance import canonical_cov_type
+
+__all__ = ["DEFAULT_BOOTSTRAP_REPS", "InferenceOptions", "read_data"]
+
+DEFAULT_BOOTSTRAP_REPS = 199
+
+
+def read_data(data: Any) -> pd.DataFrame:
+    """A DataFrame, or a CSV/Parquet path read with :func:`bargaining.data.read_table`."""
+    if isinstance(data, pd.DataFrame):
+        return data
+    if isinstance(data, (str, os.PathLike)):
+        from bargaining.data import read_table
+
+        return read_table(data)
+    raise InvalidParameterError(
+        f"data must be a pandas DataFrame or a path to a CSV/Parquet file, got {type(data).__name__}",
+        hint="pass a DataFrame, or data='file.csv'",
+    )
+
+
+@dataclass(frozen=True)
+class InferenceOptions:
+    """Validated inference options (see the module docstring)."""
+
+    cov_type: str
+    cluster: str | None
+    bootstrap: int | None
+    bootstrap_kind: str
+    n_jobs: int
+    seed: Any
+    progress: bool
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        cov_type: str | None = None,
+        cluster: str | None = None,
+        bootstrap: int | None = None,
+        bootstrap_kind: str | None = None,
+        n_jobs: int = 1,
+        seed: Any = None,
+        progress: bool = False,
+    ) -> InferenceOptions:
+        """Validate and normalize; raises :class:`~bargaining.errors.InvalidParameterError` with a hint."""
+        if cov_type is None:
+            cov_type = "clustered" if cluster is not None else "robust"
+        canonical = canonical_cov_type(cov_type, cluster=cluster, bootstrap=True)
+        if canonical == "bootstrap" and bootstrap is None:
+            bootstrap = DEFAULT_BOOTSTRAP_REPS
+        if bootstrap is not None:
+            if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)):
+                raise InvalidParameterError(
+                    f"bootstrap={bootstrap!r} is not a number of replicates", hint="use e.g. bootstrap=499"
+                )
+            if int(bootstrap) < 2:
+                raise InvalidParameterError(
+                    f"bootstrap={bootstrap} replicates is too few", hint="use e.g. bootstrap=499"
+                )
+        kind = bootstrap_kind if bootstrap_kind is not None else ("cluster" if cluster is not None else "pairs")
+        if kind not in ("pairs", "cluster"):
+            raise InvalidParameterError(f"unknown bootstrap_kind {kind!r}", hint="use 'pairs' or 'cluster'")
+        if kind == "cluster" and cluster is None:
+            raise InvalidParameterError("a cluster bootstrap needs a cluster column", hint="pass cluster=COLUMN")
+        if cluster is not None and canonical != "clustered" and not (bootstrap and kind == "cluster"):
+            raise InvalidParameterError(
+                f"a cluster column was given but neither cov_type='clustered' nor a cluster bootstrap uses it "
+                f"(cov_type={cov_type!r})",
+                hint="pass cov_type='clustered' (or bootstrap_kind='cluster'), or drop cluster",
+            )
+        if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
+            raise InvalidParameterError(
+                f"n_jobs={n_jobs!r} is not a number of workers", hint="use n_jobs=1, 2, ... or -1 for all cores"
+            )
+        return cls(
+            cov_type=canonical,
+            cluster=cluster,
+            bootstrap=None if bootstrap is None else int(bootstrap),
+            bootstrap_kind=kind,
+            n_jobs=int(n_jobs),
+            seed=seed,
+            progress=bool(progress),
+        )
+
+    @property
+    def analytic_cov_type(self) -> str:
+        """The ``cov_type`` of the analytic covariance computed beside a bootstrap (robust by default)."""
+        return "robust" if self.cov_type == "bootstrap" else self.cov_type
+
+    def run_bootstrap(
+        self,
+        refit: Callable[[np.ndarray], np.ndarray],
+        nobs: int,
+        *,
+        names: Sequence[str],
+        clusters: np.ndarray | None,
+    ) -> tuple[pd.DataFrame, int]:
+        """Bootstrap replicates of ``refit(rows)``; raises IdentificationError with fewer than 2 successes."""
+        assert self.bootstrap is not None
+        draws, failed = bootstrap_replicates(
+            refit,
+            nobs,
+            reps=self.bootstrap,
+            names=names,
+            seed=self.seed,
+            kind=self.bootstrap_kind,  # type: ignore[arg-type]
+            clusters=clusters,
+            n_jobs=self.n_jobs,
+            progress=self.progress,
+        )
+        if len(draws) < 2:
+            raise IdentificationError(
+                f"only {len(draws)} of {self.bootstrap} bootstrap replicates could be estimated",
+                hint="the model is barely identified in resamples; use more data or analytic standard errors",
+            )
+        return draws, failed
