@@ -18,10 +18,11 @@ Estimation
   ``"empirical"`` (a Gaussian kernel density with Silverman's bandwidth, reflected at the support's ends so
   that no mass leaks out, tabulated on 401 points with a piecewise-linear density and its exact integral as
   the cdf).
-* Second stage: the likelihood is maximized over (atanh Delta, log sigma) with statsmodels'
-  :class:`~statsmodels.base.model.GenericLikelihoodModel` (BFGS from the best point of a coarse grid); the
-  covariance is statsmodels' (inverse numerical Hessian for ``"unadjusted"``, the sandwich with numerical
-  scores for ``"robust"``, cluster sandwich for ``"clustered"``), mapped to (Delta, sigma) by the delta
+* Second stage: the model (:class:`bargaining.models.incomplete_likelihood.TradeLikelihood`) goes to the
+  generic maximum-likelihood engine (:mod:`bargaining.estimate.engines.mle`), which maximizes over
+  (atanh Delta, log sigma) from the best point of a coarse grid; the covariance (inverse numerical Hessian
+  for ``"unadjusted"``, the sandwich with numerical scores for ``"robust"``, the cluster sandwich for
+  ``"clustered"``; :mod:`bargaining.estimate.engines.covariance`) is mapped to (Delta, sigma) by the delta
   method. These standard errors treat F and G as known; with estimated F and G use ``bootstrap=B``, which
   re-estimates F and G in every replication (standard errors from the replications' covariance, percentile
   confidence intervals).
@@ -49,12 +50,14 @@ from bargaining.errors import (
     InvalidParameterError,
     UnknownNameError,
 )
+from bargaining.estimate.engines.covariance import COV_TYPES
+from bargaining.estimate.engines.mle import maximize_likelihood, profile_interval, with_covariance
+from bargaining.estimate.engines.options import InferenceOptions, read_data
 from bargaining.estimate.results import EstimationResults, warn_not_converged
 from bargaining.models.incomplete_likelihood import (
+    TradeLikelihood,
     TypeData,
     WeightRatioCurve,
-    trade_index,
-    trade_log_likelihood,
     trade_probability,
 )
 
@@ -67,17 +70,7 @@ __all__ = [
 ]
 
 DISTRIBUTION_FAMILIES: tuple[str, ...] = ("uniform", "beta", "truncnorm", "empirical")
-# package vocabulary -> statsmodels cov_type
-COV_TYPES: dict[str, str] = {
-    "unadjusted": "nonrobust",
-    "nonrobust": "nonrobust",
-    "robust": "HC0",
-    "clustered": "cluster",
-    "cluster": "cluster",
-}
 _BOUNDARY = 1e-6  # |Delta| > 1 - _BOUNDARY is treated as the boundary of [-1, 1]
-_MAX_ATANH = 12.0  # tanh(12) = 1 - 7.6e-11: the optimizer never needs to go further
-_LR_CRITICAL_95 = float(stats.chi2.ppf(0.95, 1))
 
 
 # ------------------------------------------------------------------------------------------- first stage
@@ -213,91 +206,13 @@ def _first_stage(
 
 
 # ------------------------------------------------------------------------------------------ second stage
-class _TradeLikelihood:
-    """Log-likelihood in the optimizer's coordinates theta = (atanh Delta, log sigma)."""
-
-    def __init__(self, traded: np.ndarray, types: TypeData, curve: WeightRatioCurve) -> None:
-        self.traded, self.types, self.curve = traded, types, curve
-
-    @staticmethod
-    def natural(theta: np.ndarray) -> tuple[float, float]:
-        return float(np.tanh(np.clip(theta[0], -_MAX_ATANH, _MAX_ATANH))), float(
-            np.exp(np.clip(theta[1], -60, 60))
-        )
-
-    def loglikeobs(self, theta: np.ndarray) -> np.ndarray:
-        delta, sigma = self.natural(theta)
-        return trade_log_likelihood(delta, sigma, self.traded, self.types, self.curve)
-
-    def start(self) -> np.ndarray:
-        """Best point of a coarse grid: Delta in {-0.9, ..., 0.9}, sigma over three decades of the type scale."""
-        scale = float(np.std(self.types.value) + np.std(self.types.cost)) or 1.0
-        best, best_ll = None, -math.inf
-        for delta in np.linspace(-0.9, 0.9, 7):
-            for sigma in scale * np.geomspace(1e-3, 1.0, 10):
-                ll = float(np.sum(trade_log_likelihood(delta, sigma, self.traded, self.types, self.curve)))
-                if ll > best_ll:
-                    best, best_ll = np.array([np.arctanh(delta), math.log(sigma)]), ll
-        assert best is not None
-        return best
-
-
-def _statsmodels_fit(
-    lik: _TradeLikelihood,
-    start: np.ndarray,
-    *,
-    maxiter: int,
-    cov_type: str,
-    groups: np.ndarray | None,
-) -> Any:
-    from statsmodels.base.model import GenericLikelihoodModel
-
-    class Model(GenericLikelihoodModel):
-        def loglikeobs(self, params: np.ndarray) -> np.ndarray:
-            return lik.loglikeobs(params)
-
-    model = Model(lik.traded, None, extra_params_names=["atanh(Delta)", "log(sigma)"])
-    kwargs: dict[str, Any] = {"cov_type": cov_type}
-    if cov_type == "cluster":
-        kwargs["cov_kwds"] = {"groups": groups}
-    with warnings.catch_warnings():
-        # statsmodels' own warnings are replaced by the package's (converged flag, ConvergenceWarning)
-        warnings.simplefilter("ignore")
-        return model.fit(start_params=start, method="bfgs", maxiter=maxiter, disp=0, gtol=1e-7, **kwargs)
-
-
-def _profile_information(lik: _TradeLikelihood, theta: np.ndarray, step: float = 1e-4) -> float:
-    """-d^2 loglike / d(log sigma)^2 at theta by a central difference (Delta held fixed)."""
-    e = np.array([0.0, step])
-    values = [float(np.sum(lik.loglikeobs(theta + k * e))) for k in (-1, 0, 1)]
+def _profile_information(model: TradeLikelihood, params: np.ndarray, step: float = 1e-4) -> float:
+    """-d^2 loglike / d(log sigma)^2 at the estimate by a central difference (Delta held fixed)."""
+    values = [
+        float(np.sum(model.loglikeobs(np.array([params[0], params[1] * math.exp(k * step)]))))
+        for k in (-1, 0, 1)
+    ]
     return -(values[0] - 2 * values[1] + values[2]) / step**2
-
-
-def _profile_loglike(lik: _TradeLikelihood, delta: float, log_sigma0: float) -> float:
-    """max over sigma of the log-likelihood at fixed Delta."""
-    theta0 = float(np.arctanh(np.clip(delta, -1 + 1e-12, 1 - 1e-12)))
-
-    def negative(log_sigma: float) -> float:
-        return -float(np.sum(lik.loglikeobs(np.array([theta0, log_sigma]))))
-
-    res = optimize.minimize_scalar(negative, bracket=(log_sigma0 - 1.0, log_sigma0 + 1.0))
-    return -float(res.fun)
-
-
-def _boundary_interval(
-    lik: _TradeLikelihood, delta_hat: float, log_sigma: float, loglike: float
-) -> tuple[float, float]:
-    """95% likelihood-ratio interval of Delta when the estimate sits at +-1 (profile over sigma)."""
-    sign = 1.0 if delta_hat > 0 else -1.0
-
-    def excess(d: float) -> float:
-        return 2.0 * (loglike - _profile_loglike(lik, d, log_sigma)) - _LR_CRITICAL_95
-
-    far = -sign
-    if excess(far) < 0:  # the whole range is inside the interval
-        return (-1.0, 1.0)
-    inner = optimize.brentq(excess, far, sign * (1 - _BOUNDARY), xtol=1e-6)
-    return (inner, 1.0) if sign > 0 else (-1.0, inner)
 
 
 # --------------------------------------------------------------------------------------------- results
@@ -325,16 +240,29 @@ class IncompleteResults(EstimationResults):
 
     model_name = "Incomplete-information bargaining (Loertscher-Marx): trade likelihood"
 
-    predicted: pd.Series
-    loglike: float
-    value_dist: Any
-    cost_dist: Any
-    distributions_estimated: bool
-    rho_method: str
-    rho_accuracy: float
-    at_boundary: bool
-    delta_interval: tuple[float, float] | None
-    bootstrap_failures: int
+    def __init__(
+        self,
+        *,
+        predicted: pd.Series,
+        loglike: float,
+        value_dist: Any,
+        cost_dist: Any,
+        distributions_estimated: bool,
+        curve: WeightRatioCurve,
+        columns: tuple[str, str],
+        delta_interval: tuple[float, float] | None = None,
+        bootstrap_failures: int = 0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.predicted = predicted
+        self.loglike = loglike
+        self.value_dist, self.cost_dist = value_dist, cost_dist
+        self.distributions_estimated = distributions_estimated
+        self.rho_method, self.rho_accuracy = curve.method, curve.accuracy
+        self.at_boundary, self.delta_interval = delta_interval is not None, delta_interval
+        self.bootstrap_failures = bootstrap_failures
+        self._columns, self._curve = columns, curve
 
     @property
     def fitted_values(self) -> pd.Series:
@@ -360,7 +288,9 @@ class IncompleteResults(EstimationResults):
 
 
 def _weights_table(delta: float, a: float, b: float) -> dict[str, float]:
-    w_b, w_s = (1.0, 1.0 - delta) if delta >= 0 else (1.0 + delta, 1.0)
+    from bargaining.models.mechanism import weights_from_delta
+
+    w_b, w_s = weights_from_delta(delta)
     return {"w_B": w_b, "w_S": w_s, "w_B/rho": a, "w_S/rho": b, "rho": w_b / a if a > 0 else w_s / b}
 
 
@@ -374,9 +304,11 @@ def fit_incomplete(
     cost_dist: Any = "uniform",
     value_bounds: Sequence[float] | None = None,
     cost_bounds: Sequence[float] | None = None,
-    cov_type: str = "robust",
+    cov_type: str | None = None,
     cluster: str | None = None,
     bootstrap: int | None = None,
+    bootstrap_kind: str | None = None,
+    n_jobs: int = 1,
     seed: Any = None,
     progress: bool = False,
     rho_method: str = "auto",
@@ -397,15 +329,15 @@ def fit_incomplete(
     value_bounds, cost_bounds
         Known supports for the estimated families (default: the widened sample range).
     cov_type
-        ``"unadjusted"`` (inverse Hessian), ``"robust"`` (sandwich), ``"clustered"`` (needs ``cluster``) or
-        ``"bootstrap"`` (same as passing ``bootstrap``).
+        ``"unadjusted"`` (inverse Hessian), ``"robust"`` (sandwich; the default without ``cluster``),
+        ``"clustered"`` (the default with ``cluster``) or ``"bootstrap"`` (same as ``bootstrap=199``).
     cluster
         Column of cluster ids for clustered standard errors (and the cluster bootstrap).
-    bootstrap
-        Number of bootstrap replications; each resamples rows (clusters), re-estimates F and G when they
-        are estimated, and re-maximizes the likelihood. Standard errors then come from the replications.
-    seed, progress
-        Seed of the bootstrap (int or Generator) and a tqdm progress bar.
+    bootstrap, bootstrap_kind, n_jobs, seed, progress
+        Bootstrap replicates (each resamples rows or clusters, re-estimates F and G when they are estimated,
+        and re-maximizes the likelihood; standard errors then come from the replicates), their kind, parallel
+        workers, seed and progress bar; the same meaning in every estimator
+        (:mod:`bargaining.estimate.engines.options`).
     rho_method
         ``"auto"`` (eq. 38 closed form for uniform F and G on a common interval, else the solver),
         ``"closed form"`` or ``"solver"``.
@@ -418,25 +350,18 @@ def fit_incomplete(
     -------
     IncompleteResults
     """
-    from bargaining.data import read_table, validate_negotiations
+    from bargaining.data import validate_negotiations
 
-    frame = read_table(data) if not isinstance(data, pd.DataFrame) else data
-    cov_key = str(cov_type).strip().lower()
-    if bootstrap is None and cov_key == "bootstrap":
-        bootstrap = 199
-    if bootstrap is not None:
-        if int(bootstrap) < 2:
-            raise InvalidParameterError(
-                "bootstrap needs at least 2 replications.", hint="Pass bootstrap=199."
-            )
-    elif cov_key not in COV_TYPES:
-        raise InvalidParameterError(
-            f"Unknown cov_type {cov_type!r}.", hint="Use 'unadjusted', 'robust', 'clustered' or 'bootstrap'."
-        )
-    if COV_TYPES.get(cov_key) == "cluster" and cluster is None:
-        raise InvalidParameterError(
-            "Clustered standard errors need a cluster column.", hint="Pass cluster=COL."
-        )
+    frame = read_data(data)
+    options = InferenceOptions.build(
+        cov_type=cov_type,
+        cluster=cluster,
+        bootstrap=bootstrap,
+        bootstrap_kind=bootstrap_kind,
+        n_jobs=n_jobs,
+        seed=seed,
+        progress=progress,
+    )
     validated = validate_negotiations(
         frame,
         traded=traded,
@@ -461,19 +386,19 @@ def fit_incomplete(
         )
     F, G, estimated = _first_stage(v, c, value_dist, cost_dist, value_bounds, cost_bounds)
     curve = WeightRatioCurve.for_distributions(F, G, method=rho_method)
-    types = TypeData.build(v, c, F, G)
-    lik = _TradeLikelihood(t, types, curve)
+    model = TradeLikelihood(t, TypeData.build(v, c, F, G), curve)
 
-    sm_cov = "nonrobust" if bootstrap is not None else COV_TYPES[cov_key]
-    fit = _statsmodels_fit(lik, lik.start(), maxiter=maxiter, cov_type=sm_cov, groups=groups)
-    theta = np.asarray(fit.params, dtype=float)
-    converged = bool(fit.mle_retvals.get("converged", False))
-    if not converged:
+    fit = maximize_likelihood(
+        model,
+        cov_type=options.analytic_cov_type,
+        clusters=groups if options.analytic_cov_type == "clustered" else None,
+        maxiter=maxiter,
+        compute_cov=False,
+    )
+    if not fit.converged:
         warn_not_converged(f"The likelihood maximizer (BFGS, maxiter={maxiter})")
-    delta_hat, sigma_hat = lik.natural(theta)
-    loglike = float(np.sum(lik.loglikeobs(theta)))
-    separated = (trade_index(delta_hat, types, curve) >= 0) == (t == 1)
-    if np.all(separated):
+    delta_hat, sigma_hat = (float(x) for x in fit.params)
+    if model.separated(fit.params):
         # complete separation: the likelihood increases without bound as sigma -> 0 (no MLE exists)
         raise IdentificationError(
             "A Loertscher-Marx trade rule separates trades from failures perfectly, so sigma is driven to 0 "
@@ -481,41 +406,41 @@ def fit_incomplete(
             hint="The data look noise-free; compare the trade rule directly (e.g. with efficiency_report).",
         )
     at_boundary = abs(delta_hat) > 1.0 - _BOUNDARY
-    jac = np.diag([1.0 - delta_hat**2, sigma_hat])  # d(Delta, sigma) / d(atanh Delta, log sigma)
-    cov = jac @ np.asarray(fit.cov_params(), dtype=float) @ jac.T
     draws, failures = None, 0
-    if bootstrap is not None:
-        draws, failures = _bootstrap(
-            frame_used=used,
-            t=t,
-            v=v,
-            c=c,
-            groups=groups,
-            value_dist=value_dist,
-            cost_dist=cost_dist,
-            value_bounds=value_bounds,
-            cost_bounds=cost_bounds,
-            curve=curve if not estimated else None,
-            rho_method=rho_method,
-            start=theta,
-            reps=int(bootstrap),
-            seed=seed,
-            progress=progress,
-            maxiter=maxiter,
+    cov = np.full((2, 2), np.nan)
+    if not at_boundary and options.bootstrap is None:
+        fit = with_covariance(
+            model,
+            fit,
+            cov_type=options.analytic_cov_type,
+            clusters=groups if options.analytic_cov_type == "clustered" else None,
         )
+        cov = fit.cov
+    if options.bootstrap is not None:
+
+        def refit(rows: np.ndarray) -> np.ndarray:
+            F_r, G_r, _ = _first_stage(v[rows], c[rows], value_dist, cost_dist, value_bounds, cost_bounds)
+            curve_r = curve if not estimated else WeightRatioCurve.for_distributions(F_r, G_r, method=rho_method)
+            replicate = TradeLikelihood(t[rows], TypeData.build(v[rows], c[rows], F_r, G_r), curve_r)
+            return maximize_likelihood(replicate, start=fit.params, maxiter=maxiter, compute_cov=False).params
+
+        draws, failures = options.run_bootstrap(refit, len(t), names=["Delta", "sigma"], clusters=groups)
+        if failures:
+            warnings.warn(
+                f"{failures} of {options.bootstrap} bootstrap replications failed and were left out.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         cov = np.cov(draws[["Delta", "sigma"]].to_numpy().T)
-        cov_label = "bootstrap"
-    else:
-        cov_label = {"nonrobust": "unadjusted", "HC0": "robust", "cluster": "clustered"}[sm_cov]
     delta_interval = None
     if at_boundary:
         # the likelihood is flat in atanh(Delta) out there: keep sigma's variance from the profile at Delta-hat
         cov = np.full((2, 2), np.nan)
-        if bootstrap is None:
-            cov[1, 1] = sigma_hat**2 / _profile_information(lik, theta)
+        if draws is None:
+            cov[1, 1] = sigma_hat**2 / _profile_information(model, fit.params)
         else:
             cov[1, 1] = float(np.var(draws["sigma"], ddof=1))
-        delta_interval = _boundary_interval(lik, delta_hat, float(theta[1]), loglike)
+        delta_interval = profile_interval(model, fit, 0, level=0.95, boundary_tol=_BOUNDARY)
         warnings.warn(
             f"Delta = {delta_hat:+.6f} is on the boundary of [-1, 1]: its normal standard error does not "
             f"apply; the 95% likelihood-ratio interval is ({delta_interval[0]:.4f}, {delta_interval[1]:.4f}).",
@@ -530,7 +455,7 @@ def fit_incomplete(
     names = ["Delta", "sigma"]
     a, b = curve(delta_hat)
     notes = []
-    if estimated and bootstrap is None:
+    if estimated and draws is None:
         notes.append(
             "F and G were estimated; these standard errors treat them as known (bootstrap=B re-estimates them)."
         )
@@ -538,15 +463,27 @@ def fit_incomplete(
         notes.append(
             "Delta is on the boundary of [-1, 1]; its 95% interval is the likelihood-ratio interval."
         )
-    results = IncompleteResults(
+    if failures:
+        notes.append(f"{failures} of {options.bootstrap} bootstrap replicates failed and were left out.")
+    loglike = fit.loglike
+    return IncompleteResults(
+        predicted=pd.Series(model.probabilities(fit.params), index=used.index, name="trade_probability"),
+        loglike=loglike,
+        value_dist=F,
+        cost_dist=G,
+        distributions_estimated=estimated,
+        curve=curve,
+        columns=(value, cost),
+        delta_interval=delta_interval,
+        bootstrap_failures=failures,
         params=pd.Series([delta_hat, sigma_hat], index=names),
         cov=pd.DataFrame(cov, index=names, columns=names),
         nobs=len(t),
         n_input=validated.n_input,
         dropped=dropped,
-        converged=converged,
-        cov_type=cov_label,
-        method="maximum likelihood (logit)",
+        converged=fit.converged,
+        cov_type="bootstrap" if draws is not None else options.cov_type,
+        method="maximum likelihood (logit)" + (f", {options.bootstrap_kind} bootstrap" if draws is not None else ""),
         diagnostics={
             "log-likelihood": loglike,
             "trade rate": float(t.mean()),
@@ -561,17 +498,6 @@ def fit_incomplete(
         ci_method="normal" if draws is None else "percentile",
         cluster_count=None if groups is None else int(groups.max() + 1),
     )
-    results.predicted = pd.Series(
-        trade_probability(delta_hat, sigma_hat, types, curve), index=used.index, name="trade_probability"
-    )
-    results.loglike = loglike
-    results.value_dist, results.cost_dist = F, G
-    results.distributions_estimated = estimated
-    results.rho_method, results.rho_accuracy = curve.method, curve.accuracy
-    results.at_boundary, results.delta_interval = at_boundary, delta_interval
-    results.bootstrap_failures = failures
-    results._columns, results._curve = (value, cost), curve
-    return results
 
 
 def _drop_outside_support(
@@ -599,74 +525,3 @@ def _drop_outside_support(
 def _describe(dist: Any) -> str:
     name = getattr(dist, "name", None) or type(dist).__name__
     return f"{name} on [{float(dist.low):.6g}, {float(dist.high):.6g}]"
-
-
-def _bootstrap(
-    *,
-    frame_used: pd.DataFrame,
-    t: np.ndarray,
-    v: np.ndarray,
-    c: np.ndarray,
-    groups: np.ndarray | None,
-    value_dist: Any,
-    cost_dist: Any,
-    value_bounds: Sequence[float] | None,
-    cost_bounds: Sequence[float] | None,
-    curve: WeightRatioCurve | None,
-    rho_method: str,
-    start: np.ndarray,
-    reps: int,
-    seed: Any,
-    progress: bool,
-    maxiter: int,
-) -> tuple[pd.DataFrame, int]:
-    """Nonparametric (cluster) bootstrap re-running both stages; returns the draws and the failure count."""
-    from bargaining.errors import BargainingError
-
-    rng = np.random.default_rng(seed)
-    n = len(t)
-    cluster_rows = None
-    if groups is not None:
-        order = np.argsort(groups, kind="stable")
-        cluster_rows = np.split(order, np.flatnonzero(np.diff(groups[order])) + 1)
-    iterator: Any = range(reps)
-    if progress:
-        from tqdm.auto import tqdm
-
-        iterator = tqdm(iterator, desc="bootstrap", unit="rep")
-    rows: list[tuple[float, float, bool]] = []
-    failures = 0
-    for _ in iterator:
-        if cluster_rows is None:
-            idx = rng.integers(0, n, n)
-        else:
-            picks = rng.integers(0, len(cluster_rows), len(cluster_rows))
-            idx = np.concatenate([cluster_rows[k] for k in picks])
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                F, G, _ = _first_stage(v[idx], c[idx], value_dist, cost_dist, value_bounds, cost_bounds)
-                rep_curve = curve or WeightRatioCurve.for_distributions(F, G, method=rho_method)
-                lik = _TradeLikelihood(t[idx], TypeData.build(v[idx], c[idx], F, G), rep_curve)
-                res = optimize.minimize(
-                    lambda th, lik=lik: -float(np.mean(lik.loglikeobs(th))),
-                    start,
-                    method="BFGS",
-                    options={"maxiter": maxiter, "gtol": 1e-7},
-                )
-            delta, sigma = lik.natural(res.x)
-            rows.append((delta, sigma, bool(res.success)))
-        except (BargainingError, FloatingPointError, np.linalg.LinAlgError):
-            failures += 1
-    if len(rows) < 2:
-        raise IdentificationError(
-            f"Only {len(rows)} of {reps} bootstrap replications could be estimated.",
-            hint="Use more data or the analytical standard errors.",
-        )
-    if failures:
-        warnings.warn(
-            f"{failures} of {reps} bootstrap replications failed and were left out.",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
-    return pd.DataFrame(rows, columns=["Delta", "sigma", "converged"]), failures

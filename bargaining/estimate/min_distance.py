@@ -35,7 +35,6 @@ does not involve the bargaining weights), with known distributions.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 

@@ -35,8 +35,8 @@ from bargaining.errors import InvalidParameterError, UnknownNameError
 from bargaining.models.bilateral import KDoubleAuction, PostedPrice, _check_price, _default_distributions
 
 __all__ = [
-    "PRICE_RULES",
     "MOMENT_NAMES",
+    "PRICE_RULES",
     "KDoubleAuctionRule",
     "MomentParameter",
     "MomentSetting",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -25,7 +25,7 @@ from scipy import optimize, stats
 from bargaining.estimate.engines.covariance import likelihood_covariance
 from bargaining.models.protocols import BoxTransform, LikelihoodModel
 
-__all__ = ["LikelihoodFit", "maximize_likelihood", "profile_interval"]
+__all__ = ["LikelihoodFit", "maximize_likelihood", "profile_interval", "with_covariance"]
 
 
 @dataclass(frozen=True)
@@ -96,26 +96,34 @@ def maximize_likelihood(
         result = sm_model.fit(start_params=t0, method="bfgs", maxiter=maxiter, disp=0, gtol=1e-7)
     t_hat = np.asarray(result.params, dtype=float)
     k = t_hat.size
-    cov_t = np.full((k, k), np.nan)
-    if compute_cov:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            hessian = np.asarray(sm_model.hessian(t_hat), dtype=float)
-            scores = np.asarray(sm_model.score_obs(t_hat), dtype=float)
-        cov_t = likelihood_covariance(hessian, scores, cov_type=cov_type, clusters=clusters)
-    jac = transform.jacobian(t_hat)
     retvals = getattr(result, "mle_retvals", {}) or {}
-    return LikelihoodFit(
+    fit = LikelihoodFit(
         params=transform.to_natural(t_hat),
-        cov=jac @ cov_t @ jac.T,
+        cov=np.full((k, k), np.nan),
         unconstrained=t_hat,
-        unconstrained_cov=cov_t,
+        unconstrained_cov=np.full((k, k), np.nan),
         loglike=float(np.sum(model.loglikeobs(transform.to_natural(t_hat)))),
         converged=bool(retvals.get("converged", False)),
         message=str(retvals.get("warnflag", "")),
         iterations=int(retvals.get("iterations", 0) or 0),
         transform=transform,
     )
+    return with_covariance(model, fit, cov_type=cov_type, clusters=clusters) if compute_cov else fit
+
+
+def with_covariance(
+    model: LikelihoodModel, fit: LikelihoodFit, *, cov_type: str = "robust", clusters: np.ndarray | None = None
+) -> LikelihoodFit:
+    """``fit`` with the covariance of ``cov_type`` computed at its estimate (numerical Hessian and scores)."""
+    sm_model = _statsmodels_model(model, fit.transform)
+    t_hat = fit.unconstrained
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        hessian = np.asarray(sm_model.hessian(t_hat), dtype=float)
+        scores = np.asarray(sm_model.score_obs(t_hat), dtype=float)
+    cov_t = likelihood_covariance(hessian, scores, cov_type=cov_type, clusters=clusters)
+    jac = fit.transform.jacobian(t_hat)
+    return replace(fit, cov=jac @ cov_t @ jac.T, unconstrained_cov=cov_t)
 
 
 def _profile_loglike(model: LikelihoodModel, fit: LikelihoodFit, index: int, value: float) -> float:
