@@ -304,7 +304,7 @@ def fit_incomplete(
     cost_dist: Any = "uniform",
     value_bounds: Sequence[float] | None = None,
     cost_bounds: Sequence[float] | None = None,
-    cov_type: str | None = None,
+    cov_type: str = "robust",
     cluster: str | None = None,
     bootstrap: int | None = None,
     bootstrap_kind: str | None = None,
@@ -329,8 +329,8 @@ def fit_incomplete(
     value_bounds, cost_bounds
         Known supports for the estimated families (default: the widened sample range).
     cov_type
-        ``"unadjusted"`` (inverse Hessian), ``"robust"`` (sandwich; the default without ``cluster``),
-        ``"clustered"`` (the default with ``cluster``) or ``"bootstrap"`` (same as ``bootstrap=199``).
+        ``"unadjusted"`` (inverse Hessian), ``"robust"`` (sandwich, the default), ``"clustered"`` (needs
+        ``cluster``) or ``"bootstrap"`` (same as ``bootstrap=199``).
     cluster
         Column of cluster ids for clustered standard errors (and the cluster bootstrap).
     bootstrap, bootstrap_kind, n_jobs, seed, progress

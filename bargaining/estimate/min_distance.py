@@ -96,7 +96,7 @@ def fit_incomplete_moments(
     support: str = "common",
     moments: Sequence[str] | None = None,
     weighting: str = "optimal",
-    cov_type: str | None = None,
+    cov_type: str = "robust",
     cluster: str | None = None,
     bootstrap: int | None = None,
     bootstrap_kind: str | None = None,

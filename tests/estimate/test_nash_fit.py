@@ -22,7 +22,7 @@ from bargaining.errors import (
     InvalidParameterError,
     MissingColumnError,
 )
-from bargaining.estimate.nash_logistic import sandwich_cov
+from bargaining.estimate.engines.covariance import iv_covariance as sandwich_cov
 from bargaining.estimate.nash_price import NashResults, fit_nash
 from bargaining.models.nash_moments import nash_price, nash_price_jacobian, nash_price_residuals
 

@@ -87,9 +87,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--cov-type",
-        default="robust",
+        default=None,
         choices=("unadjusted", "robust", "clustered", "bootstrap"),
-        help="standard errors (likelihood; minimum distance uses robust or, with --cluster, clustered)",
+        help="standard errors (default: robust, or clustered with --cluster; minimum distance: robust or clustered)",
     )
     parser.add_argument("--cluster", metavar="COL", help="cluster ids for clustered standard errors")
     parser.add_argument("--drop-invalid", action="store_true", help="drop (and report) invalid rows")
@@ -132,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
             cost_dist=args.cost_dist,
             value_bounds=args.value_bounds,
             cost_bounds=args.cost_bounds,
-            cov_type=args.cov_type,
+            cov_type=args.cov_type or ("clustered" if args.cluster else "robust"),
             cluster=args.cluster,
             bootstrap=args.bootstrap,
             seed=args.seed,
@@ -156,6 +156,7 @@ def run(args: argparse.Namespace) -> int:
             k=args.k,
             support=args.support,
             weighting=args.weighting,
+            cov_type="clustered" if args.cluster else "robust",
             cluster=args.cluster,
             drop_invalid=args.drop_invalid,
         )

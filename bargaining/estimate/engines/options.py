@@ -7,7 +7,9 @@ Meaning, the same in :func:`~bargaining.fit_nash`, :func:`~bargaining.fit_incomp
 ``cov_type``
     ``"unadjusted"``, ``"robust"``, ``"clustered"`` (aliases in
     :data:`~bargaining.estimate.engines.covariance.COV_TYPES`) or ``"bootstrap"`` (same as ``bootstrap=199``);
-    default (None): ``"clustered"`` when ``cluster`` is given, else ``"robust"``.
+    default ``"robust"``. A ``cluster`` column that neither ``cov_type="clustered"`` nor a cluster bootstrap
+    uses is an error (it would silently be ignored otherwise); the command line's ``--cluster`` implies
+    ``--cov-type clustered``.
 ``cluster``
     Column of cluster ids, used by ``cov_type="clustered"`` and by the cluster bootstrap.
 ``bootstrap``
@@ -70,7 +72,7 @@ class InferenceOptions:
     def build(
         cls,
         *,
-        cov_type: str | None = None,
+        cov_type: str = "robust",
         cluster: str | None = None,
         bootstrap: int | None = None,
         bootstrap_kind: str | None = None,
@@ -79,8 +81,6 @@ class InferenceOptions:
         progress: bool = False,
     ) -> InferenceOptions:
         """Validate and normalize; raises :class:`~bargaining.errors.InvalidParameterError` with a hint."""
-        if cov_type is None:
-            cov_type = "clustered" if cluster is not None else "robust"
         canonical = canonical_cov_type(cov_type, cluster=cluster, bootstrap=True)
         if canonical == "bootstrap" and bootstrap is None:
             bootstrap = DEFAULT_BOOTSTRAP_REPS
