@@ -132,8 +132,9 @@ def fit_incomplete_moments(
         ``"optimal"``, ``"two-step"``, ``"diagonal"`` or ``"identity"``.
     cov_type, cluster, bootstrap, bootstrap_kind, n_jobs, seed, progress
         Inference options, with the same meaning in every estimator
-        (:mod:`bargaining.estimate.engines.options`). The analytic covariance of the sample moments is
-        ``robust`` (independent negotiations) or ``clustered`` (sums of influence functions within clusters).
+        (:mod:`bargaining.estimate.engines.options`). The covariance of the sample moments comes from the
+        influence functions of independent negotiations (``robust``) or their sums within clusters
+        (``clustered``); ``unadjusted`` reports (G' Omega^-1 G)^-1, the sandwich under efficient weights.
     drop_invalid
         Drop (and report) invalid rows instead of raising.
     maxiter
@@ -157,11 +158,6 @@ def fit_incomplete_moments(
         seed=seed,
         progress=progress,
     )
-    if options.cov_type == "unadjusted":
-        raise InvalidParameterError(
-            "minimum distance has no unadjusted covariance: the moments' covariance is estimated from the data",
-            hint="use cov_type='robust' (independent negotiations) or 'clustered'",
-        )
     if weighting not in WEIGHTINGS:
         raise InvalidParameterError(f"Unknown weighting {weighting!r}.", hint=f"Use one of {WEIGHTINGS}.")
     if support not in ("common", "by-cell"):
@@ -230,7 +226,14 @@ def fit_incomplete_moments(
             s[j] = d
             starts.append(s)
     use_clusters = clusters if options.analytic_cov_type == "clustered" else None
-    fit = minimize_distance(model, weighting=weighting, clusters=use_clusters, starts=starts, maxiter=maxiter)
+    fit = minimize_distance(
+        model,
+        weighting=weighting,
+        clusters=use_clusters,
+        starts=starts,
+        maxiter=maxiter,
+        cov_type=options.analytic_cov_type,
+    )
     if fit.n_degenerate:
         notes.append(f"{fit.n_degenerate} moment(s) without sampling variation are matched exactly.")
     if not fit.converged:

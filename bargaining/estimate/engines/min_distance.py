@@ -9,7 +9,8 @@ Weighting: ``"optimal"`` :math:`W = \hat\Omega^{-1}` (efficient in one step, sin
 not depend on theta); ``"two-step"`` first fits with diagonal weights, then uses the influence functions
 re-centred at the model's moments (when the model offers ``recentered_influence``); ``"diagonal"``
 :math:`W = \mathrm{diag}(\hat\Omega)^{-1}`; ``"identity"``. Covariance
-:math:`(G'WG)^{-1} G'W\hat\Omega WG (G'WG)^{-1}` with :math:`G = \partial m/\partial\theta'` (central
+:math:`(G'WG)^{-1} G'W\hat\Omega WG (G'WG)^{-1}` (``cov_type="unadjusted"``: :math:`(G'\hat\Omega^{-1}G)^{-1}`, the same
+under efficient weights) with :math:`G = \partial m/\partial\theta'` (central
 differences, one-sided at an active bound). With efficient weights and more moments than parameters,
 :math:`J = Q(\hat\theta) \sim \chi^2(m - k)` tests the over-identifying restrictions.
 """
@@ -93,6 +94,7 @@ def minimize_distance(
     starts: Sequence[np.ndarray] | None = None,
     maxiter: int = 200,
     compute_cov: bool = True,
+    cov_type: str = "robust",
 ) -> DistanceFit:
     """Fit the model by minimum distance (see the module docstring); ``starts`` are extra starting points.
 
@@ -171,8 +173,12 @@ def minimize_distance(
                 f"The moments do not identify {', '.join(names)} at the estimate (rank-deficient Jacobian).",
                 hint="Add moments (price variance, third moment), cells, or fix parameters.",
             )
-        bread = np.linalg.inv(jac.T @ weight @ jac)
-        cov = bread @ jac.T @ weight @ omega @ weight @ jac @ bread
+        if cov_type == "unadjusted":
+            # the model's own information (G' Omega^-1 G)^-1: equal to the sandwich under efficient weights
+            cov = np.linalg.inv(jac.T @ np.linalg.inv(omega) @ jac)
+        else:
+            bread = np.linalg.inv(jac.T @ weight @ jac)
+            cov = bread @ jac.T @ weight @ omega @ weight @ jac @ bread
         for j in np.flatnonzero(at_bound):
             cov[j, :] = cov[:, j] = np.nan
             warnings.warn(
