@@ -47,6 +47,9 @@ def test_joint_wald_test_matches_a_hand_computation():
         assert test.pvalue == pytest.approx(stats.chi2.sf(expected, 2), rel=1e-12)
     assert by_text.null == "beta = 0.5; gamma = 1"
     assert by_matrix.null == "beta = 0.5; gamma = 1"
+    bare = wald_test(PARAMS.to_numpy(), COV.to_numpy(), np.eye(2), [0.5, 1.0], name="joint")
+    assert bare.statistic == pytest.approx(expected, rel=1e-12) and bare.name == "joint"
+    assert bare.null == "theta[0] = 0.5; theta[1] = 1"
 
 
 def test_single_restriction_is_the_squared_t_statistic_and_contrasts_work():

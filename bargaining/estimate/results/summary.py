@@ -3,7 +3,7 @@
 Formats
 -------
 * Estimates, standard errors, statistics: :func:`format_number`, about four decimals (``0.4000``,
-  ``12.346``), scientific notation below 1e-4 or from 1e6 on in absolute value, ``nan`` for NaN.
+  ``12.346``), scientific notation below 1e-4 or from 1e6 on in absolute value, ``NaN`` for NaN.
 * p-values: :func:`format_pvalue`, four decimals (``0.0000``, ``0.0734``) as in ``linearmodels``.
 """
 
@@ -44,7 +44,7 @@ def format_number(value: Any) -> str:
     if isinstance(value, (float, np.floating)):
         v = float(value)
         if math.isnan(v):
-            return "nan"
+            return "NaN"
         if math.isinf(v):
             return "inf" if v > 0 else "-inf"
         if v == 0:
@@ -58,11 +58,11 @@ def format_number(value: Any) -> str:
 
 
 def format_pvalue(value: Any) -> str:
-    """Format a p-value with four decimals (``0.0000``); ``nan`` for NaN."""
+    """Format a p-value with four decimals (``0.0000``); ``NaN`` for NaN."""
     if value is None:
         return ""
     v = float(value)
-    return "nan" if math.isnan(v) else f"{v:.4f}"
+    return "NaN" if math.isnan(v) else f"{v:.4f}"
 
 
 _LATEX_SPECIAL = {
@@ -119,7 +119,7 @@ def _test_rows(tests: Mapping[str, TestStatistic]) -> list[list[str]]:
             )
         else:
             reason = getattr(test, "reason", "")
-            rows.append([label, "nan", "nan", "invalid", f"not available: {reason}"])
+            rows.append([label, "NaN", "NaN", "invalid", f"not available: {reason}"])
     return rows
 
 
