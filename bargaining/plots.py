@@ -8,6 +8,9 @@ Every function draws on ``ax`` when given (otherwise on a new figure) and return
 * :func:`plot_trade_regions` -- the trade boundaries in the (c, v) square for several Delta.
 * :func:`plot_k_double_auction_payoffs` -- buyer and seller payoffs and gains of the k-double auction
   against k (appendix Figure D.1).
+* :func:`plot_nash_fit` -- observed against fitted prices of a Nash bargaining fit, with the 45-degree line.
+* :func:`plot_nash_weights` -- histogram of the implied bargaining weights beta_i of a Nash bargaining fit
+  (and of the observed (p - C)/(V - C) when the seller's cost is observed).
 """
 
 from __future__ import annotations
@@ -17,14 +20,20 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["plot_frontier", "plot_k_double_auction_payoffs", "plot_trade_regions"]
+__all__ = [
+    "plot_frontier",
+    "plot_k_double_auction_payoffs",
+    "plot_nash_fit",
+    "plot_nash_weights",
+    "plot_trade_regions",
+]
 
 
-def _axes(ax: Any) -> tuple[Any, Any]:
+def _axes(ax: Any, figsize: tuple[float, float] = (5.5, 4.5)) -> tuple[Any, Any]:
     if ax is None:
         import matplotlib.pyplot as plt
 
-        fig, ax = plt.subplots(figsize=(5.5, 4.5))
+        fig, ax = plt.subplots(figsize=figsize)
         return fig, ax
     return ax.figure, ax
 
@@ -135,4 +144,74 @@ def plot_k_double_auction_payoffs(ks: Any = None, *, ax: Any = None) -> Any:
     ax.set_xlim(0.0, 1.0)
     ax.set_ylim(bottom=0.0)
     ax.legend(loc="center right", frameon=False)
+    return fig
+
+
+def plot_nash_fit(results: Any, ax: Any = None) -> Any:
+    """Observed against fitted prices of a Nash bargaining fit, with the 45-degree line.
+
+    Parameters
+    ----------
+    results
+        A fit with ``fitted_values`` and ``observed_prices`` (e.g. :class:`bargaining.NashResults`).
+    ax
+        Matplotlib axes to draw on (default: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The points (fitted price on x, observed price on y) have label "agreements", the line
+        "45-degree line".
+    """
+    fitted = np.asarray(results.fitted_values, dtype=float)
+    observed = np.asarray(results.observed_prices, dtype=float)
+    fig, ax = _axes(ax, (5.0, 5.0))
+    ax.scatter(fitted, observed, s=6, alpha=0.5, label="agreements")
+    both = np.concatenate([fitted, observed])
+    both = both[np.isfinite(both)]
+    low, high = (float(both.min()), float(both.max())) if both.size else (0.0, 1.0)
+    ax.plot([low, high], [low, high], color="k", lw=1, label="45-degree line")
+    ax.set_xlabel("fitted price")
+    ax.set_ylabel("observed price")
+    ax.legend(frameon=False)
+    return fig
+
+
+def plot_nash_weights(results: Any, ax: Any = None, bins: int = 30) -> Any:
+    """Histogram (density) of the implied seller bargaining weights beta_i of a Nash bargaining fit.
+
+    Parameters
+    ----------
+    results
+        A fit with ``implied_weights`` and ``observed_weights`` (e.g. :class:`bargaining.NashResults`);
+        ``observed_weights`` is None unless the seller's cost was observed.
+    ax
+        Matplotlib axes to draw on (default: a new figure).
+    bins
+        Number of histogram bins.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The model's beta_i have label "model beta_i". When the seller's cost is observed, the row-by-row
+        (p - C)/(V - C) (NaN rows left out, clipped to their 1st and 99th percentiles) are drawn first with
+        label "(p - C)/(V - C)".
+    """
+    fig, ax = _axes(ax, (6.0, 4.0))
+    observed = results.observed_weights
+    if observed is not None:
+        values = np.asarray(observed, dtype=float)
+        values = values[np.isfinite(values)]
+        low, high = np.quantile(values, [0.01, 0.99]) if values.size else (0.0, 1.0)
+        ax.hist(values.clip(low, high), bins=bins, alpha=0.5, density=True, label="(p - C)/(V - C)")
+    ax.hist(
+        np.asarray(results.implied_weights, dtype=float),
+        bins=bins,
+        alpha=0.7,
+        density=True,
+        label="model beta_i",
+    )
+    ax.set_xlabel("seller's bargaining weight beta")
+    ax.set_ylabel("density")
+    ax.legend(frameon=False)
     return fig

@@ -8,9 +8,16 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 
-from bargaining.plots import plot_frontier, plot_k_double_auction_payoffs, plot_trade_regions
+from bargaining.plots import (
+    plot_frontier,
+    plot_k_double_auction_payoffs,
+    plot_nash_fit,
+    plot_nash_weights,
+    plot_trade_regions,
+)
 
 
 def lines_by_label(ax):
@@ -71,3 +78,67 @@ def test_trade_regions_plot_matches_closed_form_boundaries():
         expected = np.minimum(uniform_trade_threshold(delta, c), 1.0)
         np.testing.assert_allclose(line.get_ydata(), expected, atol=1e-9)
     plt.close(fig)
+
+
+class _NashFit:
+    """The attributes plot_nash_fit and plot_nash_weights read from a Nash bargaining fit."""
+
+    def __init__(self, observed_cost: bool) -> None:
+        rng = np.random.default_rng(3)
+        index = pd.RangeIndex(50)
+        self.fitted_values = pd.Series(np.linspace(1.0, 3.0, 50), index=index)
+        self.observed_prices = self.fitted_values + rng.normal(scale=0.1, size=50)
+        self.implied_weights = pd.Series(rng.uniform(0.3, 0.5, size=50), index=index)
+        ratio = rng.uniform(0.0, 1.0, size=50)
+        ratio[0] = np.nan  # V = C
+        self.observed_weights = pd.Series(ratio, index=index) if observed_cost else None
+
+
+def test_nash_fit_plot_shows_observed_against_fitted_prices():
+    fit = _NashFit(observed_cost=True)
+    fig = plot_nash_fit(fit)
+    ax = fig.axes[0]
+    points = ax.collections[0]
+    assert points.get_label() == "agreements"
+    np.testing.assert_allclose(
+        points.get_offsets(), np.column_stack([fit.fitted_values, fit.observed_prices])
+    )
+    line = lines_by_label(ax)["45-degree line"]
+    np.testing.assert_array_equal(line.get_xdata(), line.get_ydata())
+    low = min(fit.fitted_values.min(), fit.observed_prices.min())
+    assert line.get_xdata()[0] == pytest.approx(low)
+    assert ax.get_xlabel() == "fitted price" and ax.get_ylabel() == "observed price"
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("observed_cost", [True, False])
+def test_nash_weights_plot_is_a_density_histogram_of_the_implied_weights(observed_cost):
+    fit = _NashFit(observed_cost)
+    fig, (ax1, ax2) = plt.subplots(1, 2)
+    assert plot_nash_weights(fit, ax=ax2, bins=10) is fig
+    assert not ax1.patches
+    labels = [text.get_text() for text in ax2.get_legend().get_texts()]
+    assert labels == (["(p - C)/(V - C)", "model beta_i"] if observed_cost else ["model beta_i"])
+    bars = ax2.containers[-1]
+    assert len(bars) == 10
+    widths = np.array([bar.get_width() for bar in bars])
+    heights = np.array([bar.get_height() for bar in bars])
+    assert np.sum(widths * heights) == pytest.approx(1.0)  # a density
+    assert bars[0].get_x() == pytest.approx(fit.implied_weights.min())
+    plt.close(fig)
+
+
+def test_nash_plots_accept_a_real_fit():
+    from bargaining import fit_nash
+
+    rng = np.random.default_rng(0)
+    n = 200
+    cost = rng.uniform(0.0, 1.0, n)
+    value = cost + rng.uniform(1.0, 2.0, n)
+    data = pd.DataFrame(
+        {"price": cost + 0.4 * (value - cost) + rng.normal(scale=0.05, size=n), "value": value, "cost": cost}
+    )
+    res = fit_nash(data, price="price", buyer_value="value", seller_cost="cost")
+    for fig in (plot_nash_fit(res), plot_nash_weights(res)):
+        assert fig.axes
+        plt.close(fig)

@@ -14,6 +14,11 @@ Inference conventions
   ``ci_method="percentile"``, the (1-level)/2 and (1+level)/2 quantiles of the bootstrap replicates.
 * A result whose optimizer stopped early has ``converged=False``; its summary says so in its first note
   (estimators also emit :class:`bargaining.errors.ConvergenceWarning`, see :func:`warn_not_converged`).
+* A negative or NaN variance on the diagonal of ``cov`` gives a NaN standard error (never 0), and so NaN
+  t statistics, p values and normal intervals; a note names the parameters concerned.
+* :meth:`EstimationResults.wald_test` tests linear restrictions R theta = q with ``cov``
+  (chi-square, rank(R) degrees of freedom); tests computed by the estimator (over-identification,
+  first-stage F, ...) are passed in as ``tests`` and listed under the summary's parameter table.
 """
 
 from __future__ import annotations
@@ -28,8 +33,10 @@ import pandas as pd
 from scipy import stats
 
 from bargaining.errors import ConvergenceWarning, InvalidParameterError
+from bargaining.estimate.hypotheses import TestStatistic, check_tests, wald_test
+from bargaining.estimate.results.summary import Summary
 
-__all__ = ["EstimationResults", "Summary", "empty_dropped", "jsonable", "warn_not_converged"]
+__all__ = ["EstimationResults", "empty_dropped", "jsonable", "warn_not_converged"]
 
 
 def empty_dropped() -> pd.DataFrame:
@@ -69,6 +76,18 @@ def jsonable(obj: Any) -> Any:
     return obj
 
 
+def _specification(specification: Mapping[str, Any] | None) -> dict[str, str]:
+    """Labels -> text; sequences joined with commas, None entries dropped."""
+    out: dict[str, str] = {}
+    for key, value in (specification or {}).items():
+        if value is None:
+            continue
+        if isinstance(value, Sequence) and not isinstance(value, str):
+            value = ", ".join(str(v) for v in value)
+        out[str(key)] = str(value)
+    return out
+
+
 def _check_level(level: float) -> float:
     level = float(level)
     if not 0.0 < level < 1.0:
@@ -76,98 +95,6 @@ def _check_level(level: float) -> float:
             f"confidence level {level} is not strictly between 0 and 1", hint="use e.g. level=0.95"
         )
     return level
-
-
-class Summary:
-    """Printable summary of a fit: a header of (label, value) pairs, the parameter table and notes.
-
-    ``str(summary)`` and :meth:`as_text` give a plain-text table, :meth:`as_latex` a LaTeX ``tabular``.
-    """
-
-    def __init__(
-        self,
-        *,
-        title: str,
-        header: Sequence[tuple[str, Any]],
-        table: pd.DataFrame,
-        notes: Sequence[str] = (),
-        extra_tables: Mapping[str, pd.DataFrame] | None = None,
-    ) -> None:
-        self.title = title
-        self.header = [(str(k), v) for k, v in header]
-        self.table = table
-        self.notes = list(notes)
-        self.extra_tables = dict(extra_tables or {})
-
-    @staticmethod
-    def _fmt(value: Any) -> str:
-        if isinstance(value, (float, np.floating)):
-            return "nan" if not math.isfinite(float(value)) else f"{float(value):.6g}"
-        return str(value)
-
-    def as_text(self) -> str:
-        """Plain-text summary."""
-        with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 160):
-            body = self.table.to_string(float_format=lambda x: f"{x:.6g}")
-        width = max(len(self.title), max((len(line) for line in body.splitlines()), default=0))
-        half = (len(self.header) + 1) // 2
-        keys = [f"{k}:" for k, _ in self.header]
-        values = [self._fmt(v) for _, v in self.header]
-        cells = []
-        for column in (range(half), range(half, len(self.header))):
-            key_width = max((len(keys[i]) for i in column), default=0) + 2
-            value_width = max((len(values[i]) for i in column), default=0)
-            cells.append([f"{keys[i]:<{key_width}}{values[i]:>{value_width}}" for i in column])
-        left_width = max((len(c) for c in cells[0]), default=0)
-        rows = [
-            f"{left:<{left_width}}" + (f"    {cells[1][i]}" if i < len(cells[1]) else "")
-            for i, left in enumerate(cells[0])
-        ]
-        width = max(width, max((len(r) for r in rows), default=0))
-        lines = [self.title.center(width), "=" * width, *rows, "-" * width, body]
-        for name, frame in self.extra_tables.items():
-            with pd.option_context("display.max_rows", 500, "display.width", 160):
-                lines += ["-" * width, name, frame.to_string(float_format=lambda x: f"{x:.6g}")]
-        lines.append("=" * width)
-        lines += [f"Note: {note}" for note in self.notes]
-        return "\n".join(lines)
-
-    def as_latex(self) -> str:
-        """LaTeX table (``tabular`` inside a ``table`` environment); needs only the standard packages."""
-
-        def esc(text: str) -> str:
-            for a, b in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("%", r"\%"), ("&", r"\&"), ("#", r"\#")):
-                text = text.replace(a, b)
-            return text
-
-        columns = list(self.table.columns)
-        lines = [
-            r"\begin{table}[ht]",
-            r"\centering",
-            rf"\caption{{{esc(self.title)}}}",
-            r"\begin{tabular}{l" + "r" * len(columns) + "}",
-            r"\hline",
-            " & ".join(["", *(esc(str(c)) for c in columns)]) + r" \\",
-            r"\hline",
-        ]
-        for name, row in self.table.iterrows():
-            lines.append(" & ".join([esc(str(name)), *(esc(self._fmt(v)) for v in row.to_numpy())]) + r" \\")
-        lines.append(r"\hline")
-        for key, value in self.header:
-            lines.append(
-                rf"\multicolumn{{{len(columns) + 1}}}{{l}}{{{esc(key)}: {esc(self._fmt(value))}}} \\"
-            )
-        lines += [r"\hline", r"\end{tabular}"]
-        for note in self.notes:
-            lines.append(rf"\par\footnotesize {esc(note)}")
-        lines.append(r"\end{table}")
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.as_text()
-
-    def __repr__(self) -> str:
-        return self.as_text()
 
 
 class EstimationResults:
@@ -204,6 +131,14 @@ class EstimationResults:
         ``"normal"`` (default) or ``"percentile"`` (needs ``bootstrap_params``).
     cluster_count
         Number of clusters when ``cov_type="clustered"`` (or a cluster bootstrap).
+    tests
+        Test statistics computed by the estimator, by name (:class:`~bargaining.estimate.hypotheses.
+        TestStatistic`, or :class:`~bargaining.estimate.hypotheses.InvalidTestStatistic` for a test that does
+        not apply); listed under the summary's parameter table and in :meth:`to_dict`.
+    specification
+        The model as estimated, by label (e.g. ``{"Dependent variable": "price", "Instruments": "wtp_drop",
+        "Cost formula": "~ 1 + z"}``); a sequence of strings is joined with commas and None entries are left
+        out. Shown at the top of the summary header and in :meth:`to_dict`.
     """
 
     model_name = "Estimation results"
@@ -225,6 +160,8 @@ class EstimationResults:
         bootstrap_params: pd.DataFrame | None = None,
         ci_method: str = "normal",
         cluster_count: int | None = None,
+        tests: Mapping[str, TestStatistic] | None = None,
+        specification: Mapping[str, str | Sequence[str] | None] | None = None,
     ) -> None:
         params = pd.Series(params, dtype=float)
         names = list(params.index)
@@ -255,6 +192,8 @@ class EstimationResults:
         self._bootstrap_params = bootstrap_params
         self._ci_method = ci_method
         self._cluster_count = cluster_count
+        self._tests = check_tests(tests)
+        self._specification = _specification(specification)
 
     # -- core quantities -----------------------------------------------------------------------------
     @property
@@ -269,12 +208,11 @@ class EstimationResults:
 
     @property
     def std_errors(self) -> pd.Series:
-        """Standard errors sqrt(diag V-hat)."""
-        return pd.Series(
-            np.sqrt(np.clip(np.diag(self._cov.to_numpy()), 0.0, None)),
-            index=self._params.index,
-            name="std_error",
-        )
+        """Standard errors sqrt(diag V-hat); NaN where the variance is negative or NaN (see :attr:`notes`)."""
+        variances = np.diag(self._cov.to_numpy())
+        with np.errstate(invalid="ignore"):
+            se = np.where(variances >= 0, np.sqrt(np.abs(variances)), np.nan)
+        return pd.Series(se, index=self._params.index, name="std_error")
 
     @property
     def tvalues(self) -> pd.Series:
@@ -309,6 +247,11 @@ class EstimationResults:
         return self._converged
 
     @property
+    def method(self) -> str:
+        """Short description of the estimation method (e.g. ``"IV-2SLS"``), empty if none was given."""
+        return self._method
+
+    @property
     def cov_type(self) -> str:
         """How the covariance was estimated."""
         return self._cov_type
@@ -326,7 +269,70 @@ class EstimationResults:
             notes.insert(
                 0, "The optimizer did NOT converge; the estimates and standard errors are unreliable."
             )
+        variances = pd.Series(np.diag(self._cov.to_numpy()), index=self._params.index)
+        negative = [str(k) for k, v in variances.items() if v < 0]
+        missing = [str(k) for k, v in variances.items() if np.isnan(v)]
+        if negative:
+            notes.append(
+                f"The estimated variance of {', '.join(negative)} is negative; its standard error (and t, p, "
+                "interval) is reported as NaN. The covariance estimate is not positive semi-definite."
+            )
+        if missing:
+            notes.append(
+                f"The estimated variance of {', '.join(missing)} is NaN; its standard error (and t, p, "
+                "interval) is reported as NaN."
+            )
         return notes
+
+    @property
+    def tests(self) -> dict[str, TestStatistic]:
+        """Test statistics computed by the estimator, by name (see :meth:`wald_test` for your own)."""
+        return dict(self._tests)
+
+    @property
+    def specification(self) -> dict[str, str]:
+        """The model as estimated (dependent variable, regressors, instruments, formulas), by label."""
+        return dict(self._specification)
+
+    def wald_test(
+        self,
+        restriction: Any,
+        value: Any = None,
+        *,
+        name: str = "Wald",
+        df_denom: float | None = None,
+    ) -> TestStatistic:
+        r"""Wald test of the linear restrictions H0: R theta = q, using :attr:`cov`.
+
+        W = (R theta-hat - q)' (R V-hat R')^{-1} (R theta-hat - q), chi-square with rank(R) degrees of
+        freedom under H0 (or W / rank(R) against F(rank(R), df_denom) when ``df_denom`` is given).
+
+        Parameters
+        ----------
+        restriction
+            R: an array with one row per restriction and one column per parameter (a vector for a single
+            restriction; a DataFrame is aligned on the parameter names), or equations in the parameter
+            names: ``"beta = 0.5"``, ``"beta[north] - beta[south] = 0"``, ``"a = 0; b = 0"`` or a list of
+            such strings.
+        value
+            q (default zeros); not used with equations.
+        name
+            Name of the test in reports.
+        df_denom
+            Denominator degrees of freedom for the F version.
+
+        Returns
+        -------
+        TestStatistic
+            :class:`~bargaining.estimate.hypotheses.InvalidTestStatistic` (statistic and p-value NaN, with
+            the reason) when the covariance is NaN or singular in a restricted direction.
+
+        Examples
+        --------
+        >>> res.wald_test("beta = 0.5").pvalue  # doctest: +SKIP
+        >>> res.wald_test([[1.0, -1.0]]).statistic  # doctest: +SKIP
+        """
+        return wald_test(self._params, self._cov.to_numpy(), restriction, value, name=name, df_denom=df_denom)
 
     @property
     def bootstrap_params(self) -> pd.DataFrame | None:
@@ -391,19 +397,25 @@ class EstimationResults:
 
     @property
     def summary(self) -> Summary:
-        """Printable summary (``str()``, ``.as_text()``, ``.as_latex()``)."""
+        """Printable summary (``str()``, ``.as_text()``, ``.as_latex()``, ``.as_html()``, ``.as_csv()``)."""
         return Summary(
             title=self._model,
             header=self._header(),
             table=self.to_frame(),
             notes=self.notes,
             extra_tables=self._extra_tables(),
+            specification=list(self._specification.items()),
+            tests=self._tests,
         )
+
+    def _repr_html_(self) -> str:
+        return self.summary.as_html()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: ``params``, ``std_errors``, ``conf_int``, ``tvalues``, ``pvalues``, ``cov``,
         ``nobs``, ``n_input``, ``dropped``, ``converged``, ``cov_type``, ``model``, ``method``,
-        ``diagnostics``, ``notes`` (NaN and inf become ``None``)."""
+        ``specification``, ``diagnostics``, ``tests`` (each as :meth:`TestStatistic.to_dict`), ``notes``
+        (NaN and inf become ``None``)."""
         ci = self.conf_int()
         out = {
             "model": self._model,
@@ -419,7 +431,9 @@ class EstimationResults:
             "dropped": self._dropped,
             "converged": self._converged,
             "cov_type": self._cov_type,
+            "specification": self._specification,
             "diagnostics": self._diagnostics,
+            "tests": {key: test.to_dict() for key, test in self._tests.items()},
             "notes": self.notes,
         }
         if self._cluster_count is not None:
