@@ -2,7 +2,7 @@
 
 The recorded full run (``replication/results/mc_sample_size/``: table.csv, slopes.csv, summary.txt, rmse.png)
 runs each study of ``RECORD["studies"]`` at N in ``RECORD["sizes"]`` with R replications per cell
-(:func:`bargaining.estimate.studies.sample_size_study`). ``run`` checks on the recorded run
+(:func:`bargaining.studies.registry.sample_size_study`). ``run`` checks on the recorded run
 
 * for the studies of ``SLOPE_STUDIES``: the weighted log-log slope of RMSE on N over all sizes is -1/2 within
   max(4 s.e., 0.1);
@@ -49,7 +49,7 @@ SLOPE_STUDIES = ("nash-constant-formula", "nash-logistic-formula", "incomplete-l
 
 
 def _folder() -> Any:
-    from bargaining.estimate.studies import RESULTS_DIR
+    from bargaining.studies.registry import RESULTS_DIR
 
     return RESULTS_DIR / "mc_sample_size"
 
@@ -94,7 +94,7 @@ def _ratio_rows(report: Report, table: pd.DataFrame) -> None:
 
 
 def run(*, reps: int = 30, seed: int | None = None) -> Report:
-    from bargaining.estimate.studies import sample_size_study
+    from bargaining.studies.registry import sample_size_study
 
     folder = _folder()
     report = Report("mc_sample_size", TITLE, SOURCE)
@@ -123,7 +123,7 @@ def run(*, reps: int = 30, seed: int | None = None) -> Report:
 
 
 def record(*, n_jobs: int | None = 1, progress: bool = True) -> Any:
-    from bargaining.estimate.studies import sample_size_study
+    from bargaining.studies.registry import sample_size_study
 
     options = {k: RECORD[k] for k in ("reps", "seed")}
     result = sample_size_study(

@@ -286,7 +286,7 @@ STUDIES_INCOMPLETE = [
         ),
         simulator="negotiations",
         simulator_params={"delta": INCOMPLETE_DELTA, "price_rule": None},
-        estimator="bargaining.estimate.studies:fit_incomplete_known_uniform",
+        estimator="bargaining.studies.registry:fit_incomplete_known_uniform",
         estimator_options={"traded": "traded", "value": "value", "cost": "cost"},
         truth_map=partial(_likelihood_truth, sigma=LOGIT_SIGMA),
         default_n=2000,

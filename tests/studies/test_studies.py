@@ -15,8 +15,8 @@ import pytest
 from scipy import stats
 
 from bargaining.errors import InvalidParameterError, UnknownNameError
-from bargaining.estimate import studies
-from bargaining.estimate.studies import get_study, list_studies, run_study, sample_size_study
+from bargaining.studies import registry as studies
+from bargaining.studies.registry import get_study, list_studies, run_study, sample_size_study
 
 REPS = 100
 COVERAGE_FLOOR = stats.binom.ppf(0.0005, REPS, 0.95) / REPS
