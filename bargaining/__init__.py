@@ -77,10 +77,10 @@ _EXPORTS: dict[str, str] = {
     "demo_fit": "bargaining.estimate.nash_price",
     "run_monte_carlo": "bargaining.estimate.montecarlo",
     "MonteCarloResults": "bargaining.estimate.montecarlo",
-    "run_monte_carlo_study": "bargaining.studies.registry",
-    "list_monte_carlo_studies": "bargaining.studies.registry",
-    "sample_size_study": "bargaining.studies.registry",
-    "SampleSizeResults": "bargaining.studies.registry",
+    "run_monte_carlo_study": "bargaining.studies",
+    "list_monte_carlo_studies": "bargaining.studies",
+    "sample_size_study": "bargaining.studies",
+    "SampleSizeResults": "bargaining.studies",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
