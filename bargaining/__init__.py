@@ -81,10 +81,10 @@ _EXPORTS: dict[str, str] = {
     "demo_fit": "bargaining.estimate.nash_price",
     "run_monte_carlo": "bargaining.estimate.montecarlo",
     "MonteCarloResults": "bargaining.estimate.montecarlo",
-    "run_monte_carlo_study": "bargaining.estimate.studies",
-    "list_monte_carlo_studies": "bargaining.estimate.studies",
-    "sample_size_study": "bargaining.estimate.studies",
-    "SampleSizeResults": "bargaining.estimate.studies",
+    "run_monte_carlo_study": "bargaining.studies",
+    "list_monte_carlo_studies": "bargaining.studies",
+    "sample_size_study": "bargaining.studies",
+    "SampleSizeResults": "bargaining.studies",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -18,7 +18,7 @@ import time
 
 import pandas as pd
 
-from bargaining.estimate.studies import run_study
+from bargaining.studies import run_study
 
 TARGET_SECONDS = 60.0
 

@@ -2,7 +2,7 @@
 
 Run from the repository root: `python replication/mc_nash_logistic_observed.py` (add `--json` for JSON), or
 `python replication/mc_nash_logistic_observed.py --record [--n-jobs J]` to redo the full study and overwrite
-replication/results/mc_nash_logistic_observed/. The study itself is
+bargaining/studies/recorded/mc_nash_logistic_observed/. The study itself is
 :mod:`bargaining.replication.mc_nash_logistic_observed`.
 """
 

@@ -2,7 +2,7 @@
 
 Run from the repository root: `python replication/mc_sample_size.py` (add `--json` for JSON), or
 `python replication/mc_sample_size.py --record [--n-jobs J]` to rerun the full study and overwrite
-replication/results/mc_sample_size/. The study itself is :mod:`bargaining.replication.mc_sample_size`.
+bargaining/studies/recorded/mc_sample_size/. The study itself is :mod:`bargaining.replication.mc_sample_size`.
 """
 
 import sys

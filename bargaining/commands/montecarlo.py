@@ -91,7 +91,7 @@ def _sizes(text: str) -> list[int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bargaining.estimate.studies import get_study, list_studies, run_study, sample_size_study
+    from bargaining.studies import get_study, list_studies, run_study, sample_size_study
 
     if args.list:
         table = list_studies()

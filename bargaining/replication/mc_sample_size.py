@@ -1,8 +1,8 @@
 """Monte Carlo sample-size study: bias and RMSE of the main estimators as N grows, RMSE ~ N^(-1/2).
 
-The recorded full run (``replication/results/mc_sample_size/``: table.csv, slopes.csv, summary.txt, rmse.png)
-runs each study of ``RECORD["studies"]`` at N in ``RECORD["sizes"]`` with R replications per cell
-(:func:`bargaining.estimate.studies.sample_size_study`). ``run`` checks on the recorded run
+The recorded full run (``bargaining/studies/recorded/mc_sample_size/``: table.csv, slopes.csv, summary.txt,
+rmse.png) runs each study of ``RECORD["studies"]`` at N in ``RECORD["sizes"]`` with R replications per cell
+(:func:`bargaining.studies.sample_size_study`). ``run`` checks on the recorded run
 
 * for the studies of ``SLOPE_STUDIES``: the weighted log-log slope of RMSE on N over all sizes is -1/2 within
   max(4 s.e., 0.1);
@@ -42,16 +42,17 @@ RECORD: dict[str, Any] = {
 }
 TITLE = "Monte Carlo: RMSE of the main estimators falls like N^(-1/2) (N = 250 ... 4000)"
 SOURCE = (
-    "recorded full run (R = 400 per cell, seed = 69) in replication/results/mc_sample_size; root-N theory"
+    "recorded full run (R = 400 per cell, seed = 69) in bargaining/studies/recorded/mc_sample_size; "
+    "root-N theory"
 )
 SLOPE_FLOOR = 0.1
 SLOPE_STUDIES = ("nash-constant-formula", "nash-logistic-formula", "incomplete-likelihood")
 
 
 def _folder() -> Any:
-    from bargaining.estimate.studies import RESULTS_DIR
+    from bargaining.studies import recorded_root
 
-    return RESULTS_DIR / "mc_sample_size"
+    return recorded_root() / "mc_sample_size"
 
 
 def _slope_rows(report: Report, slopes: pd.DataFrame, label: str) -> None:
@@ -94,13 +95,14 @@ def _ratio_rows(report: Report, table: pd.DataFrame) -> None:
 
 
 def run(*, reps: int = 30, seed: int | None = None) -> Report:
-    from bargaining.estimate.studies import sample_size_study
+    from bargaining.studies import sample_size_study
+    from bargaining.studies.recorded import read_recorded_csv
 
     folder = _folder()
     report = Report("mc_sample_size", TITLE, SOURCE)
-    recorded = pd.read_csv(folder / "table.csv")
-    _slope_rows(report, pd.read_csv(folder / "slopes.csv"), "recorded")
-    meta = json.loads((folder / "meta.json").read_text())
+    recorded = read_recorded_csv(folder, "table.csv")
+    _slope_rows(report, read_recorded_csv(folder, "slopes.csv"), "recorded")
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     _ratio_rows(report, recorded)
     sizes = [min(meta["sizes"]), max(meta["sizes"])]
     rerun = sample_size_study(
@@ -123,13 +125,14 @@ def run(*, reps: int = 30, seed: int | None = None) -> Report:
 
 
 def record(*, n_jobs: int | None = 1, progress: bool = True) -> Any:
-    from bargaining.estimate.studies import sample_size_study
+    from bargaining.studies import sample_size_study
+    from bargaining.studies.recorded import recording_folder
 
+    folder = recording_folder(_folder())  # before the run: fail early
     options = {k: RECORD[k] for k in ("reps", "seed")}
     result = sample_size_study(
         RECORD["studies"], RECORD["sizes"], n_jobs=n_jobs, progress=progress, **options
     )
-    folder = _folder()
     result.save(folder)
     (folder / "meta.json").write_text(json.dumps(RECORD, indent=2) + "\n")
     return result

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 import pytest
 
-from bargaining.estimate.studies import run_study
+from bargaining.studies import run_study
 
 
 def test_list(run_cli):
