@@ -22,11 +22,11 @@ delta_m (C.3: theta_X = sum_{j in X} theta_j - delta_|X|); participation costs x
 smallest rho at which the budget surplus covers sum x, and each agent's fixed payment covers its x);
 production-relevant outside options y (C.1: supports shifted by y, eq. 37).
 
-How the numbers are computed (see :mod:`bargaining.models.mechanism_engines`): every expectation is a 1-D
+How the numbers are computed (see :mod:`bargaining.models.mechanism.engines`): every expectation is a 1-D
 integral of an interim allocation that is exact in closed form (for any numbers of buyers and
 suppliers, capacities, and one buyer with a common theta and convex discounts), or a 2-D integral (one
 buyer, different theta_j), by adaptive Gauss-Kronrod quadrature split at every point where the integrand
-has a kink or jump. Randomized quasi-Monte Carlo (:mod:`bargaining.models.mechanism_qmc`) is used only when
+has a kink or jump. Randomized quasi-Monte Carlo (:mod:`bargaining.models.mechanism.qmc`) is used only when
 no quadrature applies (non-convex discounts, or discounts with negative costs) or on request.
 rho is found by Brent's method on t = 1 / rho in (0, 1] (the budget surplus is non-increasing in t,
 because the allocation at t maximizes budget + t * weighted rents). ``accuracy`` on the outcome is an
@@ -53,10 +53,10 @@ from bargaining.errors import (
     InvalidWeightError,
     SupportError,
 )
-from bargaining.models.mechanism_allocation import ExPostAllocation, allocate_one_buyer, allocate_slots
-from bargaining.models.mechanism_engines import Evaluation, OneBuyerEngine, SeparableEngine
-from bargaining.models.mechanism_qmc import QMCEngine
-from bargaining.models.mechanism_types import Shifted, flat_intervals
+from bargaining.models.mechanism.allocation import ExPostAllocation, allocate_one_buyer, allocate_slots
+from bargaining.models.mechanism.engines import Evaluation, OneBuyerEngine, SeparableEngine
+from bargaining.models.mechanism.qmc import QMCEngine
+from bargaining.models.mechanism.types import Shifted, flat_intervals
 
 __all__ = ["BargainingOutcome", "Market", "delta_from_weights", "weights_from_delta"]
 

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from bargaining.models.mechanism_integrals import (
+from bargaining.models.mechanism.integrals import (
     _NODES,
     _WG,
     _WK,
@@ -48,7 +48,7 @@ from bargaining.models.mechanism_integrals import (
     expected_overlap,
     integrate,
 )
-from bargaining.models.mechanism_types import AgentView
+from bargaining.models.mechanism.types import AgentView
 
 __all__ = ["Evaluation", "OneBuyerEngine", "SeparableEngine"]
 

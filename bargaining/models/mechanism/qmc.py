@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 from scipy.stats import qmc
 
-from bargaining.models.mechanism_allocation import ExPostAllocation
-from bargaining.models.mechanism_engines import Evaluation
+from bargaining.models.mechanism.allocation import ExPostAllocation
+from bargaining.models.mechanism.engines import Evaluation
 
 __all__ = ["QMCEngine"]
 
