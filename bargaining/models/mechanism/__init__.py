@@ -14,6 +14,11 @@ The subpackage is laid out along the solver's layers, each module depending only
 
 from __future__ import annotations
 
-from bargaining.models.mechanism.market import BargainingOutcome, Market, delta_from_weights, weights_from_delta
+from bargaining.models.mechanism.market import (
+    BargainingOutcome,
+    Market,
+    delta_from_weights,
+    weights_from_delta,
+)
 
 __all__ = ["BargainingOutcome", "Market", "delta_from_weights", "weights_from_delta"]

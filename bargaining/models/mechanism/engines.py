@@ -35,7 +35,6 @@ where any of these conditions changes form; the outer integral over c_j is adapt
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -48,6 +47,7 @@ from bargaining.models.mechanism.integrals import (
     expected_overlap,
     integrate,
 )
+from bargaining.models.mechanism.protocol import Evaluation, MechanismEngine
 from bargaining.models.mechanism.types import AgentView
 
 __all__ = ["Evaluation", "OneBuyerEngine", "SeparableEngine"]
@@ -59,39 +59,6 @@ _STEP_WK = 0.5 * _WK * 30 * _T**2 * (1 - _T) ** 2
 _STEP_WG = 0.5 * _WG * 30 * _T**2 * (1 - _T) ** 2
 
 
-@dataclass
-class Evaluation:
-    """Expected quantities of one allocation (weight ratios fixed), per agent, with error bounds.
-
-    ``buyer_gross`` is E[theta_X v] (E[v Q] without preferences); ``buyer_rent`` E[theta_X (1 - F)/f];
-    ``supplier_cost`` E[c Q]; ``supplier_rent`` E[G/g Q]. ``error`` bounds the absolute error of every
-    aggregate (welfare, budget, rents) from the quadrature.
-    """
-
-    buyer_trades: np.ndarray
-    buyer_gross: np.ndarray
-    buyer_rent: np.ndarray
-    supplier_trades: np.ndarray
-    supplier_cost: np.ndarray
-    supplier_rent: np.ndarray
-    error: float
-    converged: bool = True
-    method: str = "quadrature"
-    details: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def welfare(self) -> float:
-        return float(np.sum(self.buyer_gross) - np.sum(self.supplier_cost))
-
-    @property
-    def budget(self) -> float:
-        return float(self.welfare - np.sum(self.buyer_rent) - np.sum(self.supplier_rent))
-
-    @property
-    def expected_trades(self) -> float:
-        return float(np.sum(self.supplier_trades))
-
-
 def _points_from_levels(view: AgentView, levels: Sequence[float]) -> list[float]:
     """Types at which an agent's virtual type crosses each level (plus its own breakpoints)."""
     pts = view.own_points()
@@ -101,7 +68,7 @@ def _points_from_levels(view: AgentView, levels: Sequence[float]) -> list[float]
     return pts
 
 
-class SeparableEngine:
+class SeparableEngine(MechanismEngine):
     """Closed-form interim allocations for a market without buyer preferences (any n^B x n^S, capacities).
 
     Parameters
@@ -178,7 +145,7 @@ class SeparableEngine:
                 # identical agents without ironing flats (no ties) have identical expectations
                 key = (side, id(view.dist), view.a, int(units[i]))
                 if not view.flats and key in done:
-                    value, err, conv = done[key]
+                    value, err, _ = done[key]
                     error += err
                     if side == "B":
                         out["bt"][i], out["bg"][i], out["br"][i] = value
@@ -212,7 +179,7 @@ class SeparableEngine:
         )
 
 
-class OneBuyerEngine:
+class OneBuyerEngine(MechanismEngine):
     """One buyer (demand D units), suppliers with capacities, preferences theta_j and discounts delta_m.
 
     ``discounts`` are delta_1..delta_D with delta_1 = 0 and non-decreasing marginal discounts

@@ -54,7 +54,8 @@ from bargaining.errors import (
     SupportError,
 )
 from bargaining.models.mechanism.allocation import ExPostAllocation, allocate_one_buyer, allocate_slots
-from bargaining.models.mechanism.engines import Evaluation, OneBuyerEngine, SeparableEngine
+from bargaining.models.mechanism.engines import OneBuyerEngine, SeparableEngine
+from bargaining.models.mechanism.protocol import Evaluation, MechanismEngine
 from bargaining.models.mechanism.qmc import QMCEngine
 from bargaining.models.mechanism.types import Shifted, flat_intervals
 
@@ -353,7 +354,7 @@ class Market:
             raise InvalidParameterError(f"Quadrature does not apply: {reason}.", hint="Use method='qmc' or 'auto'.")
         self.method = "qmc" if method == "qmc" or not quadrature_ok else "quadrature"
         self.qmc_points, self.qmc_replicates, self.seed = int(qmc_points), int(qmc_replicates), seed
-        self._engine = self._make_engine()
+        self._engine: MechanismEngine = self._make_engine()
 
     # ------------------------------------------------------------------------------------------ setup
     def _check_gains(self) -> None:
@@ -383,7 +384,7 @@ class Market:
             self._flat_cache[key] = flat_intervals(dist, side == "B", float(a))
         return self._flat_cache[key]
 
-    def _make_engine(self) -> Any:
+    def _make_engine(self) -> MechanismEngine:
         if self.method == "qmc":
             return QMCEngine(
                 self.buyers, self.suppliers, self._allocate_ratios,

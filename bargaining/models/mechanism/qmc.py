@@ -19,12 +19,12 @@ import numpy as np
 from scipy.stats import qmc
 
 from bargaining.models.mechanism.allocation import ExPostAllocation
-from bargaining.models.mechanism.engines import Evaluation
+from bargaining.models.mechanism.protocol import Evaluation, MechanismEngine
 
 __all__ = ["QMCEngine"]
 
 
-class QMCEngine:
+class QMCEngine(MechanismEngine):
     """Expectations of the allocation by randomized QMC.
 
     Parameters
