@@ -36,9 +36,9 @@ from bargaining.errors import (
     AccuracyWarning,
     DistributionError,
     InvalidParameterError,
-    InvalidWeightError,
     SupportError,
 )
+from bargaining.models._checks import check_finite, check_positive, check_weight
 from bargaining.models.ironing import Flat, find_flats
 
 __all__ = [
@@ -57,35 +57,12 @@ _GAUSS_NODES, _GAUSS_WEIGHTS = np.polynomial.legendre.leggauss(8)
 _SIDES = ("value", "cost")
 
 
-def _finite(value: Any, name: str) -> float:
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(f"{name} must be a number, got {value!r}.", hint=f"Pass a finite float for {name}.") from None
-    if not math.isfinite(out):
-        raise InvalidParameterError(f"{name} must be finite, got {out}.", hint=f"Pass a finite float for {name}.")
-    return out
-
-
-def _positive(value: Any, name: str) -> float:
-    out = _finite(value, name)
-    if out <= 0:
-        raise InvalidParameterError(f"{name} must be positive, got {out}.", hint=f"Pass {name} > 0.")
-    return out
-
-
 def _check_weight(weight: Any) -> float:
     """A weight ratio a = w / rho must lie in [0, 1] (rounding of 1e-12 above 1 is forgiven)."""
-    try:
-        a = float(weight)
-    except (TypeError, ValueError):
-        raise InvalidWeightError(f"weight must be a number in [0, 1], got {weight!r}.", hint="Pass a float in [0, 1].") from None
-    if not (-1e-12 <= a <= 1 + 1e-12):
-        raise InvalidWeightError(
-            f"weight must lie in [0, 1], got {a}.",
-            hint="Weights are ratios w / rho; normalise them so that the largest is at most 1.",
-        )
-    return min(max(a, 0.0), 1.0)
+    return check_weight(
+        weight, "weight", slack=1e-12,
+        hint="Weights are ratios w / rho; normalise them so that the largest is at most 1.",
+    )
 
 
 def _check_side(side: str) -> str:
@@ -163,13 +140,13 @@ class TypeDistribution:
 
     # construction helpers ----------------------------------------------------------------------------
     def _set_support(self, low: Any, high: Any, name: str, breakpoints: Sequence[float]) -> None:
-        self.low = _finite(low, "low")
-        self.high = _finite(high, "high")
+        self.low = check_finite(low, "low")
+        self.high = check_finite(high, "high")
         if not self.low < self.high:
             raise SupportError(f"The support needs low < high, got [{self.low:g}, {self.high:g}].", hint="Swap or widen the bounds.")
         self.name = name
         self._scale = max(1.0, abs(self.low), abs(self.high), self.high - self.low)
-        points = sorted({_finite(b, "breakpoint") for b in breakpoints})
+        points = sorted({check_finite(b, "breakpoint") for b in breakpoints})
         self.breakpoints: tuple[float, ...] = tuple(b for b in points if self.low < b < self.high)
         self._flat_cache: dict[tuple[str, float], list[Flat]] = {}
         self._table_cache: dict[tuple[str, float], np.ndarray] = {}
@@ -551,7 +528,7 @@ class Uniform(TypeDistribution):
     """Uniform types on [low, high]: Phi_a(v) = (2 - a) v - (1 - a) high, Gamma_a(c) = (2 - a) c - (1 - a) low."""
 
     def __init__(self, low: float = 0.0, high: float = 1.0) -> None:
-        low_f, high_f = _finite(low, "low"), _finite(high, "high")
+        low_f, high_f = check_finite(low, "low"), check_finite(high, "high")
         if not low_f < high_f:
             raise SupportError(f"The support needs low < high, got [{low_f:g}, {high_f:g}].", hint="Swap or widen the bounds.")
         super().__init__(stats.uniform(low_f, high_f - low_f), low_f, high_f, name=f"Uniform({low_f:g}, {high_f:g})")
@@ -604,8 +581,8 @@ class Beta(TypeDistribution):
     """Beta(a, b) scaled to [low, high]; density x^(a-1)(1-x)^(b-1) on the unit scale."""
 
     def __init__(self, a: float, b: float, low: float = 0.0, high: float = 1.0) -> None:
-        self.a, self.b = _positive(a, "a"), _positive(b, "b")
-        low_f, high_f = _finite(low, "low"), _finite(high, "high")
+        self.a, self.b = check_positive(a, "a"), check_positive(b, "b")
+        low_f, high_f = check_finite(low, "low"), check_finite(high, "high")
         if not low_f < high_f:
             raise SupportError(f"The support needs low < high, got [{low_f:g}, {high_f:g}].", hint="Swap or widen the bounds.")
         super().__init__(
@@ -633,7 +610,7 @@ class TruncatedNormal(TypeDistribution):
     """Normal(mean, sd) truncated to [low, high]."""
 
     def __init__(self, mean: float, sd: float, low: float, high: float) -> None:
-        self.location, self.sd = _finite(mean, "mean"), _positive(sd, "sd")
+        self.location, self.sd = check_finite(mean, "mean"), check_positive(sd, "sd")
         super().__init__(
             stats.norm(self.location, self.sd), low, high,
             name=f"TruncatedNormal({self.location:g}, {self.sd:g}) on [{float(low):g}, {float(high):g}]",
@@ -657,8 +634,8 @@ class TruncatedExponential(TypeDistribution):
     """
 
     def __init__(self, scale: float, low: float = 0.0, high: float = 1.0) -> None:
-        self.scale = _positive(scale, "scale")
-        low_f = _finite(low, "low")
+        self.scale = check_positive(scale, "scale")
+        low_f = check_finite(low, "low")
         super().__init__(
             stats.expon(loc=low_f, scale=self.scale), low_f, high,
             name=f"TruncatedExponential({self.scale:g}) on [{low_f:g}, {float(high):g}]",
