@@ -87,8 +87,8 @@ class SeparableEngine(MechanismEngine):
         self,
         buyers: Sequence[Any],
         suppliers: Sequence[Any],
-        buyer_units: Sequence[int],
-        supplier_units: Sequence[int],
+        buyer_units: Sequence[int] | np.ndarray,
+        supplier_units: Sequence[int] | np.ndarray,
         *,
         atol: float,
         rtol: float,
@@ -193,9 +193,9 @@ class OneBuyerEngine(MechanismEngine):
         buyer: Any,
         suppliers: Sequence[Any],
         demand: int,
-        supplier_units: Sequence[int],
-        preferences: Sequence[float],
-        discounts: Sequence[float],
+        supplier_units: Sequence[int] | np.ndarray,
+        preferences: Sequence[float] | np.ndarray,
+        discounts: Sequence[float] | np.ndarray,
         *,
         atol: float,
         rtol: float,
@@ -423,7 +423,7 @@ class OneBuyerEngine(MechanismEngine):
                 points = self._outer_points(j, vb, vs, lines)
                 dist = view.dist
 
-                def integrand(x: np.ndarray, j: int = j, dist: Any = dist, lines: Any = lines) -> np.ndarray:
+                def integrand_2d(x: np.ndarray, j: int = j, dist: Any = dist, lines: Any = lines) -> np.ndarray:
                     inner = self._inner_v(j, x, vb, vs, lines, buyer_points)  # (4, m): f, v f, 1 - F, error
                     g = np.asarray(dist.pdf(x), dtype=float)
                     big_g = np.asarray(dist.cdf(x), dtype=float)
@@ -436,7 +436,7 @@ class OneBuyerEngine(MechanismEngine):
                         g * inner[3],  # error bound of the inner integral, carried into the accuracy
                     ])
 
-                r = integrate(integrand, points, atol=self.atol, rtol=self.rtol)
+                r = integrate(integrand_2d, points, atol=self.atol, rtol=self.rtol)
                 error += float(np.sum(r.error))
                 converged &= r.converged
                 st[j], sc[j], sr[j] = r.value[:3]
