@@ -57,7 +57,7 @@ _GAUSS_NODES, _GAUSS_WEIGHTS = np.polynomial.legendre.leggauss(8)
 _SIDES = ("value", "cost")
 
 
-def _check_weight(weight: Any) -> float:
+def _weight_ratio(weight: Any) -> float:
     """A weight ratio a = w / rho must lie in [0, 1] (rounding of 1e-12 above 1 is forgiven)."""
     return check_weight(
         weight, "weight", slack=1e-12,
@@ -280,12 +280,12 @@ class TypeDistribution:
 
     def raw_virtual_value(self, x: Any, weight: float = 1.0) -> Any:
         """Phi_a(v) = v - (1 - a)(1 - F(v))/f(v), not ironed (-inf where f(v) = 0 < 1 - F(v))."""
-        out = self._raw("value", _check_weight(weight), self._types(x))
+        out = self._raw("value", _weight_ratio(weight), self._types(x))
         return out[()] if out.ndim == 0 else out
 
     def raw_virtual_cost(self, x: Any, weight: float = 1.0) -> Any:
         """Gamma_a(c) = c + (1 - a) F(c)/f(c), not ironed (+inf where f(c) = 0 < F(c))."""
-        out = self._raw("cost", _check_weight(weight), self._types(x))
+        out = self._raw("cost", _weight_ratio(weight), self._types(x))
         return out[()] if out.ndim == 0 else out
 
     def _raw(self, side: str, a: float, x: np.ndarray) -> np.ndarray:
@@ -339,7 +339,7 @@ class TypeDistribution:
         side
             ``"value"`` (buyers, Phi_a) or ``"cost"`` (suppliers, Gamma_a).
         """
-        return [(f.low, f.high, f.level) for f in self._flats(_check_side(side), _check_weight(weight))]
+        return [(f.low, f.high, f.level) for f in self._flats(_check_side(side), _weight_ratio(weight))]
 
     def _flats(self, side: str, a: float) -> list[Flat]:
         key = (side, a)
@@ -363,7 +363,7 @@ class TypeDistribution:
         ``side="both"`` (default) checks the virtual value and the virtual cost. Regularity at a implies it at
         every larger a, since Phi_b is a mix of Phi_a and the identity for b > a.
         """
-        a = _check_weight(weight)
+        a = _weight_ratio(weight)
         sides = _SIDES if side == "both" else (_check_side(side),)
         return all(not self._flats(s, a) for s in sides)
 
@@ -375,24 +375,24 @@ class TypeDistribution:
 
     def virtual_value(self, x: Any, weight: float = 1.0) -> Any:
         """Ironed weighted virtual value: Phi_a(v), made non-decreasing by ironing when needed."""
-        a = _check_weight(weight)
+        a = _weight_ratio(weight)
         out = self._ironed("value", a, self._types(x))
         return out[()] if out.ndim == 0 else out
 
     def virtual_cost(self, x: Any, weight: float = 1.0) -> Any:
         """Ironed weighted virtual cost: Gamma_a(c), made non-decreasing by ironing when needed."""
-        a = _check_weight(weight)
+        a = _weight_ratio(weight)
         out = self._ironed("cost", a, self._types(x))
         return out[()] if out.ndim == 0 else out
 
     # generalized inverses ------------------------------------------------------------------------------
     def virtual_value_inverse(self, y: Any, weight: float = 1.0) -> Any:
         """The smallest v with ironed Phi_a(v) >= y, clipped to the support."""
-        return self._inverse("value", _check_weight(weight), y)
+        return self._inverse("value", _weight_ratio(weight), y)
 
     def virtual_cost_inverse(self, y: Any, weight: float = 1.0) -> Any:
         """The smallest c with ironed Gamma_a(c) >= y, clipped to the support."""
-        return self._inverse("cost", _check_weight(weight), y)
+        return self._inverse("cost", _weight_ratio(weight), y)
 
     def _table(self, side: str, a: float) -> np.ndarray:
         key = (side, a)
@@ -560,11 +560,11 @@ class Uniform(TypeDistribution):
         return (2.0 - a) * x - (1.0 - a) * self.low
 
     def raw_virtual_value(self, x: Any, weight: float = 1.0) -> Any:
-        out = self._raw("value", _check_weight(weight), self._types(x))
+        out = self._raw("value", _weight_ratio(weight), self._types(x))
         return out[()] if out.ndim == 0 else out
 
     def raw_virtual_cost(self, x: Any, weight: float = 1.0) -> Any:
-        out = self._raw("cost", _check_weight(weight), self._types(x))
+        out = self._raw("cost", _weight_ratio(weight), self._types(x))
         return out[()] if out.ndim == 0 else out
 
     def _inverse(self, side: str, a: float, y: Any) -> Any:
