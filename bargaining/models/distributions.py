@@ -36,9 +36,9 @@ from bargaining.errors import (
     AccuracyWarning,
     DistributionError,
     InvalidParameterError,
-    InvalidWeightError,
     SupportError,
 )
+from bargaining.models._checks import check_finite, check_positive, check_weight
 from bargaining.models.ironing import Flat, find_flats
 
 __all__ = [
@@ -57,35 +57,12 @@ _GAUSS_NODES, _GAUSS_WEIGHTS = np.polynomial.legendre.leggauss(8)
 _SIDES = ("value", "cost")
 
 
-def _finite(value: Any, name: str) -> float:
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(f"{name} must be a number, got {value!r}.", hint=f"Pass a finite float for {name}.") from None
-    if not math.isfinite(out):
-        raise InvalidParameterError(f"{name} must be finite, got {out}.", hint=f"Pass a finite float for {name}.")
-    return out
-
-
-def _positive(value: Any, name: str) -> float:
-    out = _finite(value, name)
-    if out <= 0:
-        raise InvalidParameterError(f"{name} must be positive, got {out}.", hint=f"Pass {name} > 0.")
-    return out
-
-
-def _check_weight(weight: Any) -> float:
+def _weight_ratio(weight: Any) -> float:
     """A weight ratio a = w / rho must lie in [0, 1] (rounding of 1e-12 above 1 is forgiven)."""
-    try:
-        a = float(weight)
-    except (TypeError, ValueError):
-        raise InvalidWeightError(f"weight must be a number in [0, 1], got {weight!r}.", hint="Pass a float in [0, 1].") from None
-    if not (-1e-12 <= a <= 1 + 1e-12):
-        raise InvalidWeightError(
-            f"weight must lie in [0, 1], got {a}.",
-            hint="Weights are ratios w / rho; normalise them so that the largest is at most 1.",
-        )
-    return min(max(a, 0.0), 1.0)
+    return check_weight(
+        weight, "weight", slack=1e-12,
+        hint="Weights are ratios w / rho; normalise them so that the largest is at most 1.",
+    )
 
 
 def _check_side(side: str) -> str:
@@ -163,13 +140,13 @@ class TypeDistribution:
 
     # construction helpers ----------------------------------------------------------------------------
     def _set_support(self, low: Any, high: Any, name: str, breakpoints: Sequence[float]) -> None:
-        self.low = _finite(low, "low")
-        self.high = _finite(high, "high")
+        self.low = check_finite(low, "low")
+        self.high = check_finite(high, "high")
         if not self.low < self.high:
             raise SupportError(f"The support needs low < high, got [{self.low:g}, {self.high:g}].", hint="Swap or widen the bounds.")
         self.name = name
         self._scale = max(1.0, abs(self.low), abs(self.high), self.high - self.low)
-        points = sorted({_finite(b, "breakpoint") for b in breakpoints})
+        points = sorted({check_finite(b, "breakpoint") for b in breakpoints})
         self.breakpoints: tuple[float, ...] = tuple(b for b in points if self.low < b < self.high)
         self._flat_cache: dict[tuple[str, float], list[Flat]] = {}
         self._table_cache: dict[tuple[str, float], np.ndarray] = {}
@@ -303,12 +280,12 @@ class TypeDistribution:
 
     def raw_virtual_value(self, x: Any, weight: float = 1.0) -> Any:
         """Phi_a(v) = v - (1 - a)(1 - F(v))/f(v), not ironed (-inf where f(v) = 0 < 1 - F(v))."""
-        out = self._raw("value", _check_weight(weight), self._types(x))
+        out = self._raw("value", _weight_ratio(weight), self._types(x))
         return out[()] if out.ndim == 0 else out
 
     def raw_virtual_cost(self, x: Any, weight: float = 1.0) -> Any:
         """Gamma_a(c) = c + (1 - a) F(c)/f(c), not ironed (+inf where f(c) = 0 < F(c))."""
-        out = self._raw("cost", _check_weight(weight), self._types(x))
+        out = self._raw("cost", _weight_ratio(weight), self._types(x))
         return out[()] if out.ndim == 0 else out
 
     def _raw(self, side: str, a: float, x: np.ndarray) -> np.ndarray:
@@ -362,7 +339,7 @@ class TypeDistribution:
         side
             ``"value"`` (buyers, Phi_a) or ``"cost"`` (suppliers, Gamma_a).
         """
-        return [(f.low, f.high, f.level) for f in self._flats(_check_side(side), _check_weight(weight))]
+        return [(f.low, f.high, f.level) for f in self._flats(_check_side(side), _weight_ratio(weight))]
 
     def _flats(self, side: str, a: float) -> list[Flat]:
         key = (side, a)
@@ -386,7 +363,7 @@ class TypeDistribution:
         ``side="both"`` (default) checks the virtual value and the virtual cost. Regularity at a implies it at
         every larger a, since Phi_b is a mix of Phi_a and the identity for b > a.
         """
-        a = _check_weight(weight)
+        a = _weight_ratio(weight)
         sides = _SIDES if side == "both" else (_check_side(side),)
         return all(not self._flats(s, a) for s in sides)
 
@@ -398,24 +375,24 @@ class TypeDistribution:
 
     def virtual_value(self, x: Any, weight: float = 1.0) -> Any:
         """Ironed weighted virtual value: Phi_a(v), made non-decreasing by ironing when needed."""
-        a = _check_weight(weight)
+        a = _weight_ratio(weight)
         out = self._ironed("value", a, self._types(x))
         return out[()] if out.ndim == 0 else out
 
     def virtual_cost(self, x: Any, weight: float = 1.0) -> Any:
         """Ironed weighted virtual cost: Gamma_a(c), made non-decreasing by ironing when needed."""
-        a = _check_weight(weight)
+        a = _weight_ratio(weight)
         out = self._ironed("cost", a, self._types(x))
         return out[()] if out.ndim == 0 else out
 
     # generalized inverses ------------------------------------------------------------------------------
     def virtual_value_inverse(self, y: Any, weight: float = 1.0) -> Any:
         """The smallest v with ironed Phi_a(v) >= y, clipped to the support."""
-        return self._inverse("value", _check_weight(weight), y)
+        return self._inverse("value", _weight_ratio(weight), y)
 
     def virtual_cost_inverse(self, y: Any, weight: float = 1.0) -> Any:
         """The smallest c with ironed Gamma_a(c) >= y, clipped to the support."""
-        return self._inverse("cost", _check_weight(weight), y)
+        return self._inverse("cost", _weight_ratio(weight), y)
 
     def _table(self, side: str, a: float) -> np.ndarray:
         key = (side, a)
@@ -551,7 +528,7 @@ class Uniform(TypeDistribution):
     """Uniform types on [low, high]: Phi_a(v) = (2 - a) v - (1 - a) high, Gamma_a(c) = (2 - a) c - (1 - a) low."""
 
     def __init__(self, low: float = 0.0, high: float = 1.0) -> None:
-        low_f, high_f = _finite(low, "low"), _finite(high, "high")
+        low_f, high_f = check_finite(low, "low"), check_finite(high, "high")
         if not low_f < high_f:
             raise SupportError(f"The support needs low < high, got [{low_f:g}, {high_f:g}].", hint="Swap or widen the bounds.")
         super().__init__(stats.uniform(low_f, high_f - low_f), low_f, high_f, name=f"Uniform({low_f:g}, {high_f:g})")
@@ -583,11 +560,11 @@ class Uniform(TypeDistribution):
         return (2.0 - a) * x - (1.0 - a) * self.low
 
     def raw_virtual_value(self, x: Any, weight: float = 1.0) -> Any:
-        out = self._raw("value", _check_weight(weight), self._types(x))
+        out = self._raw("value", _weight_ratio(weight), self._types(x))
         return out[()] if out.ndim == 0 else out
 
     def raw_virtual_cost(self, x: Any, weight: float = 1.0) -> Any:
-        out = self._raw("cost", _check_weight(weight), self._types(x))
+        out = self._raw("cost", _weight_ratio(weight), self._types(x))
         return out[()] if out.ndim == 0 else out
 
     def _inverse(self, side: str, a: float, y: Any) -> Any:
@@ -604,8 +581,8 @@ class Beta(TypeDistribution):
     """Beta(a, b) scaled to [low, high]; density x^(a-1)(1-x)^(b-1) on the unit scale."""
 
     def __init__(self, a: float, b: float, low: float = 0.0, high: float = 1.0) -> None:
-        self.a, self.b = _positive(a, "a"), _positive(b, "b")
-        low_f, high_f = _finite(low, "low"), _finite(high, "high")
+        self.a, self.b = check_positive(a, "a"), check_positive(b, "b")
+        low_f, high_f = check_finite(low, "low"), check_finite(high, "high")
         if not low_f < high_f:
             raise SupportError(f"The support needs low < high, got [{low_f:g}, {high_f:g}].", hint="Swap or widen the bounds.")
         super().__init__(
@@ -633,7 +610,7 @@ class TruncatedNormal(TypeDistribution):
     """Normal(mean, sd) truncated to [low, high]."""
 
     def __init__(self, mean: float, sd: float, low: float, high: float) -> None:
-        self.location, self.sd = _finite(mean, "mean"), _positive(sd, "sd")
+        self.location, self.sd = check_finite(mean, "mean"), check_positive(sd, "sd")
         super().__init__(
             stats.norm(self.location, self.sd), low, high,
             name=f"TruncatedNormal({self.location:g}, {self.sd:g}) on [{float(low):g}, {float(high):g}]",
@@ -657,8 +634,8 @@ class TruncatedExponential(TypeDistribution):
     """
 
     def __init__(self, scale: float, low: float = 0.0, high: float = 1.0) -> None:
-        self.scale = _positive(scale, "scale")
-        low_f = _finite(low, "low")
+        self.scale = check_positive(scale, "scale")
+        low_f = check_finite(low, "low")
         super().__init__(
             stats.expon(loc=low_f, scale=self.scale), low_f, high,
             name=f"TruncatedExponential({self.scale:g}) on [{low_f:g}, {float(high):g}]",

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from bargaining.errors import InvalidParameterError, InvalidWeightError
+from bargaining.models._checks import check_weight
 from bargaining.models.bilateral import _breakpoints, _check_types, _quad
 from bargaining.models.price_rules import MOMENT_NAMES, PriceMoments, PriceRule
 
@@ -48,18 +49,6 @@ __all__ = ["FEE_RULES", "IntermediaryGame", "IntermediaryPlay", "IntermediaryRul
 # (payoff-equivalence) payment of the type that sets the price (one supplier), which is exact for any
 # regular distributions and equals "appendix" for uniform ones.
 FEE_RULES = ("appendix", "myerson")
-
-
-def _check_weight(w: Any, name: str) -> float:
-    try:
-        value = float(w)
-    except (TypeError, ValueError):
-        raise InvalidWeightError(
-            f"{name} must be a number, got {w!r}.", hint="Pass a weight in [0, 1]."
-        ) from None
-    if not (0.0 <= value <= 1.0):
-        raise InvalidWeightError(f"{name} = {value!r} is outside [0, 1].", hint="Pass a weight in [0, 1].")
-    return value
 
 
 @dataclass(frozen=True)
@@ -143,7 +132,7 @@ class IntermediaryGame:
             raise InvalidParameterError(
                 "The game needs at least one supplier.", hint="Pass a list of cost distributions."
             )
-        self.buyer_weight = _check_weight(buyer_weight, "buyer_weight")
+        self.buyer_weight = check_weight(buyer_weight, "buyer_weight")
         if np.ndim(supplier_weights) == 0:
             supplier_weights = [supplier_weights] * len(self.suppliers)
         if len(supplier_weights) != len(self.suppliers):
@@ -152,7 +141,7 @@ class IntermediaryGame:
                 hint="Pass one weight per supplier (or one number for all).",
             )
         self.supplier_weights = tuple(
-            _check_weight(w, f"supplier_weights[{i}]") for i, w in enumerate(supplier_weights)
+            check_weight(w, f"supplier_weights[{i}]") for i, w in enumerate(supplier_weights)
         )
         if self.buyer_weight == 0 and not any(self.supplier_weights):
             raise InvalidWeightError(
@@ -545,7 +534,7 @@ class IntermediaryRule(PriceRule):
                     "Pass either delta or the two weights, not both.",
                     hint="Use delta=... alone or the weights.",
                 )
-            from bargaining.models.mechanism import weights_from_delta
+            from bargaining.models.conventions import weights_from_delta
 
             buyer_weight, supplier_weight = weights_from_delta(delta)
         buyer_weight = 1.0 if buyer_weight is None else buyer_weight

@@ -47,8 +47,8 @@ from bargaining.errors import (
     FrontierShapeError,
     InfeasibleProblemError,
     InvalidParameterError,
-    InvalidWeightError,
 )
+from bargaining.models._checks import check_finite, check_weight
 
 __all__ = ["FeasibleSet", "Frontier", "NashSolution", "Pie", "nash_solution"]
 
@@ -107,32 +107,7 @@ class NashSolution:
 
 
 # ------------------------------------------------------------------------------------------ validation
-def _finite_scalar(value: Any, name: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(
-            f"{name} must be a number, got {value!r}.", hint=f"pass a finite real number as {name}."
-        ) from None
-    if not math.isfinite(number):
-        raise InvalidParameterError(f"{name} must be finite, got {number}.", hint=f"pass a finite {name}.")
-    return number
-
-
-def _check_weight(weight: Any) -> float:
-    try:
-        beta = float(weight)
-    except (TypeError, ValueError):
-        raise InvalidWeightError(
-            f"weight must be a number in [0, 1], got {weight!r}.",
-            hint="weight is player 1's bargaining exponent beta, e.g. 0.5 for the symmetric solution.",
-        ) from None
-    if not 0.0 <= beta <= 1.0:  # also rejects NaN
-        raise InvalidWeightError(
-            f"weight must be in [0, 1], got {beta}.",
-            hint="weight is player 1's exponent beta; player 2's is 1 - beta.",
-        )
-    return beta
+_WEIGHT_HINT = "weight is player 1's bargaining exponent beta in [0, 1] (0.5 for the symmetric solution); player 2's is 1 - beta."
 
 
 def _check_disagreement(disagreement: Any) -> tuple[float, float]:
@@ -180,7 +155,7 @@ class Pie:
     size: float
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "size", _finite_scalar(self.size, "size"))
+        object.__setattr__(self, "size", check_finite(self.size, "size"))
 
     def _solve(self, d: tuple[float, float], beta: float) -> NashSolution:
         surplus = self.size - d[0] - d[1]
@@ -251,8 +226,8 @@ class Frontier:
                 "function must be callable, e.g. lambda u1: 1 - u1**2.",
                 hint="pass player 2's best payoff as a function of player 1's payoff.",
             )
-        self.low = _finite_scalar(low, "low")
-        self.high = _finite_scalar(high, "high")
+        self.low = check_finite(low, "low")
+        self.high = check_finite(high, "high")
         if not self.low < self.high:
             raise InvalidParameterError(
                 f"low must be smaller than high, got low={self.low:g}, high={self.high:g}.",
@@ -722,7 +697,7 @@ def nash_solution(
     >>> nash_solution(Pie(1.0), weight=0.3).payoffs
     (0.3, 0.7)
     """
-    beta = _check_weight(weight)
+    beta = check_weight(weight, "weight", hint=_WEIGHT_HINT)
     d = _check_disagreement(disagreement)
     if not isinstance(frontier, (Pie, Frontier, FeasibleSet)):
         raise InvalidParameterError(

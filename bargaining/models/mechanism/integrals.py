@@ -143,7 +143,7 @@ def integrate(
     return IntegralResult(accepted_value, accepted_error, converged, panels)
 
 
-def count_pmf(probs: np.ndarray, units: Sequence[int], cap: int) -> np.ndarray:
+def count_pmf(probs: np.ndarray, units: Sequence[int] | np.ndarray, cap: int) -> np.ndarray:
     """Probability mass of N = sum_l units[l] * B_l, B_l ~ Bernoulli(probs[l]) independent.
 
     ``probs`` has shape (n_agents, m) (m independent problems at once). Counts >= ``cap`` are lumped into

@@ -35,12 +35,11 @@ where any of these conditions changes form; the outer integral over c_j is adapt
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from bargaining.models.mechanism_integrals import (
+from bargaining.models.mechanism.integrals import (
     _NODES,
     _WG,
     _WK,
@@ -48,7 +47,8 @@ from bargaining.models.mechanism_integrals import (
     expected_overlap,
     integrate,
 )
-from bargaining.models.mechanism_types import AgentView
+from bargaining.models.mechanism.protocol import Evaluation, MechanismEngine
+from bargaining.models.mechanism.types import AgentView
 
 __all__ = ["Evaluation", "OneBuyerEngine", "SeparableEngine"]
 
@@ -57,39 +57,6 @@ _T = 0.5 * (_NODES + 1.0)
 _STEP_NODES = 10 * _T**3 - 15 * _T**4 + 6 * _T**5
 _STEP_WK = 0.5 * _WK * 30 * _T**2 * (1 - _T) ** 2
 _STEP_WG = 0.5 * _WG * 30 * _T**2 * (1 - _T) ** 2
-
-
-@dataclass
-class Evaluation:
-    """Expected quantities of one allocation (weight ratios fixed), per agent, with error bounds.
-
-    ``buyer_gross`` is E[theta_X v] (E[v Q] without preferences); ``buyer_rent`` E[theta_X (1 - F)/f];
-    ``supplier_cost`` E[c Q]; ``supplier_rent`` E[G/g Q]. ``error`` bounds the absolute error of every
-    aggregate (welfare, budget, rents) from the quadrature.
-    """
-
-    buyer_trades: np.ndarray
-    buyer_gross: np.ndarray
-    buyer_rent: np.ndarray
-    supplier_trades: np.ndarray
-    supplier_cost: np.ndarray
-    supplier_rent: np.ndarray
-    error: float
-    converged: bool = True
-    method: str = "quadrature"
-    details: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def welfare(self) -> float:
-        return float(np.sum(self.buyer_gross) - np.sum(self.supplier_cost))
-
-    @property
-    def budget(self) -> float:
-        return float(self.welfare - np.sum(self.buyer_rent) - np.sum(self.supplier_rent))
-
-    @property
-    def expected_trades(self) -> float:
-        return float(np.sum(self.supplier_trades))
 
 
 def _points_from_levels(view: AgentView, levels: Sequence[float]) -> list[float]:
@@ -101,7 +68,7 @@ def _points_from_levels(view: AgentView, levels: Sequence[float]) -> list[float]
     return pts
 
 
-class SeparableEngine:
+class SeparableEngine(MechanismEngine):
     """Closed-form interim allocations for a market without buyer preferences (any n^B x n^S, capacities).
 
     Parameters
@@ -120,8 +87,8 @@ class SeparableEngine:
         self,
         buyers: Sequence[Any],
         suppliers: Sequence[Any],
-        buyer_units: Sequence[int],
-        supplier_units: Sequence[int],
+        buyer_units: Sequence[int] | np.ndarray,
+        supplier_units: Sequence[int] | np.ndarray,
         *,
         atol: float,
         rtol: float,
@@ -178,7 +145,7 @@ class SeparableEngine:
                 # identical agents without ironing flats (no ties) have identical expectations
                 key = (side, id(view.dist), view.a, int(units[i]))
                 if not view.flats and key in done:
-                    value, err, conv = done[key]
+                    value, err, _ = done[key]
                     error += err
                     if side == "B":
                         out["bt"][i], out["bg"][i], out["br"][i] = value
@@ -212,7 +179,7 @@ class SeparableEngine:
         )
 
 
-class OneBuyerEngine:
+class OneBuyerEngine(MechanismEngine):
     """One buyer (demand D units), suppliers with capacities, preferences theta_j and discounts delta_m.
 
     ``discounts`` are delta_1..delta_D with delta_1 = 0 and non-decreasing marginal discounts
@@ -226,9 +193,9 @@ class OneBuyerEngine:
         buyer: Any,
         suppliers: Sequence[Any],
         demand: int,
-        supplier_units: Sequence[int],
-        preferences: Sequence[float],
-        discounts: Sequence[float],
+        supplier_units: Sequence[int] | np.ndarray,
+        preferences: Sequence[float] | np.ndarray,
+        discounts: Sequence[float] | np.ndarray,
         *,
         atol: float,
         rtol: float,
@@ -456,7 +423,7 @@ class OneBuyerEngine:
                 points = self._outer_points(j, vb, vs, lines)
                 dist = view.dist
 
-                def integrand(x: np.ndarray, j: int = j, dist: Any = dist, lines: Any = lines) -> np.ndarray:
+                def integrand_2d(x: np.ndarray, j: int = j, dist: Any = dist, lines: Any = lines) -> np.ndarray:
                     inner = self._inner_v(j, x, vb, vs, lines, buyer_points)  # (4, m): f, v f, 1 - F, error
                     g = np.asarray(dist.pdf(x), dtype=float)
                     big_g = np.asarray(dist.cdf(x), dtype=float)
@@ -469,7 +436,7 @@ class OneBuyerEngine:
                         g * inner[3],  # error bound of the inner integral, carried into the accuracy
                     ])
 
-                r = integrate(integrand, points, atol=self.atol, rtol=self.rtol)
+                r = integrate(integrand_2d, points, atol=self.atol, rtol=self.rtol)
                 error += float(np.sum(r.error))
                 converged &= r.converged
                 st[j], sc[j], sr[j] = r.value[:3]

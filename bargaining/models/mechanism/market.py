@@ -22,11 +22,11 @@ delta_m (C.3: theta_X = sum_{j in X} theta_j - delta_|X|); participation costs x
 smallest rho at which the budget surplus covers sum x, and each agent's fixed payment covers its x);
 production-relevant outside options y (C.1: supports shifted by y, eq. 37).
 
-How the numbers are computed (see :mod:`bargaining.models.mechanism_engines`): every expectation is a 1-D
+How the numbers are computed (see :mod:`bargaining.models.mechanism.engines`): every expectation is a 1-D
 integral of an interim allocation that is exact in closed form (for any numbers of buyers and
 suppliers, capacities, and one buyer with a common theta and convex discounts), or a 2-D integral (one
 buyer, different theta_j), by adaptive Gauss-Kronrod quadrature split at every point where the integrand
-has a kink or jump. Randomized quasi-Monte Carlo (:mod:`bargaining.models.mechanism_qmc`) is used only when
+has a kink or jump. Randomized quasi-Monte Carlo (:mod:`bargaining.models.mechanism.qmc`) is used only when
 no quadrature applies (non-convex discounts, or discounts with negative costs) or on request.
 rho is found by Brent's method on t = 1 / rho in (0, 1] (the budget surplus is non-increasing in t,
 because the allocation at t maximizes budget + t * weighted rents). ``accuracy`` on the outcome is an
@@ -38,197 +38,31 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from bargaining.errors import (
-    AccuracyWarning,
-    DistributionError,
-    InfeasibleProblemError,
-    InvalidParameterError,
-    InvalidWeightError,
-    SupportError,
+from bargaining.errors import AccuracyWarning, InfeasibleProblemError, InvalidParameterError, SupportError
+from bargaining.models.conventions import weights_from_delta
+from bargaining.models.mechanism.allocation import ExPostAllocation, allocate_one_buyer, allocate_slots
+from bargaining.models.mechanism.engines import OneBuyerEngine, SeparableEngine
+from bargaining.models.mechanism.inputs import (
+    agent_list,
+    capacities,
+    nonnegative_per_agent,
+    normalized_weights,
+    surplus_shares,
 )
-from bargaining.models.mechanism_allocation import ExPostAllocation, allocate_one_buyer, allocate_slots
-from bargaining.models.mechanism_engines import Evaluation, OneBuyerEngine, SeparableEngine
-from bargaining.models.mechanism_qmc import QMCEngine
-from bargaining.models.mechanism_types import Shifted, flat_intervals
+from bargaining.models.mechanism.outcome import BargainingOutcome, replace_outcome
+from bargaining.models.mechanism.protocol import Evaluation, MechanismEngine
+from bargaining.models.mechanism.qmc import QMCEngine
+from bargaining.models.mechanism.types import Shifted, flat_intervals
 
-__all__ = ["BargainingOutcome", "Market", "delta_from_weights", "weights_from_delta"]
+__all__ = ["Market"]
 
 _METHODS = ("auto", "quadrature", "qmc")
-
-
-# ------------------------------------------------------------------------------------------ weights and Delta
-def _check_weight(w: Any, name: str) -> float:
-    try:
-        value = float(w)
-    except (TypeError, ValueError):
-        raise InvalidWeightError(f"{name} = {w!r} is not a number.", hint="Weights are numbers in [0, 1].") from None
-    if not math.isfinite(value) or not 0.0 <= value <= 1.0:
-        raise InvalidWeightError(f"{name} = {value!r} is outside [0, 1].", hint="Weights are numbers in [0, 1].")
-    return value
-
-
-def weights_from_delta(delta: float) -> tuple[float, float]:
-    """Weights (w_B, w_S) with max 1 for the bargaining differential Delta in [-1, 1].
-
-    Delta >= 0 gives (1, 1 - Delta) (buyers favoured); Delta < 0 gives (1 + Delta, 1).
-
-    Examples
-    --------
-    >>> weights_from_delta(0.25)
-    (1.0, 0.75)
-    >>> weights_from_delta(-1.0)
-    (0.0, 1.0)
-    """
-    try:
-        d = float(delta)
-    except (TypeError, ValueError):
-        raise InvalidWeightError(f"delta = {delta!r} is not a number.", hint="Delta is a number in [-1, 1].") from None
-    if not math.isfinite(d) or not -1.0 <= d <= 1.0:
-        raise InvalidWeightError(f"delta = {d!r} is outside [-1, 1].", hint="Delta is a number in [-1, 1].")
-    return (1.0, 1.0 - d) if d >= 0.0 else (1.0 + d, 1.0)
-
-
-def delta_from_weights(w_B: float, w_S: float) -> float:
-    """Bargaining differential Delta = (w_B - w_S) / max(w_B, w_S).
-
-    Examples
-    --------
-    >>> delta_from_weights(0.5, 1.0)
-    -0.5
-    """
-    wb, ws = _check_weight(w_B, "w_B"), _check_weight(w_S, "w_S")
-    top = max(wb, ws)
-    if top == 0.0:
-        raise InvalidWeightError("Both weights are zero.", hint="At least one weight must be positive.")
-    return (wb - ws) / top
-
-
-# ------------------------------------------------------------------------------------------------ outcome
-@dataclass(frozen=True)
-class BargainingOutcome:
-    """Loertscher-Marx outcome for given weights (or the first best).
-
-    Attributes
-    ----------
-    rho
-        Multiplier rho^w of the no-deficit constraint with weights normalized to max 1 (1 when slack).
-    buyer_weights, supplier_weights
-        Normalized weights w (max 1).
-    buyer_weight_ratios, supplier_weight_ratios
-        w / rho: the weights of the virtual types Phi_{w/rho}, Gamma_{w/rho} that define the allocation.
-    buyer_payoffs, supplier_payoffs
-        Expected payoffs (information rent + fixed payment - participation cost).
-    welfare
-        Expected gains from trade minus participation costs (= sum of payoffs + unpaid budget surplus).
-    budget_surplus
-        Expected budget surplus E[sum Phi Q^B - sum Gamma Q^S] minus participation costs: ~0 when the
-        constraint binds, pi > 0 when slack, negative for the first best (Myerson-Satterthwaite deficit).
-    expected_trades
-        Expected number of units traded.
-    accuracy
-        Absolute error bound of payoffs, welfare and budget surplus.
-    method
-        "quadrature" or "qmc".
-    binding
-        Whether the no-deficit constraint binds (rho > max w).
-    """
-
-    rho: float
-    buyer_weights: np.ndarray
-    supplier_weights: np.ndarray
-    buyer_weight_ratios: np.ndarray
-    supplier_weight_ratios: np.ndarray
-    buyer_payoffs: np.ndarray
-    supplier_payoffs: np.ndarray
-    welfare: float
-    budget_surplus: float
-    expected_trades: float
-    accuracy: float
-    method: str
-    binding: bool
-    rho_accuracy: float
-    buyer_shares: np.ndarray
-    supplier_shares: np.ndarray
-    buyer_fixed_payments: np.ndarray
-    supplier_fixed_payments: np.ndarray
-    buyer_rents: np.ndarray
-    supplier_rents: np.ndarray
-    buyer_trades: np.ndarray
-    supplier_trades: np.ndarray
-    delta: float | None = None
-    kind: str = "bargaining"
-    details: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def buyer_payoff(self) -> float:
-        """Sum of the buyers' expected payoffs."""
-        return float(np.sum(self.buyer_payoffs))
-
-    @property
-    def supplier_payoff(self) -> float:
-        """Sum of the suppliers' expected payoffs."""
-        return float(np.sum(self.supplier_payoffs))
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dictionary (arrays as lists)."""
-        out = asdict(self)
-        out.pop("details", None)
-        return {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in out.items()}
-
-
-# -------------------------------------------------------------------------------------------------- market
-def _as_list(x: Any, name: str) -> list[Any]:
-    if x is None:
-        raise InvalidParameterError(f"{name} is missing.", hint=f"Pass a list of type distributions as {name}.")
-    items = list(x) if isinstance(x, (list, tuple)) else [x]
-    if not items:
-        raise InvalidParameterError(f"{name} is empty.", hint=f"Pass at least one type distribution as {name}.")
-    needed = ("cdf", "pdf", "low", "high", "quantile", "virtual_value", "virtual_cost")
-    for k, d in enumerate(items):
-        missing = [a for a in needed if not hasattr(d, a)]
-        if missing:
-            raise InvalidParameterError(
-                f"{name}[{k}] is not a type distribution (missing {', '.join(missing)}).",
-                hint="Use bargaining.Uniform(low, high) or bargaining.TypeDistribution(scipy_dist, low, high).",
-            )
-        low, high = float(d.low), float(d.high)
-        if not (math.isfinite(low) and math.isfinite(high) and low < high):
-            raise SupportError(f"{name}[{k}] has support [{low}, {high}].", hint="Supports must be finite with low < high.")
-    return items
-
-
-def _units(units: Any, n: int, name: str) -> np.ndarray:
-    if units is None:
-        return np.ones(n, dtype=int)
-    arr = np.atleast_1d(np.asarray(units, dtype=object))
-    if arr.size == 1 and n > 1:
-        arr = np.repeat(arr, n)
-    if arr.size != n:
-        raise InvalidParameterError(f"{name} has {arr.size} entries for {n} agents.", hint=f"Give one integer per agent in {name}.")
-    out = []
-    for u in arr:
-        if isinstance(u, bool) or not float(u).is_integer() or int(u) < 1:
-            raise InvalidParameterError(f"{name} contains {u!r}.", hint="Capacities are integers >= 1.")
-        out.append(int(u))
-    return np.asarray(out, dtype=int)
-
-
-def _nonneg(values: Any, n: int, name: str) -> np.ndarray:
-    if values is None:
-        return np.zeros(n)
-    arr = np.atleast_1d(np.asarray(values, dtype=float))
-    if arr.size == 1 and n > 1:
-        arr = np.repeat(arr, n)
-    if arr.size != n or not np.all(np.isfinite(arr)) or np.any(arr < 0):
-        raise InvalidParameterError(f"{name} must be {n} finite numbers >= 0, got {values!r}.", hint=f"One value per agent in {name}.")
-    return arr
 
 
 class Market:
@@ -287,18 +121,18 @@ class Market:
         qmc_replicates: int = 16,
         seed: Any = 0,
     ) -> None:
-        base_buyers = _as_list(buyers, "buyers")
-        base_suppliers = _as_list(suppliers, "suppliers")
+        base_buyers = agent_list(buyers, "buyers")
+        base_suppliers = agent_list(suppliers, "suppliers")
         nb, ns = len(base_buyers), len(base_suppliers)
-        self.buyer_units = _units(buyer_units, nb, "buyer_units")
-        self.supplier_units = _units(supplier_units, ns, "supplier_units")
-        y_b = _nonneg(buyer_outside_options, nb, "buyer_outside_options")
-        y_s = _nonneg(supplier_outside_options, ns, "supplier_outside_options")
+        self.buyer_units = capacities(buyer_units, nb, "buyer_units")
+        self.supplier_units = capacities(supplier_units, ns, "supplier_units")
+        y_b = nonnegative_per_agent(buyer_outside_options, nb, "buyer_outside_options")
+        y_s = nonnegative_per_agent(supplier_outside_options, ns, "supplier_outside_options")
         self.buyer_outside_options, self.supplier_outside_options = y_b, y_s
         self.buyers = [Shifted(d, -y) if y else d for d, y in zip(base_buyers, y_b)]
         self.suppliers = [Shifted(d, y) if y else d for d, y in zip(base_suppliers, y_s)]
-        self.buyer_participation_costs = _nonneg(buyer_participation_costs, nb, "buyer_participation_costs")
-        self.supplier_participation_costs = _nonneg(supplier_participation_costs, ns, "supplier_participation_costs")
+        self.buyer_participation_costs = nonnegative_per_agent(buyer_participation_costs, nb, "buyer_participation_costs")
+        self.supplier_participation_costs = nonnegative_per_agent(supplier_participation_costs, ns, "supplier_participation_costs")
 
         one_buyer_extras = preferences is not None or discounts is not None
         if one_buyer_extras and nb != 1:
@@ -353,7 +187,7 @@ class Market:
             raise InvalidParameterError(f"Quadrature does not apply: {reason}.", hint="Use method='qmc' or 'auto'.")
         self.method = "qmc" if method == "qmc" or not quadrature_ok else "quadrature"
         self.qmc_points, self.qmc_replicates, self.seed = int(qmc_points), int(qmc_replicates), seed
-        self._engine = self._make_engine()
+        self._engine: MechanismEngine = self._make_engine()
 
     # ------------------------------------------------------------------------------------------ setup
     def _check_gains(self) -> None:
@@ -383,7 +217,7 @@ class Market:
             self._flat_cache[key] = flat_intervals(dist, side == "B", float(a))
         return self._flat_cache[key]
 
-    def _make_engine(self) -> Any:
+    def _make_engine(self) -> MechanismEngine:
         if self.method == "qmc":
             return QMCEngine(
                 self.buyers, self.suppliers, self._allocate_ratios,
@@ -474,51 +308,6 @@ class Market:
         )
         return alloc.buyer_units, alloc.supplier_units
 
-    # ------------------------------------------------------------------------------------------ weights
-    def _normalize(self, buyer_weights: Any, supplier_weights: Any) -> tuple[np.ndarray, np.ndarray]:
-        nb, ns = len(self.buyers), len(self.suppliers)
-        out = []
-        for w, n, name in ((buyer_weights, nb, "buyer_weights"), (supplier_weights, ns, "supplier_weights")):
-            arr = np.atleast_1d(np.asarray(w, dtype=object))
-            if arr.size == 1 and n > 1:
-                arr = np.repeat(arr, n)
-            if arr.size != n:
-                raise InvalidWeightError(f"{name} has {arr.size} entries for {n} agents.", hint=f"Give one weight per agent in {name}.")
-            out.append(np.array([_check_weight(x, f"{name}[{k}]") for k, x in enumerate(arr)]))
-        top = max(out[0].max(), out[1].max())
-        if top <= 0.0:
-            raise InvalidWeightError("All bargaining weights are zero.", hint="At least one weight must be positive.")
-        return out[0] / top, out[1] / top
-
-    def _shares(self, shares: Any, wb: np.ndarray, ws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        top_b, top_s = wb == 1.0, ws == 1.0
-        if shares is None:
-            n = int(top_b.sum() + top_s.sum())
-            return top_b / n, top_s / n
-        nb, ns = wb.size, ws.size
-        if isinstance(shares, (tuple, list)) and len(shares) == 2 and np.ndim(shares[0]) >= 1 and np.ndim(shares[1]) >= 1:
-            sb, ss = np.atleast_1d(np.asarray(shares[0], dtype=float)), np.atleast_1d(np.asarray(shares[1], dtype=float))
-        else:
-            flat = np.atleast_1d(np.asarray(shares, dtype=float))
-            if flat.size != nb + ns:
-                raise InvalidParameterError(
-                    f"shares has {flat.size} entries for {nb} buyers and {ns} suppliers.",
-                    hint="Pass (buyer_shares, supplier_shares) or one flat list, buyers first.",
-                )
-            sb, ss = flat[:nb], flat[nb:]
-        if sb.size != nb or ss.size != ns:
-            raise InvalidParameterError("shares do not match the numbers of agents.", hint="One share per agent.")
-        both = np.concatenate([sb, ss])
-        if not np.all(np.isfinite(both)) or np.any(both < 0) or both.sum() <= 0:
-            raise InvalidParameterError(f"shares must be non-negative and not all zero, got {shares!r}.", hint="e.g. shares=([1.0], [0.0]).")
-        if np.any(sb[~top_b] > 0) or np.any(ss[~top_s] > 0):
-            raise InvalidParameterError(
-                "A positive share goes to an agent without the largest bargaining weight.",
-                hint="The surplus pi is shared only among agents with the maximal weight (Proposition 2).",
-            )
-        total = both.sum()
-        return sb / total, ss / total
-
     # ------------------------------------------------------------------------------------------ solving
     def _evaluate(self, wb: np.ndarray, ws: np.ndarray, t: float) -> Evaluation:
         return self._engine.evaluate(wb * t, ws * t)
@@ -536,15 +325,15 @@ class Market:
             (buyer_shares, supplier_shares) or one flat list (buyers first); default equal. Normalized to
             sum 1; a positive share for an agent without the largest weight is an error.
         """
-        wb, ws = self._normalize(buyer_weights, supplier_weights)
-        eta_b, eta_s = self._shares(shares, wb, ws)
+        wb, ws = normalized_weights(buyer_weights, supplier_weights, len(self.buyers), len(self.suppliers))
+        eta_b, eta_s = surplus_shares(shares, wb, ws)
         return self._solve(wb, ws, eta_b, eta_s)
 
     def bargain_delta(self, delta: float, shares: Any = None) -> BargainingOutcome:
         """Outcome when every buyer has weight w_B and every supplier w_S, with Delta = (w_B - w_S)/max."""
         w_b, w_s = weights_from_delta(delta)
         out = self.bargain([w_b] * len(self.buyers), [w_s] * len(self.suppliers), shares=shares)
-        return _replace(out, delta=float(delta))
+        return replace_outcome(out, delta=float(delta))
 
     def _solve(self, wb: np.ndarray, ws: np.ndarray, eta_b: np.ndarray, eta_s: np.ndarray) -> BargainingOutcome:
         costs = float(self.buyer_participation_costs.sum() + self.supplier_participation_costs.sum())
@@ -738,12 +527,3 @@ class Market:
             np.asarray(outcome.buyer_weight_ratios, dtype=float), np.asarray(outcome.supplier_weight_ratios, dtype=float),
         )
 
-
-def _replace(outcome: BargainingOutcome, **changes: Any) -> BargainingOutcome:
-    from dataclasses import replace
-
-    return replace(outcome, **changes)
-
-
-# names kept for callers that check the distribution module's error type
-_ = DistributionError

@@ -18,13 +18,13 @@ from typing import Any
 import numpy as np
 from scipy.stats import qmc
 
-from bargaining.models.mechanism_allocation import ExPostAllocation
-from bargaining.models.mechanism_engines import Evaluation
+from bargaining.models.mechanism.allocation import ExPostAllocation
+from bargaining.models.mechanism.protocol import Evaluation, MechanismEngine
 
 __all__ = ["QMCEngine"]
 
 
-class QMCEngine:
+class QMCEngine(MechanismEngine):
     """Expectations of the allocation by randomized QMC.
 
     Parameters
