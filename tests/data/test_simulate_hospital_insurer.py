@@ -191,3 +191,45 @@ def test_registry():
         simulate("hospitals")
     with pytest.raises(InvalidParameterError, match="both n and n_markets"):
         simulate("hospital-insurer", n=2, n_markets=3)
+
+
+def test_simulated_prices_are_the_model_objects_equilibrium():
+    """The simulator is a driver: HospitalInsurerMarkets rebuilt from the primitives in the data gives its
+    prices."""
+    from bargaining.models.nash_in_nash import HospitalInsurerMarkets
+
+    sim = simulate_hospital_insurer(
+        n_markets=3, n_hospitals=3, n_insurers=2, systems=[2, 1], price_sd=0.0, seed=9
+    )
+    d = sim.data
+    shape = (3, 2, 3)
+    quantity = d.quantity.to_numpy().reshape(shape)
+    wtp_drop = d.wtp_drop.to_numpy().reshape(shape)
+
+    def kappa(n, q, w):  # wtp_drop = kappa (-log(1 - s)) / s with s = q / n, solved for kappa
+        return w * (q / n) / -np.log1p(-q / n)
+
+    # enrollment N: the one at which every hospital of the insurer implies the same kappa
+    enrollees = np.empty(shape[:2])
+    for m in range(shape[0]):
+        for i in range(shape[1]):
+            q, w = quantity[m, i], wtp_drop[m, i]
+            enrollees[m, i] = brentq(
+                lambda n, q=q, w=w: kappa(n, q[0], w[0]) - kappa(n, q[1], w[1]),
+                q.sum() * (1 + 1e-9),
+                q.sum() * 1e4,
+                xtol=1e-12,
+            )
+    share = quantity / enrollees[:, :, None]
+    model = HospitalInsurerMarkets(
+        utility=np.log(share / (1 - share.sum(axis=2, keepdims=True))),
+        enrollees=enrollees,
+        wtp_per_util=kappa(enrollees, quantity[:, :, 0], wtp_drop[:, :, 0]),
+        marginal_cost=(d.seller_cost - d.recapture).to_numpy().reshape(shape),
+        beta=sim.truth["beta"],
+        systems=["s1", "s1", "s2"],
+        recapture=sim.truth["recapture"],
+    )
+    eq = model.equilibrium()
+    np.testing.assert_allclose(eq.price.ravel(), d.price, rtol=1e-8)
+    np.testing.assert_allclose(eq.recapture.ravel(), d.recapture, rtol=1e-6, atol=1e-9)

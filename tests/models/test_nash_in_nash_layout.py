@@ -18,7 +18,7 @@ MODELS = Path(__file__).resolve().parents[2] / "bargaining" / "models"
 
 def test_importing_models_does_not_load_the_data_layer():
     code = (
-        "import sys, bargaining.models.nash_in_nash; "
+        "import sys, bargaining.models.nash_in_nash, bargaining.models.nash_in_nash.hospital_insurer;"
         "print(sorted(m for m in sys.modules if m.startswith(('bargaining.data', 'bargaining.estimate'))))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -39,7 +39,7 @@ def test_no_module_level_import_of_data_or_estimate(path):
 
 
 class _TwoAgentTable:
-    """A payoff table that is not a PayoffTable: seller s, buyer b, one agreement worth 10 to b, cost 4 to s."""
+    """A payoff table that is not a PayoffTable: seller s, buyer b; when s-b forms b gains 10, s loses 4."""
 
     def __init__(self, pairs_seen):
         self.pairs_seen = pairs_seen

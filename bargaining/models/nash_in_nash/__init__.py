@@ -19,6 +19,9 @@ Modules, one idea each:
 * :mod:`.prices`: :class:`NashInNashPrices`, per-unit prices whose profits depend on the network and on every
   price, so each pair's threat point depends on the other prices and the equilibrium is a fixed point
   (:class:`NashInNashEquilibrium`).
+* :mod:`.hospital_insurer`: :class:`HospitalInsurerMarkets`, the hospital-insurer model with logit demand and
+  log-sum willingness to pay, whose per-patient Nash-in-Nash prices solve a linear system per insurer
+  (:class:`HospitalInsurerEquilibrium`); the ``hospital-insurer`` simulator drives it.
 
 Both general models accept ``systems={"name": [members]}``: members (a merger, a hospital system, vertical
 integration) pool their payoffs. With ``joint=True`` a system negotiates all its agreements with one
@@ -30,12 +33,18 @@ Payoffs given as a table are read by :class:`bargaining.data.payoff_table.Payoff
 :class:`NashInNash` accepts any payoff object of the :class:`TabulatedPayoffs` protocol.
 """
 
+from bargaining.models.nash_in_nash.hospital_insurer import (
+    HospitalInsurerEquilibrium,
+    HospitalInsurerMarkets,
+)
 from bargaining.models.nash_in_nash.network import Bundle, Network, format_agreements, parse_agreements
 from bargaining.models.nash_in_nash.prices import NashInNashEquilibrium, NashInNashPrices
 from bargaining.models.nash_in_nash.transfers import NashInNash, TabulatedPayoffs
 
 __all__ = [
     "Bundle",
+    "HospitalInsurerEquilibrium",
+    "HospitalInsurerMarkets",
     "NashInNash",
     "NashInNashEquilibrium",
     "NashInNashPrices",

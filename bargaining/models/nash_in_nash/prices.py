@@ -1,4 +1,4 @@
-"""Nash-in-Nash per-unit prices (:class:`NashInNashPrices`) and their equilibrium (:class:`NashInNashEquilibrium`).
+"""Nash-in-Nash per-unit prices: :class:`NashInNashPrices` and its :class:`NashInNashEquilibrium`.
 
 When agreements set per-unit prices and profits depend on the network and on every price (for example a
 hospital recaptures margins on other insurers when one insurer drops it), each pair's threat point depends on
