@@ -193,6 +193,33 @@ def test_registry():
         simulate("hospital-insurer", n=2, n_markets=3)
 
 
+@pytest.mark.parametrize(
+    ("params", "options"),
+    [
+        ({"beta": 0.4}, {"seller_cost": "seller_cost"}),
+        ({"beta": [0.3, 0.5, 0.7, 0.4]}, {"weight_by": "insurer", "cost_formula": "~ 1 + z1 + z2"}),
+        (
+            {"delta": {"Intercept": -0.2, "insurer_size": 0.8, "hospital_quality": 0.5}},
+            {"weight_formula": "~ 1 + insurer_size + hospital_quality", "seller_cost": "seller_cost"},
+        ),
+    ],
+)
+def test_truth_uses_fit_nash_parameter_names(params, options):
+    """Every parameter fit_nash estimates on the simulated data has its true value under the same name."""
+    from bargaining.estimate.nash_price import fit_nash
+
+    sim = simulate_hospital_insurer(n_markets=20, seed=6, **params)
+    if "cost_formula" in options:
+        options = {**options, "recapture": "recapture", "instruments": "~ wtp_drop"}
+    fit = fit_nash(sim.data, price="price", buyer_value="buyer_value", **options)
+    assert set(fit.params.index) <= set(sim.truth)
+    for name in fit.params.index:
+        assert isinstance(sim.truth[name], float)
+    if "delta" in params:
+        assert sim.truth["delta[insurer_size]"] == 0.8 and sim.truth["delta"]["insurer_size"] == 0.8
+    assert sim.truth["gamma[z2]"] == sim.truth["gamma"]["z2"] == 0.5
+
+
 def test_simulated_prices_are_the_model_objects_equilibrium():
     """The simulator is a driver: HospitalInsurerMarkets rebuilt from the primitives in the data gives its
     prices."""

@@ -15,6 +15,9 @@ its module doc). The simulator
    e (pricing or measurement error independent of everything else), so
    ``price = seller_cost + beta (buyer_value - seller_cost) + e`` holds exactly in the data.
 
+``Simulation.truth`` names the parameters as :func:`bargaining.estimate.nash_price.fit_nash` does (``beta``,
+``beta[I1]``, ``delta[TERM]``, ``gamma[Intercept]``, ``gamma[z1]``, ...), next to the design settings.
+
 Identification: V - C varies with hospital quality, insurer tastes, network size and enrollment, none of
 which is collinear with the cost shifters z, so beta and gamma are separately identified.
 """
@@ -106,6 +109,21 @@ def _system_sizes(systems: int | Sequence[int] | None, n_hospitals: int) -> list
     return sizes
 
 
+def _fit_nash_names(
+    beta: float | dict[str, float] | None, delta: dict[str, float] | None, gamma: dict[str, float]
+) -> dict[str, float]:
+    """The true parameters keyed as fit_nash names its estimates: beta, beta[GROUP], delta[TERM],
+    gamma[TERM]."""
+    if delta is not None:
+        out = {f"delta[{term}]": value for term, value in delta.items()}
+    elif isinstance(beta, dict):
+        out = {f"beta[{group}]": value for group, value in beta.items()}
+    else:
+        out = {"beta": beta}
+    out.update({f"gamma[{term}]": value for term, value in gamma.items()})
+    return out
+
+
 def simulate_hospital_insurer(
     *,
     n_markets: int = 100,
@@ -158,7 +176,12 @@ def simulate_hospital_insurer(
     Simulation
         ``data`` has one row per agreement with columns market, insurer (buyer), hospital (seller), system,
         price, buyer_value, seller_cost, wtp_drop, recapture, quantity, z1..zK, hospital_quality,
-        insurer_size; ``truth`` holds beta (or delta), gamma, the standard deviations and the design.
+        insurer_size; ``truth`` holds beta (or delta), gamma, the standard deviations and the design, and the
+        same parameters under the names :func:`~bargaining.estimate.nash_price.fit_nash` gives them: ``beta``
+        (constant), ``beta[I1]``, ... (one per insurer; fit with ``weight_by="insurer"``), or
+        ``delta[Intercept]``, ``delta[insurer_size]``, ``delta[hospital_quality]`` (fit with
+        ``weight_formula="~ 1 + insurer_size + hospital_quality"``), and ``gamma[Intercept]``, ``gamma[z1]``,
+        ... (fit with ``cost_formula="~ 1 + z1 + ..."`` and ``recapture="recapture"``).
     """
     n_markets = _int(n_markets, "n_markets", 1)
     n_hospitals = _int(n_hospitals, "n_hospitals", 1)
@@ -295,6 +318,8 @@ def simulate_hospital_insurer(
         "mean_beta": round(float(betas.mean()), 12),
         "price_equation": "price = seller_cost + beta (buyer_value - seller_cost) + e; "
         "seller_cost = Intercept + z'gamma + omega + recapture",
+        # the same parameters under the names fit_nash gives its estimates
+        **_fit_nash_names(beta_truth, truth_delta, gammas),
     }
     description = (
         f"{M} markets x {H} hospitals x {I} insurers = {len(frame)} agreements. Per-patient prices solve "
