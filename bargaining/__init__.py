@@ -37,6 +37,8 @@ _EXPORTS: dict[str, str] = {
     "NashInNash": "bargaining.models.nash_in_nash",
     "NashInNashPrices": "bargaining.models.nash_in_nash",
     "NashInNashEquilibrium": "bargaining.models.nash_in_nash",
+    "HospitalInsurerMarkets": "bargaining.models.nash_in_nash",
+    "HospitalInsurerEquilibrium": "bargaining.models.nash_in_nash",
     **{n: "bargaining.models.bilateral" for n in (
         "k_double_auction", "KDoubleAuction", "delta_from_k", "k_from_delta", "rho_from_delta",
         "uniform_trade_threshold", "posted_price", "PostedPrice", "random_posted_price",

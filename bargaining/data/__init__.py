@@ -18,6 +18,7 @@ _LAZY: dict[str, str] = {
     "simulate_hospital_insurer": "bargaining.data.simulate.hospital_insurer",
     "simulate_negotiations": "bargaining.data.simulate.negotiations",
     "simulate_procurement": "bargaining.data.simulate.procurement",
+    "PayoffTable": "bargaining.data.payoff_table",
     "load_example": "bargaining.data.examples",
     "list_examples": "bargaining.data.examples",
 }
@@ -25,6 +26,7 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "AgreementSchema",
     "NegotiationSchema",
+    "PayoffTable",
     "Simulation",
     "ValidatedData",
     "list_examples",

@@ -191,3 +191,72 @@ def test_registry():
         simulate("hospitals")
     with pytest.raises(InvalidParameterError, match="both n and n_markets"):
         simulate("hospital-insurer", n=2, n_markets=3)
+
+
+@pytest.mark.parametrize(
+    ("params", "options"),
+    [
+        ({"beta": 0.4}, {"seller_cost": "seller_cost"}),
+        ({"beta": [0.3, 0.5, 0.7, 0.4]}, {"weight_by": "insurer", "cost_formula": "~ 1 + z1 + z2"}),
+        (
+            {"delta": {"Intercept": -0.2, "insurer_size": 0.8, "hospital_quality": 0.5}},
+            {"weight_formula": "~ 1 + insurer_size + hospital_quality", "seller_cost": "seller_cost"},
+        ),
+    ],
+)
+def test_truth_uses_fit_nash_parameter_names(params, options):
+    """Every parameter fit_nash estimates on the simulated data has its true value under the same name."""
+    from bargaining.estimate.nash_price import fit_nash
+
+    sim = simulate_hospital_insurer(n_markets=20, seed=6, **params)
+    if "cost_formula" in options:
+        options = {**options, "recapture": "recapture", "instruments": "~ wtp_drop"}
+    fit = fit_nash(sim.data, price="price", buyer_value="buyer_value", **options)
+    assert set(fit.params.index) <= set(sim.truth)
+    for name in fit.params.index:
+        assert isinstance(sim.truth[name], float)
+    if "delta" in params:
+        assert sim.truth["delta[insurer_size]"] == 0.8 and sim.truth["delta"]["insurer_size"] == 0.8
+    assert sim.truth["gamma[z2]"] == sim.truth["gamma"]["z2"] == 0.5
+
+
+def test_simulated_prices_are_the_model_objects_equilibrium():
+    """The simulator is a driver: HospitalInsurerMarkets rebuilt from the primitives in the data gives its
+    prices."""
+    from bargaining.models.nash_in_nash import HospitalInsurerMarkets
+
+    sim = simulate_hospital_insurer(
+        n_markets=3, n_hospitals=3, n_insurers=2, systems=[2, 1], price_sd=0.0, seed=9
+    )
+    d = sim.data
+    shape = (3, 2, 3)
+    quantity = d.quantity.to_numpy().reshape(shape)
+    wtp_drop = d.wtp_drop.to_numpy().reshape(shape)
+
+    def kappa(n, q, w):  # wtp_drop = kappa (-log(1 - s)) / s with s = q / n, solved for kappa
+        return w * (q / n) / -np.log1p(-q / n)
+
+    # enrollment N: the one at which every hospital of the insurer implies the same kappa
+    enrollees = np.empty(shape[:2])
+    for m in range(shape[0]):
+        for i in range(shape[1]):
+            q, w = quantity[m, i], wtp_drop[m, i]
+            enrollees[m, i] = brentq(
+                lambda n, q=q, w=w: kappa(n, q[0], w[0]) - kappa(n, q[1], w[1]),
+                q.sum() * (1 + 1e-9),
+                q.sum() * 1e4,
+                xtol=1e-12,
+            )
+    share = quantity / enrollees[:, :, None]
+    model = HospitalInsurerMarkets(
+        utility=np.log(share / (1 - share.sum(axis=2, keepdims=True))),
+        enrollees=enrollees,
+        wtp_per_util=kappa(enrollees, quantity[:, :, 0], wtp_drop[:, :, 0]),
+        marginal_cost=(d.seller_cost - d.recapture).to_numpy().reshape(shape),
+        beta=sim.truth["beta"],
+        systems=["s1", "s1", "s2"],
+        recapture=sim.truth["recapture"],
+    )
+    eq = model.equilibrium()
+    np.testing.assert_allclose(eq.price.ravel(), d.price, rtol=1e-8)
+    np.testing.assert_allclose(eq.recapture.ravel(), d.recapture, rtol=1e-6, atol=1e-9)

@@ -1,29 +1,22 @@
 """Simulated hospital-insurer agreements with Nash-in-Nash per-patient prices.
 
-Model (one market m; every insurer contracts with every hospital of its market)
------------------------------------------------------------------------------
-* Insurer i has N_i enrollees who need a hospital; an enrollee's utility from hospital h is
-  u_hi = x_h + xi_hi + logit error, with an outside option of utility 0. Expected patients of h from i
-  when i's network is G: q_hi(G) = N_i e_h / (1 + sum_{k in G} e_k), e_h = exp(u_hi).
-* Insurer i's willingness to pay for its network is the log-sum W_i(G) = kappa_i N_i log(1 + sum_{k in G} e_k),
-  kappa_i dollars per util. Dropping h lowers it by Delta W_hi; per patient, Delta W_hi / q_hi =
-  kappa_i (-log(1 - s_hi)) / s_hi with s_hi = q_hi / N_i (column ``wtp_drop``).
-* When h leaves i's network its patients divert to k with ratio D_hk = s_ki / (1 - s_hi).
-* Hospital h's marginal cost per patient is mc_hi = gamma_0 + z_h' gamma + omega_hi (cost shifters z,
-  unobserved shock omega). Hospitals of one system pool profits: when h's agreement with i fails, the system
-  keeps the margin on the patients diverted to h's siblings (share ``recapture`` of it).
-* Each agreement is bargained on its own (Nash-in-Nash, passive beliefs) with the seller's weight beta_hi.
-  Writing the pair's gains per patient, the seller's cost is C_hi = mc_hi + R_hi with the recapture term
-  R_hi = recapture * sum_{k sibling of h} (p_ki - mc_ki) D_hk, and the buyer's value is
-  V_hi = Delta W_hi / q_hi + sum_{k != h} p_ki D_hk (without h the insurer pays the other hospitals for the
-  diverted patients). The Nash price is p_hi = C_hi + beta_hi (V_hi - C_hi).
-* Both C and V are affine in the other prices of the same insurer, so the equilibrium solves, for each
-  insurer, the linear system [I - diag(1 - beta) A - diag(beta) B] p = (1 - beta)(mc - A mc) + beta W,
-  A_hk = recapture D_hk [k sibling of h], B_hk = D_hk (k != h), W_h = Delta W_hi / q_hi. It is solved
-  exactly (``numpy.linalg.solve``); the result is the fixed point that
-  :class:`bargaining.models.nash_in_nash.NashInNashPrices` (``joint=False``) finds by iteration (tested).
-* The recorded ``price`` is p_hi + e_hi with a mean-zero error e (pricing or measurement error independent of
-  everything else), so ``price = seller_cost + beta (buyer_value - seller_cost) + e`` holds exactly in the data.
+A thin driver over the model object the theory defines,
+:class:`bargaining.models.nash_in_nash.hospital_insurer.HospitalInsurerMarkets` (logit demand, log-sum
+willingness to pay, diversion, system recapture and the per-patient Nash-in-Nash prices, with the math in
+its module doc). The simulator
+
+1. draws the primitives with the seeded generator, in a fixed order: hospital quality x_h, cost shifters z,
+   enrollment N_i, dollars per util kappa_i (``wtp_scale`` times a lognormal factor), taste shocks xi_hi,
+   cost shocks omega_hi and the price errors e_hi;
+2. builds the model: utility u_hi = x_h + xi_hi, marginal cost mc_hi = gamma_0 + z_h' gamma + omega_hi, the
+   hospital's weight beta (a number, one per insurer, or logistic in insurer_size and hospital_quality),
+   hospital systems and the recapture share;
+3. solves it, and writes one row per agreement: the recorded ``price`` is p_hi + e_hi with a mean-zero error
+   e (pricing or measurement error independent of everything else), so
+   ``price = seller_cost + beta (buyer_value - seller_cost) + e`` holds exactly in the data.
+
+``Simulation.truth`` names the parameters as :func:`bargaining.estimate.nash_price.fit_nash` does (``beta``,
+``beta[I1]``, ``delta[TERM]``, ``gamma[Intercept]``, ``gamma[z1]``, ...), next to the design settings.
 
 Identification: V - C varies with hospital quality, insurer tastes, network size and enrollment, none of
 which is collinear with the cost shifters z, so beta and gamma are separately identified.
@@ -41,6 +34,7 @@ import pandas as pd
 from bargaining.data.simulate import Simulation
 from bargaining.data.validate import validate_agreements
 from bargaining.errors import InvalidParameterError, InvalidWeightError
+from bargaining.models.nash_in_nash.hospital_insurer import HospitalInsurerMarkets
 
 __all__ = ["simulate_hospital_insurer"]
 
@@ -115,6 +109,21 @@ def _system_sizes(systems: int | Sequence[int] | None, n_hospitals: int) -> list
     return sizes
 
 
+def _fit_nash_names(
+    beta: float | dict[str, float] | None, delta: dict[str, float] | None, gamma: dict[str, float]
+) -> dict[str, float]:
+    """The true parameters keyed as fit_nash names its estimates: beta, beta[GROUP], delta[TERM],
+    gamma[TERM]."""
+    if delta is not None:
+        out = {f"delta[{term}]": value for term, value in delta.items()}
+    elif isinstance(beta, dict):
+        out = {f"beta[{group}]": value for group, value in beta.items()}
+    else:
+        out = {"beta": beta}
+    out.update({f"gamma[{term}]": value for term, value in gamma.items()})
+    return out
+
+
 def simulate_hospital_insurer(
     *,
     n_markets: int = 100,
@@ -167,7 +176,12 @@ def simulate_hospital_insurer(
     Simulation
         ``data`` has one row per agreement with columns market, insurer (buyer), hospital (seller), system,
         price, buyer_value, seller_cost, wtp_drop, recapture, quantity, z1..zK, hospital_quality,
-        insurer_size; ``truth`` holds beta (or delta), gamma, the standard deviations and the design.
+        insurer_size; ``truth`` holds beta (or delta), gamma, the standard deviations and the design, and the
+        same parameters under the names :func:`~bargaining.estimate.nash_price.fit_nash` gives them: ``beta``
+        (constant), ``beta[I1]``, ... (one per insurer; fit with ``weight_by="insurer"``), or
+        ``delta[Intercept]``, ``delta[insurer_size]``, ``delta[hospital_quality]`` (fit with
+        ``weight_formula="~ 1 + insurer_size + hospital_quality"``), and ``gamma[Intercept]``, ``gamma[z1]``,
+        ... (fit with ``cost_formula="~ 1 + z1 + ..."`` and ``recapture="recapture"``).
     """
     n_markets = _int(n_markets, "n_markets", 1)
     n_hospitals = _int(n_hospitals, "n_hospitals", 1)
@@ -223,37 +237,26 @@ def simulate_hospital_insurer(
             float(given[0]) if given.size == 1 else {f"I{k + 1}": float(b) for k, b in enumerate(given)}
         )
 
-    # demand and diversion (per market and insurer)
-    expu = np.exp(quality[:, None, :] + taste)
-    share = expu / (1.0 + expu.sum(axis=2, keepdims=True))
-    quantity = enrollees[:, :, None] * share
-    wtp_drop = kappa[:, :, None] * (-np.log1p(-share)) / share
-    diversion = share[:, :, None, :] / (1.0 - share[:, :, :, None])  # [m, i, h, k] = s_k / (1 - s_h)
-    diversion[:, :, np.arange(H), np.arange(H)] = 0.0
-
     system_of = np.repeat(np.arange(len(sizes)), sizes)
-    siblings = (system_of[:, None] == system_of[None, :]) & ~np.eye(H, dtype=bool)
     mc = (
         gammas["Intercept"] + shifters @ np.array([gammas[f"z{k + 1}"] for k in range(n_shifters)])
         if n_shifters
         else np.full((M, H), gammas["Intercept"])
     )
-    mc = mc[:, None, :] + omega
-
-    a = recapture * diversion * siblings
-    b = diversion
-    eye = np.eye(H)
-    system_matrix = eye - (1.0 - betas)[..., None] * a - betas[..., None] * b
-    rhs = (1.0 - betas) * (mc - np.einsum("mihk,mik->mih", a, mc)) + betas * wtp_drop
-    prices = np.linalg.solve(system_matrix, rhs[..., None])[..., 0]
-    recaptured = np.einsum("mihk,mik->mih", a, prices - mc)
-    seller_cost = mc + recaptured
-    buyer_value = wtp_drop + np.einsum("mihk,mik->mih", b, prices)
-    gains = buyer_value - seller_cost
-    if not np.all(np.isfinite(prices)) or np.any(gains <= 0):
-        worst = float(np.nanmin(gains))
+    model = HospitalInsurerMarkets(
+        utility=quality[:, None, :] + taste,
+        enrollees=enrollees,
+        wtp_per_util=kappa,
+        marginal_cost=mc[:, None, :] + omega,
+        beta=betas,
+        systems=system_of,
+        recapture=recapture,
+    )
+    equilibrium = model.equilibrium(check=False)
+    if not equilibrium.has_gains_from_trade:
         raise InvalidParameterError(
-            f"the simulated design has agreements without gains from trade (smallest V - C = {worst:.4g}).",
+            "the simulated design has agreements without gains from trade "
+            f"(smallest V - C = {equilibrium.smallest_gain:.4g}).",
             hint="raise wtp_scale or lower the costs (gamma, omega_sd) so that every pair creates surplus.",
         )
 
@@ -268,12 +271,12 @@ def simulate_hospital_insurer(
             "insurer": np.broadcast_to(insurers[None, :, None], grid).ravel(),
             "hospital": np.broadcast_to(hospitals[None, None, :], grid).ravel(),
             "system": np.broadcast_to(system_names[None, None, :], grid).ravel(),
-            "price": (prices + error).ravel(),
-            "buyer_value": buyer_value.ravel(),
-            "seller_cost": seller_cost.ravel(),
-            "wtp_drop": wtp_drop.ravel(),
-            "recapture": recaptured.ravel(),
-            "quantity": quantity.ravel(),
+            "price": (equilibrium.price + error).ravel(),
+            "buyer_value": equilibrium.buyer_value.ravel(),
+            "seller_cost": equilibrium.seller_cost.ravel(),
+            "wtp_drop": equilibrium.wtp_drop.ravel(),
+            "recapture": equilibrium.recapture.ravel(),
+            "quantity": equilibrium.quantity.ravel(),
             **{
                 f"z{k + 1}": np.broadcast_to(shifters[:, None, :, k], grid).ravel() for k in range(n_shifters)
             },
@@ -298,10 +301,11 @@ def simulate_hospital_insurer(
         quantity="quantity",
         covariates=covariates,
     )
+    truth_delta = None if delta is None else {k: float(delta.get(k, 0.0)) for k in BETA_TERMS}
     truth: dict[str, Any] = {
         "model": "hospital-insurer Nash-in-Nash per-patient prices",
         "beta": beta_truth,
-        "delta": None if delta is None else {k: float(delta.get(k, 0.0)) for k in BETA_TERMS},
+        "delta": truth_delta,
         "gamma": gammas,
         "omega_sd": omega_sd,
         "price_sd": price_sd,
@@ -314,6 +318,8 @@ def simulate_hospital_insurer(
         "mean_beta": round(float(betas.mean()), 12),
         "price_equation": "price = seller_cost + beta (buyer_value - seller_cost) + e; "
         "seller_cost = Intercept + z'gamma + omega + recapture",
+        # the same parameters under the names fit_nash gives its estimates
+        **_fit_nash_names(beta_truth, truth_delta, gammas),
     }
     description = (
         f"{M} markets x {H} hospitals x {I} insurers = {len(frame)} agreements. Per-patient prices solve "

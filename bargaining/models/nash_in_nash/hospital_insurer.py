@@ -1,0 +1,332 @@
+"""Hospital-insurer Nash-in-Nash prices with logit demand: :class:`HospitalInsurerMarkets`.
+
+The model (Ho and Lee 2017; Gowrisankaran, Nevo and Town 2015), for markets m = 1..M, each with the same
+insurers i = 1..I and hospitals h = 1..H, every insurer contracting with every hospital of its market
+(indices m and i are omitted below where a formula holds market by market and insurer by insurer).
+
+Demand
+    Insurer i has N_i enrollees who need a hospital; an enrollee's utility from hospital h is u_hi plus a
+    type-I extreme value error, with an outside option of utility 0. With e_h = exp(u_hi) and G the insurer's
+    network, the expected patients of h from i are q_hi(G) = N_i e_h / (1 + sum_{k in G} e_k); at the full
+    network the share is s_h = e_h / (1 + sum_k e_k) and q_h = N_i s_h.
+
+Willingness to pay
+    The insurer values its network at the log-sum W_i(G) = kappa_i N_i log(1 + sum_{k in G} e_k) (kappa_i
+    dollars per util). Dropping h lowers it by Delta W_hi = -kappa_i N_i log(1 - s_h); per patient of h,
+
+        w_h = Delta W_hi / q_h = kappa_i (-log(1 - s_h)) / s_h.
+
+Diversion
+    When h leaves i's network its patients move to k with ratio D_hk = s_k / (1 - s_h) (k != h; D_hh = 0),
+    so q_k(G minus h) = q_k(G) + D_hk q_h.
+
+Profits
+    Hospital h's marginal cost per patient is c_h = ``marginal_cost``. Hospitals of one system pool profits:
+    when h's agreement with i fails the system keeps a share r (``recapture``) of the margins on the patients
+    diverted to h's siblings. Insurer i pays p_k per patient of k and earns W_i.
+
+Nash-in-Nash prices
+    Each agreement (h, i) is bargained on its own, other agreements taken as formed (passive beliefs), with
+    the hospital's weight beta_hi. Both gains from the agreement are affine in its own price with slopes +q_h
+    and -q_h:
+
+        gain_h(p) = q_h (p_h - C_h),   C_h = c_h + R_h,   R_h = r sum_{k sibling of h} (p_k - c_k) D_hk,
+        gain_i(p) = q_h (V_h - p_h),   V_h = w_h + sum_{k != h} p_k D_hk,
+
+    (without h the insurer pays the other hospitals for the diverted patients), and maximizing
+    gain_h^beta gain_i^(1 - beta) gives p_h = C_h + beta_h (V_h - C_h). C and V are affine in the other prices
+    of the same insurer, so for each market and insurer the prices solve the H x H linear system
+
+        [I - diag(1 - beta) A - diag(beta) B] p = (1 - beta) (c - A c) + beta w,
+
+    with A_hk = r D_hk [k sibling of h] and B_hk = D_hk. :meth:`HospitalInsurerMarkets.equilibrium` solves
+    it exactly (``numpy.linalg.solve``); it is the fixed point that the general solver
+    :class:`~bargaining.models.nash_in_nash.NashInNashPrices` (``joint=False``) finds by iteration.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bargaining.errors import GainsFromTradeError, InvalidParameterError, InvalidWeightError
+
+__all__ = ["HospitalInsurerEquilibrium", "HospitalInsurerMarkets"]
+
+
+@dataclass(frozen=True)
+class HospitalInsurerEquilibrium:
+    """Nash-in-Nash per-patient prices of :class:`HospitalInsurerMarkets` and the terms of the price equation.
+
+    Every array has shape (M, I, H): market, insurer, hospital. price = seller_cost + beta (buyer_value -
+    seller_cost) holds exactly (up to rounding).
+
+    Attributes
+    ----------
+    price
+        p_hi, the Nash-in-Nash price per patient.
+    seller_cost
+        C_hi = marginal cost + recapture: the hospital side's threat point per patient.
+    buyer_value
+        V_hi = wtp_drop + the payments per diverted patient the insurer would make to the other hospitals.
+    recapture
+        R_hi = r sum_{k sibling of h} (p_ki - c_ki) D_hk: the margin per patient the system keeps at its other
+        hospitals when the agreement fails (0 for independent hospitals).
+    wtp_drop
+        w_hi = Delta W_hi / q_hi, the insurer's willingness to pay lost per patient of h when h leaves.
+    quantity
+        q_hi, expected patients of h from i at the full network.
+    share
+        s_hi = q_hi / N_i.
+    beta
+        The hospital's bargaining weight per agreement.
+    """
+
+    price: np.ndarray
+    seller_cost: np.ndarray
+    buyer_value: np.ndarray
+    recapture: np.ndarray
+    wtp_drop: np.ndarray
+    quantity: np.ndarray
+    share: np.ndarray
+    beta: np.ndarray
+
+    @property
+    def gains(self) -> np.ndarray:
+        """V - C: the joint gain per patient from each agreement (Nash-in-Nash needs it > 0)."""
+        return self.buyer_value - self.seller_cost
+
+    @property
+    def has_gains_from_trade(self) -> bool:
+        """True when every price is finite and every agreement has V - C > 0."""
+        return bool(np.all(np.isfinite(self.price)) and not np.any(self.gains <= 0))
+
+    @property
+    def smallest_gain(self) -> float:
+        """min V - C over agreements (NaN-aware)."""
+        return float(np.nanmin(self.gains))
+
+
+class HospitalInsurerMarkets:
+    """Hospitals and insurers bargaining over per-patient prices, with logit demand (model in the module doc).
+
+    Parameters
+    ----------
+    utility
+        u_mih, shape (M, I, H): the mean utility of hospital h to an enrollee of insurer i in market m (the
+        outside option has utility 0).
+    enrollees
+        N_mi > 0, shape (M, I): enrollees of insurer i in market m.
+    wtp_per_util
+        kappa_mi >= 0, shape (M, I): dollars per util in the insurer's willingness to pay.
+    marginal_cost
+        c_mih, shape (M, I, H): the hospital's marginal cost per patient of the insurer.
+    beta
+        The hospital's (seller's) bargaining weight in [0, 1], broadcastable to (M, I, H): one number, one per
+        insurer (shape (1, I, 1)) or one per agreement.
+    systems
+        ``None`` (every hospital independent) or one label per hospital (length H, the same in every market):
+        hospitals with equal labels form a system that pools profits, e.g. ``["s1", "s1", "s2"]``.
+    recapture
+        r in [0, 1]: the share of its siblings' margins a system counts when one of its agreements fails (1:
+        full pooling; 0: members bargain as if independent).
+
+    Attributes
+    ----------
+    utility, enrollees, wtp_per_util, marginal_cost, beta, systems, recapture
+        The primitives as float arrays (``beta`` broadcast to (M, I, H), ``systems`` as an integer code per
+        hospital) and a float.
+    shape
+        (M, I, H).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> model = HospitalInsurerMarkets(
+    ...     utility=np.zeros((1, 1, 2)), enrollees=np.full((1, 1), 100.0), wtp_per_util=np.full((1, 1), 10.0),
+    ...     marginal_cost=np.ones((1, 1, 2)), beta=0.5)
+    >>> eq = model.equilibrium()
+    >>> bool(np.allclose(eq.price, eq.seller_cost + 0.5 * (eq.buyer_value - eq.seller_cost)))
+    True
+    """
+
+    def __init__(
+        self,
+        utility: Any,
+        enrollees: Any,
+        wtp_per_util: Any,
+        marginal_cost: Any,
+        beta: Any,
+        *,
+        systems: Sequence[Hashable] | None = None,
+        recapture: float = 1.0,
+    ) -> None:
+        self.utility = _array(utility, "utility", ndim=3)
+        self.shape: tuple[int, int, int] = self.utility.shape  # type: ignore[assignment]
+        markets, insurers, hospitals = self.shape
+        self.enrollees = _array(enrollees, "enrollees", shape=(markets, insurers))
+        if np.any(self.enrollees <= 0):
+            raise InvalidParameterError("enrollees must be > 0.", hint="give each insurer a positive size.")
+        self.wtp_per_util = _array(wtp_per_util, "wtp_per_util", shape=(markets, insurers))
+        if np.any(self.wtp_per_util < 0):
+            raise InvalidParameterError(
+                "wtp_per_util must be >= 0.", hint="it is the insurer's dollars per util of hospital choice."
+            )
+        self.marginal_cost = _array(marginal_cost, "marginal_cost", shape=self.shape)
+        self.beta = self._check_beta(beta)
+        self.systems = self._check_systems(systems, hospitals)
+        number = float(recapture)
+        if not (math.isfinite(number) and 0 <= number <= 1):
+            raise InvalidParameterError(
+                f"recapture must be in [0, 1], got {recapture!r}.", hint="use 1 for full pooling."
+            )
+        self.recapture = number
+
+    # -- validation
+    def _check_beta(self, beta: Any) -> np.ndarray:
+        values = np.asarray(beta, dtype=float)
+        try:
+            out = np.broadcast_to(values, self.shape)
+        except ValueError:
+            raise InvalidWeightError(
+                f"beta of shape {values.shape} does not broadcast to (markets, insurers, hospitals) = "
+                f"{self.shape}.",
+                hint="give one number, one per insurer with shape (1, I, 1), or one per agreement.",
+            ) from None
+        if not np.all((out >= 0) & (out <= 1)):
+            raise InvalidWeightError("beta must be in [0, 1].", hint="e.g. beta=0.5.")
+        return out
+
+    @staticmethod
+    def _check_systems(systems: Sequence[Hashable] | None, hospitals: int) -> np.ndarray:
+        if systems is None:
+            return np.arange(hospitals)
+        labels = list(systems)
+        if len(labels) != hospitals:
+            raise InvalidParameterError(
+                f"systems has {len(labels)} labels for {hospitals} hospitals.",
+                hint="give one system label per hospital, e.g. ['s1', 's1', 's2'] for 3 hospitals.",
+            )
+        codes: dict[Hashable, int] = {}
+        return np.array([codes.setdefault(label, len(codes)) for label in labels])
+
+    # -- demand
+    def shares(self) -> np.ndarray:
+        """s_mih = e_h / (1 + sum_k e_k) at the full network, shape (M, I, H)."""
+        expu = np.exp(self.utility)
+        return expu / (1.0 + expu.sum(axis=2, keepdims=True))
+
+    def quantities(self, network: Any = None) -> np.ndarray:
+        """q_mih(G) = N_mi e_h [h in G] / (1 + sum_{k in G} e_k), shape (M, I, H).
+
+        ``network``: boolean array broadcastable to (M, I, H), True where the agreement forms; ``None``: all.
+        """
+        if network is None:
+            return self.enrollees[:, :, None] * self.shares()
+        formed = np.broadcast_to(np.asarray(network, dtype=bool), self.shape)
+        expu = np.where(formed, np.exp(self.utility), 0.0)
+        return self.enrollees[:, :, None] * expu / (1.0 + expu.sum(axis=2, keepdims=True))
+
+    def willingness_to_pay(self, network: Any = None) -> np.ndarray:
+        """W_mi(G) = kappa_mi N_mi log(1 + sum_{k in G} e_k), shape (M, I); ``network`` as in
+        :meth:`quantities`."""
+        formed = np.ones(self.shape, dtype=bool) if network is None else np.asarray(network, dtype=bool)
+        expu = np.where(np.broadcast_to(formed, self.shape), np.exp(self.utility), 0.0)
+        return self.wtp_per_util * self.enrollees * np.log1p(expu.sum(axis=2))
+
+    def wtp_drop(self, share: np.ndarray | None = None) -> np.ndarray:
+        """w_mih = Delta W_hi / q_hi = kappa_mi (-log(1 - s_h)) / s_h, shape (M, I, H)."""
+        share = self.shares() if share is None else share
+        return self.wtp_per_util[:, :, None] * (-np.log1p(-share)) / share
+
+    def diversion(self, share: np.ndarray | None = None) -> np.ndarray:
+        """D[m, i, h, k] = s_k / (1 - s_h) for k != h and 0 on the diagonal, shape (M, I, H, H)."""
+        share = self.shares() if share is None else share
+        hospitals = self.shape[2]
+        out = share[:, :, None, :] / (1.0 - share[:, :, :, None])
+        out[:, :, np.arange(hospitals), np.arange(hospitals)] = 0.0
+        return out
+
+    def siblings(self) -> np.ndarray:
+        """S[h, k] = True when h != k belong to the same system, shape (H, H)."""
+        hospitals = self.shape[2]
+        return (self.systems[:, None] == self.systems[None, :]) & ~np.eye(hospitals, dtype=bool)
+
+    # -- equilibrium
+    def equilibrium(self, *, check: bool = True) -> HospitalInsurerEquilibrium:
+        """Solve for the Nash-in-Nash prices (the module doc's linear system) and the price equation's terms.
+
+        Parameters
+        ----------
+        check
+            Raise :class:`~bargaining.errors.GainsFromTradeError` when a price is not finite or an agreement
+            has V - C <= 0 (Nash-in-Nash then does not describe it). With ``check=False`` the result is
+            returned as computed; see :attr:`HospitalInsurerEquilibrium.has_gains_from_trade`.
+
+        Returns
+        -------
+        HospitalInsurerEquilibrium
+        """
+        share = self.shares()
+        quantity = self.enrollees[:, :, None] * share
+        wtp_drop = self.wtp_drop(share)
+        diversion = self.diversion(share)
+        betas = self.beta
+        mc = self.marginal_cost
+        a = self.recapture * diversion * self.siblings()
+        b = diversion
+        eye = np.eye(self.shape[2])
+        system_matrix = eye - (1.0 - betas)[..., None] * a - betas[..., None] * b
+        rhs = (1.0 - betas) * (mc - np.einsum("mihk,mik->mih", a, mc)) + betas * wtp_drop
+        prices = np.linalg.solve(system_matrix, rhs[..., None])[..., 0]
+        recaptured = np.einsum("mihk,mik->mih", a, prices - mc)
+        result = HospitalInsurerEquilibrium(
+            price=prices,
+            seller_cost=mc + recaptured,
+            buyer_value=wtp_drop + np.einsum("mihk,mik->mih", b, prices),
+            recapture=recaptured,
+            wtp_drop=wtp_drop,
+            quantity=quantity,
+            share=share,
+            beta=np.array(betas),
+        )
+        if check and not result.has_gains_from_trade:
+            raise GainsFromTradeError(
+                f"some agreements have no gains from trade at the equilibrium (smallest V - C = "
+                f"{result.smallest_gain:.4g}).",
+                hint="Nash-in-Nash needs V - C > 0 for every agreement: raise the willingness to pay "
+                "(wtp_per_util) or lower the marginal costs.",
+            )
+        return result
+
+    def prices(self) -> np.ndarray:
+        """The Nash-in-Nash prices p_mih, shape (M, I, H) (see :meth:`equilibrium`)."""
+        return self.equilibrium().price
+
+
+def _array(
+    value: Any, name: str, *, ndim: int | None = None, shape: tuple[int, ...] | None = None
+) -> np.ndarray:
+    try:
+        out = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(
+            f"{name} is not numeric.", hint=f"give {name} as a float array."
+        ) from None
+    if ndim is not None and out.ndim != ndim:
+        raise InvalidParameterError(
+            f"{name} must have {ndim} dimensions (markets, insurers, hospitals), got shape {out.shape}.",
+            hint="for one market and one insurer use shape (1, 1, H).",
+        )
+    if shape is not None and out.shape != shape:
+        raise InvalidParameterError(
+            f"{name} must have shape {shape}, got {out.shape}.",
+            hint="markets and insurers (and hospitals) must match the utility array.",
+        )
+    if not np.all(np.isfinite(out)):
+        raise InvalidParameterError(f"{name} has non-finite values.", hint=f"give finite {name}.")
+    return out
