@@ -467,6 +467,12 @@ def fit_incomplete(
         notes.append(f"{failures} of {options.bootstrap} bootstrap replicates failed and were left out.")
     loglike = fit.loglike
     return IncompleteResults(
+        specification={
+            "traded": traded,
+            "value": f"{value} ~ {_describe(F)}",
+            "cost": f"{cost} ~ {_describe(G)}",
+            "link": "logistic noise in the weighted virtual surplus",
+        },
         predicted=pd.Series(model.probabilities(fit.params), index=used.index, name="trade_probability"),
         loglike=loglike,
         value_dist=F,

@@ -35,6 +35,7 @@ does not involve the bargaining weights), with known distributions.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,6 +45,7 @@ import pandas as pd
 from bargaining.errors import DataValidationError, InvalidParameterError, UnknownNameError
 from bargaining.estimate.engines.min_distance import WEIGHTINGS, minimize_distance
 from bargaining.estimate.engines.options import InferenceOptions, read_data
+from bargaining.estimate.hypotheses import InvalidTestStatistic, TestStatistic, chi2_test
 from bargaining.estimate.results import EstimationResults, warn_not_converged
 from bargaining.models.price_rule_moments import PriceRuleMoments, cell_moments
 from bargaining.models.price_rules import MOMENT_NAMES, PRICE_RULES, price_rule_class
@@ -288,7 +290,22 @@ def fit_incomplete_moments(
         diagnostics["implied k"] = implied_k
     if options.bootstrap is not None:
         diagnostics["bootstrap failures"] = failed
+    j_test: TestStatistic
+    if math.isfinite(fit.j_statistic):
+        j_test = chi2_test(
+            fit.j_statistic, fit.j_df, name="J (over-identification)", null="the model matches every moment"
+        )
+    else:
+        reason = "just identified" if fit.j_df <= 0 else f"{weighting} weighting is not efficient"
+        j_test = InvalidTestStatistic(reason, name="J (over-identification)")
     return MinDistanceResults(
+        tests={"J": j_test},
+        specification={
+            "price rule": rule_name,
+            "moments": ", ".join(model.wanted),
+            "cells": ", ".join(cell_cols) or "one cell",
+            "weighting": weighting,
+        },
         moments=table,
         j_statistic=fit.j_statistic,
         j_df=fit.j_df,

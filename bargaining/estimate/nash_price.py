@@ -28,6 +28,7 @@ from bargaining.estimate.engines.gmm import fit_moment_model
 from bargaining.estimate.engines.linear import fit_linear, solve_linear
 from bargaining.estimate.engines.options import InferenceOptions, read_data
 from bargaining.estimate.formulas import formula_variables
+from bargaining.estimate.hypotheses import f_test
 from bargaining.estimate.nash_design import (
     IDENTIFICATION_HINT,
     build_equation,
@@ -289,7 +290,29 @@ def fit_nash(
             notes.append(f"{failed} of {options.bootstrap} bootstrap replicates failed and were left out.")
 
     n_clusters = int(design.clusters.max()) + 1 if design.clusters is not None else None
+    tests = {}
+    if first_stage is not None and design.excluded is not None:
+        k_unrestricted = (0 if design.cost is None else design.cost.shape[1]) + design.excluded_interacted().shape[1]
+        q = design.excluded_interacted().shape[1]
+        for label, value in first_stage.items():
+            tests[f"first-stage F: {label}"] = f_test(
+                float(value),
+                q,
+                len(design.y) - k_unrestricted,
+                name=f"first-stage partial F ({label})",
+                null="the excluded instruments do not explain the instrumented regressor",
+            )
+    specification = {
+        "dependent": f"{price} - {seller_cost or recapture or '0'}",
+        "surplus": f"{buyer_value} - {seller_cost or recapture or '0'}",
+        "weights": weight_formula or (f"by {weight_by}" if weight_by else "constant beta"),
+        "cost": f"observed ({seller_cost})" if seller_cost else f"{cost_formula}",
+        "instruments": instruments or "none",
+        "endogenous": "surplus" if instruments else "none",
+    }
     return NashResults(
+        tests=tests,
+        specification=specification,
         design=design,
         residuals=residuals,
         spec=spec,

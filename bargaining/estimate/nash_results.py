@@ -21,8 +21,9 @@ class NashResults(EstimationResults):
     ``implied_weights`` (beta_i per row), ``weights_frame()`` (beta_i with delta-method standard errors),
     ``observed_weights`` ((p - C)/(V - C) when C is observed), ``linear_params`` / ``linear_cov`` (the
     linear coefficients (beta, pi) when gamma was recovered from pi = (1 - beta) gamma), ``first_stage``
-    (partial F per instrumented regressor), ``analytic_cov`` (the sandwich covariance, also when the
-    reported one is a bootstrap), ``plot_fit()`` and ``plot_weights()``.
+    (partial F per instrumented regressor, also as typed tests in ``tests``), ``analytic_cov`` (the
+    sandwich covariance, also when the reported one is a bootstrap). Plots: :func:`bargaining.plots.plot_nash_fit`
+    and :func:`bargaining.plots.plot_nash_weights`.
     """
 
     model_name = "Nash bargaining prices: p = C + beta (V - C) + u"
@@ -160,38 +161,3 @@ class NashResults(EstimationResults):
             out["first_stage_partial_f"] = jsonable(self._first_stage)
         out["specification"] = jsonable({k: v for k, v in self._spec.items() if v is not None})
         return out
-
-    def plot_fit(self, ax: Any = None) -> Any:
-        """Scatter of observed against fitted prices with the 45-degree line; returns the figure."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            fig, ax = plt.subplots(figsize=(5, 5))
-        else:
-            fig = ax.figure
-        fitted, observed = self.fitted_values.to_numpy(), self.observed_prices.to_numpy()
-        ax.scatter(fitted, observed, s=6, alpha=0.5, label="agreements")
-        low, high = float(min(fitted.min(), observed.min())), float(max(fitted.max(), observed.max()))
-        ax.plot([low, high], [low, high], color="k", lw=1, label="45-degree line")
-        ax.set_xlabel("fitted price")
-        ax.set_ylabel("observed price")
-        ax.legend()
-        return fig
-
-    def plot_weights(self, ax: Any = None, *, bins: int = 30) -> Any:
-        """Histogram of the implied beta_i (and of (p - C)/(V - C) when C is observed); returns the figure."""
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            fig, ax = plt.subplots(figsize=(6, 4))
-        else:
-            fig = ax.figure
-        observed = self.observed_weights
-        if observed is not None:
-            values = observed.dropna().to_numpy()
-            low, high = np.quantile(values, [0.01, 0.99]) if values.size else (0.0, 1.0)
-            ax.hist(values.clip(low, high), bins=bins, alpha=0.5, density=True, label="(p - C)/(V - C)")
-        ax.hist(self.implied_weights.to_numpy(), bins=bins, alpha=0.7, density=True, label="model beta_i")
-        ax.set_xlabel("seller's bargaining weight beta")
-        ax.legend()
-        return fig

@@ -409,8 +409,10 @@ def test_results_object(data):
     )
     np.testing.assert_allclose(formula_fit.predict(data), formula_fit.fitted_values, atol=1e-10)
     assert formula_fit.observed_weights is None
-    fig = res.plot_fit()
-    fig2 = formula_fit.plot_weights()
+    from bargaining.plots import plot_nash_fit, plot_nash_weights
+
+    fig = plot_nash_fit(res)
+    fig2 = plot_nash_weights(formula_fit)
     assert fig.axes and fig2.axes
     import matplotlib.pyplot as plt
 
