@@ -8,7 +8,7 @@ Names are imported lazily, on first use, so ``import bargaining`` and the comman
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -55,6 +55,11 @@ _EXPORTS: dict[str, str] = {
     "fit_incomplete_moments": "bargaining.estimate.min_distance",
     "efficiency_report": "bargaining.estimate.efficiency",
     "fit_model": "bargaining.estimate.fit_model",
+    "compare": "bargaining.estimate.results",
+    "TestStatistic": "bargaining.estimate.hypotheses",
+    "InvalidTestStatistic": "bargaining.estimate.hypotheses",
+    "plot_nash_fit": "bargaining.plots",
+    "plot_nash_weights": "bargaining.plots",
     "LikelihoodModel": "bargaining.models.protocols",
     "MomentModel": "bargaining.models.protocols",
     "MinimumDistanceModel": "bargaining.models.protocols",
@@ -88,6 +93,157 @@ _EXPORTS: dict[str, str] = {
     "sample_size_study": "bargaining.studies",
     "SampleSizeResults": "bargaining.studies",
 }
+
+if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (kept in sync by a test)
+    from bargaining.data import (
+        list_examples as list_examples,
+        list_simulators as list_simulators,
+        load_example as load_example,
+        read_table as read_table,
+        simulate as simulate,
+        validate_agreements as validate_agreements,
+        validate_negotiations as validate_negotiations,
+        write_table as write_table,
+    )
+    from bargaining.errors import (
+        AccuracyWarning as AccuracyWarning,
+        BargainingError as BargainingError,
+        BargainingWarning as BargainingWarning,
+        ConvergenceError as ConvergenceError,
+        ConvergenceWarning as ConvergenceWarning,
+        DataValidationError as DataValidationError,
+        DistributionError as DistributionError,
+        FrontierShapeError as FrontierShapeError,
+        GainsFromTradeError as GainsFromTradeError,
+        IdentificationError as IdentificationError,
+        IdentificationWarning as IdentificationWarning,
+        InfeasibleProblemError as InfeasibleProblemError,
+        InvalidParameterError as InvalidParameterError,
+        InvalidWeightError as InvalidWeightError,
+        MissingColumnError as MissingColumnError,
+        NonConvexSetError as NonConvexSetError,
+        NumericalAccuracyError as NumericalAccuracyError,
+        SupportError as SupportError,
+        UnknownNameError as UnknownNameError,
+    )
+    from bargaining.estimate.efficiency import (
+        EfficiencyReport as EfficiencyReport,
+        efficiency_report as efficiency_report,
+    )
+    from bargaining.estimate.fit_model import (
+        fit_model as fit_model,
+    )
+    from bargaining.estimate.hypotheses import (
+        InvalidTestStatistic as InvalidTestStatistic,
+        TestStatistic as TestStatistic,
+    )
+    from bargaining.estimate.incomplete import (
+        IncompleteResults as IncompleteResults,
+        fit_incomplete as fit_incomplete,
+        fit_type_distribution as fit_type_distribution,
+    )
+    from bargaining.estimate.min_distance import (
+        MinDistanceResults as MinDistanceResults,
+        fit_incomplete_moments as fit_incomplete_moments,
+    )
+    from bargaining.estimate.montecarlo import (
+        MonteCarloResults as MonteCarloResults,
+        run_monte_carlo as run_monte_carlo,
+    )
+    from bargaining.estimate.nash_price import (
+        demo_fit as demo_fit,
+        fit_nash as fit_nash,
+    )
+    from bargaining.estimate.nash_results import (
+        NashResults as NashResults,
+    )
+    from bargaining.estimate.results import (
+        EstimationResults as EstimationResults,
+        compare as compare,
+    )
+    from bargaining.models.bilateral import (
+        KDoubleAuction as KDoubleAuction,
+        MyersonSatterthwaite as MyersonSatterthwaite,
+        PostedPrice as PostedPrice,
+        RandomPostedPrice as RandomPostedPrice,
+        delta_from_k as delta_from_k,
+        k_double_auction as k_double_auction,
+        k_from_delta as k_from_delta,
+        myerson_satterthwaite as myerson_satterthwaite,
+        posted_price as posted_price,
+        random_posted_price as random_posted_price,
+        rho_from_delta as rho_from_delta,
+        uniform_trade_threshold as uniform_trade_threshold,
+    )
+    from bargaining.models.conventions import (
+        delta_from_weights as delta_from_weights,
+        weights_from_delta as weights_from_delta,
+    )
+    from bargaining.models.distributions import (
+        Beta as Beta,
+        Mixture as Mixture,
+        TruncatedExponential as TruncatedExponential,
+        TruncatedNormal as TruncatedNormal,
+        TypeDistribution as TypeDistribution,
+        Uniform as Uniform,
+    )
+    from bargaining.models.intermediary import (
+        IntermediaryGame as IntermediaryGame,
+        IntermediaryPlay as IntermediaryPlay,
+        intermediary_game as intermediary_game,
+    )
+    from bargaining.models.mechanism import (
+        BargainingOutcome as BargainingOutcome,
+        Market as Market,
+    )
+    from bargaining.models.nash import (
+        FeasibleSet as FeasibleSet,
+        Frontier as Frontier,
+        NashSolution as NashSolution,
+        Pie as Pie,
+        nash_solution as nash_solution,
+    )
+    from bargaining.models.nash_in_nash import (
+        HospitalInsurerEquilibrium as HospitalInsurerEquilibrium,
+        HospitalInsurerMarkets as HospitalInsurerMarkets,
+        NashInNash as NashInNash,
+        NashInNashEquilibrium as NashInNashEquilibrium,
+        NashInNashPrices as NashInNashPrices,
+    )
+    from bargaining.models.price_rules import (
+        PRICE_RULES as PRICE_RULES,
+        PriceMoments as PriceMoments,
+        PriceRule as PriceRule,
+        get_price_rule as get_price_rule,
+        list_price_rules as list_price_rules,
+    )
+    from bargaining.models.protocols import (
+        LikelihoodModel as LikelihoodModel,
+        MinimumDistanceModel as MinimumDistanceModel,
+        MomentModel as MomentModel,
+    )
+    from bargaining.models.rubinstein import (
+        RubinsteinOutcome as RubinsteinOutcome,
+        rubinstein as rubinstein,
+        rubinstein_limit as rubinstein_limit,
+    )
+    from bargaining.plots import (
+        plot_frontier as plot_frontier,
+        plot_k_double_auction_payoffs as plot_k_double_auction_payoffs,
+        plot_nash_fit as plot_nash_fit,
+        plot_nash_weights as plot_nash_weights,
+        plot_trade_regions as plot_trade_regions,
+    )
+    from bargaining.replication import (
+        list_studies as list_studies,
+        run_study as run_study,
+    )
+    from bargaining.studies import (
+        SampleSizeResults as SampleSizeResults,
+        list_monte_carlo_studies as list_monte_carlo_studies,
+        run_monte_carlo_study as run_monte_carlo_study,
+        sample_size_study as sample_size_study,
+    )
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
 

@@ -24,3 +24,19 @@ def test_import_does_not_load_matplotlib_or_the_estimators():
     code = "import sys, bargaining; print(any(m in sys.modules for m in ('matplotlib', 'linearmodels', 'statsmodels')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_type_checking_imports_match_the_lazy_exports():
+    """The TYPE_CHECKING block names exactly the lazily exported names, each from its module."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(bargaining.__file__).read_text())
+    seen: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            for stmt in node.body:
+                assert isinstance(stmt, ast.ImportFrom)
+                for alias in stmt.names:
+                    seen[alias.name] = stmt.module
+    assert seen == bargaining._EXPORTS

@@ -159,5 +159,5 @@ class NashResults(EstimationResults):
             )
         if self._first_stage is not None:
             out["first_stage_partial_f"] = jsonable(self._first_stage)
-        out["specification"] = jsonable({k: v for k, v in self._spec.items() if v is not None})
+        out["columns"] = jsonable({k: v for k, v in self._spec.items() if v is not None})
         return out
