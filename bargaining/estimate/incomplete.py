@@ -54,6 +54,7 @@ from bargaining.estimate.engines.covariance import COV_TYPES
 from bargaining.estimate.engines.mle import maximize_likelihood, profile_interval, with_covariance
 from bargaining.estimate.engines.options import InferenceOptions, read_data
 from bargaining.estimate.results import EstimationResults, warn_not_converged
+from bargaining.models.conventions import weights_from_delta
 from bargaining.models.incomplete_likelihood import (
     TradeLikelihood,
     TypeData,
@@ -288,8 +289,6 @@ class IncompleteResults(EstimationResults):
 
 
 def _weights_table(delta: float, a: float, b: float) -> dict[str, float]:
-    from bargaining.models.mechanism import weights_from_delta
-
     w_b, w_s = weights_from_delta(delta)
     return {"w_B": w_b, "w_S": w_s, "w_B/rho": a, "w_S/rho": b, "rho": w_b / a if a > 0 else w_s / b}
 

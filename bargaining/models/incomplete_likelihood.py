@@ -43,6 +43,7 @@ from scipy.special import expit, log_expit
 
 from bargaining.errors import AccuracyWarning, DistributionError, InvalidParameterError, UnknownNameError
 from bargaining.models.bilateral import rho_from_delta
+from bargaining.models.conventions import weights_from_delta
 from bargaining.models.price_rules import MOMENT_NAMES, kda_unit_moments
 
 __all__ = [
@@ -81,11 +82,6 @@ def _check_delta(delta: Any) -> float:
     return value
 
 
-def _weights(delta: float) -> tuple[float, float]:
-    # max weight normalized to 1 (design.md); the same convention as mechanism.weights_from_delta
-    return (1.0, 1.0 - delta) if delta >= 0 else (1.0 + delta, 1.0)
-
-
 def uniform_weight_ratios(delta: float) -> tuple[float, float]:
     """(w_B/rho, w_S/rho) for one buyer and one seller with uniform types on a common interval (eq. 38).
 
@@ -94,7 +90,7 @@ def uniform_weight_ratios(delta: float) -> tuple[float, float]:
     """
     d = _check_delta(delta)
     rho = float(rho_from_delta(d))
-    w_b, w_s = _weights(d)
+    w_b, w_s = weights_from_delta(d)
     return w_b / rho, w_s / rho
 
 
