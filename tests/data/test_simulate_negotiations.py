@@ -113,3 +113,15 @@ def test_checksums_of_small_simulations():
     negotiations = simulate("negotiations", n=200, seed=2024, delta=0.3, proxy_noise=0.1).data
     assert rounded_csv_sha256(negotiations) == CHECKSUMS["negotiations"]
     assert rounded_csv_sha256(simulate("procurement", n=200, seed=2024).data) == CHECKSUMS["procurement"]
+
+
+def test_truth_uses_the_estimators_parameter_names():
+    """Truth is keyed as fit_incomplete / fit_incomplete_moments name their estimates (Delta, Delta[cell])."""
+    from bargaining import simulate
+
+    one = simulate("negotiations", n=50, seed=1)
+    assert one.truth["Delta"] == one.truth["groups"][0]["delta"]
+    several = simulate("negotiations", n=60, seed=1, delta=[0.5, -0.5, 0.0])
+    assert {k: v for k, v in several.truth.items() if k.startswith("Delta[")} == {
+        f"Delta[{g['group']}]": g["delta"] for g in several.truth["groups"]
+    }

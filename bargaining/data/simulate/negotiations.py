@@ -205,9 +205,10 @@ def simulate_negotiations(
             from bargaining.models.price_rules import get_price_rule
 
             if rule_name == "posted-price":
+                assert posted_price is not None  # checked before the loop
                 rule = get_price_rule(
                     "posted-price", price=float(posted_price), value_dist=value_dist, cost_dist=cost_dist
-                )  # type: ignore[arg-type]
+                )
             else:
                 rule = get_price_rule(
                     "intermediary",
@@ -260,6 +261,11 @@ def simulate_negotiations(
         if n_groups == 1
         else {i["group"]: i["delta"] for i in groups_truth},
     }
+    # the estimators' parameter names: fit_incomplete and fit_incomplete_moments call it Delta (one cell)
+    if n_groups == 1:
+        truth["Delta"] = groups_truth[0]["delta"]
+    else:
+        truth.update({f"Delta[{i['group']}]": i["delta"] for i in groups_truth})
     description = (
         f"{n} bilateral negotiations in {n_groups} group(s); v ~ {_describe(value_dist)}, "
         f"c ~ {_describe(cost_dist)}; trade by the Loertscher-Marx mechanism for each group's weights"

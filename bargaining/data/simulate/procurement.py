@@ -126,6 +126,7 @@ def simulate_procurement(
         "n": int(n),
         "n_suppliers": int(n_suppliers),
         "delta": float(delta),
+        "Delta": float(delta),  # the estimators' parameter name
         "rho": float(outcome.rho),
         "buyer_weight_ratio": a_b,
         "supplier_weight_ratios": [float(a) for a in a_s],
