@@ -108,8 +108,8 @@ def parse_expression(text: str) -> Callable[[np.ndarray], np.ndarray]:
             if node.id == "u1":
                 return lambda u: u
             if node.id in _CONSTANTS:
-                value = _CONSTANTS[node.id]
-                return lambda u: value
+                constant = _CONSTANTS[node.id]
+                return lambda u: constant
             raise _bad_expression(text, f"unknown name {node.id!r} (the variable is u1)")
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
             op, left, right = _BINARY[type(node.op)], build(node.left), build(node.right)

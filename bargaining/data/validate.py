@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bargaining.data.schema import AgreementSchema, NegotiationSchema
+from bargaining.data.schema import AgreementSchema, NegotiationSchema, _names
 from bargaining.errors import DataValidationError, MissingColumnError
 
 __all__ = ["ValidatedData", "suggest_column", "validate_agreements", "validate_negotiations"]
@@ -314,11 +314,11 @@ def validate_agreements(
         buyer=buyer,
         seller=seller,
         quantity=quantity,
-        covariates=covariates,  # type: ignore[arg-type]
-        instruments=instruments,  # type: ignore[arg-type]
+        covariates=_names(covariates),
+        instruments=_names(instruments),
     )
     check = _Checker(frame, drop_invalid, "agreement")
-    roles = {
+    roles: dict[str | None, str] = {
         price: "price",
         buyer_value: "buyer value V",
         seller_cost: "seller cost C",
@@ -472,11 +472,11 @@ def validate_negotiations(
         price=price,
         value=value,
         cost=cost,
-        covariates=covariates,
-        groups=groups,  # type: ignore[arg-type]
+        covariates=_names(covariates),
+        groups=_names(groups),
     )
     check = _Checker(frame, drop_invalid, "negotiation")
-    roles = {
+    roles: dict[str | None, str] = {
         traded: "traded flag",
         price: "price",
         value: "value v",

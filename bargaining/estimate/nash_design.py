@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -24,11 +24,12 @@ from bargaining.errors import (
 from bargaining.estimate.engines.linear import first_stage_partial_f
 from bargaining.estimate.formulas import check_full_rank, group_dummies, model_matrix
 from bargaining.estimate.results import empty_dropped
-from bargaining.models.nash_moments import NashPriceEquation
+from bargaining.models.nash_moments import Link, NashPriceEquation
 
 __all__ = [
     "IDENTIFICATION_HINT",
     "WEAK_F",
+    "NashSpec",
     "build_equation",
     "check_identification",
     "check_instruments",
@@ -43,6 +44,21 @@ IDENTIFICATION_HINT = (
     "the cost shifters (e.g. network changes, entry, exclusion restrictions); drop collinear cost shifters, "
     "merge groups without variation, or use data with such variation"
 )
+
+
+class NashSpec(TypedDict):
+    """The column and formula arguments of :func:`bargaining.fit_nash` (keyword arguments of
+    :func:`build_equation`)."""
+
+    price: str
+    buyer_value: str
+    seller_cost: str | None
+    cost_formula: str | None
+    recapture: str | None
+    weight_by: str | None
+    weight_formula: str | None
+    instruments: str | None
+    cluster: str | None
 
 
 def require_columns(data: pd.DataFrame, columns: Sequence[str]) -> None:
@@ -100,15 +116,16 @@ def build_equation(
 
     groups: list[str] = []
     weight_spec = None
+    link: Link
     if weight_formula is not None:
-        if predicting:
+        if _specs_from is not None:
             frame = _specs_from.weight_spec.get_model_matrix(data)
             weights, names = np.asarray(frame, dtype=float), [str(c) for c in frame.columns]
         else:
             weights, names, weight_spec = _matrix_with_spec(weight_formula, data, "weight formula")
         weight_names, link = [f"delta[{t}]" for t in names], "logistic"
     elif weight_by is not None:
-        if predicting:
+        if _specs_from is not None:
             groups = _specs_from.groups
             codes = pd.Categorical(data[weight_by].astype(str), categories=groups)
             if np.any(codes.codes < 0):
@@ -127,14 +144,15 @@ def build_equation(
 
     cost, cost_names, cost_spec = None, [], None
     if cost_formula is not None:
-        if predicting:
+        if _specs_from is not None:
             frame = _specs_from.cost_spec.get_model_matrix(data)
             cost, names = np.asarray(frame, dtype=float), [str(c) for c in frame.columns]
         else:
             cost, names, cost_spec = _matrix_with_spec(cost_formula, data, "cost formula")
         cost_names = [f"gamma[{t}]" for t in names]
 
-    excluded, excluded_names = None, []
+    excluded: np.ndarray | None = None
+    excluded_names: list[str] = []
     if instruments is not None and not predicting:
         excluded, excluded_names, _ = _matrix_with_spec(instruments, data, "instrument formula")
         if cost is not None:  # exogenous cost shifters instrument themselves; drop exact repeats
@@ -152,14 +170,14 @@ def build_equation(
 
     clusters = None
     if cluster is not None and not predicting:
-        codes, _ = pd.factorize(data[cluster])
-        if np.any(codes < 0):
+        cluster_codes, _ = pd.factorize(data[cluster])
+        if np.any(cluster_codes < 0):
             raise DataValidationError(
                 f"the cluster column {cluster!r} has missing values",
                 hint="fill them or pass drop_invalid=True",
                 column=cluster,
             )
-        clusters = codes.astype(np.int64)
+        clusters = cluster_codes.astype(np.int64)
 
     return NashPriceEquation(
         index=data.index,
@@ -193,7 +211,7 @@ def _matrix_with_spec(formula: str, data: pd.DataFrame, what: str) -> tuple[np.n
 def validate_agreement_rows(
     data: pd.DataFrame,
     *,
-    columns: dict[str, str | None],
+    columns: NashSpec,
     covariates: list[str],
     instruments: list[str],
     drop_invalid: bool,

@@ -31,6 +31,7 @@ from bargaining.estimate.formulas import formula_variables
 from bargaining.estimate.hypotheses import f_test
 from bargaining.estimate.nash_design import (
     IDENTIFICATION_HINT,
+    NashSpec,
     build_equation,
     check_identification,
     check_instruments,
@@ -173,7 +174,7 @@ def fit_nash(
     InvalidParameterError
         Inconsistent options.
     """
-    spec = {
+    spec: NashSpec = {
         "price": price,
         "buyer_value": buyer_value,
         "seller_cost": seller_cost,
@@ -291,9 +292,10 @@ def fit_nash(
 
     n_clusters = int(design.clusters.max()) + 1 if design.clusters is not None else None
     tests = {}
-    if first_stage is not None and design.excluded is not None:
-        k_unrestricted = (0 if design.cost is None else design.cost.shape[1]) + design.excluded_interacted().shape[1]
-        q = design.excluded_interacted().shape[1]
+    excluded_ws = design.excluded_interacted()  # None exactly when design.excluded is None
+    if first_stage is not None and excluded_ws is not None:
+        q = excluded_ws.shape[1]
+        k_unrestricted = (0 if design.cost is None else design.cost.shape[1]) + q
         for label, value in first_stage.items():
             tests[f"first-stage F: {label}"] = f_test(
                 float(value),
@@ -348,7 +350,7 @@ def _gamma_notes(beta: float, se: float) -> list[str]:
     return []
 
 
-def _check_options(spec: dict[str, Any], *, iv_method: str) -> None:
+def _check_options(spec: NashSpec, *, iv_method: str) -> None:
     if (spec["seller_cost"] is None) == (spec["cost_formula"] is None):
         raise InvalidParameterError(
             "give exactly one of seller_cost (an observed cost column) and cost_formula",

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bargaining.estimate.nash_design import build_equation
+from bargaining.estimate.nash_design import NashSpec, build_equation
 from bargaining.estimate.results import EstimationResults
 from bargaining.models.nash_moments import NashPriceEquation, nash_price_residuals, nash_weights
 
@@ -33,7 +33,7 @@ class NashResults(EstimationResults):
         *,
         design: NashPriceEquation,
         residuals: np.ndarray,
-        spec: dict[str, Any],
+        spec: NashSpec,
         linear_params: pd.Series | None = None,
         linear_cov: pd.DataFrame | None = None,
         first_stage: pd.Series | None = None,

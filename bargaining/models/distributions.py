@@ -707,8 +707,12 @@ class Mixture(TypeDistribution):
         inner = (flat > 0) & (flat < 1)
         out = np.where(flat <= 0, self.low, self.high).astype(float)
         if np.any(inner):
+
+            def excess(x: np.ndarray, p: np.ndarray) -> np.ndarray:
+                return np.asarray(self.cdf(x), dtype=float) - p
+
             result = find_root(
-                lambda x, p: np.asarray(self.cdf(x), dtype=float) - p,
+                excess,
                 (lo[inner], hi[inner]),
                 args=(flat[inner],),
                 tolerances={"xatol": 1e-14 * self._scale, "xrtol": 4 * np.finfo(float).eps},

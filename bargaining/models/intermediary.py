@@ -33,7 +33,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -133,16 +133,18 @@ class IntermediaryGame:
                 "The game needs at least one supplier.", hint="Pass a list of cost distributions."
             )
         self.buyer_weight = check_weight(buyer_weight, "buyer_weight")
-        if np.ndim(supplier_weights) == 0:
-            supplier_weights = [supplier_weights] * len(self.suppliers)
-        if len(supplier_weights) != len(self.suppliers):
+        # a scalar (0-d) weight applies to every supplier; otherwise one weight per supplier
+        weights: Sequence[float] = (
+            [cast(float, supplier_weights)] * len(self.suppliers)
+            if np.ndim(supplier_weights) == 0
+            else cast(Sequence[float], supplier_weights)
+        )
+        if len(weights) != len(self.suppliers):
             raise InvalidParameterError(
-                f"{len(supplier_weights)} supplier weights for {len(self.suppliers)} suppliers.",
+                f"{len(weights)} supplier weights for {len(self.suppliers)} suppliers.",
                 hint="Pass one weight per supplier (or one number for all).",
             )
-        self.supplier_weights = tuple(
-            check_weight(w, f"supplier_weights[{i}]") for i, w in enumerate(supplier_weights)
-        )
+        self.supplier_weights = tuple(check_weight(w, f"supplier_weights[{i}]") for i, w in enumerate(weights))
         if self.buyer_weight == 0 and not any(self.supplier_weights):
             raise InvalidWeightError(
                 "All weights are zero.", hint="Give at least one agent a positive weight."

@@ -115,7 +115,7 @@ def nash_price_residuals(
     """
     delta, gamma = _split(theta, weight_design, cost_design)
     beta, _ = nash_weights(delta, weight_design, link)
-    if gamma is None:
+    if gamma is None or cost_design is None:
         return price_gap - beta * surplus
     cost = cost_design @ gamma
     return price_gap - cost - beta * (surplus - cost)
@@ -138,7 +138,7 @@ def nash_price_jacobian(
     del price_gap
     delta, gamma = _split(theta, weight_design, cost_design)
     beta, dbeta = nash_weights(delta, weight_design, link)
-    if gamma is None:
+    if gamma is None or cost_design is None:
         return -(dbeta * surplus)[:, None] * weight_design
     cost = cost_design @ gamma
     d_delta = -(dbeta * (surplus - cost))[:, None] * weight_design

@@ -178,7 +178,9 @@ class PriceRule(ABC):
     @classmethod
     def cell_parameters(cls, values: Mapping[str, float], cell: int, setting: MomentSetting) -> dict[str, float]:
         """The rule's parameters in cell ``cell`` given the estimated ``values`` (by name)."""
-        delta = values.get("Delta", setting.fixed_delta)
+        # Delta is among the estimated values whenever it is not fixed (moment_parameters)
+        fixed = setting.fixed_delta
+        delta = values["Delta"] if fixed is None else values.get("Delta", fixed)
         return {"Delta": float(np.clip(delta, -1.0, 1.0))}
 
     @classmethod
@@ -432,7 +434,7 @@ class _LazyRule:
     def rule_class(self) -> type[PriceRule]:
         import importlib
 
-        return getattr(importlib.import_module(self._module), self._cls)  # type: ignore[no-any-return]
+        return getattr(importlib.import_module(self._module), self._cls)
 
     def __call__(self, **params: Any) -> PriceRule:
         return self.rule_class()(**params)

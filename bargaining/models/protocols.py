@@ -63,7 +63,9 @@ class BoxTransform:
     upper: np.ndarray
 
     @classmethod
-    def from_bounds(cls, lower: Sequence[float], upper: Sequence[float]) -> BoxTransform:
+    def from_bounds(
+        cls, lower: Sequence[float] | np.ndarray, upper: Sequence[float] | np.ndarray
+    ) -> BoxTransform:
         """Build from sequences of bounds (``-inf``/``inf`` for none)."""
         low = np.asarray(lower, dtype=float)
         high = np.asarray(upper, dtype=float)

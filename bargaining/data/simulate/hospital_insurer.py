@@ -95,7 +95,7 @@ def _gamma(gamma: Mapping[str, float] | Sequence[float]) -> dict[str, float]:
 def _system_sizes(systems: int | Sequence[int] | None, n_hospitals: int) -> list[int]:
     if systems is None:
         return [1] * n_hospitals
-    if isinstance(systems, (int, np.integer)) and not isinstance(systems, bool):
+    if isinstance(systems, (int, np.integer)):  # _int rejects bools
         size = _int(systems, "systems", 1)
         sizes = [size] * (n_hospitals // size)
         return sizes + ([n_hospitals % size] if n_hospitals % size else [])
@@ -119,6 +119,7 @@ def _fit_nash_names(
     elif isinstance(beta, dict):
         out = {f"beta[{group}]": value for group, value in beta.items()}
     else:
+        assert beta is not None  # beta is None only when delta is given
         out = {"beta": beta}
     out.update({f"gamma[{term}]": value for term, value in gamma.items()})
     return out

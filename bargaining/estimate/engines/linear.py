@@ -46,7 +46,7 @@ def fit_linear(
 
     cov_config: dict[str, Any] = {"clusters": clusters} if cov_type == "clustered" else {}
     if instruments is None or iv_method == "2sls":
-        model = IV2SLS(y, exog, endog, instruments)
+        model: IV2SLS | IVGMM = IV2SLS(y, exog, endog, instruments)
         result = model.fit(cov_type=cov_type, **cov_config)
     elif iv_method == "gmm":
         weight_type = {"unadjusted": "unadjusted", "robust": "robust", "clustered": "clustered"}[cov_type]

@@ -123,10 +123,14 @@ def minimize_distance(
 
     def solve(weight: np.ndarray, points: Sequence[np.ndarray]) -> Any:
         root = np.linalg.cholesky(weight).T
+
+        def weighted_gap(th: np.ndarray) -> np.ndarray:
+            return root @ (target - model.model_moments(th))
+
         best = None
         for start in points:
             res = optimize.least_squares(
-                lambda th: root @ (target - model.model_moments(th)),
+                weighted_gap,
                 np.clip(start, lower + 1e-9, upper - 1e-9),
                 bounds=(lower, upper),
                 x_scale="jac",

@@ -62,7 +62,7 @@ class LikelihoodFit:
 def _statsmodels_model(model: LikelihoodModel, transform: BoxTransform) -> Any:
     from statsmodels.base.model import GenericLikelihoodModel
 
-    class _Model(GenericLikelihoodModel):  # type: ignore[misc]
+    class _Model(GenericLikelihoodModel):
         def loglikeobs(self, t: np.ndarray) -> np.ndarray:
             return np.asarray(model.loglikeobs(transform.to_natural(t)), dtype=float)
 

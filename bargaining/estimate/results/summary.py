@@ -330,9 +330,9 @@ class Summary:
         if self.tests:
             head = "".join(f"<th>{e(c)}</th>" for c in _TEST_COLUMNS)
             parts.append(f'<table class="summary-tests"><caption>Tests</caption><tr><th></th>{head}</tr>')
-            for label, *cells in _test_rows(self.tests):
+            for label, *test_cells in _test_rows(self.tests):
                 parts.append(
-                    f"<tr><th>{e(label)}</th>" + "".join(f"<td>{e(c)}</td>" for c in cells) + "</tr>"
+                    f"<tr><th>{e(label)}</th>" + "".join(f"<td>{e(c)}</td>" for c in test_cells) + "</tr>"
                 )
             parts.append("</table>")
         parts += [f"<p>Note: {e(note)}</p>" for note in self.notes]

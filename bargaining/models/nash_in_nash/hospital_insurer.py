@@ -162,11 +162,11 @@ class HospitalInsurerMarkets:
         marginal_cost: Any,
         beta: Any,
         *,
-        systems: Sequence[Hashable] | None = None,
+        systems: Sequence[Hashable] | np.ndarray | None = None,
         recapture: float = 1.0,
     ) -> None:
         self.utility = _array(utility, "utility", ndim=3)
-        self.shape: tuple[int, int, int] = self.utility.shape  # type: ignore[assignment]
+        self.shape: tuple[int, int, int] = self.utility.shape
         markets, insurers, hospitals = self.shape
         self.enrollees = _array(enrollees, "enrollees", shape=(markets, insurers))
         if np.any(self.enrollees <= 0):
@@ -202,7 +202,7 @@ class HospitalInsurerMarkets:
         return out
 
     @staticmethod
-    def _check_systems(systems: Sequence[Hashable] | None, hospitals: int) -> np.ndarray:
+    def _check_systems(systems: Sequence[Hashable] | np.ndarray | None, hospitals: int) -> np.ndarray:
         if systems is None:
             return np.arange(hospitals)
         labels = list(systems)

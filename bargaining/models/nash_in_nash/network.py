@@ -288,9 +288,11 @@ class Network:
                 continue
             if unit in self.systems:
                 member_weights = {checked.get(member) for member in self.systems[unit]}
-                if len(member_weights) == 1 and None not in member_weights:
-                    out[unit] = member_weights.pop()
-                    continue
+                if len(member_weights) == 1:
+                    (shared,) = member_weights
+                    if shared is not None:
+                        out[unit] = shared
+                        continue
                 raise InvalidWeightError(
                     f"system {unit!r} has no weight and its members' weights differ or are missing.",
                     hint=f"give weights[{unit!r}] explicitly.",

@@ -187,6 +187,7 @@ class NashInNashPrices:
             if callable(buyer_value)
             else {pair: lookup(buyer_value, pair, 1, "buyer_value") for pair in network_pairs}
         )
+        value_function = buyer_value if callable(buyer_value) else None  # W_j(A) given as a function
         quantities: dict[tuple[Pair, frozenset], float] = {}
 
         def q(pair: Pair, agreements: frozenset) -> float:
@@ -211,8 +212,8 @@ class NashInNashPrices:
                     total -= prices[pair] * q(pair, agreements)
                     if per_unit_value is not None:
                         total += per_unit_value[pair] * q(pair, agreements)
-            if per_unit_value is None and any(pair[1] == agent_name for pair in network_pairs):
-                total += finite(buyer_value(agent_name, agreements), f"buyer_value({agent_name!r}, ...)")
+            if value_function is not None and any(pair[1] == agent_name for pair in network_pairs):
+                total += finite(value_function(agent_name, agreements), f"buyer_value({agent_name!r}, ...)")
             return total
 
         return cls(network_pairs, profit, weights, systems=systems, joint=joint)
@@ -379,7 +380,8 @@ class NashInNashPrices:
                     hint="raise max_iter, lower damping, or try method='root'.",
                 )
         else:
-            solution = optimize.root(
+            # scipy-stubs spell hybr's `maxfev` option "maxffev" (scipy reads `maxfev`): no overload matches
+            solution = optimize.root(  # type: ignore[call-overload]
                 lambda prices: self._steps(prices, step),
                 x,
                 method="hybr",

@@ -38,7 +38,8 @@ class TabulatedPayoffs(Protocol):
     members works, so the model does not depend on how the table was read.
     """
 
-    pairs_seen: Sequence[Pair]
+    @property
+    def pairs_seen(self) -> Sequence[Pair]: ...
 
     @property
     def n_rows(self) -> int: ...
@@ -46,7 +47,7 @@ class TabulatedPayoffs(Protocol):
     @property
     def n_used(self) -> int: ...
 
-    def __call__(self, agent: Hashable, agreements: frozenset) -> float: ...
+    def __call__(self, agent: Hashable, agreements: frozenset, /) -> float: ...
 
 
 def _payoff_table(table: Any, **columns: str) -> TabulatedPayoffs:
