@@ -109,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
         )
     study = get_study(args.name)
     seed = _integer(args.seed, "--seed", 0)
+    assert seed is not None  # --seed defaults to "0"
     reps = _integer(args.reps, "--reps", 1)
     n = _integer(args.n, "--n", 1)
     n_jobs = _integer(args.n_jobs, "--n-jobs", -1)

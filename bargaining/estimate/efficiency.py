@@ -202,7 +202,7 @@ def efficiency_report(
     frontier = market.frontier(points=points)
     first_best = market.first_best()
     w_star = float(first_best.welfare)
-    best_row = frontier.loc[frontier["welfare"].idxmax()]
+    best_row = frontier.iloc[frontier["welfare"].argmax()]
     w_sb = float(best_row["welfare"])
 
     quantities = ["trade_probability", "gains_from_trade", "buyer_payoff", "seller_payoff"]

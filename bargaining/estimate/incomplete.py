@@ -168,10 +168,11 @@ def _smoothed_empirical(x: np.ndarray, low: float, high: float, points: int = 40
     density, cumulative = density / cumulative[-1], cumulative / cumulative[-1]
 
     class _KernelDistribution(stats.rv_continuous):
-        def _pdf(self, t: np.ndarray) -> np.ndarray:
+        # scipy passes arrays to these hooks; the stubs type them generically over float | ndarray
+        def _pdf(self, t: np.ndarray) -> np.ndarray:  # type: ignore[override]
             return np.interp(t, grid, density)
 
-        def _cdf(self, t: np.ndarray) -> np.ndarray:
+        def _cdf(self, t: np.ndarray) -> np.ndarray:  # type: ignore[override]
             i = np.clip(np.searchsorted(grid, t, side="right") - 1, 0, points - 2)
             u = t - grid[i]
             slope = (density[i + 1] - density[i]) / step

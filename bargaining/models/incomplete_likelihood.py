@@ -31,6 +31,7 @@ Cell moments for minimum distance
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -115,7 +116,7 @@ class _SplitSpline:
         edges = sorted({-1.0, 1.0, *(float(k) for k in knots)})
         self._edges = np.asarray(edges)
         self._pieces = []
-        for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        for lo, hi in itertools.pairwise(edges):
             inside = (grid >= lo) & (grid <= hi)
             x, y = grid[inside], values[inside]
             self._pieces.append(CubicSpline(x, y) if len(x) >= 3 else _Line(x, y))

@@ -118,7 +118,7 @@ def compare_with_recorded(
     rows: list[dict[str, Any]] = []
     reference = f"recorded run R = {meta['reps']}, N = {meta['n']}, seed = {meta['seed']}"
     for parameter, old in recorded.iterrows():
-        new = results.summary.loc[parameter]
+        new = results.summary.loc[[parameter]].iloc[0]  # the row of `parameter` (unique in both summaries)
         r_old, r_new = max(int(old["n_ok"]), 1), max(int(new["n_ok"]), 1)
         c = float(old["coverage"]) if 0 < float(old["coverage"]) < 1 else results.level
         checks = [

@@ -61,7 +61,7 @@ def run_study(
     name: str | Study,
     *,
     reps: int | None = None,
-    seed: int | np.random.Generator = 0,
+    seed: int | np.random.Generator | np.random.SeedSequence = 0,
     n: int | None = None,
     n_jobs: int | None = 1,
     progress: bool = True,

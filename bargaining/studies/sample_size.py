@@ -86,15 +86,17 @@ class SampleSizeResults:
         return bool(self.slopes["ok"].all())
 
     def to_text(self, digits: int = 4) -> str:
-        fmt = {"float_format": lambda x: f"{x:.{digits}g}", "index": False}
+        def float_format(x: float) -> str:
+            return f"{x:.{digits}g}"
+
         with pd.option_context("display.max_rows", 500, "display.width", 200):
             return "\n".join(
                 [
                     "Bias and RMSE by sample size N (Monte Carlo standard errors in *_mcse)",
-                    self.table.to_string(**fmt),
+                    self.table.to_string(float_format=float_format, index=False),
                     "",
                     f"log-log slope of RMSE on N (root-N: -0.5; ok = within {self.tolerance} of -0.5)",
-                    self.slopes.to_string(**fmt),
+                    self.slopes.to_string(float_format=float_format, index=False),
                 ]
             )
 

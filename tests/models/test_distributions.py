@@ -187,13 +187,13 @@ def test_regularity_returns_as_the_weight_rises():
 def test_generalized_inverse_of_the_ironed_virtual_value():
     m = bimodal()
     for a in (0.0, 0.6):
-        lo, hi, level = m.ironing_intervals(a, "value")[0]
+        lo, _hi, level = m.ironing_intervals(a, "value")[0]
         assert m.virtual_value_inverse(level, a) == pytest.approx(lo, abs=1e-12)
         y = np.linspace(m.virtual_value(0.05, a), m.virtual_value(0.999, a), 57)
         y = y[np.abs(y - level) > 1e-6]
         x = m.virtual_value_inverse(y, a)
         np.testing.assert_allclose(m.virtual_value(x, a), y, atol=1e-9)
-        lo_c, hi_c, level_c = m.ironing_intervals(a, "cost")[0]
+        lo_c, _hi_c, level_c = m.ironing_intervals(a, "cost")[0]
         assert m.virtual_cost_inverse(level_c, a) == pytest.approx(lo_c, abs=1e-12)
         yc = np.linspace(m.virtual_cost(0.001, a), m.virtual_cost(0.95, a), 41)
         yc = yc[np.abs(yc - level_c) > 1e-6]

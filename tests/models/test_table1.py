@@ -8,6 +8,8 @@ method), which pins every number to 1e-6.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from scipy import integrate, optimize
@@ -46,7 +48,7 @@ def _expectations(a: float, demand: int, theta: tuple[float, float]) -> np.ndarr
             shift = (tj - ti) * phi / k
             cuts = sorted({0.0, top, *[x for x in (-shift, 1.0 - shift) if 0.0 < x < top]})
             total = np.zeros(4)
-            for lo, hi in zip(cuts[:-1], cuts[1:]):
+            for lo, hi in itertools.pairwise(cuts):
                 c = 0.5 * (lo + hi) + 0.5 * (hi - lo) * _GL_X
                 w = 0.5 * (hi - lo) * _GL_W
                 if demand >= 2:
@@ -63,7 +65,7 @@ def _expectations(a: float, demand: int, theta: tuple[float, float]) -> np.ndarr
 
         kinks = [b / k, (b + k / ti) / k] + [x for x in np.linspace(0, 1, 9)]
         for col in range(4):
-            out[col] += integrate.quad(lambda v: inner(v)[col], 0.0, 1.0, points=[x for x in kinks if 0 < x < 1],
+            out[col] += integrate.quad(lambda v, col=col: inner(v)[col], 0.0, 1.0, points=[x for x in kinks if 0 < x < 1],
                                        epsabs=1e-13, epsrel=1e-12, limit=400)[0]
     return out
 

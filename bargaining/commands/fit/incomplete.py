@@ -11,10 +11,13 @@ Two estimators, chosen by the columns given:
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bargaining.commands._output import add_json_flag, print_json
 from bargaining.errors import InvalidParameterError
+
+if TYPE_CHECKING:
+    from bargaining.estimate.results import EstimationResults
 
 EXAMPLES = """\
 examples:
@@ -116,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
             hint="See `bargaining fit incomplete --help`.",
         )
     frame = read_table(args.data)
+    results: EstimationResults
     if likelihood:
         if args.value is None or args.cost is None:
             raise InvalidParameterError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Literal
 
 from bargaining.commands._output import add_json_flag, print_json
 
@@ -100,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
 
     frame = read_table(args.data)
     cov_type = args.cov_type or ("clustered" if args.cluster else "robust")
-    kind = args.bootstrap_kind or ("cluster" if args.cluster and args.bootstrap else "pairs")
+    kind: Literal["pairs", "cluster"] = args.bootstrap_kind or ("cluster" if args.cluster and args.bootstrap else "pairs")
     results = fit_nash(
         frame,
         price=args.price,
