@@ -97,37 +97,89 @@ _EXPORTS: dict[str, str] = {
 if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (kept in sync by a test)
     from bargaining.data import (
         list_examples as list_examples,
+    )
+    from bargaining.data import (
         list_simulators as list_simulators,
+    )
+    from bargaining.data import (
         load_example as load_example,
+    )
+    from bargaining.data import (
         read_table as read_table,
+    )
+    from bargaining.data import (
         simulate as simulate,
+    )
+    from bargaining.data import (
         validate_agreements as validate_agreements,
+    )
+    from bargaining.data import (
         validate_negotiations as validate_negotiations,
+    )
+    from bargaining.data import (
         write_table as write_table,
     )
     from bargaining.errors import (
         AccuracyWarning as AccuracyWarning,
+    )
+    from bargaining.errors import (
         BargainingError as BargainingError,
+    )
+    from bargaining.errors import (
         BargainingWarning as BargainingWarning,
+    )
+    from bargaining.errors import (
         ConvergenceError as ConvergenceError,
+    )
+    from bargaining.errors import (
         ConvergenceWarning as ConvergenceWarning,
+    )
+    from bargaining.errors import (
         DataValidationError as DataValidationError,
+    )
+    from bargaining.errors import (
         DistributionError as DistributionError,
+    )
+    from bargaining.errors import (
         FrontierShapeError as FrontierShapeError,
+    )
+    from bargaining.errors import (
         GainsFromTradeError as GainsFromTradeError,
+    )
+    from bargaining.errors import (
         IdentificationError as IdentificationError,
+    )
+    from bargaining.errors import (
         IdentificationWarning as IdentificationWarning,
+    )
+    from bargaining.errors import (
         InfeasibleProblemError as InfeasibleProblemError,
+    )
+    from bargaining.errors import (
         InvalidParameterError as InvalidParameterError,
+    )
+    from bargaining.errors import (
         InvalidWeightError as InvalidWeightError,
+    )
+    from bargaining.errors import (
         MissingColumnError as MissingColumnError,
+    )
+    from bargaining.errors import (
         NonConvexSetError as NonConvexSetError,
+    )
+    from bargaining.errors import (
         NumericalAccuracyError as NumericalAccuracyError,
+    )
+    from bargaining.errors import (
         SupportError as SupportError,
+    )
+    from bargaining.errors import (
         UnknownNameError as UnknownNameError,
     )
     from bargaining.estimate.efficiency import (
         EfficiencyReport as EfficiencyReport,
+    )
+    from bargaining.estimate.efficiency import (
         efficiency_report as efficiency_report,
     )
     from bargaining.estimate.fit_model import (
@@ -135,23 +187,35 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     )
     from bargaining.estimate.hypotheses import (
         InvalidTestStatistic as InvalidTestStatistic,
+    )
+    from bargaining.estimate.hypotheses import (
         TestStatistic as TestStatistic,
     )
     from bargaining.estimate.incomplete import (
         IncompleteResults as IncompleteResults,
+    )
+    from bargaining.estimate.incomplete import (
         fit_incomplete as fit_incomplete,
+    )
+    from bargaining.estimate.incomplete import (
         fit_type_distribution as fit_type_distribution,
     )
     from bargaining.estimate.min_distance import (
         MinDistanceResults as MinDistanceResults,
+    )
+    from bargaining.estimate.min_distance import (
         fit_incomplete_moments as fit_incomplete_moments,
     )
     from bargaining.estimate.montecarlo import (
         MonteCarloResults as MonteCarloResults,
+    )
+    from bargaining.estimate.montecarlo import (
         run_monte_carlo as run_monte_carlo,
     )
     from bargaining.estimate.nash_price import (
         demo_fit as demo_fit,
+    )
+    from bargaining.estimate.nash_price import (
         fit_nash as fit_nash,
     )
     from bargaining.estimate.nash_results import (
@@ -159,93 +223,183 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     )
     from bargaining.estimate.results import (
         EstimationResults as EstimationResults,
+    )
+    from bargaining.estimate.results import (
         compare as compare,
     )
     from bargaining.models.bilateral import (
         KDoubleAuction as KDoubleAuction,
+    )
+    from bargaining.models.bilateral import (
         MyersonSatterthwaite as MyersonSatterthwaite,
+    )
+    from bargaining.models.bilateral import (
         PostedPrice as PostedPrice,
+    )
+    from bargaining.models.bilateral import (
         RandomPostedPrice as RandomPostedPrice,
+    )
+    from bargaining.models.bilateral import (
         delta_from_k as delta_from_k,
+    )
+    from bargaining.models.bilateral import (
         k_double_auction as k_double_auction,
+    )
+    from bargaining.models.bilateral import (
         k_from_delta as k_from_delta,
+    )
+    from bargaining.models.bilateral import (
         myerson_satterthwaite as myerson_satterthwaite,
+    )
+    from bargaining.models.bilateral import (
         posted_price as posted_price,
+    )
+    from bargaining.models.bilateral import (
         random_posted_price as random_posted_price,
+    )
+    from bargaining.models.bilateral import (
         rho_from_delta as rho_from_delta,
+    )
+    from bargaining.models.bilateral import (
         uniform_trade_threshold as uniform_trade_threshold,
     )
     from bargaining.models.conventions import (
         delta_from_weights as delta_from_weights,
+    )
+    from bargaining.models.conventions import (
         weights_from_delta as weights_from_delta,
     )
     from bargaining.models.distributions import (
         Beta as Beta,
+    )
+    from bargaining.models.distributions import (
         Mixture as Mixture,
+    )
+    from bargaining.models.distributions import (
         TruncatedExponential as TruncatedExponential,
+    )
+    from bargaining.models.distributions import (
         TruncatedNormal as TruncatedNormal,
+    )
+    from bargaining.models.distributions import (
         TypeDistribution as TypeDistribution,
+    )
+    from bargaining.models.distributions import (
         Uniform as Uniform,
     )
     from bargaining.models.intermediary import (
         IntermediaryGame as IntermediaryGame,
+    )
+    from bargaining.models.intermediary import (
         IntermediaryPlay as IntermediaryPlay,
+    )
+    from bargaining.models.intermediary import (
         intermediary_game as intermediary_game,
     )
     from bargaining.models.mechanism import (
         BargainingOutcome as BargainingOutcome,
+    )
+    from bargaining.models.mechanism import (
         Market as Market,
     )
     from bargaining.models.nash import (
         FeasibleSet as FeasibleSet,
+    )
+    from bargaining.models.nash import (
         Frontier as Frontier,
+    )
+    from bargaining.models.nash import (
         NashSolution as NashSolution,
+    )
+    from bargaining.models.nash import (
         Pie as Pie,
+    )
+    from bargaining.models.nash import (
         nash_solution as nash_solution,
     )
     from bargaining.models.nash_in_nash import (
         HospitalInsurerEquilibrium as HospitalInsurerEquilibrium,
+    )
+    from bargaining.models.nash_in_nash import (
         HospitalInsurerMarkets as HospitalInsurerMarkets,
+    )
+    from bargaining.models.nash_in_nash import (
         NashInNash as NashInNash,
+    )
+    from bargaining.models.nash_in_nash import (
         NashInNashEquilibrium as NashInNashEquilibrium,
+    )
+    from bargaining.models.nash_in_nash import (
         NashInNashPrices as NashInNashPrices,
     )
     from bargaining.models.price_rules import (
         PRICE_RULES as PRICE_RULES,
+    )
+    from bargaining.models.price_rules import (
         PriceMoments as PriceMoments,
+    )
+    from bargaining.models.price_rules import (
         PriceRule as PriceRule,
+    )
+    from bargaining.models.price_rules import (
         get_price_rule as get_price_rule,
+    )
+    from bargaining.models.price_rules import (
         list_price_rules as list_price_rules,
     )
     from bargaining.models.protocols import (
         LikelihoodModel as LikelihoodModel,
+    )
+    from bargaining.models.protocols import (
         MinimumDistanceModel as MinimumDistanceModel,
+    )
+    from bargaining.models.protocols import (
         MomentModel as MomentModel,
     )
     from bargaining.models.rubinstein import (
         RubinsteinOutcome as RubinsteinOutcome,
+    )
+    from bargaining.models.rubinstein import (
         rubinstein as rubinstein,
+    )
+    from bargaining.models.rubinstein import (
         rubinstein_limit as rubinstein_limit,
     )
     from bargaining.plots import (
         plot_frontier as plot_frontier,
+    )
+    from bargaining.plots import (
         plot_k_double_auction_payoffs as plot_k_double_auction_payoffs,
+    )
+    from bargaining.plots import (
         plot_nash_fit as plot_nash_fit,
+    )
+    from bargaining.plots import (
         plot_nash_weights as plot_nash_weights,
+    )
+    from bargaining.plots import (
         plot_trade_regions as plot_trade_regions,
     )
     from bargaining.replication import (
         list_studies as list_studies,
+    )
+    from bargaining.replication import (
         run_study as run_study,
     )
     from bargaining.studies import (
         SampleSizeResults as SampleSizeResults,
+    )
+    from bargaining.studies import (
         list_monte_carlo_studies as list_monte_carlo_studies,
+    )
+    from bargaining.studies import (
         run_monte_carlo_study as run_monte_carlo_study,
+    )
+    from bargaining.studies import (
         sample_size_study as sample_size_study,
     )
 
-__all__ = ["__version__", *sorted(_EXPORTS)]
+__all__ = ["__version__", *sorted(_EXPORTS)]  # noqa: PLE0604 (built from the lazy map; a test checks every name resolves)
 
 
 def __getattr__(name: str) -> Any:
