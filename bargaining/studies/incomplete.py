@@ -11,7 +11,7 @@ uniform support estimated.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 import numpy as np
@@ -47,15 +47,23 @@ def logit_trade_probability(simulation: Any, *, sigma: float = LOGIT_SIGMA) -> n
     common interval the closed form of eq. (38), equal to the ratios the simulator's mechanism solver reports
     in ``truth``).
     """
-    from bargaining.models.incomplete_likelihood import TypeData, WeightRatioCurve, trade_probability
+    from bargaining.models.incomplete_likelihood import TypeData, trade_probability
 
     _check_uniform(simulation.truth)
     (group,) = simulation.truth["groups"]
     data = simulation.data
-    value_dist, cost_dist = _uniform_0_1(), _uniform_0_1()
+    value_dist, cost_dist, curve = _uniform_model()
     types = TypeData.build(data["value"].to_numpy(), data["cost"].to_numpy(), value_dist, cost_dist)
-    curve = WeightRatioCurve.for_distributions(value_dist, cost_dist)
     return trade_probability(float(group["delta"]), sigma, types, curve)
+
+
+@cache
+def _uniform_model() -> tuple[Any, Any, Any]:
+    """F = G = Uniform(0, 1) and their weight-ratio curve, built once per process (they are immutable)."""
+    from bargaining.models.incomplete_likelihood import WeightRatioCurve
+
+    value_dist, cost_dist = _uniform_0_1(), _uniform_0_1()
+    return value_dist, cost_dist, WeightRatioCurve.for_distributions(value_dist, cost_dist)
 
 
 def logit_trades(simulation: Any, rng: np.random.Generator, *, sigma: float = LOGIT_SIGMA) -> pd.DataFrame:
