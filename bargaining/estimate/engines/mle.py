@@ -3,7 +3,7 @@ r"""Maximum likelihood for any :class:`~bargaining.models.protocols.LikelihoodMo
 The log-likelihood :math:`\sum_i \ell_i(\theta)` is maximized over unconstrained coordinates t with
 :math:`\theta = \theta(t)` (:class:`~bargaining.models.protocols.BoxTransform` of the model's bounds) by
 statsmodels' :class:`~statsmodels.base.model.GenericLikelihoodModel` (BFGS), whose numerical Hessian and
-per-observation scores feed the package's covariance module
+per-observation scores (the model's analytic ``score_obs`` when it has one, through the chain rule) feed the package's covariance module
 (:func:`~bargaining.estimate.engines.covariance.likelihood_covariance`). The covariance in t is mapped to
 the model's units by the delta method, :math:`V_\theta = J V_t J'` with :math:`J = d\theta/dt`.
 
@@ -62,9 +62,21 @@ class LikelihoodFit:
 def _statsmodels_model(model: LikelihoodModel, transform: BoxTransform) -> Any:
     from statsmodels.base.model import GenericLikelihoodModel
 
+    analytic = getattr(model, "score_obs", None)
+
     class _Model(GenericLikelihoodModel):
         def loglikeobs(self, t: np.ndarray) -> np.ndarray:
             return np.asarray(model.loglikeobs(transform.to_natural(t)), dtype=float)
+
+        if analytic is not None:
+            # chain rule through the transform: d l_i / d t = (d l_i / d theta) (d theta / d t)
+            def score_obs(self, t: np.ndarray) -> np.ndarray:
+                assert analytic is not None
+                scores = np.asarray(analytic(transform.to_natural(t)), dtype=float)
+                return scores @ transform.jacobian(t)
+
+            def score(self, t: np.ndarray) -> np.ndarray:
+                return np.asarray(self.score_obs(t).sum(axis=0))
 
     names = [f"t({name})" for name in model.param_names]
     return _Model(np.zeros(model.nobs), None, extra_params_names=names)
