@@ -22,7 +22,7 @@ _EXPORTS: dict[str, str] = {
             "FrontierShapeError", "NonConvexSetError", "GainsFromTradeError", "DistributionError",
             "SupportError", "DataValidationError", "MissingColumnError", "IdentificationError",
             "ConvergenceError", "NumericalAccuracyError", "UnknownNameError", "BargainingWarning",
-            "ConvergenceWarning", "AccuracyWarning", "IdentificationWarning",
+            "ConvergenceWarning", "AccuracyWarning", "IdentificationWarning", "FewClustersWarning",
         )
     },
     # complete information
@@ -139,6 +139,9 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     )
     from bargaining.errors import (
         DistributionError as DistributionError,
+    )
+    from bargaining.errors import (
+        FewClustersWarning as FewClustersWarning,
     )
     from bargaining.errors import (
         FrontierShapeError as FrontierShapeError,

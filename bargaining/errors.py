@@ -20,6 +20,7 @@ __all__ = [
     "ConvergenceWarning",
     "DataValidationError",
     "DistributionError",
+    "FewClustersWarning",
     "FrontierShapeError",
     "GainsFromTradeError",
     "IdentificationError",
@@ -145,3 +146,8 @@ class AccuracyWarning(BargainingWarning):
 
 class IdentificationWarning(BargainingWarning):
     """Weak identification (e.g. a small first-stage F statistic)."""
+
+
+class FewClustersWarning(IdentificationWarning):
+    """Clustered inference with few clusters: the small-sample correction and t(G - 1) help, but intervals
+    can still undercover; consider the cluster bootstrap and report the number of clusters."""

@@ -121,6 +121,7 @@ def fit_model(
         seed=seed,
         progress=progress,
     )
+    df_inference = options.cluster_inference(codes)
     analytic = options.analytic_cov_type
     use_clusters = codes if analytic == "clustered" else None
     names = list(model.param_names)
@@ -191,4 +192,5 @@ def fit_model(
         bootstrap_params=draws,
         ci_method="normal" if draws is None else "percentile",
         cluster_count=None if codes is None else int(codes.max() + 1),
+        df_inference=df_inference if draws is None else None,
     )

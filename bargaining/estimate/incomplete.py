@@ -384,6 +384,7 @@ def fit_incomplete(
             "Every negotiation has the same outcome (all trades or none), so Delta and sigma are not identified.",
             hint="The likelihood needs both trades and failed negotiations.",
         )
+    df_inference = options.cluster_inference(groups)
     F, G, estimated = _first_stage(v, c, value_dist, cost_dist, value_bounds, cost_bounds)
     curve = WeightRatioCurve.for_distributions(F, G, method=rho_method)
     model = TradeLikelihood(t, TypeData.build(v, c, F, G), curve)
@@ -503,6 +504,7 @@ def fit_incomplete(
         bootstrap_params=None if draws is None else draws[names],
         ci_method="normal" if draws is None else "percentile",
         cluster_count=None if groups is None else int(groups.max() + 1),
+        df_inference=df_inference if draws is None else None,
     )
 
 

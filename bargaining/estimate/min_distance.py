@@ -227,6 +227,7 @@ def fit_incomplete_moments(
             s = model.start_values()
             s[j] = d
             starts.append(s)
+    df_inference = options.cluster_inference(clusters)
     use_clusters = clusters if options.analytic_cov_type == "clustered" else None
     fit = minimize_distance(
         model,
@@ -326,4 +327,5 @@ def fit_incomplete_moments(
         bootstrap_params=draws,
         ci_method="normal" if draws is None else "percentile",
         cluster_count=None if clusters is None else int(clusters.max() + 1),
+        df_inference=df_inference if draws is None else None,
     )

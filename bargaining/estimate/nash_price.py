@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from bargaining.errors import IdentificationWarning, InvalidParameterError
+from bargaining.estimate.engines.covariance import cluster_small_sample_factor
 from bargaining.estimate.engines.gmm import fit_moment_model
 from bargaining.estimate.engines.linear import fit_linear, solve_linear
 from bargaining.estimate.engines.options import InferenceOptions, read_data
@@ -67,7 +68,11 @@ def _fit_linear_design(
     k_cost = 0 if design.cost is None else design.cost.shape[1]
     # linearmodels orders exog before endog, and the cost shifters come first in exog: put beta first
     order = np.r_[np.arange(k_cost, len(fit.params)), np.arange(k_cost)]
-    return fit.params[order], fit.cov[np.ix_(order, order)], fit.residuals, fit.result
+    cov = fit.cov
+    if cov_type == "clustered" and design.clusters is not None:
+        # the package's clustered covariance carries the small-sample factor (engines/covariance.py)
+        cov = cov * cluster_small_sample_factor(len(design.y), len(fit.params), int(design.clusters.max()) + 1)
+    return fit.params[order], cov[np.ix_(order, order)], fit.residuals, fit.result
 
 
 def _point_estimate(
@@ -217,6 +222,7 @@ def fit_nash(
         data, columns=spec, covariates=covariates, instruments=instrument_columns, drop_invalid=drop_invalid
     )
     design = build_equation(used, **spec)
+    df_inference = options.cluster_inference(design.clusters)
     condition, notes = check_identification(design)
     first_stage, iv_notes = check_instruments(design)
     notes += iv_notes
@@ -336,6 +342,7 @@ def fit_nash(
         bootstrap_params=draws,
         ci_method=ci_method,
         cluster_count=n_clusters,
+        df_inference=df_inference if draws is None else None,
     )
 
 

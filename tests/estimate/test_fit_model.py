@@ -90,13 +90,24 @@ def test_probit_matches_statsmodels(probit_data, cov_type):
 
     y, x, groups = probit_data
     res = fit_model(Probit(y, x), cov_type=cov_type, cluster=groups if cov_type == "clustered" else None)
-    kwargs = {"nonrobust": {}, "HC0": {}, "cluster": {"cov_kwds": {"groups": groups, "use_correction": False}}}
+    # statsmodels' cluster correction is the package's small-sample factor G/(G-1)(N-1)/(N-K)
+    kwargs = {"nonrobust": {}, "HC0": {}, "cluster": {"cov_kwds": {"groups": groups, "use_correction": True}}}
     sm_type = {"unadjusted": "nonrobust", "robust": "HC0", "clustered": "cluster"}[cov_type]
     reference = sm.Probit(y, sm.add_constant(x)).fit(disp=0, cov_type=sm_type, **kwargs[sm_type])
     np.testing.assert_allclose(res.params.to_numpy(), reference.params, rtol=1e-5)
     np.testing.assert_allclose(res.std_errors.to_numpy(), reference.bse, rtol=1e-3)
     assert res.converged and res.cov_type == cov_type
     assert "const" in res.summary.as_text()
+    if cov_type == "clustered":  # t(G - 1) reference: 60 clusters
+        from scipy import stats
+
+        assert res.df_inference == 59
+        t = res.params / res.std_errors
+        np.testing.assert_allclose(res.pvalues, 2 * stats.t(59).sf(np.abs(t)), rtol=1e-12)
+        half = (res.conf_int()["upper"] - res.conf_int()["lower"]) / 2
+        np.testing.assert_allclose(half, stats.t(59).ppf(0.975) * res.std_errors, rtol=1e-12)
+    else:
+        assert res.df_inference is None
 
 
 def test_probit_bootstrap_is_seeded_and_independent_of_workers(probit_data):

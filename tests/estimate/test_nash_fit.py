@@ -58,13 +58,15 @@ def agreements(n: int = 600, seed: int = 0) -> pd.DataFrame:
 
 
 def _lm(y, exog, endog, instruments, cov_type, data, gmm=False):
+    # clustered covariances carry the small-sample factor G/(G-1)(N-1)/(N-K): linearmodels' debiased=True
     kwargs = {"clusters": data["market"].to_numpy()} if cov_type == "clustered" else {}
+    debiased = {"debiased": True} if cov_type == "clustered" else {}
     if gmm:
         weight = {"unadjusted": "unadjusted", "robust": "robust", "clustered": "clustered"}[cov_type]
         return IVGMM(y, exog, endog, instruments, weight_type=weight, **kwargs).fit(
-            cov_type=cov_type, **kwargs
+            cov_type=cov_type, **kwargs, **debiased
         )
-    return IV2SLS(y, exog, endog, instruments).fit(cov_type=cov_type, **kwargs)
+    return IV2SLS(y, exog, endog, instruments).fit(cov_type=cov_type, **kwargs, **debiased)
 
 
 def _fit(data, cov_type, **kwargs) -> NashResults:

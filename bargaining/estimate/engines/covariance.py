@@ -13,8 +13,11 @@ scores :math:`s_i` (the derivative of observation i's contribution to the object
 ``"clustered"`` (alias ``"cluster"``)
     :math:`B = \sum_g S_g S_g'` with :math:`S_g = \sum_{i \in g} s_i`, needs ``cluster``.
 
-No small-sample factors are applied here (as ``linearmodels`` with ``debiased=False``); the same names mean
-the same thing in :func:`~bargaining.fit_nash`, :func:`~bargaining.fit_incomplete` and
+Clustered covariances carry the small-sample factor :math:`\frac{G}{G-1}\frac{N-1}{N-K}` (Stata's, and
+``linearmodels``' ``debiased=True`` for clustered errors; :func:`cluster_small_sample_factor`), and their
+p-values and intervals use t with G - 1 degrees of freedom (the front ends pass ``df_inference``): with few
+clusters the uncorrected sandwich is too small and normal quantiles too narrow. ``unadjusted`` and ``robust``
+are asymptotic (``linearmodels``' ``debiased=False``). The same names mean the same thing in :func:`~bargaining.fit_nash`, :func:`~bargaining.fit_incomplete` and
 :func:`~bargaining.fit_incomplete_moments`. ``"bootstrap"`` is handled by the front ends (the covariance
 of bootstrap replicates).
 """
@@ -35,6 +38,7 @@ __all__ = [
     "RobustCovariance",
     "UnadjustedCovariance",
     "canonical_cov_type",
+    "cluster_small_sample_factor",
     "cluster_sums",
     "covariance_estimator",
     "iv_covariance",
@@ -42,6 +46,17 @@ __all__ = [
     "sandwich",
     "symmetric_inverse",
 ]
+
+
+def cluster_small_sample_factor(nobs: int, nparams: int, nclusters: int) -> float:
+    r"""The clustered covariance's small-sample factor :math:`\frac{G}{G-1}\frac{N-1}{N-K}`."""
+    if nclusters < 2 or nobs <= nparams:
+        raise IdentificationError(
+            f"clustered standard errors need at least 2 clusters and more observations than parameters "
+            f"(G = {nclusters}, N = {nobs}, K = {nparams})",
+            hint="with one cluster nothing is known about between-cluster variation; use cov_type='robust'",
+        )
+    return nclusters / (nclusters - 1) * (nobs - 1) / (nobs - nparams)
 
 
 def cluster_sums(scores: np.ndarray, clusters: np.ndarray) -> np.ndarray:
@@ -162,13 +177,15 @@ def iv_covariance(
     instruments: np.ndarray | None = None,
     cov_type: str = "robust",
     clusters: np.ndarray | None = None,
+    small_sample: bool = True,
 ) -> np.ndarray:
     r"""Covariance of an (I)V or (nonlinear) least-squares estimator.
 
     With regressors X (for a nonlinear model, :math:`-\partial u/\partial\theta'`), instruments Z (default X),
     :math:`\hat X = Z (Z'Z)^{-1} Z'X`, :math:`A = \hat X'X`, scores :math:`s_i = \hat x_i u_i` and unadjusted
     meat :math:`(u'u/n)\, \hat X'\hat X`. Equals ``linearmodels.iv.IV2SLS(...).fit(cov_type=...,
-    debiased=False)`` for a linear model.
+    debiased=False)`` for a linear model, and for ``clustered`` (with ``small_sample``, the default)
+    ``debiased=True``.
     """
     x = np.asarray(regressors, dtype=float)
     u = np.asarray(residuals, dtype=float)
@@ -186,11 +203,20 @@ def iv_covariance(
     estimator = covariance_estimator(cov_type)
     model_meat = (u @ u / nobs) * (xhat.T @ xhat) if isinstance(estimator, UnadjustedCovariance) else None
     meat = estimator.meat(xhat * u[:, None], clusters, model_meat if model_meat is not None else np.empty(0))
-    return sandwich(bread_inv, meat)
+    cov = sandwich(bread_inv, meat)
+    if isinstance(estimator, ClusteredCovariance) and small_sample:
+        assert clusters is not None
+        cov = cov * cluster_small_sample_factor(nobs, x.shape[1], int(clusters.max()) + 1)
+    return cov
 
 
 def likelihood_covariance(
-    hessian: np.ndarray, scores: np.ndarray, *, cov_type: str, clusters: np.ndarray | None = None
+    hessian: np.ndarray,
+    scores: np.ndarray,
+    *,
+    cov_type: str,
+    clusters: np.ndarray | None = None,
+    small_sample: bool = True,
 ) -> np.ndarray:
     r"""Covariance of a maximum-likelihood estimator from the Hessian H of the log-likelihood and the
     per-observation scores: :math:`(-H)^{-1}` (unadjusted), :math:`H^{-1} B H^{-1}` otherwise."""
@@ -203,4 +229,9 @@ def likelihood_covariance(
     estimator = covariance_estimator(cov_type)
     if isinstance(estimator, UnadjustedCovariance):
         return (bread_inv + bread_inv.T) / 2.0
-    return sandwich(bread_inv, estimator.meat(np.asarray(scores, dtype=float), clusters, bread))
+    scores = np.asarray(scores, dtype=float)
+    cov = sandwich(bread_inv, estimator.meat(scores, clusters, bread))
+    if isinstance(estimator, ClusteredCovariance) and small_sample:
+        assert clusters is not None
+        cov = cov * cluster_small_sample_factor(scores.shape[0], scores.shape[1], int(clusters.max()) + 1)
+    return cov

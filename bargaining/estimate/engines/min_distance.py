@@ -27,7 +27,7 @@ import numpy as np
 from scipy import optimize, stats
 
 from bargaining.errors import IdentificationError, IdentificationWarning, InvalidParameterError
-from bargaining.estimate.engines.covariance import cluster_sums
+from bargaining.estimate.engines.covariance import cluster_small_sample_factor, cluster_sums
 from bargaining.models.protocols import MinimumDistanceModel
 
 __all__ = ["WEIGHTINGS", "DistanceFit", "minimize_distance", "moment_covariance", "numerical_jacobian"]
@@ -183,6 +183,8 @@ def minimize_distance(
         else:
             bread = np.linalg.inv(jac.T @ weight @ jac)
             cov = bread @ jac.T @ weight @ omega @ weight @ jac @ bread
+        if clusters is not None:
+            cov = cov * cluster_small_sample_factor(model.nobs, k, int(clusters.max()) + 1)
         for j in np.flatnonzero(at_bound):
             cov[j, :] = cov[:, j] = np.nan
             warnings.warn(

@@ -26,6 +26,7 @@ Meaning, the same in :func:`~bargaining.fit_nash`, :func:`~bargaining.fit_incomp
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,13 +34,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bargaining.errors import IdentificationError, InvalidParameterError
+from bargaining.errors import FewClustersWarning, IdentificationError, InvalidParameterError
 from bargaining.estimate.engines.bootstrap import bootstrap_replicates
 from bargaining.estimate.engines.covariance import canonical_cov_type
 
-__all__ = ["DEFAULT_BOOTSTRAP_REPS", "InferenceOptions", "read_data"]
+__all__ = ["DEFAULT_BOOTSTRAP_REPS", "FEW_CLUSTERS", "InferenceOptions", "read_data"]
 
 DEFAULT_BOOTSTRAP_REPS = 199
+#: below this many clusters, clustered inference warns (Cameron and Miller 2015: "few" is below 20-50)
+FEW_CLUSTERS = 30
 
 
 def read_data(data: Any) -> pd.DataFrame:
@@ -122,6 +125,30 @@ class InferenceOptions:
     def analytic_cov_type(self) -> str:
         """The ``cov_type`` of the analytic covariance computed beside a bootstrap (robust by default)."""
         return "robust" if self.cov_type == "bootstrap" else self.cov_type
+
+    def cluster_inference(self, clusters: np.ndarray | None) -> int | None:
+        """Degrees of freedom G - 1 of clustered inference (None otherwise); warns below 30 clusters.
+
+        Raises :class:`~bargaining.errors.IdentificationError` with a single cluster (nothing is known about
+        variation between clusters).
+        """
+        if clusters is None or (self.cov_type != "clustered" and self.bootstrap_kind != "cluster"):
+            return None
+        n_clusters = int(np.max(clusters)) + 1 if len(clusters) else 0
+        if n_clusters < 2:
+            raise IdentificationError(
+                f"the cluster column {self.cluster!r} has {n_clusters} cluster(s); clustered inference needs at least 2",
+                hint="use cov_type='robust', or a coarser/finer cluster definition with several clusters",
+            )
+        if n_clusters < FEW_CLUSTERS:
+            warnings.warn(
+                f"only {n_clusters} clusters in {self.cluster!r}: clustered standard errors use the small-sample "
+                f"factor G/(G-1)(N-1)/(N-K) and t({n_clusters - 1}) quantiles, but with fewer than "
+                f"{FEW_CLUSTERS} clusters intervals can still undercover",
+                FewClustersWarning,
+                stacklevel=3,
+            )
+        return n_clusters - 1 if self.cov_type == "clustered" else None
 
     def run_bootstrap(
         self,

@@ -131,6 +131,9 @@ class EstimationResults:
         ``"normal"`` (default) or ``"percentile"`` (needs ``bootstrap_params``).
     cluster_count
         Number of clusters when ``cov_type="clustered"`` (or a cluster bootstrap).
+    df_inference
+        Degrees of freedom of the t distribution for p-values and normal-type intervals (G - 1 with
+        clustered standard errors, as Stata does); None for the standard normal.
     tests
         Test statistics computed by the estimator, by name (:class:`~bargaining.estimate.hypotheses.
         TestStatistic`, or :class:`~bargaining.estimate.hypotheses.InvalidTestStatistic` for a test that does
@@ -162,6 +165,7 @@ class EstimationResults:
         cluster_count: int | None = None,
         tests: Mapping[str, TestStatistic] | None = None,
         specification: Mapping[str, str | Sequence[str] | None] | None = None,
+        df_inference: int | None = None,
     ) -> None:
         params = pd.Series(params, dtype=float)
         names = list(params.index)
@@ -192,6 +196,11 @@ class EstimationResults:
         self._bootstrap_params = bootstrap_params
         self._ci_method = ci_method
         self._cluster_count = cluster_count
+        if df_inference is not None and int(df_inference) < 1:
+            raise InvalidParameterError(
+                f"df_inference={df_inference} must be at least 1", hint="pass None for normal inference"
+            )
+        self._df_inference = None if df_inference is None else int(df_inference)
         self._tests = check_tests(tests)
         self._specification = _specification(specification)
 
@@ -221,10 +230,16 @@ class EstimationResults:
 
     @property
     def pvalues(self) -> pd.Series:
-        """Two-sided p values of the t statistics (standard normal reference)."""
+        """Two-sided p values of the t statistics (t(df_inference), or the standard normal)."""
+        reference = stats.norm if self._df_inference is None else stats.t(self._df_inference)
         return pd.Series(
-            2.0 * stats.norm.sf(np.abs(self.tvalues.to_numpy())), index=self._params.index, name="p"
+            2.0 * reference.sf(np.abs(self.tvalues.to_numpy())), index=self._params.index, name="p"
         )
+
+    @property
+    def df_inference(self) -> int | None:
+        """Degrees of freedom of the t reference distribution (None: standard normal)."""
+        return self._df_inference
 
     @property
     def nobs(self) -> int:
@@ -353,7 +368,8 @@ class EstimationResults:
             return pd.DataFrame(
                 {"lower": lower.to_numpy(), "upper": upper.to_numpy()}, index=self._params.index
             )
-        z = stats.norm.ppf((1 + level) / 2)
+        reference = stats.norm if self._df_inference is None else stats.t(self._df_inference)
+        z = reference.ppf((1 + level) / 2)
         se = self.std_errors
         return pd.DataFrame({"lower": self._params - z * se, "upper": self._params + z * se})
 
@@ -382,6 +398,8 @@ class EstimationResults:
         ]
         if self._cluster_count is not None:
             header.append(("Clusters", self._cluster_count))
+        if self._df_inference is not None:
+            header.append(("Inference", f"t({self._df_inference})"))
         if self._bootstrap_params is not None:
             header.append(("Bootstrap reps", len(self._bootstrap_params)))
         for key, value in self._diagnostics.items():
@@ -438,6 +456,8 @@ class EstimationResults:
         }
         if self._cluster_count is not None:
             out["clusters"] = self._cluster_count
+        if self._df_inference is not None:
+            out["df_inference"] = self._df_inference
         if self._bootstrap_params is not None:
             out["bootstrap_reps"] = len(self._bootstrap_params)
         return jsonable(out)
