@@ -406,7 +406,7 @@ def _nest_parameter_map(
             raise InvalidParameterError(
                 f"nesting_parameter is labelled by nests that do not match nests (missing {missing[:5]}, unknown "
                 f"{extra[:5]}).",
-                hint=f"give one value per nest: {nest_labels[:10]}.",
+                hint=f"give nesting_parameter one value per nest: {nest_labels[:10]}.",
             )
         raw = [given[g] for g in nest_labels]
     elif np.ndim(nesting_parameter) == 0:
