@@ -398,3 +398,20 @@ def test_errors_name_the_argument_in_the_hint(make, error, argument):
     with pytest.raises(error) as caught:
         make()
     assert caught.value.hint and argument in caught.value.hint
+
+
+@pytest.mark.parametrize("kind", list(DEMANDS))
+def test_large_utilities_do_not_overflow(kind):
+    """Mean utilities of hundreds of utils (exp overflows a float) still give finite shares that sum right."""
+    demand = DEMANDS[kind]
+    big = demand.mean_utility + np.array([800.0, 790.0, 0.0, 805.0, 0.0])
+    if demand.normalize is not None:
+        big = big - big[demand.normalize]
+    cls = type(demand)
+    extra = (NESTS, LAMBDAS) if cls is NestedLogitDemand else ()
+    shifted = cls(ALPHA, big, *extra, demand.outside_price, demand.normalize)
+    s = shifted.shares(PRICES)
+    assert np.all(np.isfinite(s)) and s.sum() + shifted.outside_share(PRICES) == pytest.approx(1.0, abs=1e-14)
+    assert np.all(np.isfinite(shifted.share_derivatives(PRICES).to_numpy()))
+    assert math.isfinite(shifted.consumer_surplus(PRICES))
+    assert shifted.willingness_to_pay(PRICES, "a") >= 0

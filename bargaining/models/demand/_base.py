@@ -42,6 +42,16 @@ __all__ = ["DiscreteChoiceDemand"]
 SHARE_SUM_TOLERANCE = 1e-8
 
 
+def _logsumexp(values: np.ndarray) -> float:
+    """log(sum(exp(values))) without overflow; -inf for an empty vector (scipy's version is slow on short ones)."""
+    if values.size == 0:
+        return -math.inf
+    top = float(values.max())
+    if not math.isfinite(top):
+        return top
+    return top + math.log(float(np.exp(values - top).sum()))
+
+
 def _products_of(values: Any, products: Any, name: str) -> pd.Index:
     """The product labels: ``products`` if given, else the index of a Series ``values``, else 0..J-1."""
     if products is not None:

@@ -23,9 +23,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import logsumexp
 
-from bargaining.models.demand._base import DiscreteChoiceDemand, _check_alpha, _shares_input
+from bargaining.models.demand._base import DiscreteChoiceDemand, _check_alpha, _logsumexp, _shares_input
 
 __all__ = ["LogitDemand"]
 
@@ -89,7 +88,7 @@ class LogitDemand(DiscreteChoiceDemand):
         v = self._index_values(p)[available]
         if self.has_outside_good:
             v = np.append(v, 0.0)
-        return float(logsumexp(v)) if v.size else -np.inf
+        return _logsumexp(v)
 
     @classmethod
     def from_shares(

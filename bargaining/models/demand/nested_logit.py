@@ -27,12 +27,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import logsumexp
 
 from bargaining.errors import InvalidParameterError
 from bargaining.models.demand._base import (
     DiscreteChoiceDemand,
     _check_alpha,
+    _logsumexp,
     _nest_parameter_map,
     _shares_input,
 )
@@ -142,28 +142,39 @@ class NestedLogitDemand(DiscreteChoiceDemand):
                            for g, lam in zip(self._nest_labels, self._lambda_nest)}, dtype=float)
         return pd.concat([super().params, extra]).rename("params")
 
-    def _log_nest_sums(self, v: np.ndarray, available: np.ndarray) -> np.ndarray:
-        """log D_g over the available products of each nest (-inf for a nest with none)."""
-        out = np.full(len(self._nest_labels), -np.inf)
-        scaled = v / self._lambda
-        for g in range(len(self._nest_labels)):
-            members = available & (self._codes == g)
-            if members.any():
-                out[g] = logsumexp(scaled[members])
-        return out
+    def _within_nests(self, v: np.ndarray, available: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """s_{j|g} among the available products (0 elsewhere) and log D_g by nest (-inf for an empty nest).
+
+        D_g = sum_{k in g, available} exp(V_k / lambda_g), computed with each nest's largest term factored out.
+        """
+        codes, scaled = self._codes[available], v[available] / self._lambda[available]
+        top = np.full(len(self._nest_labels), -np.inf)
+        np.maximum.at(top, codes, scaled)
+        shift = np.where(np.isfinite(top), top, 0.0)
+        terms = np.exp(scaled - shift[codes])
+        sums = np.bincount(codes, weights=terms, minlength=len(self._nest_labels))
+        within = np.zeros(self.n_products)
+        within[available] = terms / sums[codes]
+        with np.errstate(divide="ignore"):  # an empty nest has sum 0 and log D_g = -inf
+            log_d: np.ndarray = shift + np.log(sums)
+        return within, log_d
 
     def _log_denominator(self, log_d: np.ndarray) -> float:
-        inclusive = self._lambda_nest[np.isfinite(log_d)] * log_d[np.isfinite(log_d)]
+        """log(1 [outside good] + sum_g exp(lambda_g log D_g)) over the nests with available products."""
+        present = np.isfinite(log_d)
+        inclusive = self._lambda_nest[present] * log_d[present]
         if self.has_outside_good:
             inclusive = np.append(inclusive, 0.0)
-        return float(logsumexp(inclusive)) if inclusive.size else -np.inf
+        return _logsumexp(inclusive)
 
     def _shares(self, p: np.ndarray) -> np.ndarray:
-        v = self._index_values(p)
-        log_d = self._log_nest_sums(v, np.ones(self.n_products, dtype=bool))
-        log_den = self._log_denominator(log_d)
-        log_s = v / self._lambda + (self._lambda - 1.0) * log_d[self._codes] - log_den
-        out: np.ndarray = np.exp(log_s)
+        # s_j = s_{j|g} s_g, each a normalized ratio, so that shares add up to 1 to rounding even for large V
+        within, log_d = self._within_nests(self._index_values(p), np.ones(self.n_products, dtype=bool))
+        inclusive = self._lambda_nest * log_d  # every nest has products here: all finite
+        top = max(float(inclusive.max()), 0.0) if self.has_outside_good else float(inclusive.max())
+        weight = np.exp(inclusive - top)
+        nest_share = weight / (weight.sum() + (np.exp(-top) if self.has_outside_good else 0.0))
+        out: np.ndarray = within * nest_share[self._codes]
         return out
 
     def _derivatives(self, p: np.ndarray, s: np.ndarray) -> np.ndarray:
@@ -178,7 +189,7 @@ class NestedLogitDemand(DiscreteChoiceDemand):
         return out
 
     def _log_inclusive(self, p: np.ndarray, available: np.ndarray) -> float:
-        return self._log_denominator(self._log_nest_sums(self._index_values(p), available))
+        return self._log_denominator(self._within_nests(self._index_values(p), available)[1])
 
     @classmethod
     def from_shares(
