@@ -39,6 +39,8 @@ _EXPORTS: dict[str, str] = {
     "NashInNashEquilibrium": "bargaining.models.nash_in_nash",
     "HospitalInsurerMarkets": "bargaining.models.nash_in_nash",
     "HospitalInsurerEquilibrium": "bargaining.models.nash_in_nash",
+    "LogitDemand": "bargaining.models.demand",
+    "NestedLogitDemand": "bargaining.models.demand",
     **{n: "bargaining.models.bilateral" for n in (
         "k_double_auction", "KDoubleAuction", "delta_from_k", "k_from_delta", "rho_from_delta",
         "uniform_trade_threshold", "posted_price", "PostedPrice", "random_posted_price",
@@ -271,6 +273,12 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     )
     from bargaining.models.conventions import (
         weights_from_delta as weights_from_delta,
+    )
+    from bargaining.models.demand import (
+        LogitDemand as LogitDemand,
+    )
+    from bargaining.models.demand import (
+        NestedLogitDemand as NestedLogitDemand,
     )
     from bargaining.models.distributions import (
         Beta as Beta,
