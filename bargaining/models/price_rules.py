@@ -32,7 +32,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from bargaining.errors import InvalidParameterError, UnknownNameError
-from bargaining.models.bilateral import KDoubleAuction, PostedPrice, _check_price, _default_distributions
+from bargaining.models.bilateral import KDoubleAuction, PostedPrice
+from bargaining.models.bilateral._common import _default_distributions
+from bargaining.models.bilateral.posted_prices import _check_price
 
 __all__ = [
     "MOMENT_NAMES",

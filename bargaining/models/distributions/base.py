@@ -1,25 +1,5 @@
-"""Type distributions on a compact support, weighted virtual types and their ironing.
-
-A buyer's value v has distribution F and density f on [low, high]; a supplier's cost c has G and g. With a
-weight ratio a = w / rho in [0, 1] (Loertscher and Marx, 2022) the weighted virtual value and virtual cost are
-
-    Phi_a(v)   = v - (1 - a) (1 - F(v)) / f(v),
-    Gamma_a(c) = c + (1 - a) G(c) / g(c).
-
-a = 0 gives Myerson's virtual types, a = 1 the types themselves. When a weighted virtual type is not
-non-decreasing, :mod:`bargaining.models.ironing` irons it on the quantile scale, separately for every a (ironing
-the unweighted type and then mixing would be wrong). ``virtual_value`` and ``virtual_cost`` return the ironed
-types; ``raw_virtual_value`` and ``raw_virtual_cost`` the formulas above.
-
-Every distribution here is the restriction of a continuous distribution to [low, high], renormalised. Its
-density must be positive inside the support (it may vanish at an end, as Beta(2, 2) does at 0 and 1); this is
-checked on construction on a grid of 2,001 interior points plus the midpoints between breakpoints.
-
-Accuracy: cdf, pdf and virtual types are closed forms of scipy's distribution functions, computed on the side
-(lower or upper tail) that avoids cancellation. Ironing intervals are found on a grid of about 2,000 types and
-refined by root finding to ~1e-13 of the support length; generalized inverses use Chandrupatla's bracketed
-method (``scipy.optimize.elementwise.find_root``) to 1e-13 of the support length.
-"""
+"""TypeDistribution: a continuous distribution restricted to [low, high], its weighted virtual types, their
+ironing and generalized inverses (see the package docstring of :mod:`bargaining.models.distributions`)."""
 
 from __future__ import annotations
 
@@ -29,8 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy import integrate, special, stats
-from scipy.optimize.elementwise import find_root
+from scipy import integrate
 
 from bargaining.errors import (
     AccuracyWarning,
@@ -38,17 +17,10 @@ from bargaining.errors import (
     InvalidParameterError,
     SupportError,
 )
-from bargaining.models._checks import check_finite, check_positive, check_weight
+from bargaining.models._checks import check_finite, check_weight
 from bargaining.models.ironing import Flat, find_flats
 
-__all__ = [
-    "Beta",
-    "Mixture",
-    "TruncatedExponential",
-    "TruncatedNormal",
-    "TypeDistribution",
-    "Uniform",
-]
+__all__ = ["TypeDistribution"]
 
 _CHECK_POINTS = 2001
 _GRID_POINTS = 1025
@@ -170,8 +142,8 @@ class TypeDistribution:
             )
 
     # primitives on the support (overridden by Mixture and Uniform) -------------------------------------
-    # The untruncated functions go through the frozen scipy object; the families below replace them by the
-    # scipy.special formulas, which skip the frozen object's argument checks (most of the solver's time).
+    # The untruncated functions go through the frozen scipy object; the families (families.py) replace them by
+    # the scipy.special formulas, which skip the frozen object's argument checks (most of the solver's time).
     def _raw_cdf(self, x: np.ndarray) -> np.ndarray:
         return self._dist.cdf(x)
 
@@ -522,200 +494,3 @@ def _describe(distribution: Any) -> str:
     args = ", ".join(f"{v:g}" if isinstance(v, (int, float)) else repr(v) for v in getattr(distribution, "args", ()))
     kwds = ", ".join(f"{k}={v:g}" for k, v in getattr(distribution, "kwds", {}).items() if isinstance(v, (int, float)))
     return f"{dist_name}({', '.join(p for p in (args, kwds) if p)})"
-
-
-class Uniform(TypeDistribution):
-    """Uniform types on [low, high]: Phi_a(v) = (2 - a) v - (1 - a) high, Gamma_a(c) = (2 - a) c - (1 - a) low."""
-
-    def __init__(self, low: float = 0.0, high: float = 1.0) -> None:
-        low_f, high_f = check_finite(low, "low"), check_finite(high, "high")
-        if not low_f < high_f:
-            raise SupportError(f"The support needs low < high, got [{low_f:g}, {high_f:g}].", hint="Swap or widen the bounds.")
-        super().__init__(stats.uniform(low_f, high_f - low_f), low_f, high_f, name=f"Uniform({low_f:g}, {high_f:g})")
-
-    def _cdf_in(self, x: np.ndarray) -> np.ndarray:
-        return (x - self.low) / (self.high - self.low)
-
-    def _sf_in(self, x: np.ndarray) -> np.ndarray:
-        return (self.high - x) / (self.high - self.low)
-
-    def _cdf_sf_in(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self._cdf_in(x), self._sf_in(x)
-
-    def _pdf_in(self, x: np.ndarray) -> np.ndarray:
-        return np.full_like(np.asarray(x, dtype=float), 1.0 / (self.high - self.low))
-
-    def _logpdf_in(self, x: np.ndarray) -> np.ndarray:
-        return np.full_like(np.asarray(x, dtype=float), -math.log(self.high - self.low))
-
-    def _quantile_in(self, u: np.ndarray) -> np.ndarray:
-        return self.low + u * (self.high - self.low)
-
-    def _flats(self, side: str, a: float) -> list[Flat]:
-        return []  # linear, increasing virtual types
-
-    def _raw(self, side: str, a: float, x: np.ndarray) -> np.ndarray:
-        if side == "value":
-            return (2.0 - a) * x - (1.0 - a) * self.high
-        return (2.0 - a) * x - (1.0 - a) * self.low
-
-    def raw_virtual_value(self, x: Any, weight: float = 1.0) -> Any:
-        out = self._raw("value", _weight_ratio(weight), self._types(x))
-        return out[()] if out.ndim == 0 else out
-
-    def raw_virtual_cost(self, x: Any, weight: float = 1.0) -> Any:
-        out = self._raw("cost", _weight_ratio(weight), self._types(x))
-        return out[()] if out.ndim == 0 else out
-
-    def _inverse(self, side: str, a: float, y: Any) -> Any:
-        levels = np.asarray(y, dtype=float)
-        anchor = self.high if side == "value" else self.low
-        out = np.clip((levels + (1.0 - a) * anchor) / (2.0 - a), self.low, self.high)
-        return out[()] if out.ndim == 0 else out
-
-    def mean(self) -> float:
-        return 0.5 * (self.low + self.high)
-
-
-class Beta(TypeDistribution):
-    """Beta(a, b) scaled to [low, high]; density x^(a-1)(1-x)^(b-1) on the unit scale."""
-
-    def __init__(self, a: float, b: float, low: float = 0.0, high: float = 1.0) -> None:
-        self.a, self.b = check_positive(a, "a"), check_positive(b, "b")
-        low_f, high_f = check_finite(low, "low"), check_finite(high, "high")
-        if not low_f < high_f:
-            raise SupportError(f"The support needs low < high, got [{low_f:g}, {high_f:g}].", hint="Swap or widen the bounds.")
-        super().__init__(
-            stats.beta(self.a, self.b, loc=low_f, scale=high_f - low_f), low_f, high_f,
-            name=f"Beta({self.a:g}, {self.b:g}) on [{low_f:g}, {high_f:g}]",
-        )
-
-    def _unit(self, x: np.ndarray) -> np.ndarray:
-        return np.clip((np.asarray(x, dtype=float) - self.low) / (self.high - self.low), 0.0, 1.0)
-
-    def _raw_cdf(self, x: np.ndarray) -> np.ndarray:
-        return special.betainc(self.a, self.b, self._unit(x))
-
-    def _raw_sf(self, x: np.ndarray) -> np.ndarray:
-        return special.betaincc(self.a, self.b, self._unit(x))
-
-    def _raw_logpdf(self, x: np.ndarray) -> np.ndarray:
-        t = self._unit(x)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = special.xlogy(self.a - 1, t) + special.xlog1py(self.b - 1, -t) - special.betaln(self.a, self.b)
-        return out - math.log(self.high - self.low)
-
-
-class TruncatedNormal(TypeDistribution):
-    """Normal(mean, sd) truncated to [low, high]."""
-
-    def __init__(self, mean: float, sd: float, low: float, high: float) -> None:
-        self.location, self.sd = check_finite(mean, "mean"), check_positive(sd, "sd")
-        super().__init__(
-            stats.norm(self.location, self.sd), low, high,
-            name=f"TruncatedNormal({self.location:g}, {self.sd:g}) on [{float(low):g}, {float(high):g}]",
-        )
-
-    def _raw_cdf(self, x: np.ndarray) -> np.ndarray:
-        return special.ndtr((np.asarray(x, dtype=float) - self.location) / self.sd)
-
-    def _raw_sf(self, x: np.ndarray) -> np.ndarray:
-        return special.ndtr((self.location - np.asarray(x, dtype=float)) / self.sd)
-
-    def _raw_logpdf(self, x: np.ndarray) -> np.ndarray:
-        z = (np.asarray(x, dtype=float) - self.location) / self.sd
-        return -0.5 * z * z - math.log(self.sd) - 0.5 * math.log(2 * math.pi)
-
-
-class TruncatedExponential(TypeDistribution):
-    """Exponential with the given scale, starting at ``low`` and truncated at ``high``.
-
-    F(x) = (1 - exp(-(x - low)/scale)) / (1 - exp(-(high - low)/scale)).
-    """
-
-    def __init__(self, scale: float, low: float = 0.0, high: float = 1.0) -> None:
-        self.scale = check_positive(scale, "scale")
-        low_f = check_finite(low, "low")
-        super().__init__(
-            stats.expon(loc=low_f, scale=self.scale), low_f, high,
-            name=f"TruncatedExponential({self.scale:g}) on [{low_f:g}, {float(high):g}]",
-        )
-
-    def _raw_cdf(self, x: np.ndarray) -> np.ndarray:
-        return -np.expm1(-(np.asarray(x, dtype=float) - self.low) / self.scale)
-
-    def _raw_sf(self, x: np.ndarray) -> np.ndarray:
-        return np.exp(-(np.asarray(x, dtype=float) - self.low) / self.scale)
-
-    def _raw_logpdf(self, x: np.ndarray) -> np.ndarray:
-        return -(np.asarray(x, dtype=float) - self.low) / self.scale - math.log(self.scale)
-
-
-class Mixture(TypeDistribution):
-    """A finite mixture sum_k w_k F_k of type distributions.
-
-    The support is the union of the components' supports, which must not leave a gap (the density would vanish
-    there). Component ends inside the support are breakpoints: the density jumps there.
-
-    Parameters
-    ----------
-    components
-        Type distributions.
-    weights
-        Positive mixing weights (normalised to sum to one); equal weights by default.
-    """
-
-    def __init__(self, components: Sequence[TypeDistribution], weights: Sequence[float] | None = None) -> None:
-        comps = list(components)
-        if not comps or not all(isinstance(c, TypeDistribution) for c in comps):
-            raise DistributionError("Mixture needs a non-empty list of TypeDistribution components.", hint="e.g. Mixture([Uniform(0, 1), Beta(2, 5)]).")
-        raw_weights = np.ones(len(comps)) if weights is None else np.asarray(weights, dtype=float)
-        if raw_weights.shape != (len(comps),) or np.any(~np.isfinite(raw_weights)) or np.any(raw_weights <= 0):
-            raise InvalidParameterError(
-                "Mixture weights must be positive numbers, one per component.",
-                hint=f"Pass {len(comps)} positive weights (they are normalised to sum to one).",
-            )
-        self.components = comps
-        self.weights = raw_weights / raw_weights.sum()
-        low = min(c.low for c in comps)
-        high = max(c.high for c in comps)
-        points = [p for c in comps for p in (c.low, c.high, *c.breakpoints)]
-        self._set_support(low, high, "Mixture(" + ", ".join(f"{w:.3g} {c.name}" for w, c in zip(self.weights, comps)) + ")", points)
-        self._validate_density()
-
-    def _cdf_in(self, x: np.ndarray) -> np.ndarray:
-        return sum(w * np.asarray(c.cdf(x), dtype=float) for w, c in zip(self.weights, self.components))
-
-    def _sf_in(self, x: np.ndarray) -> np.ndarray:
-        return sum(w * np.asarray(c.sf(x), dtype=float) for w, c in zip(self.weights, self.components))
-
-    def _cdf_sf_in(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self._cdf_in(x), self._sf_in(x)
-
-    def _pdf_in(self, x: np.ndarray) -> np.ndarray:
-        return sum(w * np.asarray(c.pdf(x), dtype=float) for w, c in zip(self.weights, self.components))
-
-    def _logpdf_in(self, x: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore"):
-            return np.log(self._pdf_in(x))
-
-    def _quantile_in(self, u: np.ndarray) -> np.ndarray:
-        u = np.asarray(u, dtype=float)
-        flat = u.ravel()
-        lo = np.full_like(flat, self.low)
-        hi = np.full_like(flat, self.high)
-        inner = (flat > 0) & (flat < 1)
-        out = np.where(flat <= 0, self.low, self.high).astype(float)
-        if np.any(inner):
-
-            def excess(x: np.ndarray, p: np.ndarray) -> np.ndarray:
-                return np.asarray(self.cdf(x), dtype=float) - p
-
-            result = find_root(
-                excess,
-                (lo[inner], hi[inner]),
-                args=(flat[inner],),
-                tolerances={"xatol": 1e-14 * self._scale, "xrtol": 4 * np.finfo(float).eps},
-            )
-            out[inner] = result.x
-        return out.reshape(u.shape)
