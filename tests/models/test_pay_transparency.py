@@ -216,3 +216,23 @@ def test_bad_parameters_raise_with_hint(kwargs):
         m.acceptance([0.5], "high")
     with pytest.raises(InvalidParameterError):
         m.acceptance([0.5, 0.5], "medium")
+
+
+def test_plot_transparency_draws_the_table():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from bargaining.plots import plot_transparency
+
+    m = PayTransparency(2, 1.0, 0.35, 0.5, 0.9, 0.2)
+    frame = m.comparative_statics(transparency=[0.0, 0.5, 1.0], n_sellers=[2, 3])
+    fig = plot_transparency(frame, quantity="high_price")
+    lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
+    assert set(lines) == {"N = 2", "N = 2, passive", "N = 3", "N = 3, passive"}
+    np.testing.assert_allclose(lines["N = 3"].get_ydata(), frame.loc[frame.n_sellers == 3, "high_price"])
+    plt.close(fig)
+    fig = plot_transparency(frame, quantity="welfare", x="n_sellers", passive=False)
+    assert {line.get_label() for line in fig.axes[0].get_lines()} == {"tau = 0", "tau = 0.5", "tau = 1"}
+    plt.close(fig)
