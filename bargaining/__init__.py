@@ -81,6 +81,9 @@ _EXPORTS: dict[str, str] = {
     "plot_frontier": "bargaining.plots",
     "plot_trade_regions": "bargaining.plots",
     "plot_k_double_auction_payoffs": "bargaining.plots",
+    "plot_transparency": "bargaining.plots",
+    "PayTransparency": "bargaining.models.pay_transparency",
+    "TransparencyOutcome": "bargaining.models.pay_transparency",
     "list_studies": "bargaining.replication",
     "run_study": "bargaining.replication",
     "IncompleteResults": "bargaining.estimate.incomplete",
@@ -343,6 +346,12 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     from bargaining.models.nash_in_nash import (
         NashInNashPrices as NashInNashPrices,
     )
+    from bargaining.models.pay_transparency import (
+        PayTransparency as PayTransparency,
+    )
+    from bargaining.models.pay_transparency import (
+        TransparencyOutcome as TransparencyOutcome,
+    )
     from bargaining.models.price_rules import (
         PRICE_RULES as PRICE_RULES,
     )
@@ -390,6 +399,9 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     )
     from bargaining.plots import (
         plot_trade_regions as plot_trade_regions,
+    )
+    from bargaining.plots import (
+        plot_transparency as plot_transparency,
     )
     from bargaining.replication import (
         list_studies as list_studies,

@@ -9,6 +9,8 @@ Every function draws on ``ax`` when given (otherwise on a new figure) and return
 * :func:`plot_k_double_auction_payoffs` -- buyer and seller payoffs and gains of the k-double auction
   against k (appendix Figure D.1).
 * :func:`plot_nash_fit` -- observed against fitted prices of a Nash bargaining fit, with the 45-degree line.
+* :func:`plot_transparency` -- an equilibrium quantity of the pay-transparency model against transparency tau
+  (or the number of sellers), with the passive-beliefs benchmark dashed.
 * :func:`plot_nash_weights` -- histogram of the implied bargaining weights beta_i of a Nash bargaining fit
   (and of the observed (p - C)/(V - C) when the seller's cost is observed).
 """
@@ -26,6 +28,7 @@ __all__ = [
     "plot_nash_fit",
     "plot_nash_weights",
     "plot_trade_regions",
+    "plot_transparency",
 ]
 
 
@@ -214,4 +217,42 @@ def plot_nash_weights(results: Any, ax: Any = None, bins: int = 30) -> Any:
     ax.set_xlabel("seller's bargaining weight beta")
     ax.set_ylabel("density")
     ax.legend(frameon=False)
+    return fig
+
+
+def plot_transparency(
+    statics: Any, *, quantity: str = "seller_payoff", x: str = "transparency", passive: bool = True, ax: Any = None
+) -> Any:
+    """An equilibrium quantity of the pay-transparency model against tau (or N), one line per value of the other.
+
+    Parameters
+    ----------
+    statics
+        The DataFrame of :meth:`bargaining.PayTransparency.comparative_statics`, or a
+        :class:`~bargaining.PayTransparency` (then tau = 0, 0.05, ..., 1 at its own N).
+    quantity
+        A column of that frame: ``seller_payoff`` (default), ``high_price``, ``prob_high_offer``,
+        ``payoff_high_type``, ``welfare``, ...
+    x
+        ``"transparency"`` or ``"n_sellers"``.
+    passive
+        Also draw the passive-beliefs benchmark (dashed, labels ending in ", passive").
+
+    Lines are labelled ``"N = n"`` (``"tau = t"`` when x is ``n_sellers``).
+    """
+    import pandas as pd
+
+    if not isinstance(statics, pd.DataFrame):
+        statics = statics.comparative_statics(transparency=np.linspace(0.0, 1.0, 21))
+    other = "n_sellers" if x == "transparency" else "transparency"
+    short = {"n_sellers": "N", "transparency": "tau"}
+    fig, ax = _axes(ax)
+    for i, (value, group) in enumerate(statics.sort_values(x).groupby(other, sort=True)):
+        label = f"{short[other]} = {value:g}"
+        ax.plot(group[x], group[quantity], color=f"C{i}", marker=".", label=label)
+        if passive:
+            ax.plot(group[x], group[f"passive_{quantity}"], color=f"C{i}", linestyle="--", label=f"{label}, passive")
+    ax.set_xlabel(short[x])
+    ax.set_ylabel(quantity.replace("_", " "))
+    ax.legend(fontsize="small")
     return fig
