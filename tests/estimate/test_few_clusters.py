@@ -85,3 +85,20 @@ def test_two_clusters_are_not_reported_as_ordinary_standard_errors():
     # t(1): the 95% interval is 12.7 standard errors wide on each side, not 1.96
     half = (res.conf_int()["upper"] - res.conf_int()["lower"]).iloc[0] / 2
     assert half / res.std_errors["beta"] == pytest.approx(stats.t(1).ppf(0.975), rel=1e-10)
+
+
+def test_no_standard_error_of_zero():
+    """A parameter the data pin down without sampling variation gets NaN and a note, never 0."""
+    rng = np.random.default_rng(9)
+    one_row = _agreements(rng).iloc[:1]
+    res = fit_nash(one_row, price="price", buyer_value="value", seller_cost="cost")
+    assert np.isnan(res.std_errors["beta"]) and any("0 up to rounding" in n for n in res.notes)
+    data = _agreements(rng)
+    data["g"] = np.where(np.arange(len(data)) == 0, "alone", "rest")  # a group with a single agreement
+    grouped = fit_nash(data, price="price", buyer_value="value", seller_cost="cost", weight_by="g")
+    assert np.isnan(grouped.std_errors["beta[alone]"]) and grouped.std_errors["beta[rest]"] > 0
+    with pytest.raises(IdentificationError):
+        fit_nash(
+            data.assign(market=0), price="price", buyer_value="value", seller_cost="cost",
+            bootstrap=10, seed=1, cluster="market", bootstrap_kind="cluster",
+        )

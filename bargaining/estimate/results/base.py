@@ -36,6 +36,9 @@ from bargaining.errors import ConvergenceWarning, InvalidParameterError
 from bargaining.estimate.hypotheses import TestStatistic, check_tests, wald_test
 from bargaining.estimate.results.summary import Summary
 
+# a standard error at or below this (relative to max(|estimate|, 1)) is rounding noise, not information
+_ZERO_SE = 1e-12
+
 __all__ = ["EstimationResults", "empty_dropped", "jsonable", "warn_not_converged"]
 
 
@@ -221,7 +224,14 @@ class EstimationResults:
         variances = np.diag(self._cov.to_numpy())
         with np.errstate(invalid="ignore"):
             se = np.where(variances >= 0, np.sqrt(np.abs(variances)), np.nan)
+        se = np.where(self._degenerate_se(se), np.nan, se)
         return pd.Series(se, index=self._params.index, name="std_error")
+
+    def _degenerate_se(self, se: np.ndarray) -> np.ndarray:
+        """Standard errors that are 0 up to rounding: no sampling variation left to estimate them from."""
+        scale = np.maximum(np.abs(self._params.to_numpy(dtype=float)), 1.0)
+        with np.errstate(invalid="ignore"):
+            return np.asarray(se <= _ZERO_SE * scale)
 
     @property
     def tvalues(self) -> pd.Series:
@@ -296,6 +306,15 @@ class EstimationResults:
             notes.append(
                 f"The estimated variance of {', '.join(missing)} is NaN; its standard error (and t, p, "
                 "interval) is reported as NaN."
+            )
+        with np.errstate(invalid="ignore"):
+            raw = np.sqrt(np.where(variances.to_numpy() >= 0, variances.to_numpy(), np.nan))
+        zero = [str(k) for k, flag in zip(self._params.index, self._degenerate_se(raw), strict=True) if flag]
+        if zero:
+            notes.append(
+                f"The estimated standard error of {', '.join(zero)} is 0 up to rounding: the data leave no "
+                "sampling variation to estimate it from (e.g. as many observations as parameters, a group or "
+                "cluster with a single observation, or noise-free data); it is reported as NaN, not 0."
             )
         return notes
 
