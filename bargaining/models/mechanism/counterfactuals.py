@@ -519,12 +519,12 @@ def compare_merger(
         "value", "max(v_i, v_j): F_M = F_i F_j")
     assumptions = (
         f"The merged {side} is one agent with private {kind} {ext}, the two drawn independently as before.",
-        f"It has {k} unit(s), all at that {kind} (default: the larger capacity of the pair; exact when at most one "
-        f"unit of the pair can trade).",
-        f"Its bargaining weight is {w_m:g} ({'given' if merged_weight is not None else 'default: the larger of the pair'}); "
-        "other weights are unchanged; shares of a slack surplus are equal.",
-        "Both markets are solved by the same Loertscher-Marx solver; 'trade rate' is expected trades over the "
-        "short side's units (the probability of trade with one unit on the short side).",
+        (f"It has {k} unit(s), all at that {kind} (default: the larger capacity of the pair; exact when at most one "
+        f"unit of the pair can trade)."),
+        (f"Its bargaining weight is {w_m:g} ({'given' if merged_weight is not None else 'default: the larger of the pair'}); "
+        "other weights are unchanged; shares of a slack surplus are equal."),
+        ("Both markets are solved by the same Loertscher-Marx solver; 'trade rate' is expected trades over the "
+        "short side's units (the probability of trade with one unit on the short side)."),
     )
     return Comparison(
         operation=f"merger of {side}s {i + 1} and {j + 1}",
@@ -679,10 +679,10 @@ def compare_integration(
         "welfare_loss_before": fb_w - w_before, "welfare_loss_after": float(fb_after.welfare) + surplus - w_after,
     }
     assumptions = (
-        "After integration the firm's value of outside supply is min(v, c_i) (its own cost c_i when values lie above "
-        "costs, as in appendix Proposition 7); mirror image max(v_i, c) for a supplier integrating with a buyer.",
-        f"Its weight in the remaining negotiation is {w_i:g} "
-        f"({'given' if integrated_weight is not None else 'default: the weight of the side it negotiates as'}).",
+        ("After integration the firm's value of outside supply is min(v, c_i) (its own cost c_i when values lie above "
+        "costs, as in appendix Proposition 7); mirror image max(v_i, c) for a supplier integrating with a buyer."),
+        (f"Its weight in the remaining negotiation is {w_i:g} "
+        f"({'given' if integrated_weight is not None else 'default: the weight of the side it negotiates as'})."),
         "Its payoff adds the in-house surplus E[max(v - c_i, 0)] (also counted in welfare and the first best).",
         "Expected trades after integration count trades between separate firms only (not in-house production).",
     )
@@ -804,12 +804,12 @@ def equalize_power(
     nb, ns = len(market.buyers), len(market.suppliers)
     labels = tuple(_labels(nb, ns))
     assumptions = (
-        f"Before: weights buyers {np.round(wb, 6).tolist()}, suppliers {np.round(ws, 6).tolist()} (normalized to max 1); "
-        "after: every weight 1 (the planner's second best).",
-        "Conditions (i)-(iv) are reconstructed from the appendix's proof of Proposition 3 (the statements are in the "
-        "paper's main text) and made exact; see bargaining.models.mechanism.counterfactuals.",
-        "Regular distributions are assumed for (iii)/(iv): with ironing, ties inside an ironing interval are broken "
-        "independently of types and the ranking differs from the ranking by types.",
+        (f"Before: weights buyers {np.round(wb, 6).tolist()}, suppliers {np.round(ws, 6).tolist()} (normalized to max 1); "
+        "after: every weight 1 (the planner's second best)."),
+        ("Conditions (i)-(iv) are reconstructed from the appendix's proof of Proposition 3 (the statements are in the "
+        "paper's main text) and made exact; see bargaining.models.mechanism.counterfactuals."),
+        ("Regular distributions are assumed for (iii)/(iv): with ironing, ties inside an ironing interval are broken "
+        "independently of types and the ranking differs from the ranking by types."),
     )
     first_best = market.first_best()
     return Comparison(
