@@ -28,7 +28,7 @@ from bargaining.models.mechanism.counterfactuals import (
     compare_merger,
     equalize_power,
     full_trade_margin,
-    integrate,
+    integrate_vertically,
     merge_buyers,
     merge_suppliers,
 )
@@ -165,13 +165,13 @@ def test_integration_reduces_to_myerson_satterthwaite() -> None:
 def test_integration_with_overlapping_supports_keeps_the_first_best() -> None:
     # min(v, c_1) is the integrated firm's value of outside supply: the first best must not change
     market = Market([Uniform()], [Uniform(), Beta(2, 3)])
-    post, surplus, err = integrate(market, supplier=1)
+    post, surplus, err = integrate_vertically(market, supplier=1)
     assert isinstance(post.buyers[0], MinimumOf)
     assert surplus + post.first_best().welfare == pytest.approx(market.first_best().welfare, abs=1e-9 + err)
     assert surplus == pytest.approx(0.5 - 0.4 + _e_neg_part(), abs=1e-9)
     # mirror image: the only supplier integrates with buyer 1 of two
     two = Market([Uniform(), Uniform()], [Uniform()])
-    post2, surplus2, _ = integrate(two, buyer=0)
+    post2, surplus2, _ = integrate_vertically(two, buyer=0)
     assert isinstance(post2.suppliers[0], MaximumOf)
     assert surplus2 == pytest.approx(1 / 6, abs=1e-12)
     assert surplus2 + post2.first_best().welfare == pytest.approx(two.first_best().welfare, abs=1e-9)
@@ -189,11 +189,11 @@ def _e_neg_part() -> float:
 
 def test_integration_errors() -> None:
     with pytest.raises(InvalidParameterError, match="one buyer"):
-        integrate(Market([Uniform(), Uniform()], [Uniform(), Uniform()]), supplier=0)
+        integrate_vertically(Market([Uniform(), Uniform()], [Uniform(), Uniform()]), supplier=0)
     with pytest.raises(InvalidParameterError, match="no supplier"):
-        integrate(Market([Uniform()], [Uniform()]), supplier=0)
+        integrate_vertically(Market([Uniform()], [Uniform()]), supplier=0)
     with pytest.raises(BargainingError):
-        integrate(Market([Uniform()], [Uniform(), Uniform()]), supplier=3)
+        integrate_vertically(Market([Uniform()], [Uniform(), Uniform()]), supplier=3)
 
 
 @st.composite

@@ -2,7 +2,7 @@
 
 Every operation builds the market after the change as a new :class:`~bargaining.models.mechanism.market.Market`
 and solves both with the same solver (rho, allocation and payoffs are never re-derived here). The result is a
-frozen :class:`Comparison` (before, after, the change, and the accuracy of each number).
+frozen :class:`CounterfactualComparison` (before, after, the change, and the accuracy of each number).
 
 Economics assumed (the online appendix of Loertscher and Marx, 2022, is silent on the points marked *):
 
@@ -17,7 +17,7 @@ Merger of two suppliers i, j (:func:`merge_suppliers`, :func:`compare_merger`)
     stronger of its parts). The merged firm takes the position of the first of the pair; the others keep
     their order. A merger of buyers is the mirror image: value max(v_i, v_j), F_M = F_i F_j (:class:`MaximumOf`).
 
-Vertical integration of the buyer with supplier i (:func:`integrate`, :func:`compare_integration`)
+Vertical integration of the buyer with supplier i (:func:`integrate_vertically`, :func:`compare_integration`)
     (appendix Proposition 7) One buyer with unit demand; supplier i has unit capacity. The integrated firm
     can make the unit itself at cost c_i or buy it from a rival j; relative to its stand-alone surplus
     max(v - c_i, 0), buying from j is worth min(v, c_i) - c_j. So after integration it is a buyer whose private
@@ -70,14 +70,14 @@ from bargaining.models.mechanism.market import Market
 from bargaining.models.mechanism.outcome import BargainingOutcome
 
 __all__ = [
-    "Comparison",
     "Condition",
+    "CounterfactualComparison",
     "MaximumOf",
     "MinimumOf",
     "compare_integration",
     "compare_merger",
     "equalize_power",
-    "integrate",
+    "integrate_vertically",
     "merge_buyers",
     "merge_suppliers",
 ]
@@ -166,7 +166,7 @@ class MinimumOf(_Extreme):
     """Distribution of min(c_1, ..., c_k) of independent costs: G = 1 - prod (1 - G_k).
 
     The cost of a merged supplier (:func:`merge_suppliers`) or the value of outside supply of a buyer
-    integrated with a supplier (:func:`integrate`). Support [min low_k, min high_k].
+    integrated with a supplier (:func:`integrate_vertically`). Support [min low_k, min high_k].
 
     Examples
     --------
@@ -199,7 +199,7 @@ class Condition:
 
 
 @dataclass(frozen=True)
-class Comparison:
+class CounterfactualComparison:
     """A market before and after a counterfactual change, solved by the same solver.
 
     Attributes
@@ -476,7 +476,7 @@ def compare_merger(
     supplier_weights: Any = None,
     merged_weight: Any = None,
     units: Any = None,
-) -> Comparison:
+) -> CounterfactualComparison:
     """Outcomes before and after a merger of two suppliers (``suppliers=(i, j)``) or two buyers (``buyers=``).
 
     Parameters
@@ -526,7 +526,7 @@ def compare_merger(
         ("Both markets are solved by the same Loertscher-Marx solver; 'trade rate' is expected trades over the "
         "short side's units (the probability of trade with one unit on the short side)."),
     )
-    return Comparison(
+    return CounterfactualComparison(
         operation=f"merger of {side}s {i + 1} and {j + 1}",
         market_before=market, market_after=post, before=before, after=after,
         first_best_before=market.first_best(), first_best_after=post.first_best(),
@@ -556,7 +556,7 @@ def _expected_positive_part(value: Any, cost: Any) -> tuple[float, float]:
     return head + body, head_err + err + 1e-14 * max(1.0, hi - lo)
 
 
-def integrate(market: Market, *, supplier: Any = None, buyer: Any = None) -> tuple[Market, float, float]:
+def integrate_vertically(market: Market, *, supplier: Any = None, buyer: Any = None) -> tuple[Market, float, float]:
     """The remaining market after the only buyer integrates with ``supplier`` (or the only supplier with ``buyer``).
 
     Returns (market after, in-house surplus E[max(v - c_i, 0)], its error bound). The integrated firm is the
@@ -610,7 +610,7 @@ def compare_integration(
     buyer_weights: Any = None,
     supplier_weights: Any = None,
     integrated_weight: Any = None,
-) -> Comparison:
+) -> CounterfactualComparison:
     """Outcomes before and after vertical integration, with a check of appendix Proposition 7.
 
     Proposition 7: with one buyer (unit demand), at least two suppliers, values above costs (non-overlapping
@@ -621,7 +621,7 @@ def compare_integration(
     ``integrated_weight`` is the integrated firm's weight in the remaining market (default: the weight of the
     side it keeps negotiating as, i.e. the buyer's when a supplier is integrated).
     """
-    post, surplus, err = integrate(market, supplier=supplier, buyer=buyer)
+    post, surplus, err = integrate_vertically(market, supplier=supplier, buyer=buyer)
     wb, ws = _weights(market, buyer_weights, supplier_weights)
     nb, ns = len(market.buyers), len(market.suppliers)
     if supplier is not None:
@@ -686,7 +686,7 @@ def compare_integration(
         "Its payoff adds the in-house surplus E[max(v - c_i, 0)] (also counted in welfare and the first best).",
         "Expected trades after integration count trades between separate firms only (not in-house production).",
     )
-    return Comparison(
+    return CounterfactualComparison(
         operation=op, market_before=market, market_after=post, before=before, after=after,
         first_best_before=fb_before, first_best_after=fb_after,
         labels_before=tuple(_labels(nb, ns)), labels_after=tuple(labels_after), assumptions=assumptions,
@@ -742,7 +742,7 @@ def equalize_power(
     market: Market,
     buyer_weights: Any = None,
     supplier_weights: Any = None,
-) -> Comparison:
+) -> CounterfactualComparison:
     """Welfare at the given weights against equal weights, with the conditions of Proposition 3.
 
     ``before`` is the market at the given weights, ``after`` at equal weights (all 1). ``conditions`` are
@@ -812,7 +812,7 @@ def equalize_power(
         "independently of types and the ranking differs from the ranking by types."),
     )
     first_best = market.first_best()
-    return Comparison(
+    return CounterfactualComparison(
         operation="equalization of bargaining power", market_before=market, market_after=market,
         before=before, after=after, first_best_before=first_best, first_best_after=first_best,
         labels_before=labels, labels_after=labels, assumptions=assumptions, conditions=conditions, claim=claim,
