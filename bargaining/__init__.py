@@ -81,6 +81,8 @@ _EXPORTS: dict[str, str] = {
     "compare_integration": "bargaining.models.mechanism.counterfactuals",
     "equalize_power": "bargaining.models.mechanism.counterfactuals",
     "plot_counterfactual": "bargaining.plots",
+    "InvestmentGame": "bargaining.models.mechanism.investment",
+    "InvestmentResult": "bargaining.models.mechanism.investment",
     "weights_from_delta": "bargaining.models.conventions",
     "delta_from_weights": "bargaining.models.conventions",
     "IntermediaryGame": "bargaining.models.intermediary",
@@ -338,6 +340,12 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     )
     from bargaining.models.mechanism.counterfactuals import (
         merge_suppliers as merge_suppliers,
+    )
+    from bargaining.models.mechanism.investment import (
+        InvestmentGame as InvestmentGame,
+    )
+    from bargaining.models.mechanism.investment import (
+        InvestmentResult as InvestmentResult,
     )
     from bargaining.models.nash import (
         FeasibleSet as FeasibleSet,
