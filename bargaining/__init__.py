@@ -73,6 +73,18 @@ _EXPORTS: dict[str, str] = {
     "Mixture": "bargaining.models.distributions",
     "Market": "bargaining.models.mechanism",
     "BargainingOutcome": "bargaining.models.mechanism",
+    "CounterfactualComparison": "bargaining.models.mechanism.counterfactuals",
+    "MinimumOf": "bargaining.models.mechanism.counterfactuals",
+    "MaximumOf": "bargaining.models.mechanism.counterfactuals",
+    "merge_suppliers": "bargaining.models.mechanism.counterfactuals",
+    "merge_buyers": "bargaining.models.mechanism.counterfactuals",
+    "integrate_vertically": "bargaining.models.mechanism.counterfactuals",
+    "compare_merger": "bargaining.models.mechanism.counterfactuals",
+    "compare_integration": "bargaining.models.mechanism.counterfactuals",
+    "equalize_power": "bargaining.models.mechanism.counterfactuals",
+    "plot_counterfactual": "bargaining.plots",
+    "InvestmentGame": "bargaining.models.mechanism.investment",
+    "InvestmentResult": "bargaining.models.mechanism.investment",
     "weights_from_delta": "bargaining.models.conventions",
     "delta_from_weights": "bargaining.models.conventions",
     "IntermediaryGame": "bargaining.models.intermediary",
@@ -316,6 +328,39 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     from bargaining.models.mechanism import (
         Market as Market,
     )
+    from bargaining.models.mechanism.counterfactuals import (
+        CounterfactualComparison as CounterfactualComparison,
+    )
+    from bargaining.models.mechanism.counterfactuals import (
+        MaximumOf as MaximumOf,
+    )
+    from bargaining.models.mechanism.counterfactuals import (
+        MinimumOf as MinimumOf,
+    )
+    from bargaining.models.mechanism.counterfactuals import (
+        compare_integration as compare_integration,
+    )
+    from bargaining.models.mechanism.counterfactuals import (
+        compare_merger as compare_merger,
+    )
+    from bargaining.models.mechanism.counterfactuals import (
+        equalize_power as equalize_power,
+    )
+    from bargaining.models.mechanism.counterfactuals import (
+        integrate_vertically as integrate_vertically,
+    )
+    from bargaining.models.mechanism.counterfactuals import (
+        merge_buyers as merge_buyers,
+    )
+    from bargaining.models.mechanism.counterfactuals import (
+        merge_suppliers as merge_suppliers,
+    )
+    from bargaining.models.mechanism.investment import (
+        InvestmentGame as InvestmentGame,
+    )
+    from bargaining.models.mechanism.investment import (
+        InvestmentResult as InvestmentResult,
+    )
     from bargaining.models.nash import (
         FeasibleSet as FeasibleSet,
     )
@@ -384,6 +429,9 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     )
     from bargaining.models.rubinstein import (
         rubinstein_limit as rubinstein_limit,
+    )
+    from bargaining.plots import (
+        plot_counterfactual as plot_counterfactual,
     )
     from bargaining.plots import (
         plot_frontier as plot_frontier,

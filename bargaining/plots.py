@@ -5,6 +5,9 @@ Every function draws on ``ax`` when given (otherwise on a new figure) and return
 
 * :func:`plot_frontier` -- the Pareto (Williams) frontier of expected payoffs with the complete-information
   first best (the line u_B + u_S = W*) and the symmetric point Delta = 0 marked.
+* :func:`plot_counterfactual` -- the frontiers of a market before and after a counterfactual (merger,
+  vertical integration) with the two compared outcomes marked; for equalization of bargaining power, one
+  frontier with the given-weights and equal-weights points.
 * :func:`plot_trade_regions` -- the trade boundaries in the (c, v) square for several Delta.
 * :func:`plot_k_double_auction_payoffs` -- buyer and seller payoffs and gains of the k-double auction
   against k (appendix Figure D.1).
@@ -23,6 +26,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "plot_counterfactual",
     "plot_frontier",
     "plot_k_double_auction_payoffs",
     "plot_nash_fit",
@@ -91,6 +95,35 @@ def plot_frontier(market: Any = None, *, points: int = 101, ax: Any = None) -> A
     ax.set_ylabel("buyers' expected payoff")
     ax.set_xlim(left=0.0)
     ax.set_ylim(bottom=0.0)
+    ax.legend(loc="upper right", frameon=False)
+    return fig
+
+
+def plot_counterfactual(comparison: Any, *, points: int = 21, ax: Any = None) -> Any:
+    """Frontiers before and after a counterfactual (a :class:`~bargaining.models.mechanism.counterfactuals.Comparison`).
+
+    Lines labelled "before" and "after" (suppliers' total payoff on the x axis, buyers' on the y axis, each
+    traced by Delta in [-1, 1] with ``points`` values), and the compared outcomes as markers labelled
+    "before: outcome" and "after: outcome". After vertical integration the integrated firm's in-house surplus
+    is added to the side it negotiates as (``comparison.after_offsets``), so the after frontier holds the
+    integrated firm's whole payoff. When the market does not change (equalization of bargaining power) one
+    frontier is drawn, labelled "frontier", with the given weights and equal weights as the two markers.
+    """
+    fig, ax = _axes(ax)
+    same = comparison.market_after is comparison.market_before
+    off_b, off_s = (float(x) for x in comparison.after_offsets)
+    before = comparison.market_before.frontier(points=points)
+    ax.plot(before["supplier_payoff"], before["buyer_payoff"], color="C0", label="frontier" if same else "before")
+    if not same:
+        after = comparison.market_after.frontier(points=points)
+        ax.plot(after["supplier_payoff"] + off_s, after["buyer_payoff"] + off_b, color="C1", label="after")
+    b, a = comparison.before, comparison.after
+    ax.plot([b.supplier_payoff], [b.buyer_payoff], marker="o", linestyle="none", color="C0", label="before: outcome")
+    ax.plot([a.supplier_payoff + off_s], [a.buyer_payoff + off_b], marker="s", linestyle="none", color="C1",
+            label="after: outcome")
+    ax.set_xlabel("suppliers' expected payoff")
+    ax.set_ylabel("buyers' expected payoff")
+    ax.set_title(str(comparison.operation))
     ax.legend(loc="upper right", frameon=False)
     return fig
 

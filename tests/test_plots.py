@@ -142,3 +142,24 @@ def test_nash_plots_accept_a_real_fit():
     for fig in (plot_nash_fit(res), plot_nash_weights(res)):
         assert fig.axes
         plt.close(fig)
+
+
+def test_counterfactual_plot_shows_both_frontiers_and_the_compared_outcomes():
+    from bargaining.models.distributions import Uniform
+    from bargaining.models.mechanism import Market
+    from bargaining.models.mechanism.counterfactuals import compare_integration, equalize_power
+    from bargaining.plots import plot_counterfactual
+
+    market = Market([Uniform(1, 2)], [Uniform(), Uniform()])
+    cmp = compare_integration(market, supplier=0)
+    fig = plot_counterfactual(cmp, points=5)
+    lines = lines_by_label(fig.axes[0])
+    assert {"before", "after", "before: outcome", "after: outcome"} <= set(lines)
+    x, y = lines["after: outcome"].get_data()
+    assert y[0] == pytest.approx(cmp.after.buyer_payoff + cmp.after_offsets[0])   # in-house surplus included
+    assert x[0] == pytest.approx(cmp.after.supplier_payoff)
+    assert len(lines["after"].get_xdata()) == 5
+    plt.close(fig)
+    fig = plot_counterfactual(equalize_power(Market([Uniform()], [Uniform()]), 1.0, 0.5), points=3)
+    assert "frontier" in lines_by_label(fig.axes[0]) and "after" not in lines_by_label(fig.axes[0])
+    plt.close(fig)

@@ -24,11 +24,26 @@ Weights: --delta D in [-1, 1] (all buyers w_B, all suppliers w_S, Delta = (w_B -
 --buyer-weights / --supplier-weights, one per agent. --frontier N prints the Pareto frontier at N values of
 Delta instead; --first-best adds the ex post efficient outcome and its deficit.
 
+Counterfactuals (agents numbered from 1 in the order given; the weights above are those before the change):
+  --merge-suppliers I,J   suppliers I and J merge: one firm with cost min(c_I, c_J) (--merged-weight W, default
+                          the larger of the two weights; --merged-units K, default the larger capacity)
+  --merge-buyers I,J      buyers I and J merge: one firm with value max(v_I, v_J)
+  --integrate I           the only buyer integrates with supplier I (or, with one supplier, the supplier with
+                          buyer I): its value of outside supply is min(v, c_I) (Proposition 7;
+                          --integrated-weight W, default the weight it negotiates with as a buyer)
+  --equalize              the given weights against equal weights, with Proposition 3's conditions (i)-(iv)
+Each prints the market before and after (payoffs, welfare, trade rate, rho, accuracy); --json prints both
+markets and outcomes.
+
 examples:
   bargaining market --buyer uniform:0,1 --supplier uniform:0,1 --delta 0
   bargaining market --buyer uniform:0,1 --supplier uniform:0,1 --supplier uniform:0,1 --preferences 2 1 \\
       --buyer-weights 1 --supplier-weights 1 1
   bargaining market --buyer beta:2,3 --supplier beta:3,2 --frontier 11 --json
+  bargaining market --buyer uniform:0,1 --supplier uniform:0,1 --supplier uniform:0,1 --supplier uniform:0,1 \
+      --merge-suppliers 1,2
+  bargaining market --buyer uniform:1,2 --supplier uniform:0,1 --supplier uniform:0,1 --integrate 1 --json
+  bargaining market --buyer uniform:0,1 --supplier uniform:0,1 --supplier uniform:0,1 --delta 0.5 --equalize
 """
 
 FAMILIES = {
@@ -56,6 +71,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--supplier-weights", nargs="+", type=float, metavar="W", help="one weight per supplier")
     parser.add_argument("--frontier", type=int, metavar="N", help="print the frontier at N values of Delta")
     parser.add_argument("--first-best", action="store_true", help="also print the ex post efficient outcome")
+    group = parser.add_argument_group("counterfactuals (one at a time)")
+    group.add_argument("--merge-suppliers", metavar="I,J", help="merge suppliers I and J (numbered from 1)")
+    group.add_argument("--merge-buyers", metavar="I,J", help="merge buyers I and J (numbered from 1)")
+    group.add_argument("--merged-weight", type=float, metavar="W", help="the merged firm's weight (default: the larger)")
+    group.add_argument("--merged-units", type=int, metavar="K", help="the merged firm's units (default: the larger)")
+    group.add_argument("--integrate", type=int, metavar="I", help="vertical integration with supplier I (or buyer I)")
+    group.add_argument("--integrated-weight", type=float, metavar="W", help="the integrated firm's weight")
+    group.add_argument("--equalize", action="store_true", help="compare with equal bargaining weights (Proposition 3)")
     add_json_flag(parser)
     parser.set_defaults(func=run)
 
@@ -112,6 +135,14 @@ def run(args: argparse.Namespace) -> int:
         supplier_units=args.supplier_units,
         preferences=args.preferences,
     )
+    counterfactuals = [name for name in ("merge_suppliers", "merge_buyers", "integrate") if getattr(args, name) is not None]
+    counterfactuals += ["equalize"] if args.equalize else []
+    if counterfactuals:
+        if len(counterfactuals) > 1 or args.frontier is not None:
+            raise InvalidParameterError(
+                "Give one counterfactual at a time (and no --frontier).", hint="e.g. only --merge-suppliers 1,2."
+            )
+        return _counterfactual(args, market, counterfactuals[0])
     if args.frontier is not None:
         if args.frontier < 2:
             raise InvalidParameterError("--frontier needs at least 2 points.", hint="e.g. --frontier 11")
@@ -121,13 +152,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             print_table(frame.set_index("delta"), title="Pareto frontier over Delta (payoffs summed by side)")
         return 0
-    explicit = args.buyer_weights is not None or args.supplier_weights is not None
-    if explicit and args.delta is not None:
-        raise InvalidParameterError("Give --delta or weights, not both.", hint="drop one of them.")
-    if explicit:
-        wb = args.buyer_weights or [1.0] * len(market.buyers)
-        ws = args.supplier_weights or [1.0] * len(market.suppliers)
-        outcome = market.bargain(wb, ws)
+    weights = _weights(args, market)
+    if weights is not None:
+        outcome = market.bargain(*weights)
     else:
         outcome = market.bargain_delta(0.0 if args.delta is None else args.delta)
     first_best = market.first_best() if args.first_best else None
@@ -147,3 +174,61 @@ def run(args: argparse.Namespace) -> int:
               if first_best.welfare > 0 else "")
     return 0
 
+
+
+def _weights(args: argparse.Namespace, market: Any) -> tuple[list[float], list[float]] | None:
+    """Explicit per-agent weights, or None for --delta (checked: not both)."""
+    explicit = args.buyer_weights is not None or args.supplier_weights is not None
+    if explicit and args.delta is not None:
+        raise InvalidParameterError("Give --delta or weights, not both.", hint="drop one of them.")
+    if not explicit:
+        return None
+    return args.buyer_weights or [1.0] * len(market.buyers), args.supplier_weights or [1.0] * len(market.suppliers)
+
+
+def _one_based_pair(text: str, option: str, n: int) -> tuple[int, int]:
+    try:
+        i, j = (int(p) for p in text.split(","))
+    except ValueError:
+        raise InvalidParameterError(f"{option} takes two agent numbers I,J, got {text!r}.", hint=f"e.g. {option} 1,2") from None
+    for k in (i, j):
+        if not 1 <= k <= n:
+            raise InvalidParameterError(f"{option} {text}: agent {k} does not exist.", hint=f"Number agents from 1 to {n}.")
+    return i - 1, j - 1
+
+
+def _counterfactual(args: argparse.Namespace, market: Any, which: str) -> int:
+    from bargaining.models.conventions import weights_from_delta
+    from bargaining.models.mechanism.counterfactuals import (
+        compare_integration,
+        compare_merger,
+        equalize_power,
+    )
+
+    weights = _weights(args, market)
+    if weights is None:
+        w_b, w_s = weights_from_delta(0.0 if args.delta is None else args.delta)
+        weights = [w_b] * len(market.buyers), [w_s] * len(market.suppliers)
+    wb, ws = weights
+    if which == "merge_suppliers":
+        pair = _one_based_pair(args.merge_suppliers, "--merge-suppliers", len(market.suppliers))
+        cmp = compare_merger(market, suppliers=pair, buyer_weights=wb, supplier_weights=ws,
+                             merged_weight=args.merged_weight, units=args.merged_units)
+    elif which == "merge_buyers":
+        pair = _one_based_pair(args.merge_buyers, "--merge-buyers", len(market.buyers))
+        cmp = compare_merger(market, buyers=pair, buyer_weights=wb, supplier_weights=ws,
+                             merged_weight=args.merged_weight, units=args.merged_units)
+    elif which == "integrate":
+        n_other = len(market.suppliers) if len(market.buyers) == 1 else len(market.buyers)
+        if not 1 <= args.integrate <= n_other:
+            raise InvalidParameterError(f"--integrate {args.integrate}: no such agent.", hint=f"Number agents from 1 to {n_other}.")
+        side = {"supplier": args.integrate - 1} if len(market.buyers) == 1 else {"buyer": args.integrate - 1}
+        cmp = compare_integration(market, buyer_weights=wb, supplier_weights=ws,
+                                  integrated_weight=args.integrated_weight, **side)
+    else:
+        cmp = equalize_power(market, wb, ws)
+    if args.json:
+        print_json(cmp.to_dict())
+    else:
+        print(cmp)
+    return 0
