@@ -22,7 +22,7 @@ _EXPORTS: dict[str, str] = {
             "FrontierShapeError", "NonConvexSetError", "GainsFromTradeError", "DistributionError",
             "SupportError", "DataValidationError", "MissingColumnError", "IdentificationError",
             "ConvergenceError", "NumericalAccuracyError", "UnknownNameError", "BargainingWarning",
-            "ConvergenceWarning", "AccuracyWarning", "IdentificationWarning", "FewClustersWarning",
+            "ConvergenceWarning", "AccuracyWarning", "IdentificationWarning", "FewClustersWarning", "SpecificationWarning",
         )
     },
     # complete information
@@ -189,6 +189,9 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     )
     from bargaining.errors import (
         NumericalAccuracyError as NumericalAccuracyError,
+    )
+    from bargaining.errors import (
+        SpecificationWarning as SpecificationWarning,
     )
     from bargaining.errors import (
         SupportError as SupportError,

@@ -31,6 +31,7 @@ __all__ = [
     "MissingColumnError",
     "NonConvexSetError",
     "NumericalAccuracyError",
+    "SpecificationWarning",
     "SupportError",
     "UnknownNameError",
 ]
@@ -151,3 +152,8 @@ class IdentificationWarning(BargainingWarning):
 class FewClustersWarning(IdentificationWarning):
     """Clustered inference with few clusters: the small-sample correction and t(G - 1) help, but intervals
     can still undercover; consider the cluster bootstrap and report the number of clusters."""
+
+
+class SpecificationWarning(BargainingWarning):
+    """A specification check rejects (goodness of fit, assumed distributions) or the data look mis-entered
+    (e.g. value and cost columns swapped); the estimates are computed but the model may not describe the data."""

@@ -51,9 +51,21 @@ from bargaining.errors import (
     UnknownNameError,
 )
 from bargaining.estimate.engines.covariance import COV_TYPES
-from bargaining.estimate.engines.mle import maximize_likelihood, profile_interval, with_covariance
+from bargaining.estimate.engines.mle import (
+    likelihood_ratio_interval,
+    maximize_likelihood,
+    profile_interval,
+    with_covariance,
+)
 from bargaining.estimate.engines.options import InferenceOptions, read_data
 from bargaining.estimate.results import EstimationResults, warn_not_converged
+from bargaining.estimate.trade_diagnostics import (
+    SMALL_SAMPLE,
+    distribution_tests,
+    fit_by_cells,
+    rejection_notes,
+    swapped_columns_warning,
+)
 from bargaining.models.conventions import weights_from_delta
 from bargaining.models.incomplete_likelihood import (
     TradeLikelihood,
@@ -254,9 +266,12 @@ class IncompleteResults(EstimationResults):
         columns: tuple[str, str],
         delta_interval: tuple[float, float] | None = None,
         bootstrap_failures: int = 0,
+        model: TradeLikelihood | None = None,
+        fit: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self._likelihood, self._likelihood_fit = model, fit
         self.predicted = predicted
         self.loglike = loglike
         self.value_dist, self.cost_dist = value_dist, cost_dist
@@ -280,6 +295,18 @@ class IncompleteResults(EstimationResults):
         types = TypeData.build(v, c, self.value_dist, self.cost_dist)
         p = trade_probability(float(self.params["Delta"]), float(self.params["sigma"]), types, self._curve)
         return pd.Series(p, index=data.index, name="trade_probability")
+
+    def likelihood_ratio_interval(self, name: str = "Delta", level: float = 0.95) -> tuple[float, float]:
+        """Profile likelihood-ratio interval of ``Delta`` or ``sigma`` (better than the normal one in small
+        samples; :func:`bargaining.estimate.engines.mle.likelihood_ratio_interval`)."""
+        if name not in ("Delta", "sigma"):
+            raise InvalidParameterError(f"unknown parameter {name!r}", hint="use 'Delta' or 'sigma'")
+        index = ["Delta", "sigma"].index(name)
+        if self.at_boundary and name == "Delta" and self.delta_interval is not None and math.isclose(level, 0.95):
+            return self.delta_interval
+        if self._likelihood is None or self._likelihood_fit is None:
+            raise InvalidParameterError("this result carries no likelihood", hint="refit with fit_incomplete")
+        return likelihood_ratio_interval(self._likelihood, self._likelihood_fit, index, level=level)
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         """Normal (or bootstrap percentile) intervals; at the boundary, Delta's likelihood-ratio interval."""
@@ -466,15 +493,35 @@ def fit_incomplete(
         )
     if failures:
         notes.append(f"{failures} of {options.bootstrap} bootstrap replicates failed and were left out.")
+    probabilities = model.probabilities(fit.params)
+    tests = {"fit by cells": fit_by_cells(t, probabilities, v, c)}
+    tests.update(distribution_tests(v, c, F, G))
+    notes += rejection_notes(tests)
+    if estimated:
+        notes.append("F and/or G were estimated from these data: the Kolmogorov-Smirnov p-values are conservative.")
+    swapped = swapped_columns_warning(t, v, c)
+    if swapped:
+        notes.append(swapped)
+    if len(t) < SMALL_SAMPLE and draws is None:
+        message = (
+            f"{len(t)} negotiations: below {SMALL_SAMPLE}, normal intervals of the trade likelihood undercover "
+            "(0.83-0.89 for 95% intervals in the package's Monte Carlo); use bootstrap=499 for percentile "
+            "intervals, or results.likelihood_ratio_interval(name)"
+        )
+        warnings.warn(message, IdentificationWarning, stacklevel=2)
+        notes.append(message[0].upper() + message[1:] + ".")
     loglike = fit.loglike
     return IncompleteResults(
+        tests=tests,
+        model=model,
+        fit=fit,
         specification={
             "traded": traded,
             "value": f"{value} ~ {_describe(F)}",
             "cost": f"{cost} ~ {_describe(G)}",
             "link": "logistic noise in the weighted virtual surplus",
         },
-        predicted=pd.Series(model.probabilities(fit.params), index=used.index, name="trade_probability"),
+        predicted=pd.Series(probabilities, index=used.index, name="trade_probability"),
         loglike=loglike,
         value_dist=F,
         cost_dist=G,

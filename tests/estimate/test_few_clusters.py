@@ -18,7 +18,7 @@ from bargaining.errors import IdentificationError
 def _agreements(rng: np.random.Generator, clusters: int = 8, per_cluster: int = 40) -> pd.DataFrame:
     """p = C + 0.4 (V - C) + u with a cluster component in both the surplus and the error."""
     g = np.repeat(np.arange(clusters), per_cluster)
-    surplus = rng.uniform(1, 3, g.size) + rng.normal(0, 0.3, clusters)[g]
+    surplus = rng.uniform(1, 3, g.size) + np.clip(rng.normal(0, 0.3, clusters), -0.9, 0.9)[g]  # V > C
     error = rng.normal(0, 0.3, clusters)[g] + rng.normal(0, 0.3, g.size)
     cost = rng.uniform(0, 1, g.size)
     return pd.DataFrame({"price": cost + 0.4 * surplus + error, "value": cost + surplus, "cost": cost, "market": g})

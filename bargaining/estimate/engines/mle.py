@@ -25,7 +25,13 @@ from scipy import optimize, stats
 from bargaining.estimate.engines.covariance import likelihood_covariance
 from bargaining.models.protocols import BoxTransform, LikelihoodModel
 
-__all__ = ["LikelihoodFit", "maximize_likelihood", "profile_interval", "with_covariance"]
+__all__ = [
+    "LikelihoodFit",
+    "likelihood_ratio_interval",
+    "maximize_likelihood",
+    "profile_interval",
+    "with_covariance",
+]
 
 
 @dataclass(frozen=True)
@@ -185,3 +191,42 @@ def profile_interval(
         return (low, high)
     inner = optimize.brentq(excess, far, near, xtol=1e-6)
     return (inner, high) if at_upper else (low, inner)
+
+
+def likelihood_ratio_interval(
+    model: LikelihoodModel, fit: LikelihoodFit, index: int, *, level: float = 0.95
+) -> tuple[float, float]:
+    r"""Two-sided likelihood-ratio (profile) interval of parameter ``index`` at an interior estimate.
+
+    :math:`\{\theta_j : 2(\ell(\hat\theta) - \max_{\theta_{-j}} \ell(\theta_j, \theta_{-j})) \le
+    \chi^2_{1,level}\}`; each end is found by bracketing away from the estimate (geometrically towards an
+    infinite bound) and a root search. An end that reaches a finite bound is that bound.
+    """
+    critical = float(stats.chi2.ppf(level, 1))
+    low, high = float(fit.transform.lower[index]), float(fit.transform.upper[index])
+    estimate = float(fit.params[index])
+
+    def excess(value: float) -> float:
+        return 2.0 * (fit.loglike - _profile_loglike(model, fit, index, value)) - critical
+
+    scale = float(np.sqrt(fit.cov[index, index])) if np.isfinite(fit.cov[index, index]) else 0.0
+    scale = scale if scale > 0 else max(abs(estimate), 1.0) * 0.1
+    ends = []
+    for direction, bound in ((-1.0, low), (1.0, high)):
+        step = scale
+        inner, outer = estimate, estimate + direction * step
+        while True:
+            if direction * (outer - bound) >= 0:  # reached the bound
+                outer = bound - direction * 1e-9 * max(1.0, abs(bound)) if math.isfinite(bound) else outer
+                if excess(outer) < 0:
+                    ends.append(bound)
+                    break
+            if excess(outer) > 0:
+                ends.append(optimize.brentq(excess, inner, outer, xtol=1e-8 * max(1.0, abs(estimate))))
+                break
+            inner, step = outer, step * 2.0
+            outer = estimate + direction * step
+            if step > 1e12 * scale:
+                ends.append(bound)
+                break
+    return (float(ends[0]), float(ends[1]))
