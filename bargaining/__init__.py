@@ -41,6 +41,10 @@ _EXPORTS: dict[str, str] = {
     "HospitalInsurerEquilibrium": "bargaining.models.nash_in_nash",
     "LogitDemand": "bargaining.models.demand",
     "NestedLogitDemand": "bargaining.models.demand",
+    "NashInNashMarket": "bargaining.models.merger",
+    "MergerResult": "bargaining.models.merger",
+    "calibrate_market": "bargaining.models.merger",
+    "simulate_merger": "bargaining.estimate.merger",
     **{n: "bargaining.models.bilateral" for n in (
         "k_double_auction", "KDoubleAuction", "delta_from_k", "k_from_delta", "rho_from_delta",
         "uniform_trade_threshold", "posted_price", "PostedPrice", "random_posted_price",
@@ -223,6 +227,9 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     from bargaining.estimate.incomplete import (
         fit_type_distribution as fit_type_distribution,
     )
+    from bargaining.estimate.merger import (
+        simulate_merger as simulate_merger,
+    )
     from bargaining.estimate.min_distance import (
         MinDistanceResults as MinDistanceResults,
     )
@@ -363,6 +370,15 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     )
     from bargaining.models.mechanism.investment import (
         InvestmentResult as InvestmentResult,
+    )
+    from bargaining.models.merger import (
+        MergerResult as MergerResult,
+    )
+    from bargaining.models.merger import (
+        NashInNashMarket as NashInNashMarket,
+    )
+    from bargaining.models.merger import (
+        calibrate_market as calibrate_market,
     )
     from bargaining.models.nash import (
         FeasibleSet as FeasibleSet,

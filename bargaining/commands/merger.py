@@ -1,0 +1,106 @@
+"""`bargaining merger`: calibrate Nash-in-Nash bargaining to one market and simulate a merger."""
+
+from __future__ import annotations
+
+import argparse
+
+from bargaining.commands._output import add_json_flag, print_json, print_table
+
+DESCRIPTION = """\
+One market, one row per product (CSV or Parquet). Without --buyer each seller bargains with the consumers over
+the price of its products (Miller 2014; R antitrust bargaining.logit); with --buyer and --wholesale-price the
+seller bargains a wholesale price with that retailer, which sets the retail price by Bertrand (Sheu-Taragin;
+R antitrust vertical.barg). Logit demand, marginal costs and (without --seller-weight) one common seller weight
+are calibrated from the prices, shares and margins, exactly when exactly identified; the market is then solved
+before and after the change of owners, weights or costs. --seller-weight is the seller's Nash weight beta
+(R antitrust's bargaining power is 1 - beta).
+
+examples:
+  bargaining merger miller.csv --price price --share share --seller firm --product product \\
+      --margin margin --seller-weight 0.4 --normalize 2 --seller-post firm_post
+  bargaining merger chain.csv --price price --share share --seller up --buyer down --wholesale-price w \\
+      --margin margin --wholesale-margin w_margin --outside-price 10 --buyer-post down_post --json
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "merger",
+        help="merger simulation with Nash-in-Nash bargaining and logit demand (one market)",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("data", help="CSV or Parquet file, one row per product")
+    parser.add_argument("--price", required=True, metavar="COL", help="consumer (retail) price column")
+    parser.add_argument("--share", required=True, metavar="COL", help="market share column")
+    parser.add_argument("--seller", required=True, metavar="COL", help="seller (upstream firm) column")
+    parser.add_argument("--product", metavar="COL", help="product label column (default: row number)")
+    parser.add_argument("--buyer", metavar="COL", help="retailer column (a vertical chain)")
+    parser.add_argument("--wholesale-price", metavar="COL", help="wholesale price column (with --buyer)")
+    parser.add_argument("--margin", metavar="COL",
+                        help="(price - cost) / price, or the retail margin (P - W - c_D) / P; empty where unknown")
+    parser.add_argument("--wholesale-margin", metavar="COL", help="(W - c_U) / W (with --buyer)")
+    parser.add_argument("--seller-weight", metavar="X",
+                        help="seller's Nash weight (a number or a column); default: calibrated")
+    choice = parser.add_mutually_exclusive_group()
+    choice.add_argument("--outside-price", type=float, default=0.0, metavar="X",
+                        help="price of the outside good (default 0)")
+    choice.add_argument("--normalize", metavar="PRODUCT",
+                        help="no outside good: this product's mean utility is 0")
+    parser.add_argument("--seller-post", metavar="COL", help="post-merger seller column")
+    parser.add_argument("--buyer-post", metavar="COL", help="post-merger retailer column")
+    parser.add_argument("--seller-weight-post", metavar="X", help="post-merger seller weight (number or column)")
+    parser.add_argument("--cost-change", metavar="COL", help="change in the seller's (upstream) cost, a column")
+    parser.add_argument("--cost-change-kind", choices=("relative", "level"), default="relative",
+                        help="relative (-0.05: 5%% cheaper, default) or level (in money)")
+    add_json_flag(parser)
+    parser.set_defaults(func=run)
+
+
+def _number_or_column(value: str | None) -> float | str | None:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return value
+
+
+def run(args: argparse.Namespace) -> int:
+    from bargaining.estimate.merger import simulate_merger
+
+    result = simulate_merger(
+        args.data,
+        price=args.price,
+        share=args.share,
+        seller=args.seller,
+        product=args.product,
+        buyer=args.buyer,
+        wholesale_price=args.wholesale_price,
+        margin=args.margin,
+        wholesale_margin=args.wholesale_margin,
+        seller_weight=_number_or_column(args.seller_weight),
+        outside_price=args.outside_price,
+        normalize=args.normalize,
+        seller_post=args.seller_post,
+        buyer_post=args.buyer_post,
+        seller_weight_post=_number_or_column(args.seller_weight_post),
+        cost_change=args.cost_change,
+        cost_change_kind=args.cost_change_kind,
+    )
+    if args.json:
+        print_json({
+            "params": result.params,
+            "pre": {str(k): v for k, v in result.pre.to_dict(orient="index").items()},
+            "post": {str(k): v for k, v in result.post.to_dict(orient="index").items()},
+            "hhi": result.hhi,
+            "consumer_surplus_change": result.consumer_surplus_change,
+            "converged": result.converged,
+            "residual": result.residual,
+            "calibration": result.calibration,
+        })
+        return 0
+    print(result.summary)
+    print()
+    print_table(result.params.to_frame("value"), title="Parameters")
+    return 0

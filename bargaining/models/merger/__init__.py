@@ -1,0 +1,19 @@
+"""Merger simulation with Nash-in-Nash bargaining over per-unit prices and logit demand.
+
+* :mod:`.equations`: the first-order conditions (sellers and consumers; wholesalers and Bertrand retailers),
+  derived in the module docstring, with analytic Jacobians.
+* :mod:`.market`: :class:`NashInNashMarket`, the supply side as a model object (equilibrium, counterfactuals).
+* :mod:`.calibration`: :func:`calibrate_market`, demand, costs and the seller weight from one market.
+* :mod:`.result`: :class:`MergerResult`.
+
+The data-frame front end ``bargaining.simulate_merger`` lives in :mod:`bargaining.estimate.merger`. This
+subpackage imports only numpy, scipy, pandas, :mod:`bargaining.errors` and :mod:`bargaining.models.demand`.
+"""
+
+from __future__ import annotations
+
+from bargaining.models.merger.calibration import Calibration, calibrate_market
+from bargaining.models.merger.market import MarketSolution, NashInNashMarket
+from bargaining.models.merger.result import MergerResult
+
+__all__ = ["Calibration", "MarketSolution", "MergerResult", "NashInNashMarket", "calibrate_market"]

@@ -1,0 +1,430 @@
+"""The supply side as a model object: :class:`NashInNashMarket` (equilibrium and counterfactuals).
+
+The equations, with their derivation and Jacobians, are in :mod:`bargaining.models.merger.equations`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import root
+
+from bargaining.errors import ConvergenceError, InvalidParameterError, InvalidWeightError
+from bargaining.models.demand import LogitDemand
+from bargaining.models.merger import equations as eq
+from bargaining.models.merger.result import MergerResult, hhi
+
+__all__ = ["MarketSolution", "NashInNashMarket"]
+
+#: residual (in price units, relative to the price level) below which an equilibrium counts as solved
+TOLERANCE = 1e-9
+
+
+def _labels(values: Any, products: pd.Index, name: str) -> np.ndarray:
+    """One owner label per product (a sequence in product order, or a Series indexed by product)."""
+    if isinstance(values, pd.Series):
+        if set(values.index) != set(products):
+            raise InvalidParameterError(f"{name} is not indexed by the demand's products.",
+                                        hint=f"index {name} by {list(products)[:5]}, or pass a plain sequence.")
+        values = values.reindex(products)
+    if isinstance(values, str) or np.ndim(values) == 0:
+        raise InvalidParameterError(f"{name} must give one label per product, got {values!r}.",
+                                    hint=f"pass a sequence of {len(products)} labels, e.g. firm names.")
+    out = np.asarray(list(values), dtype=object)
+    if out.shape != (len(products),):
+        raise InvalidParameterError(f"{name} has {out.size} labels for {len(products)} products.",
+                                    hint=f"pass one label per product in the order {list(products)[:5]}.")
+    if pd.isna(pd.Series(out)).any():
+        raise InvalidParameterError(f"{name} has missing labels.", hint=f"give every product a {name}.")
+    return out
+
+
+def _numbers(values: Any, products: pd.Index, name: str, *, default: float | None = None) -> np.ndarray:
+    """A finite float per product from a number, a sequence or a Series indexed by product."""
+    if values is None:
+        if default is None:
+            raise InvalidParameterError(f"{name} is required.", hint=f"pass {name}= one number per product.")
+        values = default
+    if isinstance(values, pd.Series):
+        if set(values.index) != set(products):
+            raise InvalidParameterError(f"{name} is not indexed by the demand's products.",
+                                        hint=f"index {name} by {list(products)[:5]}, or pass a plain sequence.")
+        values = values.reindex(products)
+    try:
+        out = np.broadcast_to(np.asarray(values, dtype=float), (len(products),)).copy()
+    except (TypeError, ValueError):
+        raise InvalidParameterError(f"{name} must be one number or one number per product, got {values!r}.",
+                                    hint=f"pass {name} as a number or a sequence of {len(products)}.") from None
+    if not np.all(np.isfinite(out)):
+        raise InvalidParameterError(f"{name} must be finite.", hint=f"remove NaN or infinite values from {name}.")
+    return out
+
+
+def _weights(values: Any, products: pd.Index, name: str, *, chain: bool) -> np.ndarray:
+    out = _numbers(values, products, name)
+    upper_ok = out < 1 if chain else out <= 1
+    if not np.all((out >= 0) & upper_ok):
+        raise InvalidWeightError(
+            f"{name} must be in [0, 1]{' (below 1 in a chain)' if chain else ''}, got {np.unique(out)[:5]}.",
+            hint="seller_weight is the seller's Nash weight beta (R antitrust's bargaining power is 1 - beta)"
+            + ("; with beta = 1 a retailer would keep no gain, which Bertrand retail pricing rules out." if chain
+               else "."),
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class MarketSolution:
+    """An equilibrium: prices (and wholesale prices), whether the solver converged, and its residual."""
+
+    price: np.ndarray
+    wholesale_price: np.ndarray | None
+    converged: bool
+    residual: float
+    iterations: int
+    message: str
+
+
+class NashInNashMarket:
+    r"""Nash-in-Nash bargaining over per-unit prices with logit demand, one market.
+
+    Without ``buyer``, each seller bargains over the price of each of its products with the consumers, whose
+    gain is their willingness to pay for the product (Miller 2014; R antitrust ``bargaining.logit``). With
+    ``buyer``, product j is sold by seller u(j) to retailer d(j) at a bargained wholesale price, and retailers
+    set retail prices by Bertrand (Sheu and Taragin 2021; R antitrust ``vertical.barg``); a product whose seller
+    and buyer carry the same label is vertically integrated (priced at upstream cost, both levels internalized).
+    Multi-product firms recapture diverted sales. The first-order conditions, derived in
+    :mod:`bargaining.models.merger.equations`, are solved by scipy ``root`` (hybrid Powell) with analytic
+    Jacobians, starting from the given prices.
+
+    Parameters
+    ----------
+    demand
+        A :class:`~bargaining.models.demand.LogitDemand` (the supply side is written for logit removal shares).
+    seller
+        The seller (upstream firm) of each product: a sequence in product order or a Series by product.
+    buyer
+        The retailer of each product (a chain), or None (sellers bargain with consumers).
+    marginal_cost
+        The seller's marginal cost per product (without ``buyer``).
+    upstream_cost, downstream_cost
+        c^U (the seller's) and c^D (the retailer's, default 0) per product (with ``buyer``).
+    seller_weight
+        beta in [0, 1], the seller's Nash weight: one number or one per product (in a chain below 1).
+
+    Examples
+    --------
+    >>> demand = LogitDemand(1.0, [1.0, 0.5])
+    >>> market = NashInNashMarket(demand, seller=["A", "B"], marginal_cost=[0.5, 0.5], seller_weight=1.0)
+    >>> bool(market.solve().converged)         # beta = 1: Bertrand, margin 1 / (alpha (1 - s))
+    True
+    """
+
+    def __init__(
+        self,
+        demand: LogitDemand,
+        *,
+        seller: Any,
+        buyer: Any = None,
+        marginal_cost: Any = None,
+        upstream_cost: Any = None,
+        downstream_cost: Any = None,
+        seller_weight: Any,
+    ) -> None:
+        if not isinstance(demand, LogitDemand):
+            raise InvalidParameterError(
+                f"the bargaining supply side needs a LogitDemand, got {type(demand).__name__}.",
+                hint="pass a LogitDemand; the equations use logit shares after a product leaves the choice set "
+                "(nested logit is not implemented for the supply side yet).",
+            )
+        self.demand = demand
+        products = demand.products
+        self.products = products
+        self.seller = _labels(seller, products, "seller")
+        self.buyer = None if buyer is None else _labels(buyer, products, "buyer")
+        self.is_chain = self.buyer is not None
+        self.marginal_cost: np.ndarray | None = None
+        self.upstream_cost: np.ndarray | None = None
+        self.downstream_cost: np.ndarray | None = None
+        if self.is_chain:
+            if marginal_cost is not None:
+                raise InvalidParameterError(
+                    "marginal_cost was given for a chain (buyer= given).",
+                    hint="pass upstream_cost= (the seller's) and downstream_cost= (the retailer's) instead.")
+            self.upstream_cost = _numbers(upstream_cost, products, "upstream_cost")
+            self.downstream_cost = _numbers(downstream_cost, products, "downstream_cost", default=0.0)
+        else:
+            if upstream_cost is not None or downstream_cost is not None:
+                raise InvalidParameterError(
+                    "upstream_cost / downstream_cost were given without buyer=.",
+                    hint="pass buyer= (the retailer of each product) for a chain, or marginal_cost= alone.")
+            self.marginal_cost = _numbers(marginal_cost, products, "marginal_cost")
+        self.seller_weight = _weights(seller_weight, products, "seller_weight", chain=self.is_chain)
+
+    # -- structure -------------------------------------------------------------------------------------------
+    def _chain(self) -> eq.Chain:
+        assert self.buyer is not None
+        firms = {label: i for i, label in enumerate(dict.fromkeys([*self.seller, *self.buyer]))}
+        supplier = np.array([firms[x] for x in self.seller])
+        retailer = np.array([firms[x] for x in self.buyer])
+        return eq.Chain.build(supplier, retailer, len(firms))
+
+    @property
+    def integrated(self) -> np.ndarray:
+        """True for products whose seller is also their retailer (vertically integrated pairs)."""
+        if self.buyer is None:
+            return np.zeros(len(self.products), dtype=bool)
+        return np.asarray(self.seller == self.buyer, dtype=bool)
+
+    @property
+    def params(self) -> pd.Series:
+        """``alpha``, ``mean_utility[P]``, the costs and ``seller_weight`` (or ``seller_weight[P]``)."""
+        out = self.demand.params.to_dict()
+        def put(name: str, values: np.ndarray) -> None:
+            out.update({f"{name}[{p}]": float(v) for p, v in zip(self.products, values)})
+        if self.is_chain:
+            assert self.upstream_cost is not None and self.downstream_cost is not None
+            put("upstream_cost", self.upstream_cost)
+            put("downstream_cost", self.downstream_cost)
+        else:
+            assert self.marginal_cost is not None
+            put("marginal_cost", self.marginal_cost)
+        if np.all(self.seller_weight == self.seller_weight[0]):
+            out["seller_weight"] = float(self.seller_weight[0])
+        else:
+            put("seller_weight", self.seller_weight)
+        return pd.Series(out, name="params", dtype=float)
+
+    # -- solving ---------------------------------------------------------------------------------------------
+    def _system(self) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        d = self.demand
+        alpha, delta = d.alpha, d.mean_utility.to_numpy()
+        outside_price, outside = d.outside_price, d.has_outside_good
+        beta = self.seller_weight
+        if not self.is_chain:
+            cost = self.marginal_cost
+            assert cost is not None
+            ownership = eq.same_owner(pd.factorize(pd.Series(self.seller))[0])
+
+            def consumer(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                return eq.consumer_residual(x, alpha=alpha, delta=delta, outside_price=outside_price,
+                                            outside=outside, cost=cost, ownership=ownership, beta=beta)
+            return consumer
+        chain = self._chain()
+        upstream, downstream = self.upstream_cost, self.downstream_cost
+        assert upstream is not None and downstream is not None
+
+        def vertical(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return eq.chain_residual(x, alpha=alpha, delta=delta, outside_price=outside_price, outside=outside,
+                                     chain=chain, upstream_cost=upstream, downstream_cost=downstream, beta=beta)
+        return vertical
+
+    def _start(self, start: Any) -> np.ndarray:
+        n = len(self.products)
+        bargained = np.flatnonzero(~self.integrated) if self.is_chain else np.array([], dtype=int)
+        if start is not None:
+            if isinstance(start, pd.DataFrame):
+                retail = _numbers(start["price"], self.products, "start price")
+                if self.is_chain:
+                    wholesale = _numbers(start["wholesale_price"], self.products, "start wholesale_price")
+                    return np.concatenate([retail, wholesale[bargained]])
+                return retail
+            values = np.asarray(start, dtype=float)
+            if values.shape == (n,) and not self.is_chain:
+                return values
+            if self.is_chain and values.shape == (2 * n,):   # retail then wholesale, one each per product
+                return np.concatenate([values[:n], values[n:][bargained]])
+            raise InvalidParameterError(
+                f"start has shape {values.shape}.",
+                hint="pass a DataFrame with price (and wholesale_price) by product, or prices per product "
+                "(retail then wholesale in a chain).")
+        # a default start: costs plus the Bertrand-like markup 1 / alpha
+        markup = 1.0 / self.demand.alpha
+        if not self.is_chain:
+            assert self.marginal_cost is not None
+            return self.marginal_cost + markup
+        assert self.upstream_cost is not None and self.downstream_cost is not None
+        retail = self.upstream_cost + self.downstream_cost + 2 * markup
+        return np.concatenate([retail, (self.upstream_cost + markup)[bargained]])
+
+    def solve(self, start: Any = None, *, tol: float = TOLERANCE, maxiter: int = 200) -> MarketSolution:
+        """Solve the first-order conditions (scipy ``root``, hybrid Powell, analytic Jacobian).
+
+        Parameters
+        ----------
+        start
+            Starting prices: a DataFrame like :meth:`equilibrium`'s (``price``, and ``wholesale_price`` in a
+            chain), or prices per product (retail then wholesale in a chain). Default: costs plus 1/alpha.
+        tol
+            The largest residual accepted, relative to the largest price (residuals are in price units).
+        maxiter
+            Iteration budget of the solver (function evaluations = maxiter times the number of unknowns).
+        """
+        system = self._system()
+        x0 = self._start(start)
+        n = len(self.products)
+        solution = root(system, x0, jac=True, method="hybr",  # type: ignore[call-overload]
+                        options={"xtol": 1e-13, "maxfev": maxiter * (len(x0) + 1)})
+        x = solution.x
+        residual = float(np.max(np.abs(system(x)[0]))) if np.all(np.isfinite(x)) else math.inf
+        scale = max(1.0, float(np.max(np.abs(x[:n])))) if np.all(np.isfinite(x)) else 1.0
+        converged = bool(residual <= tol * scale)
+        wholesale = None
+        if self.is_chain:
+            assert self.upstream_cost is not None
+            wholesale = self.upstream_cost.copy()
+            wholesale[~self.integrated] = x[n:]
+        return MarketSolution(x[:n].copy(), wholesale, converged, residual, int(solution.nfev),
+                              str(solution.message))
+
+    def _frame(self, solution: MarketSolution) -> pd.DataFrame:
+        price = solution.price
+        share = self.demand.shares(price).to_numpy()
+        frame = pd.DataFrame({"price": price, "share": share}, index=self.products)
+        frame.index.name = "product"
+        if self.is_chain:
+            assert solution.wholesale_price is not None and self.upstream_cost is not None
+            assert self.downstream_cost is not None
+            w = solution.wholesale_price
+            frame["wholesale_price"] = w
+            frame["margin"] = (price - w - self.downstream_cost) / price
+            frame["wholesale_margin"] = (w - self.upstream_cost) / w
+            frame["seller"] = self.seller
+            frame["buyer"] = self.buyer
+            frame = frame[["price", "wholesale_price", "share", "margin", "wholesale_margin", "seller", "buyer"]]
+        else:
+            assert self.marginal_cost is not None
+            frame["margin"] = (price - self.marginal_cost) / price
+            frame["seller"] = self.seller
+        frame.attrs.update(converged=solution.converged, residual=solution.residual,
+                           iterations=solution.iterations)
+        return frame
+
+    def equilibrium(self, start: Any = None) -> pd.DataFrame:
+        """The equilibrium as a DataFrame indexed by product: ``price``, ``share``, ``margin`` (and
+        ``wholesale_price``, ``wholesale_margin`` in a chain) and the owners; ``frame.attrs`` holds
+        ``converged``, ``residual`` (price units) and ``iterations``.
+
+        Raises :class:`~bargaining.errors.ConvergenceError` when the solver does not converge.
+        """
+        solution = self.solve(start)
+        if not solution.converged:
+            raise ConvergenceError(
+                f"the equilibrium did not converge (largest residual {solution.residual:.3g}; {solution.message}).",
+                hint="pass start= prices near the equilibrium (observed prices), or check that costs are below "
+                "prices and weights are not at the edge of [0, 1].")
+        return self._frame(solution)
+
+    # -- counterfactuals -------------------------------------------------------------------------------------
+    def with_changes(
+        self,
+        *,
+        seller: Any = None,
+        buyer: Any = None,
+        seller_weight: Any = None,
+        cost_change: Any = None,
+        cost_change_kind: str = "relative",
+    ) -> NashInNashMarket:
+        """A copy with new owners, weights or costs (``cost_change`` applies to the seller's cost: the
+        marginal cost, or the upstream cost in a chain; relative: c (1 + change), level: c + change)."""
+        if cost_change_kind not in ("relative", "level"):
+            raise InvalidParameterError(f"cost_change_kind must be 'relative' or 'level', got {cost_change_kind!r}.",
+                                        hint="relative: -0.05 is 5% cheaper; level: -0.05 is 0.05 cheaper.")
+        base = self.upstream_cost if self.is_chain else self.marginal_cost
+        assert base is not None
+        cost = base.copy()
+        if cost_change is not None:
+            change = _numbers(cost_change, self.products, "cost_change")
+            cost = cost * (1.0 + change) if cost_change_kind == "relative" else cost + change
+        if buyer is not None and not self.is_chain:
+            raise InvalidParameterError("buyer_post was given, but the market has no buyers (retailers).",
+                                        hint="pass buyer= for a chain, or drop buyer_post.")
+        kwargs: dict[str, Any] = {
+            "seller": self.seller if seller is None else seller,
+            "seller_weight": self.seller_weight if seller_weight is None else seller_weight,
+        }
+        if self.is_chain:
+            kwargs.update(buyer=self.buyer if buyer is None else buyer, upstream_cost=cost,
+                          downstream_cost=self.downstream_cost)
+        else:
+            kwargs.update(marginal_cost=cost)
+        return NashInNashMarket(self.demand, **kwargs)
+
+    def simulate(
+        self,
+        seller_post: Any = None,
+        buyer_post: Any = None,
+        seller_weight_post: Any = None,
+        cost_change: Any = None,
+        cost_change_kind: str = "relative",
+        *,
+        start: Any = None,
+    ) -> MergerResult:
+        """Solve the market before and after a change of owners, weights or costs.
+
+        Parameters
+        ----------
+        seller_post, buyer_post
+            Post-merger owners per product: a horizontal merger relabels sellers (or buyers); vertical
+            integration relabels a retailer with a seller's name (or the reverse).
+        seller_weight_post
+            Post-merger seller weights (a number or one per product).
+        cost_change, cost_change_kind
+            A change in the seller's (upstream) cost per product: relative (-0.05: 5% cheaper) or ``"level"``.
+        start
+            Pre-merger starting prices (observed prices when calibrated); the post-merger solve starts from
+            the pre-merger equilibrium.
+        """
+        post_market = self.with_changes(seller=seller_post, buyer=buyer_post, seller_weight=seller_weight_post,
+                                        cost_change=cost_change, cost_change_kind=cost_change_kind)
+        pre_solution = self.solve(start)
+        pre = self._frame(pre_solution)
+        post_solution = post_market.solve(pre)
+        if not post_solution.converged:  # a second try from the costs-plus-markup start
+            retry = post_market.solve()
+            if retry.converged:
+                post_solution = retry
+        post = post_market._frame(post_solution)
+        post["price_change"] = post["price"] / pre["price"] - 1.0
+        if self.is_chain:
+            post["wholesale_price_change"] = post["wholesale_price"] / pre["wholesale_price"] - 1.0
+        level_pre, level_post = self._hhi_owners(post_market)
+        values = (hhi(pre["share"].to_numpy(), level_pre), hhi(post["share"].to_numpy(), level_post))
+        notes = []
+        if not pre_solution.converged:
+            notes.append(f"the pre-merger equilibrium did not converge ({pre_solution.message}).")
+        if not post_solution.converged:
+            notes.append(f"the post-merger equilibrium did not converge ({post_solution.message}).")
+        cs_change = (self.demand.consumer_surplus(post["price"].to_numpy())
+                     - self.demand.consumer_surplus(pre["price"].to_numpy()))
+        return MergerResult(
+            params=self.params,
+            pre=pre,
+            post=post,
+            hhi=pd.Series({"pre": values[0], "post": values[1], "change": values[1] - values[0]}, name="hhi"),
+            consumer_surplus_change=float(cs_change),
+            converged=pre_solution.converged and post_solution.converged,
+            residual=max(pre_solution.residual, post_solution.residual),
+            notes=notes,
+        )
+
+    def _hhi_owners(self, post: NashInNashMarket) -> tuple[np.ndarray, np.ndarray]:
+        """Owners for the HHI: sellers; in a chain the retailers unless only the sellers changed."""
+        if not self.is_chain:
+            return self.seller, post.seller
+        assert self.buyer is not None and post.buyer is not None
+        sellers_changed = not np.array_equal(self.seller, post.seller)
+        buyers_changed = not np.array_equal(self.buyer, post.buyer)
+        if sellers_changed and not buyers_changed:
+            return self.seller, post.seller
+        return self.buyer, post.buyer
+
+    def __repr__(self) -> str:
+        kind = "chain" if self.is_chain else "sellers and consumers"
+        return f"NashInNashMarket({len(self.products)} products, {kind}, demand={self.demand!r})"
+
