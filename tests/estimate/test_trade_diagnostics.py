@@ -12,7 +12,6 @@ from scipy import optimize, stats
 
 from bargaining import Beta, IdentificationWarning, SpecificationWarning, Uniform, fit_incomplete
 
-
 U = Uniform(0, 1)
 
 
