@@ -160,6 +160,7 @@ def fit_incomplete_moments(
         seed=seed,
         progress=progress,
     )
+    options.require_resampling_bootstrap("fit_incomplete_moments")
     if weighting not in WEIGHTINGS:
         raise InvalidParameterError(f"Unknown weighting {weighting!r}.", hint=f"Use one of {WEIGHTINGS}.")
     if support not in ("common", "by-cell"):
