@@ -112,7 +112,7 @@ def fit_nash(
     cov_type: str = "robust",
     cluster: str | None = None,
     bootstrap: int | None = None,
-    bootstrap_kind: Literal["pairs", "cluster"] | None = None,
+    bootstrap_kind: Literal["pairs", "cluster", "wild"] | None = None,
     seed: int | np.random.Generator | None = None,
     drop_invalid: bool = False,
     progress: bool = False,
