@@ -145,7 +145,7 @@ def fit_merger_model(
                                     hint="pass the squared standard error of alpha.")
     used = list(dict.fromkeys([*columns.values(), *formula_variables(cost_formula, what="cost formula"),
                                *formula_variables(instruments, what="instruments")]))
-    _check_columns(frame, {"formula variable": c for c in used})
+    _check_columns(frame, {f"formula variable {c}": c for c in used})
     complete = frame[used].notna().all(axis=1).to_numpy()
     rows = frame.loc[complete]
     dropped = pd.DataFrame({"reason": ["missing value in a used column"], "count": [int((~complete).sum())]})

@@ -12,8 +12,8 @@ from bargaining.estimate.merger_estimation import alpha_sensitivity
 from bargaining.models.merger.estimation_model import MergerPricingMoments
 from bargaining.models.protocols import MomentModel
 
-OPTIONS = dict(price="price", share="share", seller="seller", market="market", cost_formula="~ 1 + z1 + z2",
-               alpha=1.0, instruments="~ x + x_rivals + z1_rivals + z2_rivals")
+OPTIONS = {"price": "price", "share": "share", "seller": "seller", "market": "market",
+           "cost_formula": "~ 1 + z1 + z2", "alpha": 1.0, "instruments": "~ x + x_rivals + z1_rivals + z2_rivals"}
 
 
 @pytest.fixture(scope="module")
