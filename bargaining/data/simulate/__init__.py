@@ -13,6 +13,7 @@ name                what                                                    func
 hospital-insurer    Nash-in-Nash per-patient prices, hospitals x insurers   simulate_hospital_insurer
 negotiations        bilateral Loertscher-Marx negotiations, trade and price simulate_negotiations
 procurement         one buyer, several suppliers (Loertscher-Marx)          simulate_procurement
+bargaining-markets  logit markets, Nash-in-Nash prices with consumers       simulate_bargaining_markets
 =================== ======================================================= =========================
 """
 
@@ -82,6 +83,13 @@ SIMULATORS: dict[str, _Entry] = {
         "n",
         2000,
         "procurement: one buyer, several suppliers, Loertscher-Marx allocation (n = auctions)",
+    ),
+    "bargaining-markets": _Entry(
+        "bargaining.data.simulate.bargaining_markets",
+        "simulate_bargaining_markets",
+        "n_markets",
+        200,
+        "logit markets with Nash-in-Nash prices bargained with consumers (n = markets)",
     ),
 }
 
