@@ -225,11 +225,12 @@ def calibrate_market(
              "downstream cost": market.downstream_cost}
     for what, values in costs.items():
         if values is not None and np.any(values < 0):
-            negative = ", ".join(f"{index[i]} ({float(values[i]):.4g})" for i in np.flatnonzero(values < 0))
+            negative = ", ".join(f"{label} ({value:.4g})" for label, value, bad in zip(index, values, values < 0)
+                                 if bad)
             warnings.warn(SpecificationWarning(
-                f"the calibrated {what} is negative for product(s) {negative} (the margins, prices and shares given imply "
-                "it); the simulation goes on, but check the inputs: a negative cost usually means the known margins "
-                "or the seller weight do not fit every product."), stacklevel=2)
+                f"the calibrated {what} is negative for product(s) {negative} (the margins, prices and shares "
+                "given imply it); the simulation goes on, but check the inputs: a negative cost usually means the "
+                "known margins or the seller weight do not fit every product."), stacklevel=2)
     labels = [names[i] for i in seen]
     return Calibration(
         market=market,
