@@ -15,6 +15,6 @@ from __future__ import annotations
 
 from bargaining.models.merger.calibration import Calibration, calibrate_market
 from bargaining.models.merger.market import MarketSolution, NashInNashMarket
-from bargaining.models.merger.result import MergerResult
+from bargaining.models.merger.result import MergerContext, MergerResult
 
-__all__ = ["Calibration", "MarketSolution", "MergerResult", "NashInNashMarket", "calibrate_market"]
+__all__ = ["Calibration", "MarketSolution", "MergerContext", "MergerResult", "NashInNashMarket", "calibrate_market"]

@@ -17,8 +17,7 @@ from scipy.optimize import root
 from bargaining.errors import ConvergenceError, InvalidParameterError, InvalidWeightError
 from bargaining.models.demand import LogitDemand
 from bargaining.models.merger import equations as eq
-from bargaining.models.merger import outputs
-from bargaining.models.merger.result import MergerResult, hhi, hhi_contribution
+from bargaining.models.merger.result import MergerContext, MergerResult, hhi
 
 __all__ = ["MarketSolution", "NashInNashMarket"]
 
@@ -513,9 +512,6 @@ class NashInNashMarket:
         level_post = level_post[~removed]
         post_shares = post["share"].loc[post_market.products].to_numpy()
         values = (hhi(pre["share"].to_numpy(), level_pre), hhi(post_shares, level_post))
-        merging, merging_firms = outputs.merging_products(self, changed.seller, changed.buyer)
-        parties = (hhi_contribution(pre["share"].to_numpy(), level_pre, merging_firms),
-                   hhi_contribution(post_shares, level_post, merging_firms))
         notes = []
         if not pre_solution.converged:
             notes.append(f"the pre-merger equilibrium did not converge ({pre_solution.message}).")
@@ -523,11 +519,6 @@ class NashInNashMarket:
             notes.append(f"the post-merger equilibrium did not converge ({post_solution.message}).")
         cs_pre = self.demand.consumer_surplus(pre["price"].to_numpy())
         cs_post = post_market.demand.consumer_surplus(post["price"].loc[post_market.products].to_numpy())
-        ps_pre = outputs.producer_surplus(self, pre)
-        ps_post = outputs.producer_surplus(post_market, post.loc[post_market.products])
-        surplus = pd.concat({"pre": ps_pre, "post": ps_post}, axis=1).fillna(0.0)
-        surplus["change"] = surplus["post"] - surplus["pre"]
-        surplus.index.name = "firm"
         starts_table = None
         multiple = None
         if pre_table is not None and post_table is not None:
@@ -545,13 +536,7 @@ class NashInNashMarket:
             residual=max(pre_solution.residual, post_solution.residual),
             notes=notes,
             consumer_surplus=pd.Series({"pre": cs_pre, "post": cs_post}, name="consumer_surplus"),
-            producer_surplus=surplus,
-            compensating_cost_reduction=outputs.compensating_cost_reduction(self, post_market, pre),
-            upward_pricing_pressure=outputs.upward_pricing_pressure(self, post_market, pre),
-            merging=pd.Series(merging, index=self.products, name="merging"),
-            merging_firms=merging_firms,
-            hhi_merging=pd.Series({"pre": parties[0], "post": parties[1], "change": parties[1] - parties[0]},
-                                  name="hhi_merging"),
+            context=MergerContext(self, post_market, changed, (level_pre, level_post)),
             starts=starts_table,
             multiple_equilibria=multiple,
         )

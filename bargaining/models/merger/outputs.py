@@ -88,6 +88,12 @@ def _post_state(pre_frame: pd.DataFrame, post: NashInNashMarket) -> tuple[np.nda
     return price, wholesale, share
 
 
+def _ratio(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    """top / bottom, NaN where the cost is 0 (no relative change is defined)."""
+    out: np.ndarray = np.divide(top, bottom, out=np.full(len(top), np.nan), where=bottom != 0)
+    return out
+
+
 def compensating_cost_reduction(pre: NashInNashMarket, post: NashInNashMarket,
                                 pre_frame: pd.DataFrame) -> pd.DataFrame:
     """The cost reduction (levels and relative to pre-merger costs) that keeps pre-merger prices after the
@@ -101,7 +107,7 @@ def compensating_cost_reduction(pre: NashInNashMarket, post: NashInNashMarket,
         margin = eq.consumer_margin_coefficients(share, ownership, post.seller_weight) / alpha
         base = pre.marginal_cost[keep]
         cut = base - (price - margin)
-        out = pd.DataFrame({"marginal_cost": cut, "marginal_cost_relative": cut / base}, index=post.products)
+        out = pd.DataFrame({"marginal_cost": cut, "marginal_cost_relative": _ratio(cut, base)}, index=post.products)
         return out.reindex(pre.products).rename_axis("product")
     assert pre.upstream_cost is not None and pre.downstream_cost is not None and post.upstream_cost is not None
     down, up = eq.chain_margin_coefficients(share, post._chain(), post.seller_weight)
@@ -112,8 +118,8 @@ def compensating_cost_reduction(pre: NashInNashMarket, post: NashInNashMarket,
     new_down = np.where(integrated, price - post.upstream_cost - down, price - wholesale - down)
     up_cut, down_cut = up_base - new_up, down_base - new_down
     out = pd.DataFrame({"upstream_cost": up_cut, "downstream_cost": down_cut,
-                        "upstream_cost_relative": up_cut / up_base,
-                        "downstream_cost_relative": down_cut / down_base}, index=post.products)
+                        "upstream_cost_relative": _ratio(up_cut, up_base),
+                        "downstream_cost_relative": _ratio(down_cut, down_base)}, index=post.products)
     return out.reindex(pre.products).rename_axis("product")
 
 
@@ -138,8 +144,9 @@ def upward_pricing_pressure(pre: NashInNashMarket, post: NashInNashMarket, pre_f
 
 def _merging_level(pre_owner: np.ndarray, post_owner: np.ndarray) -> np.ndarray:
     """Products whose post-merger owner gathers products of more than one pre-merger owner, or was relabelled."""
-    frame = pd.DataFrame({"pre": pre_owner, "post": post_owner})
-    mixes = frame.groupby("post")["pre"].transform("nunique").to_numpy() > 1
+    pre_code = pd.factorize(pd.Series(np.asarray(pre_owner, dtype=object)))[0]
+    post_code = pd.factorize(pd.Series(np.asarray(post_owner, dtype=object)))[0]
+    mixes = np.array([len(set(pre_code[post_code == c])) > 1 for c in post_code], dtype=bool)
     relabelled = np.asarray(pre_owner != post_owner, dtype=bool)
     return mixes | relabelled
 

@@ -9,18 +9,35 @@ import numpy as np
 import pandas as pd
 
 
+def _by_owner(values: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Owner labels (first-seen order) and the sum of ``values`` per owner (pandas groupby is slow here)."""
+    codes, labels = pd.factorize(pd.Series(np.asarray(owner, dtype=object)))
+    sums = np.bincount(codes, weights=values, minlength=len(labels))
+    return np.asarray(labels, dtype=object), sums
+
+
 def hhi(shares: np.ndarray, owner: np.ndarray) -> float:
     """Herfindahl-Hirschman index on the 0-10,000 scale over inside goods (shares renormalized to sum to 1)."""
-    inside = shares / shares.sum()
-    by_owner = pd.Series(inside * 100.0).groupby(owner).sum()
+    _, by_owner = _by_owner(shares / shares.sum() * 100.0, owner)
     return float((by_owner**2).sum())
 
 
 def hhi_contribution(shares: np.ndarray, owner: np.ndarray, firms: list[Any]) -> float:
     """The part of :func:`hhi` due to the owners in ``firms`` (their squared shares, 0-10,000 scale)."""
-    inside = shares / shares.sum()
-    by_owner = pd.Series(inside * 100.0).groupby(owner).sum()
-    return float((by_owner[by_owner.index.isin(firms)] ** 2).sum())
+    labels, by_owner = _by_owner(shares / shares.sum() * 100.0, owner)
+    chosen = np.array([label in firms for label in labels], dtype=bool)
+    return float((by_owner[chosen] ** 2).sum())
+
+
+@dataclass(frozen=True)
+class MergerContext:
+    """What the lazily computed outputs of a :class:`MergerResult` need: the markets before and after (and after
+    the change of owners but before any removal), and the owners the HHI is computed over."""
+
+    pre_market: Any
+    post_market: Any
+    changed: Any
+    hhi_owners: tuple[np.ndarray, np.ndarray]
 
 
 @dataclass
@@ -69,6 +86,9 @@ class MergerResult:
     starts, multiple_equilibria
         With ``starts=K`` > 1: each start's outcome (by stage ``pre`` / ``post``) and whether starts reached
         different equilibria; None otherwise.
+    context
+        The markets behind the result (:class:`MergerContext`); the outputs above that are properties
+        (producer surplus, CMCR, UPP, merging parties) are computed from it on first access.
 
     :meth:`to_frame` gives the per-product table and :attr:`industry` the industry and merging-party lines of
     :attr:`summary`; a product removed by the counterfactual has NaN post-merger price and share 0.
@@ -84,14 +104,88 @@ class MergerResult:
     calibration: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
     notes: list[str] = field(default_factory=list)
     consumer_surplus: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
-    producer_surplus: pd.DataFrame = field(default_factory=pd.DataFrame)
-    compensating_cost_reduction: pd.DataFrame = field(default_factory=pd.DataFrame)
-    upward_pricing_pressure: pd.DataFrame = field(default_factory=pd.DataFrame)
-    merging: pd.Series = field(default_factory=lambda: pd.Series(dtype=bool))
-    merging_firms: list[Any] = field(default_factory=list)
-    hhi_merging: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
     starts: pd.DataFrame | None = None
     multiple_equilibria: bool | None = None
+    context: MergerContext | None = field(default=None, repr=False)
+    _cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+
+    # -- outputs computed on first access (they cost more than the two solves) -----------------------------
+    def _lazy(self, name: str) -> Any:
+        if name not in self._cache:
+            self._cache.update(self._compute(name))
+        return self._cache[name]
+
+    def _compute(self, name: str) -> dict[str, Any]:
+        c = self.context
+        if c is None:   # a result built by hand: empty outputs
+            empty: dict[str, Any] = {
+                "producer_surplus": pd.DataFrame(columns=["pre", "post", "change"], dtype=float),
+                "compensating_cost_reduction": pd.DataFrame(index=self.pre.index),
+                "upward_pricing_pressure": pd.DataFrame(index=self.pre.index),
+                "merging": pd.Series(False, index=self.pre.index, name="merging"),
+                "merging_firms": [],
+                "hhi_merging": pd.Series(dtype=float, name="hhi_merging"),
+            }
+            return {name: empty[name]}
+        from bargaining.models.merger import outputs
+
+        if name == "producer_surplus":
+            before = outputs.producer_surplus(c.pre_market, self.pre)
+            after = outputs.producer_surplus(c.post_market, self.post.loc[c.post_market.products])
+            surplus = pd.concat({"pre": before, "post": after}, axis=1).fillna(0.0)
+            surplus["change"] = surplus["post"] - surplus["pre"]
+            surplus.index.name = "firm"
+            return {name: surplus}
+        if name == "compensating_cost_reduction":
+            return {name: outputs.compensating_cost_reduction(c.pre_market, c.post_market, self.pre)}
+        if name == "upward_pricing_pressure":
+            return {name: outputs.upward_pricing_pressure(c.pre_market, c.post_market, self.pre)}
+        mask, firms = outputs.merging_products(c.pre_market, c.changed.seller, c.changed.buyer)
+        post_shares = self.post["share"].loc[c.post_market.products].to_numpy()
+        parties = (hhi_contribution(self.pre["share"].to_numpy(), c.hhi_owners[0], firms),
+                   hhi_contribution(post_shares, c.hhi_owners[1], firms))
+        return {
+            "merging": pd.Series(mask, index=self.pre.index, name="merging"),
+            "merging_firms": firms,
+            "hhi_merging": pd.Series({"pre": parties[0], "post": parties[1], "change": parties[1] - parties[0]},
+                                     name="hhi_merging"),
+        }
+
+    @property
+    def producer_surplus(self) -> pd.DataFrame:
+        """Profit per unit of market size by firm: ``pre``, ``post``, ``change`` (see the class docstring)."""
+        out: pd.DataFrame = self._lazy("producer_surplus")
+        return out
+
+    @property
+    def compensating_cost_reduction(self) -> pd.DataFrame:
+        """The cost cut that keeps pre-merger prices, by product (see the class docstring)."""
+        out: pd.DataFrame = self._lazy("compensating_cost_reduction")
+        return out
+
+    @property
+    def upward_pricing_pressure(self) -> pd.DataFrame:
+        """The post-merger first-order condition at pre-merger prices, money per unit (class docstring)."""
+        out: pd.DataFrame = self._lazy("upward_pricing_pressure")
+        return out
+
+    @property
+    def merging(self) -> pd.Series:
+        """True for the merging parties' products."""
+        out: pd.Series = self._lazy("merging")
+        return out
+
+    @property
+    def merging_firms(self) -> list[Any]:
+        """The merging firms (pre- and post-merger labels at the level that changed)."""
+        out: list[Any] = self._lazy("merging_firms")
+        return out
+
+    @property
+    def hhi_merging(self) -> pd.Series:
+        """The merging parties' part of the HHI: ``pre``, ``post``, ``change``."""
+        out: pd.Series = self._lazy("hhi_merging")
+        return out
 
     @property
     def compensating_variation(self) -> float:
@@ -104,7 +198,7 @@ class MergerResult:
     def producer_surplus_total(self) -> pd.Series:
         """Total profit per unit of market size: ``pre``, ``post``, ``change``."""
         if self.producer_surplus.empty:
-            return pd.Series(dtype=float, name="producer_surplus")
+            return pd.Series({"pre": np.nan, "post": np.nan, "change": np.nan}, name="producer_surplus")
         return self.producer_surplus.sum().rename("producer_surplus")
 
     @property
@@ -123,7 +217,7 @@ class MergerResult:
         for name in owners:
             out[name] = self.pre[name]
             out[f"{name}_post"] = self.post[name]
-        out["merging"] = self.merging.reindex(out.index) if len(self.merging) else False
+        out["merging"] = self.merging.reindex(out.index).fillna(False).astype(bool)
         for name in levels:
             out[f"{name}_pre"] = self.pre[name]
             out[f"{name}_post"] = self.post[name]
@@ -172,7 +266,8 @@ class MergerResult:
             row["consumer_surplus_change"] = self.consumer_surplus_change if name == "industry" else np.nan
             surplus = self.producer_surplus if name == "industry" else self.producer_surplus[firms]
             for key in ("pre", "post", "change"):
-                row[f"producer_surplus_{key}"] = float(surplus[key].sum()) if len(surplus.columns) else np.nan
+                row[f"producer_surplus_{key}"] = (float(surplus[key].sum()) if not self.producer_surplus.empty
+                                                  else np.nan)
             source = self.hhi if name == "industry" else self.hhi_merging
             for key in ("pre", "post", "change"):
                 row[f"hhi_{key}"] = float(source[key]) if key in source.index else np.nan
