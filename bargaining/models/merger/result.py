@@ -247,9 +247,10 @@ class MergerResult:
     @property
     def industry(self) -> pd.DataFrame:
         """The industry and the merging parties (rows): pre-merger-share-weighted price change (%) (products
-        removed by the counterfactual left out) and, for the merging parties, share-weighted UPP (% of price) and compensating cost reduction (% of cost); the change
-        in consumer surplus (industry only), producer surplus pre/post/change, and HHI pre/post/change (for the
-        merging parties: their own contribution, the sum of their squared shares)."""
+        removed by the counterfactual left out) and, for the merging parties, share-weighted UPP (% of price)
+        and compensating cost reduction (% of cost); the change in consumer surplus (industry only), producer
+        surplus pre/post/change, and HHI pre/post/change (for the merging parties: their own contribution, the
+        sum of their squared shares)."""
         frame = self.to_frame()
         everyone = pd.Series(True, index=frame.index)
         merging = frame["merging"].astype(bool)
