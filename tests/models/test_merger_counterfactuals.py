@@ -340,3 +340,51 @@ def test_chain_upstream_mergers_and_integration_converge_from_observed_prices(ch
         per_unit = (np.where(buyers == firm, res.post["price"].to_numpy() - w - post_market.downstream_cost, 0.0)
                     + np.where(sellers == firm, w - post_market.upstream_cost, 0.0))
         assert res.producer_surplus.loc[firm, "post"] == pytest.approx(float(s @ per_unit), rel=1e-9)
+
+
+@pytest.mark.parametrize("change", [{"buyer_post": ["D1"] * 4}, {"seller_post": ["U1"] * 4}])
+def test_chain_upward_pricing_pressure_from_profits_by_hand(change: dict) -> None:
+    """Retail UPP = the merged retailer's profit derivative at pre-merger prices over -ds_j/dP_j (Farrell and
+    Shapiro); wholesale UPP = (beta G_d - (1 - beta) G_u) / (r_j (1 - s_j)), the gains from brute-force profits."""
+    market = vertical_market()
+    res = market.simulate(start=np.concatenate([VERTICAL["price"], VERTICAL["wholesale_price"]]), **change)
+    post = market.with_changes(seller=change.get("seller_post"), buyer=change.get("buyer_post"))
+    d = post.demand
+    delta, alpha, p0 = d.mean_utility.to_numpy(), d.alpha, d.outside_price
+    sellers, buyers = np.asarray(post.seller), np.asarray(post.buyer)
+    cu, cd, beta = post.upstream_cost, post.downstream_cost, post.seller_weight
+    P, W = res.pre["price"].to_numpy(), res.pre["wholesale_price"].to_numpy()
+    s = brute_shares(delta, alpha, P - p0)
+
+    def profit(firm: str, prices: np.ndarray, available: np.ndarray | None = None) -> float:
+        shares = brute_shares(delta, alpha, prices - p0, available=available)
+        return float(shares @ (np.where(buyers == firm, prices - W - cd, 0.0) + np.where(sellers == firm, W - cu, 0.0)))
+
+    h = 1e-6
+    for j in range(4):
+        up, down = P.copy(), P.copy()
+        up[j] += h
+        down[j] -= h
+        derivative = (profit(buyers[j], up) - profit(buyers[j], down)) / (2 * h)
+        expected = derivative / (alpha * s[j] * (1 - s[j]))
+        assert res.upward_pricing_pressure["price"].iloc[j] == pytest.approx(expected, rel=1e-5, abs=1e-7)
+        without = np.arange(4) != j
+        gain_u = profit(sellers[j], P) - profit(sellers[j], P, without)
+        gain_d = profit(buyers[j], P) - profit(buyers[j], P, without)
+        r = s[j] / (1 - s[j])
+        wholesale = (beta[j] * gain_d - (1 - beta[j]) * gain_u) / (r * (1 - s[j]))
+        assert res.upward_pricing_pressure["wholesale_price"].iloc[j] == pytest.approx(wholesale, rel=1e-8, abs=1e-9)
+    if "buyer_post" in change:   # the merged retailer recaptures: pressure on every retail price
+        assert np.all(res.upward_pricing_pressure["price"] > 0)
+
+
+def test_a_result_built_by_hand_has_empty_outputs() -> None:
+    from bargaining.models.merger import MergerResult
+
+    pre = pd.DataFrame({"price": [1.0, 2.0], "share": [0.3, 0.4], "margin": [0.2, 0.3], "seller": ["a", "b"]})
+    post = pre.assign(price=[1.1, 2.1])
+    res = MergerResult(pd.Series({"alpha": 1.0, "seller_weight": 0.5}), pre, post,
+                       pd.Series({"pre": 1.0, "post": 2.0, "change": 1.0}), -0.1, True, 0.0)
+    assert res.producer_surplus.empty and not res.merging.any() and res.compensating_variation == 0.1
+    assert res.industry.loc["industry", "price_change_pct"] == pytest.approx(100 * (0.3 * 0.1 + 0.4 * 0.05) / 0.7)
+    assert "HHI: pre 1, post 2" in res.summary
