@@ -68,6 +68,7 @@ _EXPORTS: dict[str, str] = {
     "InvalidTestStatistic": "bargaining.estimate.hypotheses",
     "plot_nash_fit": "bargaining.plots",
     "plot_nash_weights": "bargaining.plots",
+    "plot_merger_price_changes": "bargaining.plots",
     "LikelihoodModel": "bargaining.models.protocols",
     "MomentModel": "bargaining.models.protocols",
     "MinimumDistanceModel": "bargaining.models.protocols",
@@ -465,6 +466,9 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     )
     from bargaining.plots import (
         plot_k_double_auction_payoffs as plot_k_double_auction_payoffs,
+    )
+    from bargaining.plots import (
+        plot_merger_price_changes as plot_merger_price_changes,
     )
     from bargaining.plots import (
         plot_nash_fit as plot_nash_fit,
