@@ -63,6 +63,17 @@ def print_table(frame: pd.DataFrame, *, title: str | None = None, digits: int = 
     print(format_table(frame, title=title, digits=digits))
 
 
+def require_matplotlib(flag: str) -> None:
+    """Refuse ``flag`` (a figure option) when matplotlib is missing, naming the extra that installs it."""
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:
+        raise DataValidationError(
+            f"{flag} draws a figure, which needs matplotlib (not installed).",
+            hint='install the plot extra: python -m pip install "bargaining[plot]", or leave out ' + flag + ".",
+        )
+
+
 def check_output_folder(folder: str, flag: str = "--out") -> None:
     """Refuse an output folder that cannot be created or written, before any work is done."""
     path = Path(folder)
