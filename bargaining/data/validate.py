@@ -85,6 +85,36 @@ def _is_plain_numeric(dtype: Any) -> bool:
     return bool(pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype))
 
 
+def _blank_text(series: pd.Series) -> np.ndarray:
+    """Rows holding a string that is empty or only whitespace (a blank id or entry), as a boolean array.
+
+    Vectorized: pandas string columns (Arrow-backed by default in pandas 3) use their string kernels, and an
+    object column of strings is handed to Arrow once; only an object column mixing strings with other objects
+    is checked row by row. Whitespace is Arrow's (Unicode White_Space), which matches ``str.strip`` on
+    everything but a few control characters.
+    """
+    dtype = series.dtype
+    if isinstance(dtype, pd.StringDtype):
+        return series.str.strip().eq("").to_numpy(dtype=bool, na_value=False)
+    if dtype != object:
+        return np.zeros(len(series), dtype=bool)
+    kind = pd.api.types.infer_dtype(series, skipna=True)
+    if kind == "empty":
+        return np.zeros(len(series), dtype=bool)
+    if kind == "string":
+        import pyarrow as pa  # type: ignore[import-untyped]
+        import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+        try:
+            text = pa.array(series.to_numpy(), type=pa.string(), from_pandas=True)
+        except (pa.ArrowException, TypeError, ValueError):
+            pass
+        else:
+            blank = pc.equal(pc.utf8_trim_whitespace(text), "").fill_null(False)
+            return np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
+    return series.map(lambda x: isinstance(x, str) and x.strip() == "").to_numpy(dtype=bool)
+
+
 def _show(labels: Sequence[Hashable]) -> str:
     shown = ", ".join(repr(label) for label in list(labels)[:MAX_ROWS_SHOWN])
     more = ", ..." if len(labels) > MAX_ROWS_SHOWN else ""
@@ -163,7 +193,7 @@ class _Checker:
             values = series.to_numpy(dtype=float, na_value=np.nan)
         else:
             raw = series.astype(object)
-            blank = raw.map(lambda x: isinstance(x, str) and x.strip() == "").to_numpy(dtype=bool)
+            blank = _blank_text(raw)
             parsed = pd.to_numeric(raw.where(~blank, np.nan), errors="coerce")
             values = parsed.to_numpy(dtype=float, na_value=np.nan)
             present = raw.notna().to_numpy() & ~blank
@@ -210,7 +240,7 @@ class _Checker:
         series = self.frame[column]
         if not _is_plain_numeric(series.dtype):
             raw = series.astype(object)
-            present = raw.notna() & ~raw.map(lambda x: isinstance(x, str) and x.strip() == "")
+            present = raw.notna().to_numpy() & ~_blank_text(raw)
             parsed = pd.to_numeric(raw[present], errors="coerce")
             if parsed.isna().any():
                 self.ids(column, f"{role}, categorical")
@@ -221,11 +251,7 @@ class _Checker:
         if column is None:
             return
         series = self.frame[column]
-        missing = series.isna().to_numpy()
-        if series.dtype == object:
-            missing = missing | series.map(lambda x: isinstance(x, str) and x.strip() == "").to_numpy(
-                dtype=bool
-            )
+        missing = series.isna().to_numpy() | _blank_text(series)
         self.row_problem(
             missing,
             f"missing id in {column}",
