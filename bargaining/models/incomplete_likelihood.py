@@ -129,6 +129,10 @@ class _SplitSpline:
             self._pieces.append(CubicSpline(x, y) if len(x) >= 3 else _Line(x, y))
 
     def __call__(self, x: Any) -> Any:
+        if np.ndim(x) == 0:  # one Delta (every likelihood evaluation): evaluate only its piece
+            point = np.array([float(x)])
+            k = min(max(int(np.searchsorted(self._edges, point[0], side="left")) - 1, 0), len(self._pieces) - 1)
+            return self._pieces[k](point)[0]
         x = np.asarray(x, dtype=float)
         piece = np.clip(np.searchsorted(self._edges, x, side="left") - 1, 0, len(self._pieces) - 1)
         out = np.empty(np.shape(x))
