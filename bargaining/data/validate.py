@@ -85,6 +85,17 @@ def _is_plain_numeric(dtype: Any) -> bool:
     return bool(pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype))
 
 
+def _arrow_text(series: pd.Series) -> Any:
+    """An object column holding only strings and missing entries as an Arrow string array (one C-level pass),
+    or None when it holds anything else."""
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+    try:
+        return pa.array(series.to_numpy(), type=pa.string(), from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+
+
 def _blank_text(series: pd.Series) -> np.ndarray:
     """Rows holding a string that is empty or only whitespace (a blank id or entry), as a boolean array.
 
@@ -93,26 +104,26 @@ def _blank_text(series: pd.Series) -> np.ndarray:
     is checked row by row. Whitespace is Arrow's (Unicode White_Space), which matches ``str.strip`` on
     everything but a few control characters.
     """
+    return _missing_or_blank(series, missing=False)
+
+
+def _missing_or_blank(series: pd.Series, *, missing: bool = True) -> np.ndarray:
+    """Rows that are missing (NaN, None; only with ``missing``) or blank strings, as a boolean array."""
     dtype = series.dtype
     if isinstance(dtype, pd.StringDtype):
-        return series.str.strip().eq("").to_numpy(dtype=bool, na_value=False)
+        blank = series.str.strip().eq("").to_numpy(dtype=bool, na_value=False)
+        return blank | series.isna().to_numpy() if missing else blank
     if dtype != object:
-        return np.zeros(len(series), dtype=bool)
-    kind = pd.api.types.infer_dtype(series, skipna=True)
-    if kind == "empty":
-        return np.zeros(len(series), dtype=bool)
-    if kind == "string":
-        import pyarrow as pa  # type: ignore[import-untyped]
+        return series.isna().to_numpy() if missing else np.zeros(len(series), dtype=bool)
+    text = _arrow_text(series)
+    if text is not None:
         import pyarrow.compute as pc  # type: ignore[import-untyped]
 
-        try:
-            text = pa.array(series.to_numpy(), type=pa.string(), from_pandas=True)
-        except (pa.ArrowException, TypeError, ValueError):
-            pass
-        else:
-            blank = pc.equal(pc.utf8_trim_whitespace(text), "").fill_null(False)
-            return np.asarray(blank.to_numpy(zero_copy_only=False), dtype=bool)
-    return series.map(lambda x: isinstance(x, str) and x.strip() == "").to_numpy(dtype=bool)
+        blank = pc.equal(pc.utf8_trim_whitespace(text), "")
+        flagged = pc.or_kleene(pc.is_null(text), blank) if missing else blank
+        return np.asarray(flagged.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    blank = series.map(lambda x: isinstance(x, str) and x.strip() == "").to_numpy(dtype=bool)
+    return blank | series.isna().to_numpy() if missing else blank
 
 
 def _show(labels: Sequence[Hashable]) -> str:
@@ -251,7 +262,13 @@ class _Checker:
         if column is None:
             return
         series = self.frame[column]
-        missing = series.isna().to_numpy() | _blank_text(series)
+        if series.dtype == object:
+            # ids repeat: check each distinct id once (pd.factorize marks NaN and None with code -1)
+            codes, uniques = pd.factorize(series)
+            blank_unique = _missing_or_blank(pd.Series(np.asarray(uniques, dtype=object)), missing=False)
+            missing = (codes < 0) | np.append(blank_unique, False)[codes]
+        else:
+            missing = _missing_or_blank(series)
         self.row_problem(
             missing,
             f"missing id in {column}",
