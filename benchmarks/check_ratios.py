@@ -8,7 +8,7 @@ or more; ``--record`` rewrites that file with this run's ratios.
 Workloads and baselines:
   market_1x1_beta   Market([Beta(2,3)], [Beta(3,2)]).bargain([1], [0.6]) (a fresh market each run)
                     vs a 10^5-draw Monte Carlo of the same market (Market.allocate and the sample means)
-  fit_nash_robust   fit_nash with observed cost, robust covariance, 20,000 rows
+  fit_nash_robust   fit_nash with observed cost, robust covariance, 10^5 rows
                     vs the same OLS and its HC0 sandwich written directly in numpy
   load_validate     read_table + validate_agreements of a 10^5-row CSV with string ids vs pandas.read_csv
   fit_incomplete    a further fit_incomplete with known laws (cached rho curve), 5,000 rows,
@@ -68,7 +68,7 @@ def _fit_nash() -> Pair:
 
     from bargaining import fit_nash
 
-    data = make_data(20_000)
+    data = make_data(100_000)
 
     def ours() -> object:
         return fit_nash(data, price="price", buyer_value="value", seller_cost="cost", cov_type="robust")
