@@ -8,10 +8,12 @@ import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
+
+# numpy and pandas are imported inside the functions: `bargaining --help` must not pay for them
 
 from bargaining.errors import DataValidationError
 
@@ -23,6 +25,9 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
 
 def to_jsonable(obj: Any) -> Any:
     """Convert numpy / pandas objects (recursively) into plain JSON types; NaN and inf become null."""
+    import numpy as np
+    import pandas as pd
+
     if isinstance(obj, pd.DataFrame):
         return [to_jsonable(r) for r in obj.to_dict(orient="records")]
     if isinstance(obj, pd.Series):
@@ -50,6 +55,8 @@ def print_json(obj: Any) -> None:
 
 def format_table(frame: pd.DataFrame, *, title: str | None = None, digits: int = 6) -> str:
     """Format a DataFrame as a plain-text table with a title line."""
+    import pandas as pd
+
     with pd.option_context("display.max_rows", 500, "display.max_columns", 50, "display.width", 160):
         body = frame.to_string(float_format=lambda x: f"{x:.{digits}g}")
     if title:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from bargaining.commands._output import add_json_flag, print_json, print_table
 from bargaining.errors import InvalidParameterError, UnknownNameError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DESCRIPTION = """\
 Predict the outcome of bargaining with private information (Loertscher and Marx, 2022): buyers with
@@ -107,6 +108,8 @@ def parse_distribution(spec: str) -> Any:
 
 
 def _outcome_table(outcome: Any) -> pd.DataFrame:
+    import pandas as pd
+
     rows = [(f"buyer {i + 1}", w, r, u) for i, (w, r, u) in enumerate(
         zip(outcome.buyer_weights, outcome.buyer_weight_ratios, outcome.buyer_payoffs))]
     rows += [(f"supplier {j + 1}", w, r, u) for j, (w, r, u) in enumerate(

@@ -8,13 +8,13 @@ import math
 import operator
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from bargaining.commands._output import add_json_flag, print_json, print_table
 from bargaining.errors import DataValidationError, InvalidParameterError, MissingColumnError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 DESCRIPTION = """\
 Compute the generalized Nash bargaining solution: the payoffs (u1, u2) that maximize
@@ -46,8 +46,10 @@ _BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Pow: operator.pow,
 }
 _UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {ast.USub: operator.neg, ast.UAdd: operator.pos}
-_FUNCTIONS: dict[str, tuple[Callable[..., Any], int]] = {
-    name: (getattr(np, name), 1)
+# name -> arity; each is the numpy function of that name (looked up when an expression is compiled, so that
+# importing this module does not import numpy)
+_FUNCTIONS: dict[str, int] = {
+    name: 1
     for name in (
         "sqrt",
         "exp",
@@ -64,11 +66,11 @@ _FUNCTIONS: dict[str, tuple[Callable[..., Any], int]] = {
         "tanh",
     )
 }
-_FUNCTIONS.update({"minimum": (np.minimum, 2), "maximum": (np.maximum, 2)})
+_FUNCTIONS.update({"minimum": 2, "maximum": 2})
 _CONSTANTS = {"pi": math.pi, "e": math.e}
 _MAX_LENGTH = 1000
 
-Evaluator = Callable[[np.ndarray], Any]
+Evaluator = Callable[["np.ndarray"], Any]  # numpy is imported lazily
 
 
 def _bad_expression(text: str, problem: str) -> InvalidParameterError:
@@ -87,6 +89,8 @@ def parse_expression(text: str) -> Callable[[np.ndarray], np.ndarray]:
     raises :class:`~bargaining.errors.InvalidParameterError`. The result works on complex input too, so the
     frontier can be differentiated by the complex step.
     """
+    import numpy as np
+
     if len(text) > _MAX_LENGTH:
         raise _bad_expression(text[:40] + "...", f"it is longer than {_MAX_LENGTH} characters")
     try:
@@ -121,7 +125,7 @@ def parse_expression(text: str) -> Callable[[np.ndarray], np.ndarray]:
             if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS:
                 name = node.func.id if isinstance(node.func, ast.Name) else ast.unparse(node.func)
                 raise _bad_expression(text, f"function {name!r} is not allowed")
-            function, arity = _FUNCTIONS[node.func.id]
+            function, arity = getattr(np, node.func.id), _FUNCTIONS[node.func.id]
             if node.keywords or len(node.args) != arity:
                 raise _bad_expression(text, f"{node.func.id} takes {arity} positional argument(s)")
             args = [build(arg) for arg in node.args]
@@ -157,6 +161,9 @@ def number(text: str | None, option: str) -> float:
 
 def read_points(path: str | Path) -> np.ndarray:
     """Payoff pairs from a CSV file with columns u1, u2; every row must be two finite numbers."""
+    import numpy as np
+    import pandas as pd
+
     path = Path(path)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
@@ -269,6 +276,8 @@ def _problem(args: argparse.Namespace) -> tuple[Any, dict[str, Any], str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from bargaining.models.nash import nash_solution
 
     weight = number(args.weight, "--weight")

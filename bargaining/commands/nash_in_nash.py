@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from bargaining.commands._output import add_json_flag, print_json, print_table
 from bargaining.errors import (
@@ -16,6 +14,9 @@ from bargaining.errors import (
     InvalidWeightError,
     MissingColumnError,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DESCRIPTION = """\
 Compute Nash-in-Nash transfers in a network of bilateral agreements from a table of payoffs.
@@ -80,6 +81,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def read_csv_table(path: str | Path, *, what: str) -> pd.DataFrame:
     """Read a CSV (or Parquet) file with every cell as text; malformed files raise DataValidationError."""
+    import pandas as pd
+
     path = Path(path)
     try:
         if path.suffix.lower() in (".parquet", ".pq"):

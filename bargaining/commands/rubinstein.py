@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-import pandas as pd
-
 from bargaining.commands._output import add_json_flag, print_json, print_table
 from bargaining.commands.nash import number
 from bargaining.errors import InvalidParameterError
@@ -47,6 +45,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from bargaining.models.rubinstein import rubinstein
 
     for option, value in (("--delta1", args.delta1), ("--delta2", args.delta2)):

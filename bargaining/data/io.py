@@ -81,11 +81,13 @@ def read_table(
         if columns is not None:
             frame = frame[list(columns)]
     else:
-        frame = _read_file(path_or_frame, id_columns, columns)
+        frame = _read_file(path_or_frame, id_columns, columns, object if ids_as == "string" else str)
     for column in id_columns:
         if column in frame.columns:
             if ids_as == "category":
                 frame[column] = frame[column].astype("category")
+            elif isinstance(frame[column].dtype, pd.StringDtype):
+                frame[column] = frame[column].astype(object)  # missing entries stay NaN
             elif frame[column].dtype != object:
                 frame[column] = (
                     frame[column].astype(object).where(frame[column].isna(), frame[column].astype(str))
@@ -102,7 +104,7 @@ def read_table(
 
 
 def _read_file(
-    path: str | os.PathLike[str], id_columns: list[str], columns: Sequence[str] | None
+    path: str | os.PathLike[str], id_columns: list[str], columns: Sequence[str] | None, id_dtype: Any = str
 ) -> pd.DataFrame:
     kind = table_format(path)
     if not os.path.exists(path):
@@ -116,7 +118,9 @@ def _read_file(
     try:
         if kind == "csv":
             usecols = list(columns) if columns is not None else None
-            return pd.read_csv(path, dtype={c: str for c in id_columns} or None, usecols=usecols)
+            # string ids straight to Python strings (object dtype): with dtype=str pandas 3 builds Arrow
+            # strings that read_table would convert to objects again
+            return pd.read_csv(path, dtype={c: id_dtype for c in id_columns} or None, usecols=usecols)
         return pd.read_parquet(path, columns=list(columns) if columns is not None else None)
     except pd.errors.EmptyDataError:
         raise DataValidationError(

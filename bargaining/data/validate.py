@@ -85,6 +85,47 @@ def _is_plain_numeric(dtype: Any) -> bool:
     return bool(pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype))
 
 
+def _arrow_text(series: pd.Series) -> Any:
+    """An object column holding only strings and missing entries as an Arrow string array (one C-level pass),
+    or None when it holds anything else."""
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+    try:
+        return pa.array(series.to_numpy(), type=pa.string(), from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+
+
+def _blank_text(series: pd.Series) -> np.ndarray:
+    """Rows holding a string that is empty or only whitespace (a blank id or entry), as a boolean array.
+
+    Vectorized: pandas string columns (Arrow-backed by default in pandas 3) use their string kernels, and an
+    object column of strings is handed to Arrow once; only an object column mixing strings with other objects
+    is checked row by row. Whitespace is Arrow's (Unicode White_Space), which matches ``str.strip`` on
+    everything but a few control characters.
+    """
+    return _missing_or_blank(series, missing=False)
+
+
+def _missing_or_blank(series: pd.Series, *, missing: bool = True) -> np.ndarray:
+    """Rows that are missing (NaN, None; only with ``missing``) or blank strings, as a boolean array."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.StringDtype):
+        blank = series.str.strip().eq("").to_numpy(dtype=bool, na_value=False)
+        return blank | series.isna().to_numpy() if missing else blank
+    if dtype != object:
+        return series.isna().to_numpy() if missing else np.zeros(len(series), dtype=bool)
+    text = _arrow_text(series)
+    if text is not None:
+        import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+        blank = pc.equal(pc.utf8_trim_whitespace(text), "")
+        flagged = pc.or_kleene(pc.is_null(text), blank) if missing else blank
+        return np.asarray(flagged.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    blank = series.map(lambda x: isinstance(x, str) and x.strip() == "").to_numpy(dtype=bool)
+    return blank | series.isna().to_numpy() if missing else blank
+
+
 def _show(labels: Sequence[Hashable]) -> str:
     shown = ", ".join(repr(label) for label in list(labels)[:MAX_ROWS_SHOWN])
     more = ", ..." if len(labels) > MAX_ROWS_SHOWN else ""
@@ -163,7 +204,7 @@ class _Checker:
             values = series.to_numpy(dtype=float, na_value=np.nan)
         else:
             raw = series.astype(object)
-            blank = raw.map(lambda x: isinstance(x, str) and x.strip() == "").to_numpy(dtype=bool)
+            blank = _blank_text(raw)
             parsed = pd.to_numeric(raw.where(~blank, np.nan), errors="coerce")
             values = parsed.to_numpy(dtype=float, na_value=np.nan)
             present = raw.notna().to_numpy() & ~blank
@@ -210,7 +251,7 @@ class _Checker:
         series = self.frame[column]
         if not _is_plain_numeric(series.dtype):
             raw = series.astype(object)
-            present = raw.notna() & ~raw.map(lambda x: isinstance(x, str) and x.strip() == "")
+            present = raw.notna().to_numpy() & ~_blank_text(raw)
             parsed = pd.to_numeric(raw[present], errors="coerce")
             if parsed.isna().any():
                 self.ids(column, f"{role}, categorical")
@@ -221,11 +262,13 @@ class _Checker:
         if column is None:
             return
         series = self.frame[column]
-        missing = series.isna().to_numpy()
         if series.dtype == object:
-            missing = missing | series.map(lambda x: isinstance(x, str) and x.strip() == "").to_numpy(
-                dtype=bool
-            )
+            # ids repeat: check each distinct id once (pd.factorize marks NaN and None with code -1)
+            codes, uniques = pd.factorize(series)
+            blank_unique = _missing_or_blank(pd.Series(np.asarray(uniques, dtype=object)), missing=False)
+            missing = (codes < 0) | np.append(blank_unique, False)[codes]
+        else:
+            missing = _missing_or_blank(series)
         self.row_problem(
             missing,
             f"missing id in {column}",

@@ -33,7 +33,9 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +54,7 @@ __all__ = [
     "TradeLikelihood",
     "TypeData",
     "WeightRatioCurve",
+    "clear_curve_cache",
     "kda_unit_moments",
     "price_rule_moments",
     "trade_index",
@@ -65,6 +68,10 @@ __all__ = [
 # Largest |index / sigma| fed to the logistic; beyond it the probabilities are 0 or 1 in double precision
 # and log-likelihoods stay finite (a trade at an index of -700 sigma costs 700 log points).
 _INDEX_CLIP = 700.0
+
+# rho(Delta) curves built by the solver: default interpolation tolerance, and how many are kept in the cache
+_CURVE_TOL = 1e-6
+CURVE_CACHE_SIZE = 32
 
 
 # ----------------------------------------------------------------------------------------- weights, rho
@@ -122,6 +129,10 @@ class _SplitSpline:
             self._pieces.append(CubicSpline(x, y) if len(x) >= 3 else _Line(x, y))
 
     def __call__(self, x: Any) -> Any:
+        if np.ndim(x) == 0:  # one Delta (every likelihood evaluation): evaluate only its piece
+            point = np.array([float(x)])
+            k = min(max(int(np.searchsorted(self._edges, point[0], side="left")) - 1, 0), len(self._pieces) - 1)
+            return self._pieces[k](point)[0]
         x = np.asarray(x, dtype=float)
         piece = np.clip(np.searchsorted(self._edges, x, side="left") - 1, 0, len(self._pieces) - 1)
         out = np.empty(np.shape(x))
@@ -186,7 +197,7 @@ class WeightRatioCurve:
         value_dist: Any,
         cost_dist: Any,
         *,
-        tol: float = 1e-6,
+        tol: float = _CURVE_TOL,
         initial_points: int = 17,
         max_points: int = 513,
     ) -> WeightRatioCurve:
@@ -267,7 +278,13 @@ class WeightRatioCurve:
 
     @classmethod
     def for_distributions(cls, value_dist: Any, cost_dist: Any, *, method: str = "auto") -> WeightRatioCurve:
-        """Closed form when F and G are uniform on the same interval (``method="auto"``), else the solver."""
+        """Closed form when F and G are uniform on the same interval (``method="auto"``), else the solver.
+
+        A solver-built curve is cached (least recently used, at most :data:`CURVE_CACHE_SIZE` curves) under
+        the laws' ``cache_key`` (class and parameters of a known family or mixture), so further fits,
+        bootstrap replicates and Monte Carlo replications with the same F and G reuse it; the cached object
+        is returned as is. Laws without a key (generic scipy laws, kernel densities) are rebuilt every time.
+        """
         if method not in ("auto", "closed form", "solver"):
             raise InvalidParameterError(
                 f"rho method {method!r} is not known.", hint="Use 'auto', 'closed form' or 'solver'."
@@ -286,7 +303,60 @@ class WeightRatioCurve:
                     "The closed form of rho (eq. 38) needs uniform values and costs on the same interval.",
                     hint="Use rho method 'auto' or 'solver'.",
                 )
-        return cls.from_solver(value_dist, cost_dist)
+        key = _curve_key(value_dist, cost_dist)
+        if key is None:
+            return cls.from_solver(value_dist, cost_dist)
+        with _CURVE_LOCK:
+            cached = _CURVE_CACHE.get(key)
+            if cached is not None:
+                _CURVE_CACHE.move_to_end(key)
+        if cached is not None:
+            if cached.accuracy > _CURVE_TOL:  # the build warned; say it again for this fit
+                warnings.warn(
+                    f"rho(Delta) interpolated to {cached.accuracy:.1e}, not {_CURVE_TOL:.0e}, with "
+                    f"{len(cached.grid)} solver points.",
+                    AccuracyWarning,
+                    stacklevel=2,
+                )
+            return cached
+        curve = cls.from_solver(value_dist, cost_dist)
+        with _CURVE_LOCK:
+            _CURVE_CACHE[key] = curve
+            _CURVE_CACHE.move_to_end(key)
+            while len(_CURVE_CACHE) > CURVE_CACHE_SIZE:
+                _CURVE_CACHE.popitem(last=False)
+        return curve
+
+
+# Cache of solver-built curves, keyed by the laws' ``cache_key`` (known laws only: a distribution without a key,
+# such as a kernel density estimated from data, is never cached; estimated parametric laws have new parameters
+# in every sample and simply miss). Least recently used entries are evicted beyond CURVE_CACHE_SIZE.
+_CURVE_CACHE: OrderedDict[tuple[Any, Any], WeightRatioCurve] = OrderedDict()
+_CURVE_LOCK = threading.Lock()
+
+
+def _law_key(dist: Any) -> Any:
+    key = getattr(dist, "cache_key", None)
+    if key is None:
+        return None
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _curve_key(value_dist: Any, cost_dist: Any) -> tuple[Any, Any] | None:
+    f_key, g_key = _law_key(value_dist), _law_key(cost_dist)
+    if f_key is None or g_key is None:
+        return None
+    return (f_key, g_key)
+
+
+def clear_curve_cache() -> None:
+    """Forget every cached rho(Delta) curve (see :meth:`WeightRatioCurve.for_distributions`)."""
+    with _CURVE_LOCK:
+        _CURVE_CACHE.clear()
 
 
 # ------------------------------------------------------------------------------------------ virtual types

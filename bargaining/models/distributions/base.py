@@ -462,6 +462,20 @@ class TypeDistribution:
             )
         return np.where(active, 0.5 * (xl + xr), x)
 
+    @property
+    def cache_key(self) -> tuple[Any, ...] | None:
+        """A hashable description of the law, equal for two objects that define the same distribution, or None.
+
+        Used to cache work that depends only on the law (e.g. the rho(Delta) curve of
+        :class:`bargaining.models.incomplete_likelihood.WeightRatioCurve`). A generic ``TypeDistribution``
+        wraps an arbitrary scipy object, so it has no key (None: never cached); the parametric families and
+        mixtures of them return their class and parameters.
+        """
+        return None
+
+    def _family_key(self, *params: float) -> tuple[Any, ...]:
+        return (type(self).__module__, type(self).__qualname__, *(float(p) for p in params), self.low, self.high)
+
     def __repr__(self) -> str:
         return self.name if type(self) is not TypeDistribution else f"TypeDistribution({self.name}, low={self.low:g}, high={self.high:g})"
 

@@ -70,6 +70,10 @@ class Uniform(TypeDistribution):
     def mean(self) -> float:
         return 0.5 * (self.low + self.high)
 
+    @property
+    def cache_key(self) -> tuple[Any, ...] | None:
+        return self._family_key()
+
 
 class Beta(TypeDistribution):
     """Beta(a, b) scaled to [low, high]; density x^(a-1)(1-x)^(b-1) on the unit scale."""
@@ -83,6 +87,10 @@ class Beta(TypeDistribution):
             stats.beta(self.a, self.b, loc=low_f, scale=high_f - low_f), low_f, high_f,
             name=f"Beta({self.a:g}, {self.b:g}) on [{low_f:g}, {high_f:g}]",
         )
+
+    @property
+    def cache_key(self) -> tuple[Any, ...] | None:
+        return self._family_key(self.a, self.b)
 
     def _unit(self, x: np.ndarray) -> np.ndarray:
         return np.clip((np.asarray(x, dtype=float) - self.low) / (self.high - self.low), 0.0, 1.0)
@@ -110,6 +118,10 @@ class TruncatedNormal(TypeDistribution):
             name=f"TruncatedNormal({self.location:g}, {self.sd:g}) on [{float(low):g}, {float(high):g}]",
         )
 
+    @property
+    def cache_key(self) -> tuple[Any, ...] | None:
+        return self._family_key(self.location, self.sd)
+
     def _raw_cdf(self, x: np.ndarray) -> np.ndarray:
         return special.ndtr((np.asarray(x, dtype=float) - self.location) / self.sd)
 
@@ -134,6 +146,10 @@ class TruncatedExponential(TypeDistribution):
             stats.expon(loc=low_f, scale=self.scale), low_f, high,
             name=f"TruncatedExponential({self.scale:g}) on [{low_f:g}, {float(high):g}]",
         )
+
+    @property
+    def cache_key(self) -> tuple[Any, ...] | None:
+        return self._family_key(self.scale)
 
     def _raw_cdf(self, x: np.ndarray) -> np.ndarray:
         return -np.expm1(-(np.asarray(x, dtype=float) - self.low) / self.scale)

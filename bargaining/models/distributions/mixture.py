@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from scipy.optimize.elementwise import find_root
@@ -44,6 +45,13 @@ class Mixture(TypeDistribution):
         points = [p for c in comps for p in (c.low, c.high, *c.breakpoints)]
         self._set_support(low, high, "Mixture(" + ", ".join(f"{w:.3g} {c.name}" for w, c in zip(self.weights, comps)) + ")", points)
         self._validate_density()
+
+    @property
+    def cache_key(self) -> tuple[Any, ...] | None:
+        keys = tuple(c.cache_key for c in self.components)
+        if any(k is None for k in keys):
+            return None
+        return (type(self).__module__, type(self).__qualname__, keys, tuple(float(w) for w in self.weights))
 
     def _cdf_in(self, x: np.ndarray) -> np.ndarray:
         return sum(w * np.asarray(c.cdf(x), dtype=float) for w, c in zip(self.weights, self.components))
