@@ -233,8 +233,8 @@ def _profile_information(model: TradeLikelihood, params: np.ndarray, step: float
 class IncompleteResults(EstimationResults):
     """Results of :func:`fit_incomplete`: parameters ``Delta`` and ``sigma``.
 
-    Extra attributes
-    ----------------
+    Attributes
+    ----------
     predicted
         Predicted trade probabilities of the used rows (Series with the data's index); also ``fitted_values``.
     loglike

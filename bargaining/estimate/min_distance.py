@@ -56,8 +56,8 @@ __all__ = ["WEIGHTINGS", "MinDistanceResults", "cell_moments", "fit_incomplete_m
 class MinDistanceResults(EstimationResults):
     """Results of :func:`fit_incomplete_moments`.
 
-    Extra attributes
-    ----------------
+    Attributes
+    ----------
     moments
         DataFrame by (cell, moment): ``data``, ``model``, ``std_error`` (of the data moment), ``used``.
     j_statistic, j_df, j_pvalue

@@ -45,9 +45,9 @@ def rho_from_delta(delta: Any) -> Any:
 
     .. math:: \\rho^\\Delta = \\frac{3(1 - |\\Delta|)}{4 - 2|\\Delta| - 2\\sqrt{1 - |\\Delta| + \\Delta^2}}
 
-    with rho = 1 at |Delta| = 1. Multiplying numerator and denominator by the conjugate gives the
-    equivalent form rho = (2 - |Delta| + sqrt(1 - |Delta| + Delta^2)) / 2, which is what is evaluated: it has
-    no 0/0 at |Delta| = 1 and no cancellation near it. rho(0) = 3/2 (the second best: trade iff v - c >= 1/4).
+    with rho = 1 at ``|Delta| = 1``. Multiplying numerator and denominator by the conjugate gives the
+    equivalent form ``rho = (2 - |Delta| + sqrt(1 - |Delta| + Delta^2)) / 2``, which is what is evaluated: it
+    has no 0/0 at ``|Delta| = 1`` and no cancellation near it. rho(0) = 3/2 (the second best: trade iff v - c >= 1/4).
     """
     d = np.abs(_check_delta(delta))
     return _as_output((2.0 - d + np.sqrt(1.0 - d + d**2)) / 2.0)

@@ -54,17 +54,28 @@ FEE_RULES = ("appendix", "myerson")
 class IntermediaryPlay:
     """Ex post outcome of the intermediary game for a batch of type draws.
 
-    Attributes (arrays over draws; supplier arrays have one column per supplier)
+    Arrays over draws; supplier arrays have one column per supplier.
+
+    Attributes
     ----------
-    reserve          the buyer's reserve r = Phi^{x_B}(v)
-    exit_prices      clock prices at which the suppliers drop out, Gamma_i^{x_i}(c_i)
-    winner           index of the winning supplier, -1 if there is no trade
-    clock_price      p_hat where the clock stops (NaN without trade)
-    price            payment p from the buyer to the winner (NaN without trade)
-    fee              fee sigma_i(p) from the buyer to the intermediary (NaN without trade)
-    buyer_payoff     v - p - fee if trade, plus the buyer's lump sum
-    supplier_payoffs p - c_i for the winner, plus each supplier's lump sum
-    intermediary_revenue  fee minus the lump sums paid out
+    reserve
+        the buyer's reserve r = Phi^{x_B}(v)
+    exit_prices
+        clock prices at which the suppliers drop out, Gamma_i^{x_i}(c_i)
+    winner
+        index of the winning supplier, -1 if there is no trade
+    clock_price
+        p_hat where the clock stops (NaN without trade)
+    price
+        payment p from the buyer to the winner (NaN without trade)
+    fee
+        fee sigma_i(p) from the buyer to the intermediary (NaN without trade)
+    buyer_payoff
+        v - p - fee if trade, plus the buyer's lump sum
+    supplier_payoffs
+        p - c_i for the winner, plus each supplier's lump sum
+    intermediary_revenue
+        fee minus the lump sums paid out
     """
 
     reserve: np.ndarray
