@@ -149,7 +149,7 @@ def fit_nash(
         intercept unless the formula says ``0 +``; columns that repeat a cost shifter are dropped. With group
         or logistic weights they are interacted with the weight design.
     cov_type
-        ``"unadjusted"``, ``"robust"`` (default), ``"clustered"`` (needs ``cluster``) or ``"bootstrap"``, with linearmodels' conventions (no small-sample corrections); the
+        ``"unadjusted"``, ``"robust"`` (default), ``"clustered"`` (needs ``cluster``; carries the small-sample factor G/(G-1) (N-1)/(N-K) and uses t(G-1)) or ``"bootstrap"``; the
         vocabulary and aliases are shared by every estimator (:mod:`bargaining.estimate.engines.covariance`).
     cluster
         Column of cluster ids (for ``cov_type="clustered"`` or the cluster bootstrap).
