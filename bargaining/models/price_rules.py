@@ -484,6 +484,13 @@ def price_rule_class(name: str) -> type[PriceRule]:
 def get_price_rule(name: str, **params: Any) -> PriceRule:
     """Build the price rule called ``name`` with keyword parameters.
 
+    Parameters
+    ----------
+    name
+        A name of :data:`PRICE_RULES` (``"k-double-auction"``, ``"posted-price"``, ``"intermediary"``).
+    **params
+        The rule's parameters, e.g. ``k`` for the k-double auction.
+
     Examples
     --------
     >>> rule = get_price_rule("k-double-auction", k=0.5)

@@ -56,6 +56,11 @@ class MyersonSatterthwaite:
 def myerson_satterthwaite(value_dist: Any = None, cost_dist: Any = None) -> MyersonSatterthwaite:
     """First-best gains, trade probability and Myerson-Satterthwaite deficit (uniform [0, 1] by default).
 
+    Parameters
+    ----------
+    value_dist, cost_dist
+        The buyer's value and the seller's cost distributions (default uniform on [0, 1]).
+
     Examples
     --------
     >>> ms = myerson_satterthwaite()

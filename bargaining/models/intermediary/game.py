@@ -503,7 +503,29 @@ def intermediary_game(
     shares: Any = None,
     fee_rule: str = "appendix",
 ) -> IntermediaryGame:
-    """Build the fee-setting intermediary game; see :class:`IntermediaryGame`."""
+    """Build the fee-setting intermediary game; see :class:`IntermediaryGame`.
+
+    Parameters
+    ----------
+    buyer
+        The buyer's value distribution.
+    suppliers
+        The suppliers' cost distributions.
+    buyer_weight, supplier_weights
+        Bargaining weights (one number for all suppliers, or one per supplier).
+    shares
+        How a positive budget surplus is shared when the no-deficit constraint is slack (default as in
+        :class:`~bargaining.Market`).
+    fee_rule
+        ``"appendix"`` (the fee schedule of appendix D.3) or another rule of ``FEE_RULES``.
+
+    Examples
+    --------
+    >>> from bargaining import Uniform
+    >>> game = intermediary_game(Uniform(), [Uniform(), Uniform()])
+    >>> game.rho >= 1
+    True
+    """
     return IntermediaryGame(
         buyer, suppliers, buyer_weight, supplier_weights, shares=shares, fee_rule=fee_rule
     )
