@@ -87,7 +87,13 @@ def load_example(name: str) -> pd.DataFrame:
 
 
 def list_examples() -> pd.DataFrame:
-    """DataFrame[name, file, description] of the bundled example data sets."""
+    """DataFrame[name, file, description] of the bundled example data sets.
+
+    Examples
+    --------
+    >>> list_examples()["name"].tolist()
+    ['hospital_insurer', 'negotiations', 'nash_in_nash_payoffs']
+    """
     return pd.DataFrame(
         [(name, ex.file, ex.description) for name, ex in _available().items()],
         columns=["name", "file", "description"],

@@ -69,6 +69,11 @@ def read_table(
     ------
     DataValidationError
         Unknown suffix, missing or unreadable file, or a requested column that is absent.
+
+    Examples
+    --------
+    >>> read_table(pd.DataFrame({"x": [1, 2]}))["x"].tolist()   # a DataFrame passes through
+    [1, 2]
     """
     if ids_as not in ("string", "category"):
         raise DataValidationError(

@@ -178,6 +178,13 @@ def fit_nash(
         collinear instruments).
     InvalidParameterError
         Inconsistent options.
+
+    Examples
+    --------
+    >>> res = fit_nash(load_example("hospital_insurer"), price="price", buyer_value="buyer_value",
+    ...                seller_cost="seller_cost", cov_type="clustered", cluster="market")
+    >>> round(float(res.params["beta"]), 2), res.cov_type
+    (0.4, 'clustered')
     """
     spec: NashSpec = {
         "price": price,

@@ -180,7 +180,13 @@ def get_study(name: str) -> ModuleType:
 
 
 def list_studies() -> pd.DataFrame:
-    """DataFrame[name, title, source] of every study."""
+    """DataFrame[name, title, source] of every study.
+
+    Examples
+    --------
+    >>> "table1" in list_studies()["name"].tolist()
+    True
+    """
     rows = []
     for name in _study_names():
         module = get_study(name)

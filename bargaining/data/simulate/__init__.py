@@ -136,7 +136,13 @@ def simulate(name: str, *, n: int | None = None, seed: Any = None, **params: Any
 
 
 def list_simulators() -> pd.DataFrame:
-    """DataFrame[name, description, default_n] of the registered simulators."""
+    """DataFrame[name, description, default_n] of the registered simulators.
+
+    Examples
+    --------
+    >>> list_simulators()["name"].tolist()
+    ['hospital-insurer', 'negotiations', 'procurement']
+    """
     return pd.DataFrame(
         [(name, entry.description, entry.default_n) for name, entry in SIMULATORS.items()],
         columns=["name", "description", "default_n"],

@@ -32,6 +32,11 @@ class MyersonSatterthwaite:
     The second best (maximal expected gains subject to BIC, interim IR and no deficit) is the
     Loertscher-Marx outcome with equal weights: :meth:`second_best` delegates to
     :class:`bargaining.models.mechanism.Market` (uniform [0, 1]: trade iff v - c >= 1/4, gains 9/64).
+
+    Examples
+    --------
+    >>> round(myerson_satterthwaite().deficit, 10)
+    0.1666666667
     """
 
     value_dist: Any
