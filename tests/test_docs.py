@@ -22,7 +22,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from numpydoc.docscrape import NumpyDocString
 
 import bargaining
 
@@ -97,8 +96,14 @@ def _takes_arguments(obj: object) -> bool:
     return any(p not in ("self",) for p in params)
 
 
-def _doc(name: str) -> NumpyDocString:
-    return NumpyDocString(inspect.getdoc(getattr(bargaining, name)) or "")
+def _doc(name: str) -> dict[str, str]:
+    """The numpydoc sections of a docstring: "Summary" (first paragraph) and each titled section's body."""
+    text = inspect.getdoc(getattr(bargaining, name)) or ""
+    parts = re.split(r"^(\w[\w ]*)\n-{3,}[ \t]*$", text, flags=re.MULTILINE)
+    sections = {"Summary": parts[0].strip().split("\n\n")[0]}
+    for title, body in zip(parts[1::2], parts[2::2], strict=True):
+        sections[title.strip()] = body.strip()
+    return sections
 
 
 def test_every_public_name_is_in_the_api_reference() -> None:
@@ -124,19 +129,21 @@ def test_docstring_documents_parameters(name: str) -> None:
     if not _takes_arguments(obj):
         return
     doc = _doc(name)
-    ok = bool(doc["Parameters"]) or (inspect.isclass(obj) and bool(doc["Attributes"]))
+    ok = bool(doc.get("Parameters")) or (inspect.isclass(obj) and bool(doc.get("Attributes")))
     assert ok, f"{name}: add a numpydoc 'Parameters' section"
 
 
 def test_exceptions_share_documented_parameters() -> None:
-    assert _doc("BargainingError")["Parameters"], "BargainingError documents (message, hint) for every error"
+    assert _doc("BargainingError").get("Parameters"), (
+        "BargainingError documents (message, hint) for every error"
+    )
 
 
 @pytest.mark.parametrize(
     "name", [n for n in _documented_objects() if not _is_exception(getattr(bargaining, n))]
 )
 def test_docstring_has_example(name: str) -> None:
-    has = bool(_doc(name)["Examples"])
+    has = bool(_doc(name).get("Examples"))
     if name in MISSING_EXAMPLES:
         assert not has, f"{name} has an example now: remove it from MISSING_EXAMPLES"
     else:
