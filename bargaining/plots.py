@@ -75,6 +75,11 @@ def plot_frontier(market: Any = None, *, points: int = 101, ax: Any = None) -> A
     The frontier is drawn with label "frontier", the complete-information benchmark u_B + u_S = W*
     (W* = ``market.first_best().welfare``, not attainable under incomplete information) with label
     "first best", and the Delta = 0 point with label "Delta = 0".
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> fig = plot_frontier(Market([Uniform()], [Uniform()]), points=5)
     """
     market = _uniform_market() if market is None else market
     frame = market.frontier(points=points)
@@ -257,6 +262,13 @@ def plot_nash_fit(results: Any, ax: Any = None) -> Any:
     matplotlib.figure.Figure
         The points (fitted price on x, observed price on y) have label "agreements", the line
         "45-degree line".
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> res = fit_nash(load_example("hospital_insurer"), price="price", buyer_value="buyer_value",
+    ...                seller_cost="seller_cost")
+    >>> fig = plot_nash_fit(res)
     """
     fitted = np.asarray(results.fitted_values, dtype=float)
     observed = np.asarray(results.observed_prices, dtype=float)
@@ -291,6 +303,13 @@ def plot_nash_weights(results: Any, ax: Any = None, bins: int = 30) -> Any:
         The model's beta_i have label "model beta_i". When the seller's cost is observed, the row-by-row
         (p - C)/(V - C) (NaN rows left out, clipped to their 1st and 99th percentiles) are drawn first with
         label "(p - C)/(V - C)".
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> res = fit_nash(load_example("hospital_insurer"), price="price", buyer_value="buyer_value",
+    ...                seller_cost="seller_cost")
+    >>> fig = plot_nash_weights(res)
     """
     fig, ax = _axes(ax, (6.0, 4.0))
     observed = results.observed_weights
@@ -331,6 +350,12 @@ def plot_transparency(
         Also draw the passive-beliefs benchmark (dashed, labels ending in ", passive").
 
     Lines are labelled ``"N = n"`` (``"tau = t"`` when x is ``n_sellers``).
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> model = PayTransparency(3, high=1.0, low=0.35, prob_high=0.5, discount=0.9, transparency=0.2)
+    >>> fig = plot_transparency(model.comparative_statics(transparency=[0, 0.5, 1]))
     """
     import pandas as pd
 

@@ -163,6 +163,11 @@ class RandomPostedPrice:
         Their probabilities.
     value_dist, cost_dist
         The buyer's value and the seller's cost distributions.
+
+    Examples
+    --------
+    >>> round(random_posted_price([0.4, 0.6], [0.5, 0.5]).trade_probability, 6)
+    0.24
     """
 
     prices: tuple[float, ...]

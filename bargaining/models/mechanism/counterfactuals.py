@@ -242,6 +242,12 @@ class CounterfactualComparison:
         The proposition's conditions (Propositions 3 and 7), empty otherwise.
     claim
         What the proposition predicts given the conditions, and whether the numbers agree.
+
+    Examples
+    --------
+    >>> cmp = compare_merger(Market([Uniform()], [Uniform(), Uniform(), Uniform()]), suppliers=(0, 1))
+    >>> cmp.after.welfare < cmp.before.welfare   # fewer independent suppliers
+    True
     """
 
     operation: str

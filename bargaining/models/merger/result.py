@@ -39,6 +39,14 @@ class MergerResult:
         The largest equation residual of the two solves, in price units.
     calibration
         A Series describing the calibration (when the market was calibrated): fit residuals, identification.
+
+    Examples
+    --------
+    >>> demand = LogitDemand(0.2, [2.0, 1.5], outside_price=2.0)
+    >>> market = NashInNashMarket(demand, seller=["A", "B"], marginal_cost=[3.0, 4.0], seller_weight=0.5)
+    >>> res = market.simulate(seller_post=["A", "A"])
+    >>> bool((res.post["price"] > res.pre["price"]).all()), res.converged
+    (True, True)
     """
 
     params: pd.Series
