@@ -128,6 +128,11 @@ def fit_type_distribution(
         Known support (low, high); by default the sample range widened by range/(n - 1) at each end.
     name
         Used in messages ("value", "cost").
+
+    Examples
+    --------
+    >>> fit_type_distribution(np.linspace(0.01, 0.99, 50), "uniform", bounds=(0, 1))
+    Uniform(0, 1)
     """
     from bargaining.models import distributions as dists
 

@@ -393,7 +393,13 @@ def _check_options(spec: NashSpec, *, iv_method: str) -> None:
 
 
 def demo_fit() -> NashResults:
-    """Fit the bundled hospital-insurer example (constant beta, observed cost, robust standard errors)."""
+    """Fit the bundled hospital-insurer example (constant beta, observed cost, robust standard errors).
+
+    Examples
+    --------
+    >>> round(float(demo_fit().params["beta"]), 2)   # the bundled data's true beta is 0.4
+    0.4
+    """
     from bargaining.data import load_example
 
     frame = load_example("hospital_insurer")

@@ -124,6 +124,14 @@ class IntermediaryGame:
     shares
         Profit shares eta passed to :meth:`bargaining.Market.bargain` (used only when the no-deficit
         constraint is slack).
+
+    Examples
+    --------
+    With one supplier and uniform types the game reproduces the second best (trade iff v - c >= 1/4):
+
+    >>> expected = intermediary_game(Uniform(), [Uniform()]).expected()
+    >>> round(expected["trade_probability"], 6), round(expected["welfare"], 6)
+    (0.28125, 0.140625)
     """
 
     def __init__(
