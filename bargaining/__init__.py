@@ -45,6 +45,8 @@ _EXPORTS: dict[str, str] = {
     "MergerResult": "bargaining.models.merger",
     "calibrate_market": "bargaining.models.merger",
     "simulate_merger": "bargaining.estimate.merger",
+    "fit_merger_model": "bargaining.estimate.merger_estimation",
+    "MergerPricingMoments": "bargaining.models.merger.estimation_model",
     **{n: "bargaining.models.bilateral" for n in (
         "k_double_auction", "KDoubleAuction", "delta_from_k", "k_from_delta", "rho_from_delta",
         "uniform_trade_threshold", "posted_price", "PostedPrice", "random_posted_price",
@@ -66,6 +68,7 @@ _EXPORTS: dict[str, str] = {
     "InvalidTestStatistic": "bargaining.estimate.hypotheses",
     "plot_nash_fit": "bargaining.plots",
     "plot_nash_weights": "bargaining.plots",
+    "plot_merger_price_changes": "bargaining.plots",
     "LikelihoodModel": "bargaining.models.protocols",
     "MomentModel": "bargaining.models.protocols",
     "MinimumDistanceModel": "bargaining.models.protocols",
@@ -230,6 +233,9 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     from bargaining.estimate.merger import (
         simulate_merger as simulate_merger,
     )
+    from bargaining.estimate.merger_estimation import (
+        fit_merger_model as fit_merger_model,
+    )
     from bargaining.estimate.min_distance import (
         MinDistanceResults as MinDistanceResults,
     )
@@ -380,6 +386,9 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     from bargaining.models.merger import (
         calibrate_market as calibrate_market,
     )
+    from bargaining.models.merger.estimation_model import (
+        MergerPricingMoments as MergerPricingMoments,
+    )
     from bargaining.models.nash import (
         FeasibleSet as FeasibleSet,
     )
@@ -457,6 +466,9 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     )
     from bargaining.plots import (
         plot_k_double_auction_payoffs as plot_k_double_auction_payoffs,
+    )
+    from bargaining.plots import (
+        plot_merger_price_changes as plot_merger_price_changes,
     )
     from bargaining.plots import (
         plot_nash_fit as plot_nash_fit,

@@ -12,6 +12,7 @@ import argparse
 import importlib
 import os
 import pkgutil
+import re
 import sys
 from collections.abc import Sequence
 
@@ -51,10 +52,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code = args.func(args)
     except BargainingError as error:
-        print(f"bargaining {args.command}: error: {error}", file=sys.stderr)
+        text = str(error)
+        if error.hint:
+            text = f"{error.message} Hint: {command_line_hint(error.hint, _command_parser(parser, args))}"
+        _error_line(f"{_prog(args)}: error: {text}")
         return EXIT_USAGE
     except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
-        print(f"bargaining {args.command}: error: cannot read {error.filename!r}: {error.strerror}", file=sys.stderr)
+        _error_line(f"{_prog(args)}: error: cannot read {error.filename!r}: {error.strerror}")
         return EXIT_USAGE
     except BrokenPipeError:  # pragma: no cover - output piped into e.g. `head`, which closed early
         # point stdout at devnull so the interpreter's final flush does not raise again
@@ -64,6 +68,66 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     return int(code or 0)
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def _error_line(text: str) -> None:
+    """Print ``text`` as one line on stderr; colour codes (from e.g. formula parsers) only on a terminal."""
+    if not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty()):
+        text = _ANSI.sub("", text)
+    print(" ".join(text.split()), file=sys.stderr)
+
+
+def _prog(args: argparse.Namespace) -> str:
+    model = getattr(args, "model", None)
+    return f"bargaining {args.command}" + (f" {model}" if args.command == "fit" and model else "")
+
+
+def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The (sub-)parser that parsed ``args``: ``bargaining COMMAND`` or ``bargaining fit MODEL``."""
+    for name in (args.command, getattr(args, "model", None)):
+        subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not name or not subs or name not in subs[0].choices:
+            break
+        parser = subs[0].choices[name]
+    return parser
+
+
+# Python syntax in hints that has a fixed command-line spelling
+_PYTHON_HINTS = [
+    (re.compile(r"""weights\[(['"])([^'"\]]+)\1\]"""), r"--weight \2=..."),
+]
+_KEYWORD = re.compile(r"""\b([a-z][a-z0-9_]*)=('[^']*'|"[^"]*"|[A-Za-z0-9_.+-]+)""")
+
+
+def command_line_hint(hint: str, parser: argparse.ArgumentParser) -> str:
+    """Rewrite a hint written for Python (``drop_invalid=True``, ``cov_type='robust'``, ``weights['sys']``) in
+    the flags of the command that ``parser`` parses (``--drop-invalid``, ``--cov-type robust``,
+    ``--weight sys=...``). Keywords the command has no flag for are left as they are."""
+    flags: dict[str, argparse.Action] = {}
+    for action in parser._actions:
+        long = [o for o in action.option_strings if o.startswith("--")]
+        if long:
+            flags.setdefault(action.dest, action)
+            flags.setdefault(long[0][2:].replace("-", "_"), action)
+    for pattern, replacement in _PYTHON_HINTS:
+        hint = pattern.sub(replacement, hint)
+
+    def flag(match: re.Match[str]) -> str:
+        action = flags.get(match.group(1))
+        if action is None:
+            return match.group(0)
+        option = next(o for o in action.option_strings if o.startswith("--"))
+        value = match.group(2)
+        if action.nargs == 0:  # store_true / store_false
+            return option if value == "True" else match.group(0)
+        if value[:1] in "'\"" and value[-1:] == value[:1] and " " not in value:
+            value = value[1:-1]
+        return f"{option} {value}"
+
+    return _KEYWORD.sub(flag, hint)
 
 
 if __name__ == "__main__":  # pragma: no cover

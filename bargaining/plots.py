@@ -14,6 +14,8 @@ Every function draws on ``ax`` when given (otherwise on a new figure) and return
 * :func:`plot_nash_fit` -- observed against fitted prices of a Nash bargaining fit, with the 45-degree line.
 * :func:`plot_transparency` -- an equilibrium quantity of the pay-transparency model against transparency tau
   (or the number of sellers), with the passive-beliefs benchmark dashed.
+* :func:`plot_merger_price_changes` -- bar chart of the percentage price change per product after a merger,
+  merging parties highlighted, with the industry's share-weighted change.
 * :func:`plot_nash_weights` -- histogram of the implied bargaining weights beta_i of a Nash bargaining fit
   (and of the observed (p - C)/(V - C) when the seller's cost is observed).
 """
@@ -29,6 +31,7 @@ __all__ = [
     "plot_counterfactual",
     "plot_frontier",
     "plot_k_double_auction_payoffs",
+    "plot_merger_price_changes",
     "plot_nash_fit",
     "plot_nash_weights",
     "plot_trade_regions",
@@ -372,4 +375,55 @@ def plot_transparency(
     ax.set_xlabel(short[x])
     ax.set_ylabel(quantity.replace("_", " "))
     ax.legend(fontsize="small")
+    return fig
+
+
+def plot_merger_price_changes(result: Any, *, wholesale: bool = False, ax: Any = None) -> Any:
+    """Bar chart of the percentage price change of each product after a merger (or another counterfactual).
+
+    Parameters
+    ----------
+    result
+        A :class:`bargaining.MergerResult` (from ``simulate_merger`` or ``NashInNashMarket.simulate``).
+    wholesale
+        Plot wholesale instead of retail price changes (a vertical chain).
+    ax
+        Matplotlib axes to draw on (default: a new figure).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One bar per product, height 100 (post / pre - 1); the merging parties' bars have label "merging
+        parties", the others "other products" (a product removed by the counterfactual has no bar height: 0,
+        hatched); the industry's pre-merger-share-weighted change is a dashed horizontal line labelled
+        "share-weighted (industry)".
+    """
+    column = "wholesale_price" if wholesale else "price"
+    if column not in result.pre.columns:
+        from bargaining.errors import InvalidParameterError
+
+        raise InvalidParameterError("wholesale=True needs a vertical chain (wholesale prices).",
+                                    hint="plot retail price changes with wholesale=False.")
+    frame = result.to_frame()
+    change = frame[f"{column}_change_pct"].to_numpy(dtype=float)
+    merging = frame["merging"].to_numpy(dtype=bool)
+    labels = [str(p) for p in frame.index]
+    fig, ax = _axes(ax, (max(4.0, 0.6 * len(labels) + 2.0), 4.0))
+    positions = np.arange(len(labels))
+    removed = ~np.isfinite(change)
+    heights = np.where(removed, 0.0, change)
+    for mask, label, color in ((merging, "merging parties", "C3"), (~merging, "other products", "C0")):
+        if mask.any():
+            bars = ax.bar(positions[mask], heights[mask], color=color, label=label)
+            for bar, gone in zip(bars, removed[mask]):
+                if gone:
+                    bar.set_hatch("//")
+    weighted = result.industry.loc["industry", f"{column}_change_pct"]
+    if np.isfinite(weighted):
+        ax.axhline(weighted, color="k", ls="--", lw=1, label="share-weighted (industry)")
+    ax.axhline(0.0, color="k", lw=0.5)
+    ax.set_xticks(positions, labels, rotation=45 if len(labels) > 8 else 0)
+    ax.set_xlabel("product")
+    ax.set_ylabel(f"{'wholesale ' if wholesale else ''}price change (%)")
+    ax.legend(frameon=False)
     return fig

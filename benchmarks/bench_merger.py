@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import argparse
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
 
-from bargaining import simulate_merger
+from bargaining import SpecificationWarning, simulate_merger
 from bargaining.models.merger import calibrate_market
 
 MILLER = pd.DataFrame({
@@ -45,6 +46,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=50)
     args = parser.parse_args()
+    # the published inputs imply negative costs (Miller's product 1, D1's retail cost): warned once, not timed
+    warnings.simplefilter("ignore", SpecificationWarning)
 
     miller = calibrate_market(MILLER["price"], MILLER["share"], seller=MILLER["seller"], margin=MILLER["margin"],
                               seller_weight=0.4, normalize=2).market

@@ -37,6 +37,7 @@ MISSING_EXAMPLES = frozenset(
         "IntermediaryPlay",
         "InvalidTestStatistic",
         "InvestmentResult",
+        "MergerPricingMoments",
         "MinimumDistanceModel",
         "MomentModel",
         "NashInNashEquilibrium",
@@ -46,7 +47,9 @@ MISSING_EXAMPLES = frozenset(
         "calibrate_market",
         "efficiency_report",
         "fit_incomplete",
+        "fit_merger_model",
         "fit_model",
+        "plot_merger_price_changes",
         "run_monte_carlo_study",
         "sample_size_study",
     }

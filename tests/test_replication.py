@@ -14,7 +14,7 @@ from bargaining.errors import UnknownNameError
 from bargaining.replication import Report, Row, get_study, list_studies, report_to_json, run_study
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-STUDIES = {"table1", "eq38", "delta_k", "figure_d1", "myerson_satterthwaite_uniform"}
+STUDIES = {"table1", "eq38", "delta_k", "figure_d1", "myerson_satterthwaite_uniform", "prop3", "prop7", "prop8"}
 
 
 
@@ -96,3 +96,23 @@ def test_script_exit_status():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "result: OK" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["prop3", "prop7"])
+def test_proposition_studies_show_the_claim_and_its_failure(name):
+    """Each proposition study has markets where the conditions hold and markets where one fails."""
+    report = run_study(name)
+    quantities = [r.quantity for r in report.rows]
+    assert any(q.startswith("1[") and "> tol]" in q for q in quantities)       # strict loss when a condition fails
+    assert any(not q.startswith(("1[", "min(", "failing", "Proposition")) for q in quantities)  # equality rows
+    if name == "prop3":
+        for label in ("(i)", "(ii)", "(iii)", "(iv)"):
+            assert any(q.startswith(f"failing conditions = {label} ") for q in quantities), label
+
+
+def test_cli_runs_the_proposition_studies(run_cli):
+    code, out, _ = run_cli("replicate", "--list")
+    assert code == 0 and all(name in out for name in ("prop3", "prop7", "prop8"))
+    code, out, _ = run_cli("replicate", "prop3", "prop7", "--json")
+    data = json.loads(out)
+    assert code == 0 and [d["study"] for d in data] == ["prop3", "prop7"] and all(d["ok"] for d in data)

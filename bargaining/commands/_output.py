@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from bargaining.errors import DataValidationError
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
@@ -57,3 +61,47 @@ def format_table(frame: pd.DataFrame, *, title: str | None = None, digits: int =
 def print_table(frame: pd.DataFrame, *, title: str | None = None, digits: int = 6) -> None:
     """Print a DataFrame as a readable table."""
     print(format_table(frame, title=title, digits=digits))
+
+
+def require_matplotlib(flag: str) -> None:
+    """Refuse ``flag`` (a figure option) when matplotlib is missing, naming the extra that installs it."""
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:
+        raise DataValidationError(
+            f"{flag} draws a figure, which needs matplotlib (not installed).",
+            hint='install the plot extra: python -m pip install "bargaining[plot]", or leave out ' + flag + ".",
+        )
+
+
+def check_output_folder(folder: str, flag: str = "--out") -> None:
+    """Refuse an output folder that cannot be created or written, before any work is done."""
+    path = Path(folder)
+    existing = next((p for p in (path, *path.parents) if p.exists()), Path("."))
+    problem = None
+    if path.exists() and not path.is_dir():
+        problem = "it exists and is not a folder"
+    elif not existing.is_dir():
+        problem = f"{str(existing)!r} is not a folder"
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        problem = f"{str(existing)!r} is not writable"
+    if problem:
+        raise DataValidationError(
+            f"cannot write into {folder!r}: {problem}.", hint=f"give {flag} a folder that can be created and written."
+        )
+
+
+def check_output_file(file: str, flag: str = "--out") -> None:
+    """Refuse an output file whose folder does not exist or cannot be written, before any work is done."""
+    path = Path(file)
+    problem = None
+    if path.is_dir():
+        problem = "it is a folder"
+    elif not path.parent.is_dir():
+        problem = f"folder {str(path.parent)!r} does not exist"
+    elif not os.access(path.parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        problem = "it is not writable"
+    if problem:
+        raise DataValidationError(
+            f"cannot write {file!r}: {problem}.", hint=f"give {flag} a writable file in an existing folder."
+        )

@@ -33,7 +33,8 @@ Counterfactuals (agents numbered from 1 in the order given; the weights above ar
                           --integrated-weight W, default the weight it negotiates with as a buyer)
   --equalize              the given weights against equal weights, with Proposition 3's conditions (i)-(iv)
 Each prints the market before and after (payoffs, welfare, trade rate, rho, accuracy); --json prints both
-markets and outcomes.
+markets and outcomes. --plot FILE also saves the frontiers before and after with the two outcomes (png, pdf,
+svg; needs matplotlib).
 
 examples:
   bargaining market --buyer uniform:0,1 --supplier uniform:0,1 --delta 0
@@ -42,6 +43,7 @@ examples:
   bargaining market --buyer beta:2,3 --supplier beta:3,2 --frontier 11 --json
   bargaining market --buyer uniform:0,1 --supplier uniform:0,1 --supplier uniform:0,1 --supplier uniform:0,1 \
       --merge-suppliers 1,2
+  bargaining market --buyer uniform:1,2 --supplier uniform:0,1 --supplier uniform:0,1 --integrate 1 --plot vi.png
   bargaining market --buyer uniform:1,2 --supplier uniform:0,1 --supplier uniform:0,1 --integrate 1 --json
   bargaining market --buyer uniform:0,1 --supplier uniform:0,1 --supplier uniform:0,1 --delta 0.5 --equalize
 """
@@ -79,6 +81,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     group.add_argument("--integrate", type=int, metavar="I", help="vertical integration with supplier I (or buyer I)")
     group.add_argument("--integrated-weight", type=float, metavar="W", help="the integrated firm's weight")
     group.add_argument("--equalize", action="store_true", help="compare with equal bargaining weights (Proposition 3)")
+    group.add_argument("--plot", metavar="FILE", help="save the frontiers before and after the counterfactual (png, pdf, svg)")
     add_json_flag(parser)
     parser.set_defaults(func=run)
 
@@ -143,6 +146,11 @@ def run(args: argparse.Namespace) -> int:
                 "Give one counterfactual at a time (and no --frontier).", hint="e.g. only --merge-suppliers 1,2."
             )
         return _counterfactual(args, market, counterfactuals[0])
+    if args.plot:
+        raise InvalidParameterError(
+            "--plot draws the frontiers before and after a counterfactual.",
+            hint="Add one of --merge-suppliers I,J, --merge-buyers I,J, --integrate I or --equalize.",
+        )
     if args.frontier is not None:
         if args.frontier < 2:
             raise InvalidParameterError("--frontier needs at least 2 points.", hint="e.g. --frontier 11")
@@ -227,8 +235,20 @@ def _counterfactual(args: argparse.Namespace, market: Any, which: str) -> int:
                                   integrated_weight=args.integrated_weight, **side)
     else:
         cmp = equalize_power(market, wb, ws)
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from bargaining.plots import plot_counterfactual
+
+        plot_counterfactual(cmp).savefig(args.plot, bbox_inches="tight")
     if args.json:
-        print_json(cmp.to_dict())
+        payload = cmp.to_dict()
+        if args.plot:
+            payload["plot"] = str(args.plot)
+        print_json(payload)
     else:
         print(cmp)
+        if args.plot:
+            print(f"\nfigure: {args.plot}")
     return 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import warnings
+from typing import Any
 
 from bargaining.commands._output import add_json_flag, print_json, print_table
 
@@ -20,6 +22,13 @@ examples:
       --margin margin --seller-weight 0.4 --normalize 2 --seller-post firm_post
   bargaining merger chain.csv --price price --share share --seller up --buyer down --wholesale-price w \\
       --margin margin --wholesale-margin w_margin --outside-price 10 --buyer-post down_post --json
+  bargaining merger miller.csv ... --remove 4 --starts 3
+
+Outputs: pre/post prices, shares and margins; % price changes; upward pricing pressure (the post-merger
+first-order condition at pre-merger prices, money per unit) and the compensating marginal-cost reduction (the
+cost cut that keeps pre-merger prices) per product; for the industry and the merging parties the
+share-weighted price change, consumer surplus change (compensating variation = -change), producer surplus
+and HHI.
 """
 
 
@@ -53,6 +62,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--cost-change", metavar="COL", help="change in the seller's (upstream) cost, a column")
     parser.add_argument("--cost-change-kind", choices=("relative", "level"), default="relative",
                         help="relative (-0.05: 5%% cheaper, default) or level (in money)")
+    parser.add_argument("--remove", metavar="PRODUCTS",
+                        help="comma-separated products that leave the market in the counterfactual")
+    parser.add_argument("--starts", type=int, default=1, metavar="K",
+                        help="starting points per solve (observed prices, cost-plus, high markup, perturbed); "
+                        "reports whether they reach different equilibria")
     add_json_flag(parser)
     parser.set_defaults(func=run)
 
@@ -66,10 +80,10 @@ def _number_or_column(value: str | None) -> float | str | None:
         return value
 
 
-def run(args: argparse.Namespace) -> int:
+def _simulate(args: argparse.Namespace) -> Any:
     from bargaining.estimate.merger import simulate_merger
 
-    result = simulate_merger(
+    return simulate_merger(
         args.data,
         price=args.price,
         share=args.share,
@@ -87,7 +101,26 @@ def run(args: argparse.Namespace) -> int:
         seller_weight_post=_number_or_column(args.seller_weight_post),
         cost_change=args.cost_change,
         cost_change_kind=args.cost_change_kind,
+        remove=[x.strip() for x in args.remove.split(",") if x.strip()] if args.remove else None,
+        starts=args.starts,
     )
+
+
+def run(args: argparse.Namespace) -> int:
+    from bargaining.errors import BargainingWarning
+
+    with warnings.catch_warnings(record=True) as caught:   # the package's warnings become notes of the result
+        warnings.simplefilter("always", BargainingWarning)
+        result = _simulate(args)
+    for item in caught:
+        if issubclass(item.category, BargainingWarning):
+            result.notes.append(str(item.message))
+        else:
+            warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)
+    return _print(result, args)
+
+
+def _print(result: Any, args: argparse.Namespace) -> int:
     if args.json:
         print_json({
             "params": result.params,
@@ -98,9 +131,24 @@ def run(args: argparse.Namespace) -> int:
             "converged": result.converged,
             "residual": result.residual,
             "calibration": result.calibration,
+            "compensating_variation": result.compensating_variation,
+            "consumer_surplus": result.consumer_surplus,
+            "producer_surplus": {str(k): v for k, v in result.producer_surplus.to_dict(orient="index").items()},
+            "producer_surplus_total": result.producer_surplus_total,
+            "compensating_cost_reduction": {
+                str(k): v for k, v in result.compensating_cost_reduction.to_dict(orient="index").items()},
+            "upward_pricing_pressure": {
+                str(k): v for k, v in result.upward_pricing_pressure.to_dict(orient="index").items()},
+            "merging_firms": [str(x) for x in result.merging_firms],
+            "products": {str(k): v for k, v in result.to_frame().to_dict(orient="index").items()},
+            "industry": {str(k): v for k, v in result.industry.to_dict(orient="index").items()},
+            "multiple_equilibria": result.multiple_equilibria,
+            "notes": result.notes,
         })
         return 0
     print(result.summary)
+    print()
+    print_table(result.producer_surplus, title="Producer surplus by firm (per unit of market size)")
     print()
     print_table(result.params.to_frame("value"), title="Parameters")
     return 0

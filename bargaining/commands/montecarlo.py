@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bargaining.commands._output import add_json_flag, format_table, print_json
+from bargaining.commands._output import add_json_flag, check_output_folder, format_table, print_json
 from bargaining.errors import InvalidParameterError
 
 DESCRIPTION = """\
@@ -118,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
             "--n-jobs must not be 0.", hint="use 1 (serial), 2, ... or -1 (all cores)."
         )
     progress = not args.no_progress
+    if args.out:
+        check_output_folder(args.out)  # before the replications run, not after
     if args.sizes is not None:
         if n is not None:
             raise InvalidParameterError(

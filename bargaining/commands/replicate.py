@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bargaining.commands._output import add_json_flag, print_json
+from bargaining.commands._output import add_json_flag, check_output_file, print_json, require_matplotlib
 
 DESCRIPTION = """\
 Run replication studies: each recomputes published numbers (tables, equations, figures of the
@@ -52,6 +52,9 @@ def run(args: argparse.Namespace) -> int:
     names = args.names or list(list_studies()["name"])
     for name in names:
         get_study(name)  # unknown names fail before anything runs
+    if args.figure:
+        require_matplotlib("--figure")
+        check_output_file(args.figure, "--figure")
     reports = [run_study(name, figure_path=args.figure) for name in names]
     if args.json:
         print_json([report.to_dict() for report in reports])

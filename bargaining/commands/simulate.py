@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bargaining.commands._output import add_json_flag, print_json, print_table
+from bargaining.commands._output import add_json_flag, check_output_file, print_json, print_table
 from bargaining.errors import InvalidParameterError
 
 DESCRIPTION = """\
@@ -117,6 +117,8 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidParameterError("--out is required.", hint="e.g. --out data.csv or --out data.parquet")
     out = Path(args.out)
     table_format(out)  # an unknown suffix fails before simulating
+    check_output_file(args.out)
+    check_output_file(str(truth_path(out)), "--out (its .truth.json file)")
     n = _integer(args.n, "--n", 1)
     try:
         simulation = simulate(args.name, n=n, seed=seed, **_params(args.param))

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from bargaining.commands._output import add_json_flag, print_json, print_table
+from bargaining.commands._output import (
+    add_json_flag,
+    check_output_file,
+    print_json,
+    print_table,
+    require_matplotlib,
+)
 from bargaining.errors import InvalidParameterError
 
 DESCRIPTION = """\
@@ -72,6 +78,9 @@ def run(args: argparse.Namespace) -> int:
     ns = _ints(args.grid_sellers) if args.grid_sellers else None
     if args.plot and taus is None and ns is None:
         taus = [i / 20 for i in range(21)]
+    if args.plot:
+        require_matplotlib("--plot")
+        check_output_file(args.plot, "--plot")
     if taus is not None or ns is not None:
         frame = model.comparative_statics(transparency=taus, n_sellers=ns)
         if args.plot:

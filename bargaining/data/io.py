@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -184,7 +185,13 @@ def write_table(
         )
     try:
         if kind == "csv":
-            frame.to_csv(target, index=False, float_format=float_format, lineterminator="\n")
+            # gzip stores a timestamp; mtime 0 makes the same table give the same bytes on every run
+            compression: dict[str, Any] | None = (
+                {"method": "gzip", "mtime": 0} if target.name.lower().endswith(".gz") else None
+            )
+            frame.to_csv(
+                target, index=False, float_format=float_format, lineterminator="\n", compression=compression
+            )
         else:
             frame.to_parquet(target, index=False)
     except OSError as error:

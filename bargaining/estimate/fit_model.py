@@ -121,6 +121,7 @@ def fit_model(
         seed=seed,
         progress=progress,
     )
+    options.require_resampling_bootstrap("fit_model")
     df_inference = options.cluster_inference(codes)
     analytic = options.analytic_cov_type
     use_clusters = codes if analytic == "clustered" else None

@@ -394,6 +394,7 @@ def fit_incomplete(
         seed=seed,
         progress=progress,
     )
+    options.require_resampling_bootstrap("fit_incomplete")
     validated = validate_negotiations(
         frame,
         traded=traded,

@@ -63,6 +63,14 @@ def _reference(normalize: Hashable | None, products: pd.Index) -> Hashable | Non
     return matches[0] if len(matches) == 1 else normalize
 
 
+def _removed(remove: Any, products: pd.Index) -> Any:
+    """Product labels to remove, matching strings to non-string labels (the command line)."""
+    if remove is None:
+        return None
+    labels = [remove] if isinstance(remove, str) or np.ndim(remove) == 0 else list(remove)
+    return [_reference(label, products) for label in labels]
+
+
 def simulate_merger(
     data: Any,
     *,
@@ -82,6 +90,8 @@ def simulate_merger(
     seller_weight_post: Any = None,
     cost_change: Any = None,
     cost_change_kind: str = "relative",
+    remove: Any = None,
+    starts: int = 1,
 ) -> MergerResult:
     """Calibrate Nash-in-Nash bargaining with logit demand to one market and simulate a merger.
 
@@ -115,12 +125,18 @@ def simulate_merger(
     cost_change, cost_change_kind
         Change in the seller's (upstream) cost, a column or sequence: relative (-0.05 is 5% cheaper) or, with
         ``cost_change_kind="level"``, in money.
+    remove
+        Products (labels) that leave the market in the counterfactual.
+    starts
+        Starting points per solve (observed prices first; see ``NashInNashMarket.equilibrium``); the result
+        reports whether they reached different equilibria.
 
     Returns
     -------
     MergerResult
         ``params``, ``pre``, ``post``, ``hhi``, ``consumer_surplus_change``, ``converged``, ``summary`` and
-        ``calibration`` (fit of the margins).
+        ``calibration`` (fit of the margins); ``producer_surplus``, ``compensating_variation``,
+        ``compensating_cost_reduction``, ``upward_pricing_pressure``, ``industry`` and ``to_frame()``.
 
     Examples
     --------
@@ -172,6 +188,8 @@ def simulate_merger(
         cost_change=_per_product(frame, cost_change, "cost_change", numeric=True),
         cost_change_kind=cost_change_kind,
         start=start,
+        starts=starts,
+        remove=_removed(remove, index),
     )
     result.calibration = calibration.info
     return result

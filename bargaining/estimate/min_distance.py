@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from bargaining.errors import DataValidationError, InvalidParameterError, UnknownNameError
-from bargaining.estimate.engines.min_distance import WEIGHTINGS, minimize_distance
+from bargaining.estimate.engines.min_distance import WEIGHTINGS, DistanceInference, minimize_distance
 from bargaining.estimate.engines.options import InferenceOptions, read_data
 from bargaining.estimate.hypotheses import InvalidTestStatistic, TestStatistic, chi2_test
 from bargaining.estimate.results import EstimationResults, warn_not_converged
@@ -172,6 +172,7 @@ def fit_incomplete_moments(
         seed=seed,
         progress=progress,
     )
+    options.require_resampling_bootstrap("fit_incomplete_moments")
     if weighting not in WEIGHTINGS:
         raise InvalidParameterError(f"Unknown weighting {weighting!r}.", hint=f"Use one of {WEIGHTINGS}.")
     if support not in ("common", "by-cell"):
@@ -255,6 +256,16 @@ def fit_incomplete_moments(
         warn_not_converged(f"The minimum-distance solver ({fit.message})")
     names, values, cov = model.reported(fit.params, fit.cov)
     params = pd.Series(values, index=names)
+    resampled = None
+    bound_names = [model.param_names[j] for j in np.flatnonzero(fit.at_bound)]
+    if bound_names and weighting in ("optimal", "two-step") and options.bootstrap is None:
+        columns = {n: model.param_names.index(n) for n in bound_names if n in names}
+        resampled = DistanceInference(model, fit, columns) if columns else None
+        if resampled is not None:
+            notes.append(
+                f"{', '.join(columns)} on the boundary of its range: its interval and p-value are from the "
+                "distance-metric test (profile of the objective), which ends at the bound."
+            )
     cov_frame = pd.DataFrame(cov, index=names, columns=names)
     draws, failed, reported_type = None, 0, options.analytic_cov_type
     if options.bootstrap is not None:
@@ -340,4 +351,5 @@ def fit_incomplete_moments(
         ci_method="normal" if draws is None else "percentile",
         cluster_count=None if clusters is None else int(clusters.max() + 1),
         df_inference=df_inference if draws is None else None,
+        resampled_inference=resampled,
     )

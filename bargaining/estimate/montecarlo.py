@@ -29,6 +29,7 @@ process-wide.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import time
 import warnings
@@ -41,7 +42,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from bargaining.errors import InvalidParameterError, UnknownNameError
+from bargaining.errors import DataValidationError, InvalidParameterError, UnknownNameError
 
 __all__ = ["MonteCarloResults", "ReplicationOutcome", "run_monte_carlo", "seed_sequences"]
 
@@ -360,7 +361,15 @@ class MonteCarloResults:
         table = self.summary[columns].copy()
         table.index = [str(i).replace("_", r"\_") for i in table.index]
         table.columns = [c.replace("_", r"\_") for c in columns]
-        return table.to_latex(float_format=lambda x: f"{x:.{digits}g}", escape=False)
+        # written by hand: pandas' to_latex needs jinja2, which is not a dependency of the package
+        lines = [r"\begin{tabular}{l" + "r" * len(columns) + "}", r"\toprule"]
+        lines.append(" & " + " & ".join(table.columns) + r" \\")
+        lines.append(r"\midrule")
+        for label, row in table.iterrows():
+            cells = [f"{x:.{digits}g}" if isinstance(x, (float, np.floating)) else str(x) for x in row]
+            lines.append(" & ".join([str(label), *cells]) + r" \\")
+        lines += [r"\bottomrule", r"\end{tabular}", ""]
+        return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready description: settings, summary records, failure counts."""
@@ -382,7 +391,16 @@ class MonteCarloResults:
         """Write ``summary.txt``, ``summary.csv``, ``summary.tex``, ``estimates.csv`` and (with matplotlib)
         ``distributions.png`` and ``coverage.png`` into ``folder``; return the paths by kind."""
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / ".write-test"
+            probe.write_text("")
+            probe.unlink()
+        except OSError as error:
+            raise DataValidationError(
+                f"cannot write into {str(folder)!r}: {error.strerror or error}.",
+                hint="choose a folder that can be created and written.",
+            ) from None
         paths = {
             "text": folder / "summary.txt",
             "csv": folder / "summary.csv",
@@ -393,7 +411,7 @@ class MonteCarloResults:
         self.summary.to_csv(paths["csv"])
         paths["latex"].write_text(self.to_latex())
         self.estimates.join(self.replications).to_csv(paths["estimates"])
-        if figures:
+        if figures and importlib.util.find_spec("matplotlib") is not None:  # figures need the `plot` extra
             paths["distributions"] = folder / "distributions.png"
             paths["coverage"] = folder / "coverage.png"
             self.plot_distributions(paths["distributions"])

@@ -28,6 +28,7 @@ from bargaining.estimate.engines.covariance import cluster_small_sample_factor
 from bargaining.estimate.engines.gmm import fit_moment_model
 from bargaining.estimate.engines.linear import fit_linear, solve_linear
 from bargaining.estimate.engines.options import InferenceOptions, read_data
+from bargaining.estimate.engines.wild_bootstrap import WildClusterBootstrap, WildInference
 from bargaining.estimate.formulas import formula_variables
 from bargaining.estimate.hypotheses import f_test
 from bargaining.estimate.nash_design import (
@@ -111,7 +112,7 @@ def fit_nash(
     cov_type: str = "robust",
     cluster: str | None = None,
     bootstrap: int | None = None,
-    bootstrap_kind: Literal["pairs", "cluster"] | None = None,
+    bootstrap_kind: Literal["pairs", "cluster", "wild"] | None = None,
     seed: int | np.random.Generator | None = None,
     drop_invalid: bool = False,
     progress: bool = False,
@@ -284,7 +285,15 @@ def fit_nash(
         notes.append("Some estimated beta lie outside [0, 1]; the Nash model requires 0 <= beta <= 1.")
 
     reported_cov, ci_method, draws, reported_type = analytic_cov, "normal", None, cov_type
-    if options.bootstrap is not None:
+    resampled = None
+    if options.bootstrap is not None and options.bootstrap_kind == "wild":
+        resampled = _wild_inference(design, options, names)
+        method += f", wild cluster bootstrap ({resampled.bootstrap.weight_kind} weights, B = {options.bootstrap})"
+        notes.append(
+            "p-values and intervals of the seller weights are from the wild cluster restricted bootstrap "
+            "(test inversion); standard errors are the clustered ones."
+        )
+    elif options.bootstrap is not None:
         draws, failed = options.run_bootstrap(
             lambda rows: _point_estimate(
                 design.subset(rows),
@@ -350,6 +359,7 @@ def fit_nash(
         ci_method=ci_method,
         cluster_count=n_clusters,
         df_inference=df_inference if draws is None else None,
+        resampled_inference=resampled,
     )
 
 
@@ -362,6 +372,31 @@ def _gamma_notes(beta: float, se: float) -> list[str]:
         warnings.warn(message, IdentificationWarning, stacklevel=3)
         return [message[0].upper() + message[1:] + "."]
     return []
+
+
+def _wild_inference(design: NashPriceEquation, options: InferenceOptions, names: list[str]) -> WildInference:
+    """Wild cluster restricted bootstrap of the seller weights of a linear design without instruments.
+
+    The regressors are those of the linear equation: s w (observed cost) or [s, z] (unobserved cost, constant
+    beta), so beta (or beta[g]) is a coefficient; gamma = pi / (1 - beta) is not, and keeps its t(G - 1)
+    interval.
+    """
+    if not design.linear or design.excluded is not None or design.clusters is None:
+        raise InvalidParameterError(
+            "the wild cluster bootstrap is available for linear designs without instruments",
+            hint="drop instruments or use bootstrap_kind='cluster'",
+        )
+    if design.cost is None:
+        regressors = design.s[:, None] * design.weights
+        columns = {name: j for j, name in enumerate(design.weight_names)}
+    else:
+        regressors = np.hstack([design.s[:, None], design.cost])
+        columns = {"beta": 0}
+    assert options.bootstrap is not None
+    bootstrap = WildClusterBootstrap(
+        design.y, regressors, design.clusters, reps=options.bootstrap, seed=options.seed
+    )
+    return WildInference(bootstrap, {n: columns[n] for n in names if n in columns})
 
 
 def _check_options(spec: NashSpec, *, iv_method: str) -> None:

@@ -379,7 +379,20 @@ class KDoubleAuctionRule(PriceRule):
                 i = names.index(name.replace("width", "low"))
                 values[j] = theta[i] + theta[j]
                 jac[j, i] = 1.0
-        return [n.replace("width", "high") for n in names], values, jac @ cov @ jac.T
+        return [n.replace("width", "high") for n in names], values, _delta_method(jac, cov)
+
+
+def _delta_method(jac: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """J V J' where a NaN (unreported) variance makes NaN only the outputs that depend on it.
+
+    Plain J V J' would spread a NaN row (a parameter on its bound) into every output through 0 x NaN.
+    """
+    missing = ~np.isfinite(np.diag(cov))
+    out = jac @ np.where(np.isfinite(cov), cov, 0.0) @ jac.T
+    tainted = np.any(jac[:, missing] != 0, axis=1)
+    out[tainted, :] = np.nan
+    out[:, tainted] = np.nan
+    return out
 
 
 class PostedPriceRule(PriceRule):

@@ -38,6 +38,15 @@ incomplete-min-distance     :func:`~bargaining.estimate.min_distance.fit_incompl
                             auction prices, common uniform support estimated (Delta, low, high)
 =========================== ===========================================================================
 
+Merger-model studies use the ``bargaining-markets`` simulator (logit markets, 4 products, Nash-in-Nash prices
+bargained with consumers; N = products, a multiple of 4) and
+:func:`~bargaining.estimate.merger_estimation.fit_merger_model` (alpha given, nonlinear 2SLS):
+
+=========================== ===========================================================================
+merger-constant-weight      one seller weight 0.5 and gamma (Intercept, z1, z2)
+merger-grouped-weight       one weight per seller (A 0.3, B 0.5, C 0.8) and gamma
+=========================== ===========================================================================
+
 The truth of a study comes from the simulator's own ``Simulation.truth`` (read from one small simulated data
 set), mapped onto the estimator's parameter names.
 """

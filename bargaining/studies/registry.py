@@ -10,6 +10,7 @@ import pandas as pd
 from bargaining.errors import UnknownNameError
 from bargaining.estimate.montecarlo import MonteCarloResults, run_monte_carlo
 from bargaining.studies.incomplete import INCOMPLETE_STUDIES
+from bargaining.studies.merger import MERGER_STUDIES
 from bargaining.studies.nash import NASH_STUDIES
 from bargaining.studies.study import Study
 
@@ -22,7 +23,7 @@ __all__ = [
     "run_study",
 ]
 
-STUDIES: dict[str, Study] = {study.name: study for study in [*NASH_STUDIES, *INCOMPLETE_STUDIES]}
+STUDIES: dict[str, Study] = {study.name: study for study in [*NASH_STUDIES, *INCOMPLETE_STUDIES, *MERGER_STUDIES]}
 
 
 def _canonical(name: str) -> str:

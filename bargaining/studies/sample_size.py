@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -149,7 +150,7 @@ class SampleSizeResults:
         self.table.to_csv(paths["table"], index=False)
         self.slopes.to_csv(paths["slopes"], index=False)
         paths["text"].write_text(self.to_text() + "\n")
-        if figures:
+        if figures and importlib.util.find_spec("matplotlib") is not None:  # figures need the `plot` extra
             paths["figure"] = self.plot(folder / "rmse.png")
         return paths
 

@@ -51,3 +51,23 @@ def test_equalize_names_the_failing_condition(run_cli):
 def test_bad_counterfactual_is_one_line_exit_2(run_cli, extra):
     code, out, err = run_cli("market", *UNIFORM3, *extra)
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+
+
+def test_plot_saves_the_frontiers_before_and_after(run_cli, tmp_path):
+    pytest.importorskip("matplotlib")
+    figure = tmp_path / "integration.png"
+    code, out, err = run_cli("market", "--buyer", "uniform:1,2", "--supplier", "uniform:0,1", "--supplier", "uniform:0,1",
+                             "--integrate", "1", "--plot", str(figure))
+    assert code == 0 and err == "" and f"figure: {figure}" in out
+    assert figure.stat().st_size > 1000
+    svg = tmp_path / "merger.svg"
+    code, out, _ = run_cli("market", *UNIFORM3, "--merge-suppliers", "1,2", "--plot", str(svg), "--json")
+    assert code == 0 and json.loads(out)["plot"] == str(svg)
+    text = svg.read_text()
+    assert "before" in text and "after" in text          # both frontiers are labelled in the legend
+
+
+def test_plot_needs_a_counterfactual(run_cli, tmp_path):
+    code, _, err = run_cli("market", "--buyer", "uniform:0,1", "--supplier", "uniform:0,1", "--plot", str(tmp_path / "f.png"))
+    assert code == 2 and "--plot" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "f.png").exists()

@@ -70,7 +70,7 @@ def test_list(run_cli):
         (["hospital-insurer", "--seed", "1", "--out", "x.xlsx"], "suffix '.xlsx'"),
         (["hospital-insurer", "--seed", "1", "--out", "x.csv", "--n", "zero"], "--n must be an integer"),
         (["hospital-insurer", "--seed", "1", "--out", "x.csv", "--param", "beta"], "KEY=VALUE"),
-        (["hospital-insurer", "--seed", "1", "--out", "x.csv", "--param", "bta=1"], "unexpected keyword"),
+        (["hospital-insurer", "--seed", "1", "--out", "x.csv", "--param", "bta=1"], "has no option 'bta'"),
         (["hospital-insurer", "--seed", "1", "--out", "x.csv", "--param", "beta=2"], "beta must be in"),
         (["hospitals", "--seed", "1", "--out", "x.csv"], "no simulator named 'hospitals'"),
         ([], "no simulator named"),

@@ -175,3 +175,4 @@ def test_analytic_score_is_used_and_agrees(probit_data):
     np.testing.assert_allclose(wrong.params, numerical.params, rtol=1e-4)
     # the Hessian is numerical from the log-likelihood, the meat from the (doubled) scores: se doubles
     np.testing.assert_allclose(wrong.std_errors, 2.0 * numerical.std_errors, rtol=1e-3)
+

@@ -15,7 +15,13 @@ import pandas as pd
 import pytest
 from scipy import optimize
 
-from bargaining.errors import BargainingError, IdentificationError, InvalidParameterError, MissingColumnError
+from bargaining.errors import (
+    BargainingError,
+    IdentificationError,
+    IdentificationWarning,
+    InvalidParameterError,
+    MissingColumnError,
+)
 from bargaining.estimate.min_distance import cell_moments, fit_incomplete_moments
 from bargaining.models.incomplete_likelihood import kda_unit_moments, price_rule_moments
 
@@ -247,3 +253,42 @@ def test_recovery_on_the_package_simulator():
     res = fit_incomplete_moments(sim.data, traded="traded", price="price", price_rule="k-double-auction")
     for name, value in {"Delta": 0.3, "low": 0.0, "high": 1.0}.items():
         assert abs(res.params[name] - value) < 3 * res.std_errors[name], name
+
+
+def test_parameter_on_its_bound_gets_a_distance_interval_and_spares_the_others():
+    """Delta estimated at 1: NaN standard error, an interval from the distance-metric test that ends at 1
+    (the objective rises by the chi-square critical value at its other end), other parameters unaffected."""
+    from scipy import stats
+
+    from bargaining import Uniform, simulate
+    from bargaining.models.price_rules import MOMENT_NAMES, _delta_method
+
+    u = Uniform(0, 1)
+    data = simulate("negotiations", n=1500, seed=3, delta=1.0, price_rule="k-double-auction").data
+    with pytest.warns(IdentificationWarning, match="boundary"):
+        res = fit_incomplete_moments(
+            data, traded="traded", price="price", price_rule="k-double-auction", value_dist=u, cost_dist=u
+        )
+    assert res.params["Delta"] == pytest.approx(1.0, abs=1e-8) and math.isnan(res.std_errors["Delta"])
+    low, high = res.conf_int().loc["Delta"]
+    assert high == 1.0 and 0.9 < low < 1.0
+    # independent check of the lower end: Q(b) - Q(1) = chi2(1) critical value, with Q built here from the
+    # sample moments, their influence-function covariance and the closed-form k-double-auction moments
+    t = data["traded"].to_numpy(float)
+    p = data["price"].to_numpy(float)
+    used = [MOMENT_NAMES.index(m) for m in MOMENT_NAMES]
+    m_hat, influence, _ = cell_moments(t, p, np.zeros(len(t), dtype=int))
+    psi = influence.reshape(len(t), -1)[:, used]
+    w = np.linalg.inv(psi.T @ psi)
+
+    def q(delta):
+        r = m_hat.ravel()[used] - kda_unit_moments(delta)
+        return float(r @ w @ r)
+
+    assert q(low) - q(1.0) == pytest.approx(stats.chi2.ppf(0.95, 1), rel=1e-4)
+    assert any("distance-metric" in n for n in res.notes)
+    # the delta method no longer spreads one NaN variance into every reported parameter
+    jac = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 1.0, 1.0]])
+    cov = np.diag([np.nan, 0.01, 0.02])
+    out = _delta_method(jac, cov)
+    assert np.isnan(out[0, 0]) and out[1, 1] == pytest.approx(0.01) and out[2, 2] == pytest.approx(0.03)

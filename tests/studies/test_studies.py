@@ -32,6 +32,7 @@ COMPLETE = [
     "nash-constant-formula-ols",
 ]
 INCOMPLETE = ["incomplete-likelihood", "incomplete-min-distance"]
+MERGER = ["merger-constant-weight", "merger-grouped-weight"]  # reduced runs in test_merger_studies.py
 SIZE = {name: 250 for name in COMPLETE} | {name: 1000 for name in INCOMPLETE}
 
 
@@ -42,7 +43,7 @@ def needs_solver():
 
 def test_registry_lists_every_estimator():
     table = list_studies()
-    assert set(COMPLETE + INCOMPLETE) == set(table["name"])
+    assert set(COMPLETE + INCOMPLETE + MERGER) == set(table["name"])
     assert {"name", "description", "simulator", "estimator", "default_n", "default_reps"} <= set(
         table.columns
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import sys
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,5 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _missing_model(parser: argparse.ArgumentParser) -> int:
-    parser.print_help()
+    """Without a model: usage and one error line on stderr, exit code 2 (argparse's convention)."""
+    models = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    parser.print_usage(sys.stderr)
+    print(f"{parser.prog}: error: choose a MODEL: {', '.join(models)}", file=sys.stderr)
     return 2

@@ -82,9 +82,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--bootstrap-kind",
-        choices=("pairs", "cluster"),
-        help="resample rows (pairs) or whole clusters (default: cluster with --cluster, else pairs)",
+        choices=("pairs", "cluster", "wild"),
+        help="resample rows (pairs) or whole clusters (default: cluster with --cluster, else pairs); wild: the "
+        "wild cluster restricted bootstrap (p-values and intervals by test inversion; linear designs)",
     )
+    parser.add_argument("--n-jobs", type=int, default=1, metavar="N", help="parallel bootstrap workers")
     parser.add_argument("--seed", type=int, help="random seed of the bootstrap")
     parser.add_argument("--maxiter", type=int, help="function-evaluation limit of the nonlinear optimizer")
     parser.add_argument(
@@ -101,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
 
     frame = read_table(args.data)
     cov_type = args.cov_type or ("clustered" if args.cluster else "robust")
-    kind: Literal["pairs", "cluster"] = args.bootstrap_kind or ("cluster" if args.cluster and args.bootstrap else "pairs")
+    kind: Literal["pairs", "cluster", "wild"] = args.bootstrap_kind or ("cluster" if args.cluster and args.bootstrap else "pairs")
     results = fit_nash(
         frame,
         price=args.price,
@@ -116,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
         cluster=args.cluster,
         bootstrap=args.bootstrap,
         bootstrap_kind=kind,
+        n_jobs=args.n_jobs,
         seed=args.seed,
         drop_invalid=args.drop_invalid,
         progress=args.progress,

@@ -13,16 +13,19 @@ name                what                                                    func
 hospital-insurer    Nash-in-Nash per-patient prices, hospitals x insurers   simulate_hospital_insurer
 negotiations        bilateral Loertscher-Marx negotiations, trade and price simulate_negotiations
 procurement         one buyer, several suppliers (Loertscher-Marx)          simulate_procurement
+bargaining-markets  logit markets, Nash-in-Nash prices with consumers       simulate_bargaining_markets
 =================== ======================================================= =========================
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from bargaining.errors import InvalidParameterError, UnknownNameError
@@ -83,6 +86,13 @@ SIMULATORS: dict[str, _Entry] = {
         2000,
         "procurement: one buyer, several suppliers, Loertscher-Marx allocation (n = auctions)",
     ),
+    "bargaining-markets": _Entry(
+        "bargaining.data.simulate.bargaining_markets",
+        "simulate_bargaining_markets",
+        "n_markets",
+        200,
+        "logit markets with Nash-in-Nash prices bargained with consumers (n = markets)",
+    ),
 }
 
 
@@ -132,7 +142,33 @@ def simulate(name: str, *, n: int | None = None, seed: Any = None, **params: Any
             )
         params[entry.size_argument] = n
     params.setdefault(entry.size_argument, entry.default_n)
-    return entry.load()(seed=seed, **params)
+    _check_seed(seed)
+    function = entry.load()
+    accepted = [
+        p.name for p in inspect.signature(function).parameters.values()
+        if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "seed"
+    ]
+    unknown = sorted(set(params) - set(accepted))
+    if unknown:
+        raise InvalidParameterError(
+            f"simulator {key!r} has no option {', '.join(map(repr, unknown))}.",
+            hint=f"its options are: {', '.join(accepted)}.",
+        )
+    return function(seed=seed, **params)
+
+
+def _check_seed(seed: Any) -> None:
+    """A seed is None, an integer >= 0, a numpy SeedSequence or Generator (what numpy's default_rng takes)."""
+    if seed is None or isinstance(seed, (np.random.SeedSequence, np.random.Generator, np.random.BitGenerator)):
+        return
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        if seed >= 0:
+            return
+        raise InvalidParameterError(f"seed must be >= 0, got {seed}.", hint="pass seed=0, 1, 2, ...")
+    raise InvalidParameterError(
+        f"seed must be an integer >= 0, got {type(seed).__name__} {seed!r}.",
+        hint="pass seed=0, 1, 2, ... (or a numpy Generator).",
+    )
 
 
 def list_simulators() -> pd.DataFrame:
@@ -140,8 +176,8 @@ def list_simulators() -> pd.DataFrame:
 
     Examples
     --------
-    >>> list_simulators()["name"].tolist()
-    ['hospital-insurer', 'negotiations', 'procurement']
+    >>> {"hospital-insurer", "negotiations", "procurement"} <= set(list_simulators()["name"])
+    True
     """
     return pd.DataFrame(
         [(name, entry.description, entry.default_n) for name, entry in SIMULATORS.items()],

@@ -30,7 +30,14 @@ from bargaining.errors import IdentificationError, IdentificationWarning, Invali
 from bargaining.estimate.engines.covariance import cluster_small_sample_factor, cluster_sums
 from bargaining.models.protocols import MinimumDistanceModel
 
-__all__ = ["WEIGHTINGS", "DistanceFit", "minimize_distance", "moment_covariance", "numerical_jacobian"]
+__all__ = [
+    "WEIGHTINGS",
+    "DistanceFit",
+    "DistanceInference",
+    "minimize_distance",
+    "moment_covariance",
+    "numerical_jacobian",
+]
 
 WEIGHTINGS = ("optimal", "two-step", "diagonal", "identity")
 
@@ -208,3 +215,86 @@ def minimize_distance(
         at_bound=at_bound,
         n_degenerate=n_degenerate,
     )
+
+
+def _restricted_objective(model: MinimumDistanceModel, fit: DistanceFit, index: int, value: float) -> float:
+    """min over the other parameters of the distance with parameter ``index`` fixed at ``value``."""
+    lower, upper = np.asarray(model.lower_bounds, float), np.asarray(model.upper_bounds, float)
+    others = [j for j in range(fit.params.size) if j != index]
+    target = np.asarray(model.data_moments, dtype=float)
+    root = np.linalg.cholesky(fit.weight).T
+
+    def full(free: np.ndarray) -> np.ndarray:
+        theta = fit.params.copy()
+        theta[index] = value
+        theta[others] = free
+        return theta
+
+    if not others:
+        resid = target - model.model_moments(full(np.empty(0)))
+        return float(resid @ fit.weight @ resid)
+    def weighted(free: np.ndarray) -> np.ndarray:
+        return np.asarray(root @ (target - model.model_moments(full(free))))
+
+    res = optimize.least_squares(
+        weighted,
+        np.clip(fit.params[others], lower[others] + 1e-9, upper[others] - 1e-9),
+        bounds=(lower[others], upper[others]),
+        x_scale="jac",
+        xtol=1e-12,
+        ftol=1e-12,
+        gtol=1e-12,
+    )
+    return float(2.0 * res.cost)
+
+
+@dataclass
+class DistanceInference:
+    r"""Distance-metric (profile) tests and intervals for parameters on a bound of their range.
+
+    With efficient weights, :math:`D(b) = \min_{\theta: \theta_j = b} Q(\theta) - Q(\hat\theta)` is
+    asymptotically :math:`\chi^2(1)` under :math:`\theta_j = b` (Newey and McFadden 1994, sec. 9); the interval
+    collects the b in the parameter's range with D(b) below the critical value, so it ends at the bound
+    instead of pretending to be symmetric. ``columns`` maps reported names to parameter positions.
+    """
+
+    model: MinimumDistanceModel
+    fit: DistanceFit
+    columns: dict[str, int]
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.columns)
+
+    def _distance(self, index: int, value: float) -> float:
+        return max(_restricted_objective(self.model, self.fit, index, value) - self.fit.objective, 0.0)
+
+    def pvalue(self, name: str) -> float:
+        index = self.columns[name]
+        lower, upper = self.model.lower_bounds[index], self.model.upper_bounds[index]
+        if not lower <= 0.0 <= upper:
+            return 0.0
+        return float(stats.chi2.sf(self._distance(index, 0.0), 1))
+
+    def conf_int(self, name: str, level: float) -> tuple[float, float]:
+        index = self.columns[name]
+        critical = float(stats.chi2.ppf(level, 1))
+        lower = float(self.model.lower_bounds[index])
+        upper = float(self.model.upper_bounds[index])
+        estimate = float(self.fit.params[index])
+
+        def excess(value: float) -> float:
+            return self._distance(index, value) - critical
+
+        ends = []
+        for bound in (lower, upper):
+            near = estimate
+            if abs(bound - estimate) <= 1e-8 * max(1.0, abs(bound)):
+                ends.append(bound)  # the estimate sits on this bound
+                continue
+            far = bound if math.isfinite(bound) else estimate + math.copysign(10.0 * max(1.0, abs(estimate)), bound)
+            if excess(far) <= 0:
+                ends.append(bound)
+            else:
+                ends.append(optimize.brentq(excess, near, far, xtol=1e-8))
+        return (float(min(ends)), float(max(ends)))

@@ -25,6 +25,9 @@ from scipy import optimize, stats
 from bargaining.estimate.engines.covariance import likelihood_covariance
 from bargaining.models.protocols import BoxTransform, LikelihoodModel
 
+#: largest |d mean log-likelihood / d t| accepted as a maximum (BFGS stops at gtol = 1e-7 on its own scale)
+_GRADIENT_TOL = 1e-4
+
 __all__ = [
     "LikelihoodFit",
     "likelihood_ratio_interval",
@@ -112,18 +115,41 @@ def maximize_likelihood(
         # statsmodels' warnings are replaced by the package's (converged flag, ConvergenceWarning)
         warnings.simplefilter("ignore")
         result = sm_model.fit(start_params=t0, method="bfgs", maxiter=maxiter, disp=0, gtol=1e-7)
+        retvals = getattr(result, "mle_retvals", {}) or {}
+        iterations = int(retvals.get("iterations", 0) or 0)
+        if not retvals.get("converged", False) and retvals.get("warnflag") == 2 and iterations < maxiter:
+            # BFGS lost precision on a flat stretch: restart from where it stopped with Newton steps (numerical
+            # Hessian), within what is left of the iteration budget
+            result = sm_model.fit(
+                start_params=np.asarray(result.params, dtype=float),
+                method="newton",
+                maxiter=max(1, maxiter - iterations),
+                disp=0,
+            )
+            retvals = getattr(result, "mle_retvals", {}) or {}
+            iterations += int(retvals.get("iterations", 0) or 0)
     t_hat = np.asarray(result.params, dtype=float)
     k = t_hat.size
-    retvals = getattr(result, "mle_retvals", {}) or {}
+    natural = transform.to_natural(t_hat)
+    converged, message = bool(retvals.get("converged", False)), str(retvals.get("warnflag", ""))
+    if converged:
+        # the optimizer's own test is on its scaled objective; check the gradient of the mean log-likelihood
+        # directly, so that a stop on a plateau is never reported as convergence
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            gradient = np.asarray(sm_model.score(t_hat), dtype=float) / max(model.nobs, 1)
+        if not np.all(np.isfinite(gradient)) or np.max(np.abs(gradient)) > _GRADIENT_TOL:
+            converged = False
+            message = f"gradient of the mean log-likelihood {np.max(np.abs(gradient)):.2e} at the stopping point"
     fit = LikelihoodFit(
-        params=transform.to_natural(t_hat),
+        params=natural,
         cov=np.full((k, k), np.nan),
         unconstrained=t_hat,
         unconstrained_cov=np.full((k, k), np.nan),
-        loglike=float(np.sum(model.loglikeobs(transform.to_natural(t_hat)))),
-        converged=bool(retvals.get("converged", False)),
-        message=str(retvals.get("warnflag", "")),
-        iterations=int(retvals.get("iterations", 0) or 0),
+        loglike=float(np.sum(model.loglikeobs(natural))),
+        converged=converged,
+        message=message,
+        iterations=iterations,
         transform=transform,
     )
     return with_covariance(model, fit, cov_type=cov_type, clusters=clusters) if compute_cov else fit

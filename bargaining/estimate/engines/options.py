@@ -16,8 +16,10 @@ Meaning, the same in :func:`~bargaining.fit_nash`, :func:`~bargaining.fit_incomp
     Number of bootstrap replicates R: standard errors are then the standard deviations of the replicates and
     confidence intervals their percentiles; ``cov_type`` is reported as ``"bootstrap"``.
 ``bootstrap_kind``
-    ``"pairs"`` (rows) or ``"cluster"`` (whole clusters); default ``"cluster"`` when ``cluster`` is given,
-    else ``"pairs"``.
+    ``"pairs"`` (rows), ``"cluster"`` (whole clusters; default when ``cluster`` is given, else ``"pairs"``)
+    or ``"wild"``: the wild cluster restricted bootstrap (Webb weights below 12 clusters, Rademacher above;
+    :mod:`bargaining.estimate.engines.wild_bootstrap`), with p-values and intervals by test inversion and the
+    clustered standard errors reported beside them; linear ``fit_nash`` designs without instruments only.
 ``n_jobs``, ``seed``, ``progress``
     Parallel workers (joblib), the seed of the replicates (int, Generator or SeedSequence; replicate r uses
     ``SeedSequence(seed).spawn(R)[r]``, so results do not depend on ``n_jobs``) and a tqdm progress bar.
@@ -41,6 +43,9 @@ from bargaining.estimate.engines.covariance import canonical_cov_type
 __all__ = ["DEFAULT_BOOTSTRAP_REPS", "FEW_CLUSTERS", "InferenceOptions", "read_data"]
 
 DEFAULT_BOOTSTRAP_REPS = 199
+#: bootstrap kinds: resample rows, resample clusters, or the wild cluster restricted bootstrap (linear fits)
+BOOTSTRAP_KINDS = ("pairs", "cluster", "wild")
+WILD_DEFAULT_REPS = 999
 #: below this many clusters, clustered inference warns (Cameron and Miller 2015: "few" is below 20-50)
 FEW_CLUSTERS = 30
 
@@ -97,10 +102,16 @@ class InferenceOptions:
                     f"bootstrap={bootstrap} replicates is too few", hint="use e.g. bootstrap=499"
                 )
         kind = bootstrap_kind if bootstrap_kind is not None else ("cluster" if cluster is not None else "pairs")
-        if kind not in ("pairs", "cluster"):
-            raise InvalidParameterError(f"unknown bootstrap_kind {kind!r}", hint="use 'pairs' or 'cluster'")
-        if kind == "cluster" and cluster is None:
-            raise InvalidParameterError("a cluster bootstrap needs a cluster column", hint="pass cluster=COLUMN")
+        if kind not in BOOTSTRAP_KINDS:
+            raise InvalidParameterError(
+                f"unknown bootstrap_kind {kind!r}", hint=f"use one of {list(BOOTSTRAP_KINDS)}"
+            )
+        if kind in ("cluster", "wild") and cluster is None:
+            raise InvalidParameterError(f"a {kind} bootstrap needs a cluster column", hint="pass cluster=COLUMN")
+        if kind == "wild":
+            # the wild cluster bootstrap tests and inverts; it reports the clustered standard errors beside
+            canonical = "clustered"
+            bootstrap = WILD_DEFAULT_REPS if bootstrap is None else bootstrap
         if cluster is not None and canonical != "clustered" and not (bootstrap and kind == "cluster"):
             raise InvalidParameterError(
                 f"a cluster column was given but neither cov_type='clustered' nor a cluster bootstrap uses it "
@@ -132,7 +143,7 @@ class InferenceOptions:
         Raises :class:`~bargaining.errors.IdentificationError` with a single cluster (nothing is known about
         variation between clusters).
         """
-        if clusters is None or (self.cov_type != "clustered" and self.bootstrap_kind != "cluster"):
+        if clusters is None or (self.cov_type != "clustered" and self.bootstrap_kind not in ("cluster", "wild")):
             return None
         n_clusters = int(np.max(clusters)) + 1 if len(clusters) else 0
         if n_clusters < 2:
@@ -149,6 +160,14 @@ class InferenceOptions:
                 stacklevel=3,
             )
         return n_clusters - 1 if self.cov_type == "clustered" else None
+
+    def require_resampling_bootstrap(self, estimator: str) -> None:
+        """Refuse the wild bootstrap where it is not implemented."""
+        if self.bootstrap is not None and self.bootstrap_kind == "wild":
+            raise InvalidParameterError(
+                f"the wild cluster bootstrap is available for linear fit_nash designs only, not for {estimator}",
+                hint="use bootstrap_kind='cluster' (resampling clusters) or cov_type='clustered'",
+            )
 
     def run_bootstrap(
         self,

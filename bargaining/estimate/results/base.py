@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,18 @@ from scipy import stats
 from bargaining.errors import ConvergenceWarning, InvalidParameterError
 from bargaining.estimate.hypotheses import TestStatistic, check_tests, wald_test
 from bargaining.estimate.results.summary import Summary
+
+
+class ResampledInference(Protocol):
+    """p-values (H0: parameter = 0) and intervals of some parameters from a resampling test."""
+
+    @property
+    def names(self) -> Sequence[str]: ...
+
+    def pvalue(self, name: str) -> float: ...
+
+    def conf_int(self, name: str, level: float) -> tuple[float, float]: ...
+
 
 # a standard error at or below this (relative to max(|estimate|, 1)) is rounding noise, not information
 _ZERO_SE = 1e-12
@@ -134,6 +146,9 @@ class EstimationResults:
         ``"normal"`` (default) or ``"percentile"`` (needs ``bootstrap_params``).
     cluster_count
         Number of clusters when ``cov_type="clustered"`` (or a cluster bootstrap).
+    resampled_inference
+        p-values and intervals by test inversion of a resampling test (the wild cluster bootstrap) for some
+        parameters; the others keep the analytic ones.
     df_inference
         Degrees of freedom of the t distribution for p-values and normal-type intervals (G - 1 with
         clustered standard errors, as Stata does); None for the standard normal.
@@ -176,6 +191,7 @@ class EstimationResults:
         tests: Mapping[str, TestStatistic] | None = None,
         specification: Mapping[str, str | Sequence[str] | None] | None = None,
         df_inference: int | None = None,
+        resampled_inference: ResampledInference | None = None,
     ) -> None:
         params = pd.Series(params, dtype=float)
         names = list(params.index)
@@ -211,6 +227,7 @@ class EstimationResults:
                 f"df_inference={df_inference} must be at least 1", hint="pass None for normal inference"
             )
         self._df_inference = None if df_inference is None else int(df_inference)
+        self._resampled = resampled_inference
         self._tests = check_tests(tests)
         self._specification = _specification(specification)
 
@@ -249,9 +266,13 @@ class EstimationResults:
     def pvalues(self) -> pd.Series:
         """Two-sided p values of the t statistics (t(df_inference), or the standard normal)."""
         reference = stats.norm if self._df_inference is None else stats.t(self._df_inference)
-        return pd.Series(
+        out = pd.Series(
             2.0 * reference.sf(np.abs(self.tvalues.to_numpy())), index=self._params.index, name="p"
         )
+        if self._resampled is not None:
+            for name in self._resampled.names:
+                out[name] = self._resampled.pvalue(name)
+        return out
 
     @property
     def df_inference(self) -> int | None:
@@ -397,7 +418,11 @@ class EstimationResults:
         reference = stats.norm if self._df_inference is None else stats.t(self._df_inference)
         z = reference.ppf((1 + level) / 2)
         se = self.std_errors
-        return pd.DataFrame({"lower": self._params - z * se, "upper": self._params + z * se})
+        out = pd.DataFrame({"lower": self._params - z * se, "upper": self._params + z * se})
+        if self._resampled is not None:
+            for name in self._resampled.names:
+                out.loc[name, ["lower", "upper"]] = self._resampled.conf_int(name, level)
+        return out
 
     # -- reporting -----------------------------------------------------------------------------------
     def to_frame(self, level: float = 0.95) -> pd.DataFrame:

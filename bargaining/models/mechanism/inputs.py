@@ -45,10 +45,24 @@ def capacities(units: Any, n: int, name: str) -> np.ndarray:
         raise InvalidParameterError(f"{name} has {arr.size} entries for {n} agents.", hint=f"Give one integer per agent in {name}.")
     out = []
     for u in arr:
-        if isinstance(u, bool) or not float(u).is_integer() or int(u) < 1:
+        try:
+            number = float(u)
+        except (TypeError, ValueError):
+            number = math.nan
+        if isinstance(u, bool) or not number.is_integer() or number < 1:
             raise InvalidParameterError(f"{name} contains {u!r}.", hint="Capacities are integers >= 1.")
-        out.append(int(u))
+        out.append(int(number))
+    if sum(out) > MAX_UNITS:
+        # the allocation's count distributions have one row per unit at every quadrature node
+        raise InvalidParameterError(
+            f"{name} asks for {sum(out):,} units in all; at most {MAX_UNITS:,} are supported.",
+            hint=f"Use capacities whose sum is at most {MAX_UNITS:,} (e.g. rescale the units).",
+        )
     return np.asarray(out, dtype=int)
+
+
+MAX_UNITS = 10_000
+"""Largest total of ``buyer_units`` (or of ``supplier_units``): refused before anything is allocated."""
 
 
 def nonnegative_per_agent(values: Any, n: int, name: str) -> np.ndarray:

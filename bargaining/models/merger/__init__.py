@@ -4,6 +4,7 @@
   derived in the module docstring, with analytic Jacobians.
 * :mod:`.market`: :class:`NashInNashMarket`, the supply side as a model object (equilibrium, counterfactuals).
 * :mod:`.calibration`: :func:`calibrate_market`, demand, costs and the seller weight from one market.
+* :mod:`.outputs`: producer surplus, the compensating marginal-cost reduction, upward pricing pressure.
 * :mod:`.result`: :class:`MergerResult`.
 
 The data-frame front end ``bargaining.simulate_merger`` lives in :mod:`bargaining.estimate.merger`. This
@@ -14,6 +15,6 @@ from __future__ import annotations
 
 from bargaining.models.merger.calibration import Calibration, calibrate_market
 from bargaining.models.merger.market import MarketSolution, NashInNashMarket
-from bargaining.models.merger.result import MergerResult
+from bargaining.models.merger.result import MergerContext, MergerResult
 
-__all__ = ["Calibration", "MarketSolution", "MergerResult", "NashInNashMarket", "calibrate_market"]
+__all__ = ["Calibration", "MarketSolution", "MergerContext", "MergerResult", "NashInNashMarket", "calibrate_market"]

@@ -18,11 +18,14 @@ Mean utilities then invert the shares exactly at alpha (``LogitDemand.from_share
 margins: :math:`c = p - m` or :math:`c^U = W - m^U`, :math:`c^D = P - W - m^D`.
 
 An input that cannot be fitted (no margin, a negative implied alpha, an exactly identified beta outside
-[0, 1]) raises an error with a hint; a weight is never returned outside [0, 1].
+[0, 1]) raises an error with a hint; a weight is never returned outside [0, 1]. A negative calibrated cost is
+a fact of the inputs, not an error: it raises a :class:`~bargaining.errors.SpecificationWarning` naming the
+products (Miller 2014's published inputs give product 1 a cost of -11.97).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +34,12 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares
 
-from bargaining.errors import IdentificationError, InfeasibleProblemError, InvalidParameterError
+from bargaining.errors import (
+    IdentificationError,
+    InfeasibleProblemError,
+    InvalidParameterError,
+    SpecificationWarning,
+)
 from bargaining.models.demand import LogitDemand
 from bargaining.models.merger import equations as eq
 from bargaining.models.merger.market import NashInNashMarket, _labels, _weights
@@ -213,6 +221,16 @@ def calibrate_market(
     else:
         market = NashInNashMarket(demand, seller=sellers, marginal_cost=p - levels, seller_weight=beta)
         names = [f"margin[{x}]" for x in index]
+    costs = {"marginal cost": market.marginal_cost, "upstream cost": market.upstream_cost,
+             "downstream cost": market.downstream_cost}
+    for what, values in costs.items():
+        if values is not None and np.any(values < 0):
+            negative = ", ".join(f"{label} ({value:.4g})" for label, value, bad in zip(index, values, values < 0)
+                                 if bad)
+            warnings.warn(SpecificationWarning(
+                f"the calibrated {what} is negative for product(s) {negative} (the margins, prices and shares "
+                "given imply it); the simulation goes on, but check the inputs: a negative cost usually means the "
+                "known margins or the seller weight do not fit every product."), stacklevel=2)
     labels = [names[i] for i in seen]
     return Calibration(
         market=market,

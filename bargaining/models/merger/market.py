@@ -17,7 +17,7 @@ from scipy.optimize import root
 from bargaining.errors import ConvergenceError, InvalidParameterError, InvalidWeightError
 from bargaining.models.demand import LogitDemand
 from bargaining.models.merger import equations as eq
-from bargaining.models.merger.result import MergerResult, hhi
+from bargaining.models.merger.result import MergerContext, MergerResult, hhi
 
 __all__ = ["MarketSolution", "NashInNashMarket"]
 
@@ -265,8 +265,10 @@ class NashInNashMarket:
         maxiter
             Iteration budget of the solver (function evaluations = maxiter times the number of unknowns).
         """
+        return self._solve_from(self._start(start), tol=tol, maxiter=maxiter)
+
+    def _solve_from(self, x0: np.ndarray, *, tol: float = TOLERANCE, maxiter: int = 200) -> MarketSolution:
         system = self._system()
-        x0 = self._start(start)
         n = len(self.products)
         solution = root(system, x0, jac=True, method="hybr",  # type: ignore[call-overload]
                         options={"xtol": 1e-13, "maxfev": maxiter * (len(x0) + 1)})
@@ -281,6 +283,58 @@ class NashInNashMarket:
             wholesale[~self.integrated] = x[n:]
         return MarketSolution(x[:n].copy(), wholesale, converged, residual, int(solution.nfev),
                               str(solution.message))
+
+    def _start_list(self, start: Any, starts: int) -> list[tuple[str, np.ndarray]]:
+        """The starting points of a multi-start solve, in the order they are preferred."""
+        if isinstance(starts, bool) or not isinstance(starts, int | np.integer) or starts < 1:
+            raise InvalidParameterError(f"starts must be a positive integer, got {starts!r}.",
+                                        hint="starts=1 solves once; starts=3 adds cost-plus and high-markup starts.")
+        out: list[tuple[str, np.ndarray]] = []
+        if start is not None:
+            out.append(("given", self._start(start)))
+        cost_plus = self._start(None)
+        out.append(("cost-plus", cost_plus))
+        # monopoly-ish: every margin several times the Bertrand-like markup 1 / alpha
+        markup = 1.0 / self.demand.alpha
+        high = cost_plus + 3.0 * markup
+        if self.is_chain:
+            high[: len(self.products)] += 3.0 * markup
+        out.append(("high markup", high))
+        rng = np.random.default_rng(0)
+        base = out[0][1]
+        while len(out) < starts:
+            out.append((f"perturbed {len(out) - 2}", base * rng.uniform(0.8, 1.25, size=base.shape)))
+        return out[:starts]
+
+    def _solve_starts(self, start: Any, starts: int) -> tuple[MarketSolution, pd.DataFrame | None]:
+        """Solve from ``starts`` starting points; the chosen solution is the first that converged (in the order
+        given, cost-plus, high markup, perturbed), and the table says which equilibrium each start reached."""
+        candidates = self._start_list(start, starts)
+        if len(candidates) == 1:
+            return self._solve_from(candidates[0][1]), None
+        solutions = [self._solve_from(x0) for _, x0 in candidates]
+        found: list[np.ndarray] = []
+        labels: list[float] = []
+        for sol in solutions:
+            if not sol.converged:
+                labels.append(np.nan)
+                continue
+            x = sol.price if sol.wholesale_price is None else np.concatenate([sol.price, sol.wholesale_price])
+            scale = max(1.0, float(np.max(np.abs(x))))
+            match = [i for i, y in enumerate(found) if float(np.max(np.abs(x - y))) <= 1e-6 * scale]
+            if not match:
+                found.append(x)
+                match = [len(found) - 1]
+            labels.append(float(match[0]))
+        table = pd.DataFrame({"start": [name for name, _ in candidates],
+                              "converged": [sol.converged for sol in solutions],
+                              "residual": [sol.residual for sol in solutions],
+                              "equilibrium": labels})
+        for k, product in enumerate(self.products):
+            table[f"price[{product}]"] = [sol.price[k] for sol in solutions]
+        table.attrs["multiple_equilibria"] = len(found) > 1
+        chosen = next((sol for sol in solutions if sol.converged), solutions[0])
+        return chosen, table
 
     def _frame(self, solution: MarketSolution) -> pd.DataFrame:
         price = solution.price
@@ -305,20 +359,59 @@ class NashInNashMarket:
                            iterations=solution.iterations)
         return frame
 
-    def equilibrium(self, start: Any = None) -> pd.DataFrame:
+    def equilibrium(self, start: Any = None, *, starts: int = 1) -> pd.DataFrame:
         """The equilibrium as a DataFrame indexed by product: ``price``, ``share``, ``margin`` (and
         ``wholesale_price``, ``wholesale_margin`` in a chain) and the owners; ``frame.attrs`` holds
         ``converged``, ``residual`` (price units) and ``iterations``.
 
+        ``starts=K`` solves from K starting points: ``start`` (e.g. observed prices) when given, costs plus
+        1/alpha, a monopoly-ish high markup (costs plus 4/alpha at each level), then seeded perturbations of the
+        first. The first converged solution in that order is returned; ``frame.attrs["starts"]`` is a table of
+        each start's convergence, residual, prices and the equilibrium it reached (numbered from 0), and
+        ``frame.attrs["multiple_equilibria"]`` says whether converged starts reached different equilibria
+        (prices apart by more than 1e-6 relative).
+
         Raises :class:`~bargaining.errors.ConvergenceError` when the solver does not converge.
         """
-        solution = self.solve(start)
+        solution, table = self._solve_starts(start, starts)
         if not solution.converged:
             raise ConvergenceError(
                 f"the equilibrium did not converge (largest residual {solution.residual:.3g}; {solution.message}).",
                 hint="pass start= prices near the equilibrium (observed prices), or check that costs are below "
                 "prices and weights are not at the edge of [0, 1].")
-        return self._frame(solution)
+        frame = self._frame(solution)
+        if table is not None:
+            frame.attrs.update(starts=table, multiple_equilibria=bool(table.attrs["multiple_equilibria"]))
+        return frame
+
+    def without(self, remove: Any) -> NashInNashMarket:
+        """A copy in which the products ``remove`` (one label or several) have left the choice set.
+
+        The others keep their mean utilities, so consumer surplus stays on the same scale. Without an outside
+        good the normalized product cannot leave (it fixes the utility scale) and one product must remain.
+        """
+        d = self.demand
+        mask = d._removed_mask(remove)
+        if mask.all():
+            raise InvalidParameterError("remove names every product.", hint="keep at least one product.")
+        if d.normalize is not None and d.normalize in set(self.products[mask]):
+            raise InvalidParameterError(
+                f"the normalized product {d.normalize!r} cannot be removed (it fixes the utility scale).",
+                hint="remove other products, or calibrate with another normalize= product.")
+        keep = ~mask
+        products = self.products[keep]
+        demand = LogitDemand(d.alpha, pd.Series(d.mean_utility.to_numpy()[keep], index=products),
+                             d.outside_price, d.normalize)
+
+        def part(values: np.ndarray | None) -> np.ndarray | None:
+            return None if values is None else values[keep]
+        kwargs: dict[str, Any] = {"seller": self.seller[keep], "seller_weight": self.seller_weight[keep]}
+        if self.is_chain:
+            kwargs.update(buyer=part(self.buyer), upstream_cost=part(self.upstream_cost),
+                          downstream_cost=part(self.downstream_cost))
+        else:
+            kwargs.update(marginal_cost=part(self.marginal_cost))
+        return NashInNashMarket(demand, **kwargs)
 
     # -- counterfactuals -------------------------------------------------------------------------------------
     def with_changes(
@@ -364,8 +457,10 @@ class NashInNashMarket:
         cost_change_kind: str = "relative",
         *,
         start: Any = None,
+        starts: int = 1,
+        remove: Any = None,
     ) -> MergerResult:
-        """Solve the market before and after a change of owners, weights or costs.
+        """Solve the market before and after a change of owners, weights, costs or choice set.
 
         Parameters
         ----------
@@ -379,38 +474,71 @@ class NashInNashMarket:
         start
             Pre-merger starting prices (observed prices when calibrated); the post-merger solve starts from
             the pre-merger equilibrium.
+        starts
+            Number of starting points for each solve (see :meth:`equilibrium`); the result's ``starts`` table
+            and ``multiple_equilibria`` report whether they reached different equilibria.
+        remove
+            Products that leave the market after the change (one label or several): their post-merger price
+            is NaN and their share 0.
+
+        Returns
+        -------
+        MergerResult
+            Prices, shares and margins before and after, HHI, consumer surplus change (compensating
+            variation), producer surplus by firm, the compensating marginal-cost reduction and upward pricing
+            pressure (definitions in :mod:`bargaining.models.merger.outputs`).
         """
-        post_market = self.with_changes(seller=seller_post, buyer=buyer_post, seller_weight=seller_weight_post,
-                                        cost_change=cost_change, cost_change_kind=cost_change_kind)
-        pre_solution = self.solve(start)
+        changed = self.with_changes(seller=seller_post, buyer=buyer_post, seller_weight=seller_weight_post,
+                                    cost_change=cost_change, cost_change_kind=cost_change_kind)
+        post_market = changed if remove is None else changed.without(remove)
+        pre_solution, pre_table = self._solve_starts(start, starts)
         pre = self._frame(pre_solution)
-        post_solution = post_market.solve(pre)
-        if not post_solution.converged:  # a second try from the costs-plus-markup start
+        post_start = pre.loc[post_market.products]
+        post_solution, post_table = post_market._solve_starts(post_start, starts)
+        if not post_solution.converged and starts == 1:  # a second try from the costs-plus-markup start
             retry = post_market.solve()
             if retry.converged:
                 post_solution = retry
-        post = post_market._frame(post_solution)
+        solved = post_market._frame(post_solution)
+        post = solved.reindex(self.products)
+        post.index.name = "product"
+        post.attrs.update(solved.attrs)
+        removed = ~self.products.isin(post_market.products)
+        post.loc[removed, "share"] = 0.0
         post["price_change"] = post["price"] / pre["price"] - 1.0
         if self.is_chain:
             post["wholesale_price_change"] = post["wholesale_price"] / pre["wholesale_price"] - 1.0
-        level_pre, level_post = self._hhi_owners(post_market)
-        values = (hhi(pre["share"].to_numpy(), level_pre), hhi(post["share"].to_numpy(), level_post))
+        level_pre, level_post = self._hhi_owners(changed)
+        level_post = level_post[~removed]
+        post_shares = post["share"].loc[post_market.products].to_numpy()
+        values = (hhi(pre["share"].to_numpy(), level_pre), hhi(post_shares, level_post))
         notes = []
         if not pre_solution.converged:
             notes.append(f"the pre-merger equilibrium did not converge ({pre_solution.message}).")
         if not post_solution.converged:
             notes.append(f"the post-merger equilibrium did not converge ({post_solution.message}).")
-        cs_change = (self.demand.consumer_surplus(post["price"].to_numpy())
-                     - self.demand.consumer_surplus(pre["price"].to_numpy()))
+        cs_pre = self.demand.consumer_surplus(pre["price"].to_numpy())
+        cs_post = post_market.demand.consumer_surplus(post["price"].loc[post_market.products].to_numpy())
+        starts_table = None
+        multiple = None
+        if pre_table is not None and post_table is not None:
+            starts_table = pd.concat({"pre": pre_table, "post": post_table}, names=["stage", "row"])
+            multiple = bool(pre_table.attrs["multiple_equilibria"] or post_table.attrs["multiple_equilibria"])
+            if multiple:
+                notes.append("different starting points reached different equilibria (see result.starts).")
         return MergerResult(
             params=self.params,
             pre=pre,
             post=post,
             hhi=pd.Series({"pre": values[0], "post": values[1], "change": values[1] - values[0]}, name="hhi"),
-            consumer_surplus_change=float(cs_change),
+            consumer_surplus_change=float(cs_post - cs_pre),
             converged=pre_solution.converged and post_solution.converged,
             residual=max(pre_solution.residual, post_solution.residual),
             notes=notes,
+            consumer_surplus=pd.Series({"pre": cs_pre, "post": cs_post}, name="consumer_surplus"),
+            context=MergerContext(self, post_market, changed, (level_pre, level_post)),
+            starts=starts_table,
+            multiple_equilibria=multiple,
         )
 
     def _hhi_owners(self, post: NashInNashMarket) -> tuple[np.ndarray, np.ndarray]:
