@@ -78,6 +78,11 @@ def plot_frontier(market: Any = None, *, points: int = 101, ax: Any = None) -> A
     The frontier is drawn with label "frontier", the complete-information benchmark u_B + u_S = W*
     (W* = ``market.first_best().welfare``, not attainable under incomplete information) with label
     "first best", and the Delta = 0 point with label "Delta = 0".
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> fig = plot_frontier(Market([Uniform()], [Uniform()]), points=5)
     """
     market = _uniform_market() if market is None else market
     frame = market.frontier(points=points)
@@ -111,6 +116,27 @@ def plot_counterfactual(comparison: Any, *, points: int = 21, ax: Any = None) ->
     is added to the side it negotiates as (``comparison.after_offsets``), so the after frontier holds the
     integrated firm's whole payoff. When the market does not change (equalization of bargaining power) one
     frontier is drawn, labelled "frontier", with the given weights and equal weights as the two markers.
+
+    Parameters
+    ----------
+    comparison
+        The result of :func:`~bargaining.compare_merger`, :func:`~bargaining.compare_integration` or
+        :func:`~bargaining.equalize_power`.
+    points
+        Number of Delta values tracing each frontier.
+    ax
+        Matplotlib axes to draw on (default: a new figure); the figure is returned.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> from bargaining import Market, Uniform, compare_merger
+    >>> comparison = compare_merger(Market([Uniform()], [Uniform()] * 3), suppliers=(0, 1))
+    >>> fig = plot_counterfactual(comparison, points=5)
     """
     fig, ax = _axes(ax)
     same = comparison.market_after is comparison.market_before
@@ -143,6 +169,26 @@ def plot_trade_regions(
     Trade happens above each curve (v >= v*(c)); the 45-degree line is the first best (label "first best").
     Each curve has label ``f"Delta = {delta:g}"``; the boundary is found by bisection on ``Market.allocate``
     (:func:`bargaining.models.bilateral.trade_boundary`, error below 1e-15 of the value range).
+
+    Parameters
+    ----------
+    deltas
+        The bargaining differentials to draw, each in [-1, 1].
+    market
+        A bilateral :class:`~bargaining.Market` (default: uniform [0, 1] value and cost).
+    points
+        Number of cost values at which each boundary is computed.
+    ax
+        Matplotlib axes to draw on (default: a new figure); the figure is returned.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> fig = plot_trade_regions(deltas=(0.0,), points=11)
     """
     from bargaining.models.bilateral import trade_boundary
 
@@ -169,6 +215,24 @@ def plot_k_double_auction_payoffs(ks: Any = None, *, ax: Any = None) -> Any:
 
     Uniform [0, 1] types, linear equilibrium; values from :func:`bargaining.k_double_auction` (closed forms).
     Line labels: "buyer", "seller", "gains from trade".
+
+    Parameters
+    ----------
+    ks
+        Values of k in [0, 1] (default: a fine grid).
+    ax
+        Matplotlib axes to draw on (default: a new figure); the figure is returned.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> fig = plot_k_double_auction_payoffs()
+    >>> [line.get_label() for line in fig.axes[0].get_lines()][:2]
+    ['buyer', 'seller']
     """
     from bargaining.models.bilateral import k_double_auction
 
@@ -194,13 +258,20 @@ def plot_nash_fit(results: Any, ax: Any = None) -> Any:
     results
         A fit with ``fitted_values`` and ``observed_prices`` (e.g. :class:`bargaining.NashResults`).
     ax
-        Matplotlib axes to draw on (default: a new figure).
+        Matplotlib axes to draw on (default: a new figure); the figure is returned.
 
     Returns
     -------
     matplotlib.figure.Figure
         The points (fitted price on x, observed price on y) have label "agreements", the line
         "45-degree line".
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> res = fit_nash(load_example("hospital_insurer"), price="price", buyer_value="buyer_value",
+    ...                seller_cost="seller_cost")
+    >>> fig = plot_nash_fit(res)
     """
     fitted = np.asarray(results.fitted_values, dtype=float)
     observed = np.asarray(results.observed_prices, dtype=float)
@@ -225,7 +296,7 @@ def plot_nash_weights(results: Any, ax: Any = None, bins: int = 30) -> Any:
         A fit with ``implied_weights`` and ``observed_weights`` (e.g. :class:`bargaining.NashResults`);
         ``observed_weights`` is None unless the seller's cost was observed.
     ax
-        Matplotlib axes to draw on (default: a new figure).
+        Matplotlib axes to draw on (default: a new figure); the figure is returned.
     bins
         Number of histogram bins.
 
@@ -235,6 +306,13 @@ def plot_nash_weights(results: Any, ax: Any = None, bins: int = 30) -> Any:
         The model's beta_i have label "model beta_i". When the seller's cost is observed, the row-by-row
         (p - C)/(V - C) (NaN rows left out, clipped to their 1st and 99th percentiles) are drawn first with
         label "(p - C)/(V - C)".
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> res = fit_nash(load_example("hospital_insurer"), price="price", buyer_value="buyer_value",
+    ...                seller_cost="seller_cost")
+    >>> fig = plot_nash_weights(res)
     """
     fig, ax = _axes(ax, (6.0, 4.0))
     observed = results.observed_weights
@@ -275,6 +353,12 @@ def plot_transparency(
         Also draw the passive-beliefs benchmark (dashed, labels ending in ", passive").
 
     Lines are labelled ``"N = n"`` (``"tau = t"`` when x is ``n_sellers``).
+
+    Examples
+    --------
+    >>> import matplotlib; matplotlib.use("Agg")
+    >>> model = PayTransparency(3, high=1.0, low=0.35, prob_high=0.5, discount=0.9, transparency=0.2)
+    >>> fig = plot_transparency(model.comparative_statics(transparency=[0, 0.5, 1]))
     """
     import pandas as pd
 

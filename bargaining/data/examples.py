@@ -68,14 +68,32 @@ def example_path(name: str) -> resources.abc.Traversable:
 
 
 def load_example(name: str) -> pd.DataFrame:
-    """Load a bundled example data set as a DataFrame (id columns as strings). See :func:`list_examples`."""
+    """Load a bundled example data set as a DataFrame (id columns as strings). See :func:`list_examples`.
+
+    Parameters
+    ----------
+    name
+        A name listed by :func:`list_examples`: ``"hospital_insurer"``, ``"negotiations"`` or
+        ``"nash_in_nash_payoffs"``.
+
+    Examples
+    --------
+    >>> load_example("hospital_insurer").shape
+    (2000, 14)
+    """
     example = EXAMPLES.get(_key(name))
     with resources.as_file(example_path(name)) as path:
         return read_table(path, ids=example.ids if example else ())
 
 
 def list_examples() -> pd.DataFrame:
-    """DataFrame[name, file, description] of the bundled example data sets."""
+    """DataFrame[name, file, description] of the bundled example data sets.
+
+    Examples
+    --------
+    >>> list_examples()["name"].tolist()
+    ['hospital_insurer', 'negotiations', 'nash_in_nash_payoffs']
+    """
     return pd.DataFrame(
         [(name, ex.file, ex.description) for name, ex in _available().items()],
         columns=["name", "file", "description"],

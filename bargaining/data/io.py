@@ -70,6 +70,11 @@ def read_table(
     ------
     DataValidationError
         Unknown suffix, missing or unreadable file, or a requested column that is absent.
+
+    Examples
+    --------
+    >>> read_table(pd.DataFrame({"x": [1, 2]}))["x"].tolist()   # a DataFrame passes through
+    [1, 2]
     """
     if ids_as not in ("string", "category"):
         raise DataValidationError(
@@ -154,6 +159,22 @@ def write_table(
 
     ``float_format`` (CSV only, e.g. ``"%.10g"``) fixes the written digits; by default floats are written
     with the shortest representation that reads back to the same double. Returns the path written.
+
+    Parameters
+    ----------
+    frame
+        The table to write.
+    path
+        Destination; ``.csv`` or ``.parquet``.
+    float_format
+        printf-style float format for CSV (default: shortest round-trip representation).
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, os
+    >>> path = write_table(pd.DataFrame({"x": [0.1, 2.0]}), os.path.join(tempfile.mkdtemp(), "t.csv"))
+    >>> read_table(path)["x"].tolist()
+    [0.1, 2.0]
     """
     if not isinstance(frame, pd.DataFrame):
         raise DataValidationError(

@@ -348,6 +348,13 @@ def validate_agreements(
         A named column is absent (the hint suggests the closest existing name).
     DataValidationError
         Empty data, a non-numeric column, or (without ``drop_invalid``) any row problem.
+
+    Examples
+    --------
+    >>> checked = validate_agreements(load_example("hospital_insurer"), price="price",
+    ...                               buyer_value="buyer_value", seller_cost="seller_cost")
+    >>> checked.n_input, checked.n_used
+    (2000, 2000)
     """
     schema = AgreementSchema(
         price=price,
@@ -509,6 +516,11 @@ def validate_negotiations(
     -------
     ValidatedData
         ``data[traded]`` is int64 0/1.
+
+    Examples
+    --------
+    >>> validate_negotiations(load_example("negotiations"), traded="traded", price="price").n_used
+    5000
     """
     schema = NegotiationSchema(
         traded=traded,

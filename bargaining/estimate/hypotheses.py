@@ -68,6 +68,12 @@ class TestStatistic:
     -----
     Build chi-square and F tests with :func:`chi2_test`, :func:`f_test` or :func:`wald_test`, which compute
     the p-value and the distribution text consistently.
+
+    Examples
+    --------
+    >>> test = TestStatistic("Wald", 4.0, 0.0455, distribution="chi2(1)", df=1, null="beta = 0.5")
+    >>> test.statistic, test.pvalue
+    (4.0, 0.0455)
     """
 
     __test__ = False  # not a pytest test class

@@ -128,6 +128,11 @@ def fit_type_distribution(
         Known support (low, high); by default the sample range widened by range/(n - 1) at each end.
     name
         Used in messages ("value", "cost").
+
+    Examples
+    --------
+    >>> fit_type_distribution(np.linspace(0.01, 0.99, 50), "uniform", bounds=(0, 1))
+    Uniform(0, 1)
     """
     from bargaining.models import distributions as dists
 
@@ -233,8 +238,8 @@ def _profile_information(model: TradeLikelihood, params: np.ndarray, step: float
 class IncompleteResults(EstimationResults):
     """Results of :func:`fit_incomplete`: parameters ``Delta`` and ``sigma``.
 
-    Extra attributes
-    ----------------
+    Attributes
+    ----------
     predicted
         Predicted trade probabilities of the used rows (Series with the data's index); also ``fitted_values``.
     loglike

@@ -137,6 +137,19 @@ def simulate_merger(
         ``params``, ``pre``, ``post``, ``hhi``, ``consumer_surplus_change``, ``converged``, ``summary`` and
         ``calibration`` (fit of the margins); ``producer_surplus``, ``compensating_variation``,
         ``compensating_cost_reduction``, ``upward_pricing_pressure``, ``industry`` and ``to_frame()``.
+
+    Examples
+    --------
+    The documented example of R antitrust's ``bargaining.logit`` (Miller, 2014); R's bargaining power
+    ``bargpowerPre = 0.6`` is ``seller_weight = 0.4``:
+
+    >>> miller = pd.DataFrame({"price": [35.53, 154, 84.08, 53.16], "share": [0.29, 0.40, 0.28, 0.03],
+    ...                        "seller": ["s1", "s2", "s3", "s4"], "post": ["s1", "s2", "s2", "s4"],
+    ...                        "margin": [np.nan, 1 - 101 / 154, np.nan, np.nan]}, index=[1, 2, 3, 4])
+    >>> res = simulate_merger(miller, price="price", share="share", seller="seller", margin="margin",
+    ...                       seller_weight=0.4, normalize=2, seller_post="post")
+    >>> res.post["price"].round(2).tolist()
+    [38.7, 184.33, 122.52, 53.38]
     """
     frame = read_data(data)
     if len(frame) == 0:

@@ -56,14 +56,18 @@ __all__ = ["WEIGHTINGS", "MinDistanceResults", "cell_moments", "fit_incomplete_m
 class MinDistanceResults(EstimationResults):
     """Results of :func:`fit_incomplete_moments`.
 
-    Extra attributes
-    ----------------
+    Attributes
+    ----------
     moments
         DataFrame by (cell, moment): ``data``, ``model``, ``std_error`` (of the data moment), ``used``.
     j_statistic, j_df, j_pvalue
         Over-identification test (NaN when just identified or with non-efficient weights).
     price_rule
         The rule's name; ``implied_k`` the k of the k-double auction at Delta-hat (k-double-auction only).
+
+    Examples
+    --------
+    See :func:`fit_incomplete_moments`; ``res.tests`` holds the J test of the overidentifying moments.
     """
 
     model_name = "Incomplete-information bargaining: minimum distance on cell moments"
@@ -141,6 +145,14 @@ def fit_incomplete_moments(
         Drop (and report) invalid rows instead of raising.
     maxiter
         Iteration limit of the least-squares solver (function evaluations = 100 x maxiter).
+
+    Examples
+    --------
+    >>> df = load_example("negotiations")
+    >>> res = fit_incomplete_moments(df[df.group == "g1"], traded="traded", price="price",
+    ...                              price_rule="k-double-auction")
+    >>> round(float(res.params["Delta"]), 1)   # the truth is 0.5 (standard error about 0.07)
+    0.4
     """
     from bargaining.data import validate_negotiations
     from bargaining.models.bilateral import delta_from_k, k_from_delta

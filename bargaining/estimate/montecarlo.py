@@ -169,6 +169,15 @@ class MonteCarloResults:
         theta_0 as a Series.
     reps, seed, level, name, elapsed
         Settings and wall-clock seconds of the run.
+
+    Examples
+    --------
+    >>> from functools import partial
+    >>> draw = lambda rng: simulate("hospital-insurer", n=20, seed=rng).data
+    >>> fit = partial(fit_nash, price="price", buyer_value="buyer_value", seller_cost="seller_cost")
+    >>> mc = run_monte_carlo(draw, fit, {"beta": 0.5}, reps=5, seed=1, progress=False)
+    >>> mc.n_failed, "coverage" in mc.summary.columns
+    (0, True)
     """
 
     def __init__(

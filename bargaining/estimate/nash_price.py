@@ -150,7 +150,7 @@ def fit_nash(
         intercept unless the formula says ``0 +``; columns that repeat a cost shifter are dropped. With group
         or logistic weights they are interacted with the weight design.
     cov_type
-        ``"unadjusted"``, ``"robust"`` (default), ``"clustered"`` (needs ``cluster``) or ``"bootstrap"``, with linearmodels' conventions (no small-sample corrections); the
+        ``"unadjusted"``, ``"robust"`` (default), ``"clustered"`` (needs ``cluster``; carries the small-sample factor G/(G-1) (N-1)/(N-K) and uses t(G-1)) or ``"bootstrap"``; the
         vocabulary and aliases are shared by every estimator (:mod:`bargaining.estimate.engines.covariance`).
     cluster
         Column of cluster ids (for ``cov_type="clustered"`` or the cluster bootstrap).
@@ -179,6 +179,13 @@ def fit_nash(
         collinear instruments).
     InvalidParameterError
         Inconsistent options.
+
+    Examples
+    --------
+    >>> res = fit_nash(load_example("hospital_insurer"), price="price", buyer_value="buyer_value",
+    ...                seller_cost="seller_cost", cov_type="clustered", cluster="market")
+    >>> round(float(res.params["beta"]), 2), res.cov_type
+    (0.4, 'clustered')
     """
     spec: NashSpec = {
         "price": price,
@@ -421,7 +428,13 @@ def _check_options(spec: NashSpec, *, iv_method: str) -> None:
 
 
 def demo_fit() -> NashResults:
-    """Fit the bundled hospital-insurer example (constant beta, observed cost, robust standard errors)."""
+    """Fit the bundled hospital-insurer example (constant beta, observed cost, robust standard errors).
+
+    Examples
+    --------
+    >>> round(float(demo_fit().params["beta"]), 2)   # the bundled data's true beta is 0.4
+    0.4
+    """
     from bargaining.data import load_example
 
     frame = load_example("hospital_insurer")

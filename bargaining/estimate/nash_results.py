@@ -24,6 +24,23 @@ class NashResults(EstimationResults):
     (partial F per instrumented regressor, also as typed tests in ``tests``), ``analytic_cov`` (the
     sandwich covariance, also when the reported one is a bootstrap). Plots: :func:`bargaining.plots.plot_nash_fit`
     and :func:`bargaining.plots.plot_nash_weights`.
+
+    Attributes
+    ----------
+    params, std_errors, cov
+        Estimates, standard errors and covariance (see :class:`EstimationResults`).
+    implied_weights
+        beta_i per row.
+    fitted_values, residuals
+        Fitted prices and price residuals.
+
+    Examples
+    --------
+    >>> from bargaining import fit_nash, load_example
+    >>> res = fit_nash(load_example("hospital_insurer"), price="price", buyer_value="buyer_value",
+    ...                seller_cost="seller_cost")
+    >>> round(float(res.params["beta"]), 2)
+    0.4
     """
 
     model_name = "Nash bargaining prices: p = C + beta (V - C) + u"

@@ -129,6 +129,13 @@ class TransparencyOutcome:
     alternatives       regimes of the other symmetric equilibria found (not selected)
     period2_sequentially_rational  whether the slides' period-2 rule is optimal given equilibrium posteriors
     passive            the passive-beliefs benchmark (None inside the benchmark itself)
+
+    Examples
+    --------
+    >>> model = PayTransparency(3, high=1.0, low=0.35, prob_high=0.5, discount=0.9, transparency=0.2)
+    >>> eq = model.equilibrium()
+    >>> eq.regime, round(eq.high_price, 3)   # h - tau delta (h - l)
+    ('high', 0.883)
     """
 
     beliefs: str
@@ -206,7 +213,8 @@ class PayTransparency:
 
     Examples
     --------
-    >>> eq = PayTransparency(3, high=1.0, low=0.35, prob_high=0.5, discount=0.9, transparency=0.2).equilibrium()
+    >>> model = PayTransparency(3, high=1.0, low=0.35, prob_high=0.5, discount=0.9, transparency=0.2)
+    >>> eq = model.equilibrium()
     >>> eq.regime, round(eq.high_price, 12), eq.passive_beliefs().regime
     ('high', 0.883, 'mixed')
     """

@@ -130,7 +130,14 @@ class PriceMoments:
 
 
 class PriceRule(ABC):
-    """A price-formation rule for bilateral trade (see the module docstring)."""
+    """A price-formation rule for bilateral trade (see the module docstring).
+
+    Examples
+    --------
+    >>> rule = get_price_rule("k-double-auction", k=0.5)
+    >>> float(rule.price(0.9, 0.2)) > 0, bool(np.isnan(rule.price(0.2, 0.9)))   # no trade: NaN
+    (True, True)
+    """
 
     name: ClassVar[str]
 
@@ -473,7 +480,13 @@ _PARAMETER_HELP = {
 
 
 def list_price_rules() -> dict[str, str]:
-    """Names of the price rules with their parameters."""
+    """Names of the price rules with their parameters.
+
+    Examples
+    --------
+    >>> sorted(list_price_rules())
+    ['intermediary', 'k-double-auction', 'posted-price']
+    """
     return dict(_PARAMETER_HELP)
 
 
@@ -496,6 +509,13 @@ def price_rule_class(name: str) -> type[PriceRule]:
 
 def get_price_rule(name: str, **params: Any) -> PriceRule:
     """Build the price rule called ``name`` with keyword parameters.
+
+    Parameters
+    ----------
+    name
+        A name of :data:`PRICE_RULES` (``"k-double-auction"``, ``"posted-price"``, ``"intermediary"``).
+    **params
+        The rule's parameters, e.g. ``k`` for the k-double auction.
 
     Examples
     --------

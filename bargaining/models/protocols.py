@@ -125,6 +125,20 @@ class LikelihoodModel(Protocol):
     Required: ``param_names``, ``nobs``, ``lower_bounds``/``upper_bounds`` (``-inf``/``inf`` where
     unbounded), ``start_values()`` and ``loglikeobs(params)`` in natural coordinates, and ``subset(rows)``.
     Optional: ``score_obs(params)`` (n x k analytic scores; numerical differences otherwise).
+
+    Attributes
+    ----------
+    param_names
+        Names of the parameters.
+    nobs
+        Number of observations.
+    lower_bounds, upper_bounds
+        Bounds of the parameters.
+
+    Examples
+    --------
+    The README's probit (``fit_model(Probit(y, x))``) is a complete example; the user guide's estimation
+    page lists the members of each protocol.
     """
 
     @property
@@ -153,6 +167,15 @@ class MomentModel(Protocol):
     The moment conditions are :math:`E[H_i u_i(\theta_0)] = 0`. ``instruments`` is ``None`` for nonlinear
     least squares (the residuals' own gradient plays the instrument). ``jacobian(params)`` is the
     analytic :math:`\partial u / \partial \theta'` (n x k); return ``None`` to let the engine difference.
+
+    Attributes
+    ----------
+    param_names
+        Names of the parameters.
+    nobs
+        Number of observations.
+    instruments
+        Instruments H (n x l), or ``None`` for nonlinear least squares.
     """
 
     @property
@@ -182,6 +205,17 @@ class MinimumDistanceModel(Protocol):
     (or the sum over clusters of the within-cluster sums) estimates their covariance.
     ``model_moments(params)`` (m,) are the model's. ``recentered_influence(params)`` (optional) gives the
     influence functions centred at the model's moments, for two-step weighting.
+
+    Attributes
+    ----------
+    param_names
+        Names of the parameters.
+    nobs
+        Number of observations.
+    data_moments
+        Sample moments (m,).
+    influence
+        Their influence functions (n x m).
     """
 
     @property

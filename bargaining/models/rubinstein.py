@@ -46,6 +46,11 @@ class RubinsteinOutcome:
         The division :math:`(u_1, u_2)` that player 1, respectively player 2, proposes whenever it is their turn.
     delta1, delta2, size
         The primitives.
+
+    Examples
+    --------
+    >>> [round(x, 6) for x in rubinstein(0.9, 0.8).shares]   # proposer keeps 5/7
+    [0.714286, 0.285714]
     """
 
     payoffs: tuple[float, float]
@@ -175,6 +180,11 @@ def rubinstein_limit(r1: float, r2: float, size: float = 1.0) -> NashSolution:
     -------
     NashSolution
         ``nash_solution(Pie(size), (0, 0), weight=r2 / (r1 + r2))``.
+
+    Examples
+    --------
+    >>> rubinstein_limit(1.0, 3.0).payoffs   # the more patient player 1 gets 3/4
+    (0.75, 0.25)
     """
     rate1, rate2 = _number(r1, "r1"), _number(r2, "r2")
     for name, value in (("r1", rate1), ("r2", rate2)):

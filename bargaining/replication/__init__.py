@@ -180,7 +180,13 @@ def get_study(name: str) -> ModuleType:
 
 
 def list_studies() -> pd.DataFrame:
-    """DataFrame[name, title, source] of every study."""
+    """DataFrame[name, title, source] of every study.
+
+    Examples
+    --------
+    >>> "table1" in list_studies()["name"].tolist()
+    True
+    """
     rows = []
     for name in _study_names():
         module = get_study(name)
@@ -189,7 +195,19 @@ def list_studies() -> pd.DataFrame:
 
 
 def run_study(name: str, **options: Any) -> Report:
-    """Run one study; options the study does not accept are ignored (so one set can be passed to all)."""
+    """Run one study; options the study does not accept are ignored (so one set can be passed to all).
+
+    Parameters
+    ----------
+    name
+        A study listed by :func:`list_studies`.
+    **options
+        Options passed to the study's ``run`` when it accepts them (e.g. ``reps``, ``seed``).
+
+    Examples
+    --------
+    >>> report = run_study("eq38")   # doctest: +SKIP
+    """
     module = get_study(name)
     accepted = inspect.signature(module.run).parameters
     kwargs = {k: v for k, v in options.items() if k in accepted and v is not None}

@@ -42,7 +42,13 @@ def get_study(name: str) -> Study:
 
 
 def list_studies() -> pd.DataFrame:
-    """DataFrame[name, description, simulator, estimator, default_n, default_reps] of every study."""
+    """DataFrame[name, description, simulator, estimator, default_n, default_reps] of every study.
+
+    Examples
+    --------
+    >>> "nash-constant-formula" in list_monte_carlo_studies()["name"].tolist()
+    True
+    """
     return pd.DataFrame(
         [
             {

@@ -170,6 +170,21 @@ def sample_size_study(
 
     Each (study, N) cell gets its own child of ``SeedSequence(seed)``, so cells are independent and the whole
     table is reproducible from ``seed``.
+
+    Parameters
+    ----------
+    studies
+        Names of Monte Carlo studies (:func:`list_monte_carlo_studies`).
+    sizes
+        Sample sizes N.
+    reps
+        Replications per (study, N) cell.
+    seed
+        Root seed of the ``SeedSequence``.
+    n_jobs, progress, backend
+        As in :func:`run_monte_carlo`.
+    tolerance
+        Allowed distance of the fitted log-log RMSE slope from -1/2.
     """
     sizes = sorted(int(s) for s in sizes)
     if len(sizes) < 2:

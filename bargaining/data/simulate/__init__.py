@@ -105,6 +105,29 @@ def simulate(name: str, *, n: int | None = None, seed: Any = None, **params: Any
 
     ``n`` is the simulator's size (markets for ``hospital-insurer``, rows otherwise; default in
     :func:`list_simulators`); other keyword arguments go to the simulator function.
+
+    Parameters
+    ----------
+    name
+        A simulator listed by :func:`list_simulators` (``"hospital-insurer"``, ``"negotiations"``,
+        ``"procurement"``).
+    n
+        Size of the data set.
+    seed
+        Seed (an int, a ``SeedSequence`` or a ``Generator``).
+    **params
+        The simulator's own parameters.
+
+    Returns
+    -------
+    Simulation
+        ``data`` (DataFrame), ``truth`` (dict keyed as the estimators name their parameters), ``description``.
+
+    Examples
+    --------
+    >>> sim = simulate("negotiations", n=10, seed=0)
+    >>> sim.data.shape, sim.truth["Delta"]
+    ((10, 5), 0.0)
     """
     key = _canonical(name)
     if key not in SIMULATORS:
@@ -149,7 +172,13 @@ def _check_seed(seed: Any) -> None:
 
 
 def list_simulators() -> pd.DataFrame:
-    """DataFrame[name, description, default_n] of the registered simulators."""
+    """DataFrame[name, description, default_n] of the registered simulators.
+
+    Examples
+    --------
+    >>> {"hospital-insurer", "negotiations", "procurement"} <= set(list_simulators()["name"])
+    True
+    """
     return pd.DataFrame(
         [(name, entry.description, entry.default_n) for name, entry in SIMULATORS.items()],
         columns=["name", "description", "default_n"],

@@ -160,6 +160,13 @@ class EstimationResults:
         The model as estimated, by label (e.g. ``{"Dependent variable": "price", "Instruments": "wtp_drop",
         "Cost formula": "~ 1 + z"}``); a sequence of strings is joined with commas and None entries are left
         out. Shown at the top of the summary header and in :meth:`to_dict`.
+
+    Examples
+    --------
+    >>> res = fit_nash(load_example("hospital_insurer"), price="price", buyer_value="buyer_value",
+    ...                seller_cost="seller_cost")
+    >>> isinstance(res, EstimationResults), list(res.params.index)
+    (True, ['beta'])
     """
 
     model_name = "Estimation results"

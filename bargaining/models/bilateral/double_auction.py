@@ -41,6 +41,16 @@ class KDoubleAuction:
     quantity is an exact polynomial integral over that triangle (``accuracy`` = 0 up to rounding); the
     closed forms are P(trade) = (1 + k)(2 - k)/8, gains W = P/2, buyer payoff (1 + k)^2 (2 - k)/48 and seller
     payoff (1 + k)(2 - k)^2/48 (tests check the integrals against these, quadrature and simulation).
+
+    Parameters
+    ----------
+    k
+        Weight of the buyer's bid in the price, in [0, 1].
+
+    Examples
+    --------
+    >>> KDoubleAuction(0.5).trade_probability   # (1 + k)(2 - k)/8
+    0.28125
     """
 
     k: float

@@ -32,6 +32,11 @@ class MyersonSatterthwaite:
     The second best (maximal expected gains subject to BIC, interim IR and no deficit) is the
     Loertscher-Marx outcome with equal weights: :meth:`second_best` delegates to
     :class:`bargaining.models.mechanism.Market` (uniform [0, 1]: trade iff v - c >= 1/4, gains 9/64).
+
+    Examples
+    --------
+    >>> round(myerson_satterthwaite().deficit, 10)
+    0.1666666667
     """
 
     value_dist: Any
@@ -55,6 +60,11 @@ class MyersonSatterthwaite:
 
 def myerson_satterthwaite(value_dist: Any = None, cost_dist: Any = None) -> MyersonSatterthwaite:
     """First-best gains, trade probability and Myerson-Satterthwaite deficit (uniform [0, 1] by default).
+
+    Parameters
+    ----------
+    value_dist, cost_dist
+        The buyer's value and the seller's cost distributions (default uniform on [0, 1]).
 
     Examples
     --------

@@ -27,6 +27,19 @@ class PostedPrice:
     Expected quantities by one-dimensional quadrature of the distribution functions:
     P(trade) = (1 - F(p)) G(p), buyer payoff G(p) * int_p^{v_high} (1 - F), seller payoff
     (1 - F(p)) * int_{c_low}^p G. ``accuracy`` bounds the absolute quadrature error of the payoffs.
+
+    Parameters
+    ----------
+    p
+        The posted price.
+    value_dist, cost_dist
+        The buyer's value and the seller's cost distributions.
+
+    Examples
+    --------
+    >>> from bargaining import Uniform
+    >>> PostedPrice(0.5, Uniform(), Uniform()).trade_probability   # (1 - F(p)) G(p)
+    0.25
     """
 
     p: float
@@ -119,6 +132,13 @@ def _check_price(p: Any) -> float:
 def posted_price(p: float, value_dist: Any = None, cost_dist: Any = None) -> PostedPrice:
     """Posted-price mechanism at price ``p``; distributions default to uniform [0, 1].
 
+    Parameters
+    ----------
+    p
+        The posted price.
+    value_dist, cost_dist
+        The buyer's value and the seller's cost distributions (default uniform on [0, 1]).
+
     Examples
     --------
     >>> round(posted_price(0.5).gains_from_trade, 6)   # p(1 - p)/2 with uniform types
@@ -134,6 +154,20 @@ class RandomPostedPrice:
 
     Expected quantities are the probability-weighted averages of those of :class:`PostedPrice`; price
     moments condition on trade. ``trades``/``price`` need a draw of the price: pass ``seed``.
+
+    Parameters
+    ----------
+    prices
+        The possible posted prices.
+    probabilities
+        Their probabilities.
+    value_dist, cost_dist
+        The buyer's value and the seller's cost distributions.
+
+    Examples
+    --------
+    >>> round(random_posted_price([0.4, 0.6], [0.5, 0.5]).trade_probability, 6)
+    0.24
     """
 
     prices: tuple[float, ...]
@@ -206,7 +240,22 @@ def random_posted_price(
     value_dist: Any = None,
     cost_dist: Any = None,
 ) -> RandomPostedPrice:
-    """Randomization over posted prices (equal probabilities by default); distributions default to uniform."""
+    """Randomization over posted prices (equal probabilities by default); distributions default to uniform.
+
+    Parameters
+    ----------
+    prices
+        The possible posted prices.
+    probabilities
+        Their probabilities (default: equal).
+    value_dist, cost_dist
+        The buyer's value and the seller's cost distributions (default uniform on [0, 1]).
+
+    Examples
+    --------
+    >>> round(random_posted_price([0.4, 0.6]).gains_from_trade, 6)   # mean of 0.12 and 0.12
+    0.12
+    """
     price_tuple = tuple(_check_price(p) for p in prices)
     if not price_tuple:
         raise InvalidParameterError("No prices given.", hint="Pass at least one posted price.")

@@ -18,6 +18,18 @@ def uniform_trade_threshold(delta: float, c: Any) -> Any:
     Gamma_b(c) = c + (1 - b) c with a = w_B / rho, b = w_S / rho and rho from eq. (38); trade iff
     Phi_a(v) >= Gamma_b(c), i.e. v >= ((2 - b) c + 1 - a) / (2 - a). This is the closed form of the appendix's
     Q^Delta written through the weight ratios (used to check eq. 39 without the numerical solver).
+
+    Parameters
+    ----------
+    delta
+        Bargaining differential in [-1, 1].
+    c
+        Seller cost(s) in [0, 1].
+
+    Examples
+    --------
+    >>> round(float(uniform_trade_threshold(0.0, 0.2)), 6)   # v - c >= 1/4 at Delta = 0
+    0.45
     """
     d = float(_check_delta(delta))
     w_b, w_s = (1.0, 1.0 - d) if d >= 0 else (1.0 + d, 1.0)

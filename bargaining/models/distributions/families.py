@@ -19,7 +19,18 @@ __all__ = ["Beta", "TruncatedExponential", "TruncatedNormal", "Uniform"]
 
 
 class Uniform(TypeDistribution):
-    """Uniform types on [low, high]: Phi_a(v) = (2 - a) v - (1 - a) high, Gamma_a(c) = (2 - a) c - (1 - a) low."""
+    """Uniform types on [low, high]: Phi_a(v) = (2 - a) v - (1 - a) high, Gamma_a(c) = (2 - a) c - (1 - a) low.
+
+    Parameters
+    ----------
+    low, high
+        Support.
+
+    Examples
+    --------
+    >>> float(Uniform(0, 1).virtual_value(0.75, weight=0.0))   # 2v - 1
+    0.5
+    """
 
     def __init__(self, low: float = 0.0, high: float = 1.0) -> None:
         low_f, high_f = check_finite(low, "low"), check_finite(high, "high")
@@ -76,7 +87,20 @@ class Uniform(TypeDistribution):
 
 
 class Beta(TypeDistribution):
-    """Beta(a, b) scaled to [low, high]; density x^(a-1)(1-x)^(b-1) on the unit scale."""
+    """Beta(a, b) scaled to [low, high]; density x^(a-1)(1-x)^(b-1) on the unit scale.
+
+    Parameters
+    ----------
+    a, b
+        Shape parameters (both positive).
+    low, high
+        Support.
+
+    Examples
+    --------
+    >>> round(float(Beta(2, 3).mean()), 6)
+    0.4
+    """
 
     def __init__(self, a: float, b: float, low: float = 0.0, high: float = 1.0) -> None:
         self.a, self.b = check_positive(a, "a"), check_positive(b, "b")
@@ -109,7 +133,20 @@ class Beta(TypeDistribution):
 
 
 class TruncatedNormal(TypeDistribution):
-    """Normal(mean, sd) truncated to [low, high]."""
+    """Normal(mean, sd) truncated to [low, high].
+
+    Parameters
+    ----------
+    mean, sd
+        Mean and standard deviation of the untruncated normal.
+    low, high
+        Support.
+
+    Examples
+    --------
+    >>> round(float(TruncatedNormal(0.5, 0.2, 0, 1).mean()), 6)
+    0.5
+    """
 
     def __init__(self, mean: float, sd: float, low: float, high: float) -> None:
         self.location, self.sd = check_finite(mean, "mean"), check_positive(sd, "sd")
@@ -137,6 +174,18 @@ class TruncatedExponential(TypeDistribution):
     """Exponential with the given scale, starting at ``low`` and truncated at ``high``.
 
     F(x) = (1 - exp(-(x - low)/scale)) / (1 - exp(-(high - low)/scale)).
+
+    Parameters
+    ----------
+    scale
+        Scale of the exponential (positive).
+    low, high
+        Support.
+
+    Examples
+    --------
+    >>> round(float(TruncatedExponential(1.0).cdf(0.5)), 6)
+    0.622459
     """
 
     def __init__(self, scale: float, low: float = 0.0, high: float = 1.0) -> None:

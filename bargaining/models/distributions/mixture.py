@@ -26,6 +26,12 @@ class Mixture(TypeDistribution):
         Type distributions.
     weights
         Positive mixing weights (normalised to sum to one); equal weights by default.
+
+    Examples
+    --------
+    >>> mix = Mixture([Uniform(0, 0.5), Uniform(0.5, 1)])
+    >>> float(mix.cdf(0.5)), mix.is_regular()
+    (0.5, True)
     """
 
     def __init__(self, components: Sequence[TypeDistribution], weights: Sequence[float] | None = None) -> None:

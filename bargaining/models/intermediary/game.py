@@ -54,17 +54,28 @@ FEE_RULES = ("appendix", "myerson")
 class IntermediaryPlay:
     """Ex post outcome of the intermediary game for a batch of type draws.
 
-    Attributes (arrays over draws; supplier arrays have one column per supplier)
+    Arrays over draws; supplier arrays have one column per supplier.
+
+    Attributes
     ----------
-    reserve          the buyer's reserve r = Phi^{x_B}(v)
-    exit_prices      clock prices at which the suppliers drop out, Gamma_i^{x_i}(c_i)
-    winner           index of the winning supplier, -1 if there is no trade
-    clock_price      p_hat where the clock stops (NaN without trade)
-    price            payment p from the buyer to the winner (NaN without trade)
-    fee              fee sigma_i(p) from the buyer to the intermediary (NaN without trade)
-    buyer_payoff     v - p - fee if trade, plus the buyer's lump sum
-    supplier_payoffs p - c_i for the winner, plus each supplier's lump sum
-    intermediary_revenue  fee minus the lump sums paid out
+    reserve
+        the buyer's reserve r = Phi^{x_B}(v)
+    exit_prices
+        clock prices at which the suppliers drop out, Gamma_i^{x_i}(c_i)
+    winner
+        index of the winning supplier, -1 if there is no trade
+    clock_price
+        p_hat where the clock stops (NaN without trade)
+    price
+        payment p from the buyer to the winner (NaN without trade)
+    fee
+        fee sigma_i(p) from the buyer to the intermediary (NaN without trade)
+    buyer_payoff
+        v - p - fee if trade, plus the buyer's lump sum
+    supplier_payoffs
+        p - c_i for the winner, plus each supplier's lump sum
+    intermediary_revenue
+        fee minus the lump sums paid out
     """
 
     reserve: np.ndarray
@@ -113,6 +124,14 @@ class IntermediaryGame:
     shares
         Profit shares eta passed to :meth:`bargaining.Market.bargain` (used only when the no-deficit
         constraint is slack).
+
+    Examples
+    --------
+    With one supplier and uniform types the game reproduces the second best (trade iff v - c >= 1/4):
+
+    >>> expected = intermediary_game(Uniform(), [Uniform()]).expected()
+    >>> round(expected["trade_probability"], 6), round(expected["welfare"], 6)
+    (0.28125, 0.140625)
     """
 
     def __init__(
@@ -492,7 +511,29 @@ def intermediary_game(
     shares: Any = None,
     fee_rule: str = "appendix",
 ) -> IntermediaryGame:
-    """Build the fee-setting intermediary game; see :class:`IntermediaryGame`."""
+    """Build the fee-setting intermediary game; see :class:`IntermediaryGame`.
+
+    Parameters
+    ----------
+    buyer
+        The buyer's value distribution.
+    suppliers
+        The suppliers' cost distributions.
+    buyer_weight, supplier_weights
+        Bargaining weights (one number for all suppliers, or one per supplier).
+    shares
+        How a positive budget surplus is shared when the no-deficit constraint is slack (default as in
+        :class:`~bargaining.Market`).
+    fee_rule
+        ``"appendix"`` (the fee schedule of appendix D.3) or another rule of ``FEE_RULES``.
+
+    Examples
+    --------
+    >>> from bargaining import Uniform
+    >>> game = intermediary_game(Uniform(), [Uniform(), Uniform()])
+    >>> game.rho >= 1
+    True
+    """
     return IntermediaryGame(
         buyer, suppliers, buyer_weight, supplier_weights, shares=shares, fee_rule=fee_rule
     )

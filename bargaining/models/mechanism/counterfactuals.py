@@ -168,6 +168,11 @@ class MinimumOf(_Extreme):
     The cost of a merged supplier (:func:`merge_suppliers`) or the value of outside supply of a buyer
     integrated with a supplier (:func:`integrate_vertically`). Support [min low_k, min high_k].
 
+    Parameters
+    ----------
+    components
+        Independent cost distributions.
+
     Examples
     --------
     >>> from bargaining.models.distributions import Uniform
@@ -179,7 +184,19 @@ class MinimumOf(_Extreme):
 
 
 class MaximumOf(_Extreme):
-    """Distribution of max(v_1, ..., v_k) of independent values: F = prod F_k (support [max low_k, max high_k])."""
+    """Distribution of max(v_1, ..., v_k) of independent values: F = prod F_k (support [max low_k, max high_k]).
+
+    Parameters
+    ----------
+    components
+        Independent value distributions.
+
+    Examples
+    --------
+    >>> from bargaining import Uniform
+    >>> float(MaximumOf([Uniform(), Uniform()]).cdf(0.5))   # 0.5^2
+    0.25
+    """
 
     _kind = "max"
 
@@ -225,6 +242,12 @@ class CounterfactualComparison:
         The proposition's conditions (Propositions 3 and 7), empty otherwise.
     claim
         What the proposition predicts given the conditions, and whether the numbers agree.
+
+    Examples
+    --------
+    >>> cmp = compare_merger(Market([Uniform()], [Uniform(), Uniform(), Uniform()]), suppliers=(0, 1))
+    >>> cmp.after.welfare < cmp.before.welfare   # fewer independent suppliers
+    True
     """
 
     operation: str
@@ -458,12 +481,43 @@ def merge_suppliers(market: Market, pair: Any, *, units: Any = None) -> Market:
     The merged firm's cost is min(c_i, c_j), G_M = 1 - (1 - G_i)(1 - G_j); it has ``units`` units (default
     max(K_i, K_j)) and takes position min(i, j); the other suppliers keep their order. See the module
     docstring for the assumptions.
+
+    Parameters
+    ----------
+    market
+        The market before the merger.
+    pair
+        Indices ``(i, j)`` (from 0) of the merging suppliers.
+    units
+        Units of the merged supplier (default: the larger of the two).
+
+    Examples
+    --------
+    >>> from bargaining import Market, Uniform
+    >>> float(merge_suppliers(Market([Uniform()], [Uniform(), Uniform()]), (0, 1)).suppliers[0].cdf(0.5))
+    0.75
     """
     return _merge(market, pair, "supplier", units)[0]
 
 
 def merge_buyers(market: Market, pair: Any, *, units: Any = None) -> Market:
-    """The market after buyers ``pair = (i, j)`` merge: value max(v_i, v_j), F_M = F_i F_j (mirror of suppliers)."""
+    """The market after buyers ``pair = (i, j)`` merge: value max(v_i, v_j), F_M = F_i F_j (mirror of suppliers).
+
+    Parameters
+    ----------
+    market
+        The market before the merger.
+    pair
+        Indices ``(i, j)`` (from 0) of the merging buyers.
+    units
+        Units of the merged buyer (default: the larger of the two).
+
+    Examples
+    --------
+    >>> from bargaining import Market, Uniform
+    >>> float(merge_buyers(Market([Uniform(), Uniform()], [Uniform()]), (0, 1)).buyers[0].cdf(0.5))
+    0.25
+    """
     return _merge(market, pair, "buyer", units)[0]
 
 
@@ -562,6 +616,21 @@ def integrate_vertically(market: Market, *, supplier: Any = None, buyer: Any = N
     Returns (market after, in-house surplus E[max(v - c_i, 0)], its error bound). The integrated firm is the
     first buyer (or the first supplier) of the market after, with value of outside supply min(v, c_i)
     (cost of selling outside max(v_i, c)); see the module docstring.
+
+    Parameters
+    ----------
+    market
+        A market with one buyer (to integrate with ``supplier``) or one supplier (to integrate with
+        ``buyer``).
+    supplier, buyer
+        Index (from 0) of the integrating partner; give exactly one.
+
+    Examples
+    --------
+    >>> from bargaining import Market, Uniform
+    >>> after, surplus, error = integrate_vertically(Market([Uniform()], [Uniform(), Uniform()]), supplier=0)
+    >>> round(surplus, 6)   # E[max(v - c, 0)] = 1/6 with uniform types
+    0.166667
     """
     _check_market(market, "Vertical integration")
     if (supplier is None) == (buyer is None):
@@ -620,6 +689,25 @@ def compare_integration(
 
     ``integrated_weight`` is the integrated firm's weight in the remaining market (default: the weight of the
     side it keeps negotiating as, i.e. the buyer's when a supplier is integrated).
+
+    Parameters
+    ----------
+    market
+        The market before integration (a :class:`~bargaining.Market`).
+    supplier, buyer
+        Index (from 0) of the supplier that the only buyer integrates with, or of the buyer that the only
+        supplier integrates with; give exactly one.
+    buyer_weights, supplier_weights
+        Bargaining weights before integration (default: all 1).
+    integrated_weight
+        The integrated firm's weight after integration (default as above).
+
+    Examples
+    --------
+    >>> from bargaining import Market, Uniform
+    >>> cmp = compare_integration(Market([Uniform()], [Uniform(), Uniform()]), supplier=0)
+    >>> cmp.claim["applies"]   # overlapping cost supports: Proposition 7 makes no prediction
+    False
     """
     post, surplus, err = integrate_vertically(market, supplier=supplier, buyer=buyer)
     wb, ws = _weights(market, buyer_weights, supplier_weights)
@@ -748,6 +836,20 @@ def equalize_power(
     ``before`` is the market at the given weights, ``after`` at equal weights (all 1). ``conditions`` are
     (i)-(iv) of the module docstring; ``claim["predicted_equal"]`` is whether they all hold (then W^w = W^1),
     ``claim["equal"]`` whether the numbers say so, and ``claim["failing"]`` the labels that fail.
+
+    Parameters
+    ----------
+    market
+        The market (a :class:`~bargaining.Market`).
+    buyer_weights, supplier_weights
+        The unequal weights to compare with equal weights (default: all 1).
+
+    Examples
+    --------
+    >>> from bargaining import Market, Uniform
+    >>> cmp = equalize_power(Market([Uniform()], [Uniform(), Uniform()]), [1.0], [0.5, 1.0])
+    >>> cmp.after.welfare >= cmp.before.welfare - 1e-9
+    True
     """
     _check_market(market, "Equalization of bargaining power")
     wb, ws = _weights(market, buyer_weights, supplier_weights)

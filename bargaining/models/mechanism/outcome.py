@@ -37,6 +37,12 @@ class BargainingOutcome:
         "quadrature" or "qmc".
     binding
         Whether the no-deficit constraint binds (rho > max w).
+
+    Examples
+    --------
+    >>> out = Market([Uniform()], [Uniform()]).bargain_delta(0.0)
+    >>> round(out.rho, 6), round(out.expected_trades, 6)   # second best: trade iff v - c >= 1/4
+    (1.5, 0.28125)
     """
 
     rho: float

@@ -92,6 +92,14 @@ class MergerResult:
 
     :meth:`to_frame` gives the per-product table and :attr:`industry` the industry and merging-party lines of
     :attr:`summary`; a product removed by the counterfactual has NaN post-merger price and share 0.
+
+    Examples
+    --------
+    >>> demand = LogitDemand(0.2, [2.0, 1.5], outside_price=2.0)
+    >>> market = NashInNashMarket(demand, seller=["A", "B"], marginal_cost=[3.0, 4.0], seller_weight=0.5)
+    >>> res = market.simulate(seller_post=["A", "A"])
+    >>> bool((res.post["price"] > res.pre["price"]).all()), res.converged
+    (True, True)
     """
 
     params: pd.Series

@@ -49,6 +49,11 @@ class FeasibleSet:
     ----------
     points
         Array-like of shape (n, 2): the payoff pairs :math:`(u_1, u_2)` of the available agreements.
+
+    Examples
+    --------
+    >>> nash_solution(FeasibleSet([(0, 0), (1, 0), (0, 1)])).payoffs
+    (0.5, 0.5)
     """
 
     def __init__(self, points: Sequence[Sequence[float]] | np.ndarray) -> None:

@@ -65,6 +65,12 @@ class Frontier:
     ------
     FrontierShapeError
         If :math:`\varphi` increases or is not concave somewhere on the grid; the message says where.
+
+    Examples
+    --------
+    >>> u1, u2 = nash_solution(Frontier(lambda u1: 1 - u1**2, 0, 1)).payoffs
+    >>> round(u1, 6), round(u2, 6)   # (1/sqrt(3), 2/3)
+    (0.57735, 0.666667)
     """
 
     def __init__(

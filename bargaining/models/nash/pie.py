@@ -25,6 +25,11 @@ class Pie:
     size
         :math:`S`, the surplus to divide. The generalized Nash solution is
         :math:`u_1 = d_1 + \beta (S - d_1 - d_2)`, :math:`u_2 = d_2 + (1 - \beta)(S - d_1 - d_2)`.
+
+    Examples
+    --------
+    >>> nash_solution(Pie(1.0), weight=0.3).payoffs
+    (0.3, 0.7)
     """
 
     size: float

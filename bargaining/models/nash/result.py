@@ -39,6 +39,12 @@ class NashSolution:
         Bound on the absolute error of each payoff (for closed forms, a bound on the rounding error).
     nash_product
         :math:`(u_1^* - d_1)^\beta (u_2^* - d_2)^{1-\beta}` (with :math:`0^0 = 1`).
+
+    Examples
+    --------
+    >>> sol = nash_solution(Pie(1.0), weight=0.3)
+    >>> sol.payoffs, sol.method
+    ((0.3, 0.7), 'closed form')
     """
 
     payoffs: tuple[float, float]

@@ -59,10 +59,10 @@ class NashInNashEquilibrium:
         Jacobi iterations over best replies (``method="fixed-point"``) or evaluations of the Nash conditions
         (``"root"``).
     residual
-        Largest price change still asked for at the returned prices: max |BR(x) - x| at the last iteration
-        (``"fixed-point"``) or max |t(x)| (``"root"``), in price units.
+        Largest price change still asked for at the returned prices: ``max |BR(x) - x|`` at the last iteration
+        (``"fixed-point"``) or ``max |t(x)|`` (``"root"``), in price units.
     converged, method, tol
-        Whether residual <= tol * max(1, max |price|); the solver; the tolerance.
+        Whether ``residual <= tol * max(1, max |price|)``; the solver; the tolerance.
     """
 
     prices: pd.DataFrame
@@ -102,15 +102,15 @@ class NashInNashPrices:
 
     Notes
     -----
-    Bundle b between seller unit S and buyer unit B, at common price x_b and other prices x_-b:
-    g_S(x) = pi_S(G, x) - pi_S(G minus b, x_-b), g_B likewise. The Nash-in-Nash price maximizes
-    g_S^{b_S} g_B^{b_B} given x_-b; its first-order condition is b_S g_S' g_B + b_B g_B' g_S = 0 (primes:
+    Bundle b between seller unit S and buyer unit B, at common price x_b and other prices x_{-b}:
+    g_S(x) = pi_S(G, x) - pi_S(G minus b, x_{-b}), g_B likewise. The Nash-in-Nash price maximizes
+    g_S^{b_S} g_B^{b_B} given x_{-b}; its first-order condition is b_S g_S' g_B + b_B g_B' g_S = 0 (primes:
     derivative in x_b). Replacing g_S, g_B by their linearization in x_b (slopes by central differences, exact
     for profits affine or quadratic in the own price) gives the Nash split of the linearized problem,
     x_b + t_b with t_b = -(b_S g_S' g_B + b_B g_B' g_S) / ((b_S + b_B) g_S' g_B'); t_b = 0 is the first-order
     condition, and for profits affine in the own price x_b + t_b = C + beta (V - C) is the exact best reply.
     ``method="fixed-point"``: damped Jacobi iteration x <- x + damping (BR(x) - x), where BR_b(x) solves
-    t_b = 0 in x_b given x_-b (secant steps; one step when affine). ``method="root"``: ``scipy.optimize.root``
+    t_b = 0 in x_b given x_{-b} (secant steps; one step when affine). ``method="root"``: ``scipy.optimize.root``
     (Powell hybrid) on t(x) = 0 for all bundles at once.
     """
 

@@ -91,6 +91,14 @@ class NashInNash:
     (b_i gain_j - b_j gain_i) / (b_i + b_j) = C + beta (V - C) with C = -gain_i, V = gain_j,
     beta = b_i / (b_i + b_j). A system's bundle has one total transfer: with lump sums its split across the
     bundle's agreements is not determined.
+
+    Examples
+    --------
+    One hospital h and one insurer i; the agreement is worth 1 to the insurer and costs the hospital 0.2:
+
+    >>> payoff = lambda agent, formed: (1.0 if agent == "i" else -0.2) if formed else 0.0
+    >>> NashInNash([("h", "i")], payoff).transfers()["transfer"].tolist()   # 0.2 + (1 - 0.2) / 2
+    [0.6]
     """
 
     def __init__(
