@@ -22,7 +22,8 @@ examples:
       --margin margin --seller-weight 0.4 --normalize 2 --seller-post firm_post
   bargaining merger chain.csv --price price --share share --seller up --buyer down --wholesale-price w \\
       --margin margin --wholesale-margin w_margin --outside-price 10 --buyer-post down_post --json
-  bargaining merger miller.csv ... --remove 4 --starts 3
+  bargaining merger miller.csv --price price --share share --seller firm --margin margin \\
+      --seller-weight 0.4 --normalize 2 --seller-post firm_post --remove 4 --starts 3
 
 Outputs: pre/post prices, shares and margins; % price changes; upward pricing pressure (the post-merger
 first-order condition at pre-merger prices, money per unit) and the compensating marginal-cost reduction (the

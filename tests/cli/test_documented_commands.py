@@ -21,7 +21,8 @@ from bargaining.cli import build_parser, main
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 SLOW = ("montecarlo nash-constant-formula --reps", "montecarlo nash-logistic", "montecarlo incomplete-likelihood",
-        "--bootstrap 199", "--bootstrap 499")
+        "--bootstrap 199", "--bootstrap 499",
+        "replicate --json")  # every replication: run one by one in tests/test_replication.py
 
 
 def readme_commands() -> list[str]:
