@@ -81,8 +81,8 @@ def _error_line(text: str) -> None:
 
 
 def _prog(args: argparse.Namespace) -> str:
-    model = getattr(args, "model", None)
-    return f"bargaining {args.command}" + (f" {model}" if args.command == "fit" and model else "")
+    # the prefix names the command (``bargaining fit``), as scripts that parse stderr expect
+    return f"bargaining {args.command}"
 
 
 def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:

@@ -29,7 +29,7 @@ def test_formula_error_is_one_line_without_colour_codes(run_cli, agreements):
     code, _, err = run_cli("fit", "nash", str(agreements), "--price", "price", "--buyer-value", "value",
                            "--cost-formula", "~ 1 + ")
     assert code == 2
-    assert err.count("\n") == 1 and err.startswith("bargaining fit nash: error:")
+    assert err.count("\n") == 1 and err.startswith("bargaining fit: error:")
     assert "\x1b[" not in err
 
 
