@@ -70,6 +70,7 @@ CASES = [
     {"n_sellers": 2, "high": 2.0, "low": 1.5, "prob_high": 0.5, "discount": 0.95, "transparency": 0.5},   # mu h < l
     {"n_sellers": 5, "high": 1.0, "low": 0.2, "prob_high": 0.4, "discount": 0.5, "transparency": 0.1, "recall": True},
     {"n_sellers": 1, "high": 1.0, "low": 0.3, "prob_high": 0.5, "discount": 0.9, "transparency": 1.0},
+    {"n_sellers": 6, "high": 1.0, "low": 0.4, "prob_high": 0.55, "discount": 0.9, "transparency": 0.15},  # N = 6
 ]
 
 
