@@ -33,6 +33,11 @@ Counterfactuals (agents numbered from 1 in the order given; the weights above ar
                           buyer I): its value of outside supply is min(v, c_I) (Proposition 7;
                           --integrated-weight W, default the weight it negotiates with as a buyer)
   --equalize              the given weights against equal weights, with Proposition 3's conditions (i)-(iv)
+  --invest                agents choose investments e before bargaining (Proposition 8): distribution
+                          parameters may use e, e.g. --buyer beta:1+e,1 --supplier beta:1,1+e; each agent pays
+                          Psi(e) = C e^2 (--investment-cost C, default 1) with e in --investment-bounds LOW,HIGH
+                          (default 0,1); prints first-best and equilibrium investments, the under-investment and
+                          the welfare lost (slow: seconds to a minute)
 Each prints the market before and after (payoffs, welfare, trade rate, rho, accuracy); --json prints both
 markets and outcomes. --plot FILE also saves the frontiers before and after with the two outcomes (png, pdf,
 svg; needs matplotlib).
@@ -47,6 +52,7 @@ examples:
   bargaining market --buyer uniform:1,2 --supplier uniform:0,1 --supplier uniform:0,1 --integrate 1 --plot vi.png
   bargaining market --buyer uniform:1,2 --supplier uniform:0,1 --supplier uniform:0,1 --integrate 1 --json
   bargaining market --buyer uniform:0,1 --supplier uniform:0,1 --supplier uniform:0,1 --delta 0.5 --equalize
+  bargaining market --buyer beta:1+e,1 --supplier beta:1,1+e --invest --investment-bounds 0,2 --json
 """
 
 FAMILIES = {
@@ -82,13 +88,53 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     group.add_argument("--integrate", type=int, metavar="I", help="vertical integration with supplier I (or buyer I)")
     group.add_argument("--integrated-weight", type=float, metavar="W", help="the integrated firm's weight")
     group.add_argument("--equalize", action="store_true", help="compare with equal bargaining weights (Proposition 3)")
+    group.add_argument("--invest", action="store_true", help="investment before bargaining (Proposition 8)")
+    group.add_argument("--investment-cost", type=float, default=1.0, metavar="C", help="Psi(e) = C e^2 (default 1)")
+    group.add_argument("--investment-bounds", default="0,1", metavar="LOW,HIGH", help="investment range (default 0,1)")
     group.add_argument("--plot", metavar="FILE", help="save the frontiers before and after the counterfactual (png, pdf, svg)")
     add_json_flag(parser)
     parser.set_defaults(func=run)
 
 
-def parse_distribution(spec: str) -> Any:
-    """``NAME:p1,p2,...`` -> a type distribution of :mod:`bargaining.models.distributions`."""
+def _arithmetic(text: str, investment: float | None, spec: str) -> float:
+    """Evaluate a parameter: a number, or (with --invest) arithmetic in the investment e (+ - * / **)."""
+    import ast
+    import operator
+
+    operators: dict[type, Any] = {
+        ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+        ast.Pow: operator.pow, ast.USub: operator.neg, ast.UAdd: operator.pos,
+    }
+
+    def value(node: ast.AST) -> float:
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+            return float(node.value)
+        if isinstance(node, ast.Name) and node.id == "e":
+            if investment is None:
+                raise InvalidParameterError(
+                    f"{spec!r} uses the investment e.", hint="add --invest (Proposition 8), or give numbers."
+                )
+            return investment
+        if isinstance(node, ast.BinOp) and type(node.op) in operators:
+            return float(operators[type(node.op)](value(node.left), value(node.right)))
+        if isinstance(node, ast.UnaryOp) and type(node.op) in operators:
+            return float(operators[type(node.op)](value(node.operand)))
+        raise ValueError(text)
+
+    try:
+        return value(ast.parse(text.strip(), mode="eval").body)
+    except (SyntaxError, ValueError, ZeroDivisionError, OverflowError):
+        raise InvalidParameterError(
+            f"Parameters of {spec!r} must be numbers (or arithmetic in e with --invest).",
+            hint="e.g. beta:2,3, uniform:0,1 or, with --invest, beta:1+e,1",
+        ) from None
+
+
+def parse_distribution(spec: str, investment: float | None = None) -> Any:
+    """``NAME:p1,p2,...`` -> a type distribution of :mod:`bargaining.models.distributions`.
+
+    With ``investment`` given, parameters may be arithmetic in ``e`` (the agent's investment).
+    """
     from bargaining.models import distributions
 
     name, _, params = spec.partition(":")
@@ -96,10 +142,7 @@ def parse_distribution(spec: str) -> Any:
     if key not in FAMILIES:
         raise UnknownNameError(f"Unknown distribution {name!r} in {spec!r}.", hint=f"Use one of {', '.join(FAMILIES)}.")
     cls_name, fewest, most = FAMILIES[key]
-    try:
-        values = [float(p) for p in params.split(",")] if params.strip() else []
-    except ValueError:
-        raise InvalidParameterError(f"Parameters of {spec!r} must be numbers.", hint="e.g. beta:2,3 or uniform:0,1") from None
+    values = [_arithmetic(p, investment, spec) for p in params.split(",")] if params.strip() else []
     if not fewest <= len(values) <= most:
         raise InvalidParameterError(
             f"{key} takes {fewest} to {most} numbers, got {len(values)} in {spec!r}.", hint="see `bargaining market --help`."
@@ -134,6 +177,8 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.buyer or not args.supplier:
         raise InvalidParameterError("Give at least one --buyer and one --supplier.", hint="e.g. --buyer uniform:0,1 --supplier uniform:0,1")
+    if args.invest:
+        return _investment(args)
     market = Market(
         [parse_distribution(s) for s in args.buyer],
         [parse_distribution(s) for s in args.supplier],
@@ -255,3 +300,56 @@ def _counterfactual(args: argparse.Namespace, market: Any, which: str) -> int:
         if args.plot:
             print(f"\nfigure: {args.plot}")
     return 0
+
+
+def _investment(args: argparse.Namespace) -> int:
+    """--invest: first-best and equilibrium investments (Proposition 8) for families given by the specs."""
+    from bargaining.models.mechanism.investment import InvestmentGame
+
+    others = [o for o in ("merge_suppliers", "merge_buyers", "integrate", "frontier", "plot") if getattr(args, o)]
+    if others or args.equalize:
+        raise InvalidParameterError("--invest is its own counterfactual.", hint="drop the other counterfactual options.")
+    try:
+        low, high = (float(x) for x in args.investment_bounds.split(","))
+    except ValueError:
+        raise InvalidParameterError(
+            f"--investment-bounds {args.investment_bounds!r} is not LOW,HIGH.", hint="e.g. --investment-bounds 0,2"
+        ) from None
+    if not (args.investment_cost > 0):
+        raise InvalidParameterError("--investment-cost must be positive.", hint="e.g. --investment-cost 1")
+    cost = float(args.investment_cost)
+
+    def family(spec: str) -> Any:
+        parse_distribution(spec, investment=low)  # fail early on a bad spec
+        return lambda e: parse_distribution(spec, investment=float(e))
+
+    market_weights = None
+    if args.buyer_weights is not None or args.supplier_weights is not None or args.delta is not None:
+        from bargaining.models.conventions import weights_from_delta
+
+        if args.delta is not None:
+            w_b, w_s = weights_from_delta(args.delta)
+            market_weights = ([w_b] * len(args.buyer), [w_s] * len(args.supplier))
+        else:
+            market_weights = (
+                args.buyer_weights or [1.0] * len(args.buyer),
+                args.supplier_weights or [1.0] * len(args.supplier),
+            )
+    game = InvestmentGame(
+        [family(s) for s in args.buyer],
+        [family(s) for s in args.supplier],
+        [lambda e: cost * e**2] * len(args.buyer),
+        [lambda e: cost * e**2] * len(args.supplier),
+        bounds=(low, high),
+        buyer_weights=None if market_weights is None else market_weights[0],
+        supplier_weights=None if market_weights is None else market_weights[1],
+        buyer_units=args.buyer_units,
+        supplier_units=args.supplier_units,
+    )
+    result = game.solve()
+    if args.json:
+        print_json({"investment": result.to_dict(), "first_best": result.first_best, "equilibrium": result.equilibrium})
+        return 0
+    print(str(result))
+    return 0
+
