@@ -64,7 +64,7 @@ def test_supplier_merger_matches_simulation_of_premerger_draws() -> None:
     b_m, b_3 = (float(r) for r in post.supplier_weight_ratios)
 
     rng = np.random.default_rng(20240607)
-    n = 200_000
+    n = 1_000_000  # the 10^6 draws
     v, c1, c2, c3 = rng.random((4, n))
     m = np.minimum(c1, c2)                              # the merged firm's cost, from pre-merger draws
     phi = v - (1 - a) * (1 - v)                         # Phi_a for U[0, 1]
