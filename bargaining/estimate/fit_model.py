@@ -167,6 +167,8 @@ def fit_model(
         cov, converged = fit.cov, fit.solver.converged
         method = "nonlinear 2SLS" if model.instruments is not None else "nonlinear least squares"
         diagnostics["objective"] = fit.solver.objective
+        if fit.solver.starts > 1:
+            diagnostics["starting points"] = fit.solver.starts
     if not converged:
         warn_not_converged(f"The optimizer of {type(model).__name__}")
     notes: list[str] = []

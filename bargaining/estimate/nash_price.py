@@ -276,6 +276,12 @@ def fit_nash(
             )
         theta, residuals, theta_cov = moment_fit.params, moment_fit.residuals, moment_fit.cov
         diagnostics.update({"objective": fit_nl.objective, "function evaluations": fit_nl.nfev})
+        if fit_nl.starts > 1:
+            diagnostics["starting points"] = fit_nl.starts
+            notes.append(
+                f"The first start of the nonlinear fit was not a stationary point with curvature (a flat or "
+                f"boundary region); {fit_nl.starts} starting points were tried."
+            )
         method = "nonlinear " + ("2SLS" if instrument_matrix is not None else "least squares")
 
     params = pd.Series(theta, index=names)

@@ -17,11 +17,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from bargaining.estimate.engines.covariance import iv_covariance
-from bargaining.estimate.engines.least_squares import NonlinearFit, nonlinear_least_squares
+from bargaining.estimate.engines.least_squares import NonlinearFit, multistart_least_squares
 from bargaining.estimate.formulas import check_full_rank
 from bargaining.models.protocols import MomentModel
 
-__all__ = ["MomentFit", "fit_moment_model", "model_jacobian"]
+__all__ = ["MomentFit", "fallback_starts", "fit_moment_model", "model_jacobian"]
+
+#: starting points tried in all (the first plus fallbacks) before a fit is reported as not converged
+MAX_STARTS = 6
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,23 @@ def model_jacobian(model: MomentModel) -> Callable[[np.ndarray], np.ndarray]:
     return jacobian
 
 
+def fallback_starts(first: np.ndarray, model_start: np.ndarray, count: int = MAX_STARTS) -> list[np.ndarray]:
+    """Starting points after ``first``: the model's own start, the origin, then fixed random perturbations.
+
+    The origin is where logistic weights equal 1/2, away from the flat regions near 0 and 1. The
+    perturbations come from a fixed seed so that a fit is reproducible.
+    """
+    rng = np.random.default_rng(20261130)
+    candidates = [first, model_start, np.zeros_like(first)]
+    while len(candidates) < count:
+        candidates.append(model_start + 0.5 * (1.0 + np.abs(model_start)) * rng.standard_normal(first.size))
+    starts: list[np.ndarray] = []
+    for candidate in candidates:
+        if not any(np.array_equal(candidate, s) for s in starts):
+            starts.append(np.asarray(candidate, dtype=float))
+    return starts[:count]
+
+
 def fit_moment_model(
     model: MomentModel,
     *,
@@ -63,16 +83,22 @@ def fit_moment_model(
     maxiter: int | None = None,
     compute_cov: bool = True,
     identification_hint: str = "the parameters are not identified at the estimate",
+    max_starts: int = MAX_STARTS,
 ) -> MomentFit:
     """Estimate a moment model; raises IdentificationError when the linearized design is rank deficient.
 
-    ``compute_cov=False`` returns only the estimate (bootstrap replicates); the covariance is then NaN.
+    The fit starts from ``start`` (default: the model's start values); when that fit is not a stationary
+    point with non-singular curvature (a flat or boundary region), up to ``max_starts - 1`` other starts are
+    tried (:func:`fallback_starts`) and the first converged fit is kept. ``compute_cov=False`` returns only the
+    estimate (bootstrap replicates); the covariance is then NaN.
     """
     jacobian = model_jacobian(model)
-    solver = nonlinear_least_squares(
+    model_start = np.asarray(model.start_values(), dtype=float)
+    first = model_start if start is None else np.asarray(start, dtype=float)
+    solver = multistart_least_squares(
         model.residuals,
         jacobian,
-        model.start_values() if start is None else np.asarray(start, dtype=float),
+        fallback_starts(first, model_start) if max_starts > 1 else [first],
         instruments=model.instruments,
         maxiter=maxiter,
     )

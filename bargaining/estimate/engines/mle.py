@@ -91,26 +91,14 @@ def _statsmodels_model(model: LikelihoodModel, transform: BoxTransform) -> Any:
     return _Model(np.zeros(model.nobs), None, extra_params_names=names)
 
 
-def maximize_likelihood(
-    model: LikelihoodModel,
-    *,
-    start: np.ndarray | None = None,
-    cov_type: str = "robust",
-    clusters: np.ndarray | None = None,
-    maxiter: int = 200,
-    compute_cov: bool = True,
-) -> LikelihoodFit:
-    """Maximize the model's log-likelihood; covariance of ``cov_type`` (``unadjusted``, ``robust``,
-    ``clustered`` with integer ``clusters``).
+def _loglike(model: LikelihoodModel, transform: BoxTransform, t: np.ndarray) -> float:
+    with np.errstate(all="ignore"):
+        value = float(np.sum(model.loglikeobs(transform.to_natural(t))))
+    return value if np.isfinite(value) else -np.inf
 
-    ``compute_cov=False`` skips the Hessian and scores (bootstrap replicates need only the estimate); the
-    covariance is then NaN. Raises :class:`~bargaining.errors.IdentificationError` when the information
-    matrix is singular.
-    """
-    transform = BoxTransform.from_bounds(model.lower_bounds, model.upper_bounds)
-    natural_start = model.start_values() if start is None else np.asarray(start, dtype=float)
-    t0 = transform.to_unconstrained(natural_start)
-    sm_model = _statsmodels_model(model, transform)
+
+def _optimize_from(sm_model: Any, model: LikelihoodModel, t0: np.ndarray, maxiter: int) -> tuple[np.ndarray, bool, str, int]:
+    """BFGS from ``t0`` (Newton restart after a loss of precision); converged only with a vanishing gradient."""
     with warnings.catch_warnings():
         # statsmodels' warnings are replaced by the package's (converged flag, ConvergenceWarning)
         warnings.simplefilter("ignore")
@@ -129,8 +117,6 @@ def maximize_likelihood(
             retvals = getattr(result, "mle_retvals", {}) or {}
             iterations += int(retvals.get("iterations", 0) or 0)
     t_hat = np.asarray(result.params, dtype=float)
-    k = t_hat.size
-    natural = transform.to_natural(t_hat)
     converged, message = bool(retvals.get("converged", False)), str(retvals.get("warnflag", ""))
     if converged:
         # the optimizer's own test is on its scaled objective; check the gradient of the mean log-likelihood
@@ -141,6 +127,63 @@ def maximize_likelihood(
         if not np.all(np.isfinite(gradient)) or np.max(np.abs(gradient)) > _GRADIENT_TOL:
             converged = False
             message = f"gradient of the mean log-likelihood {np.max(np.abs(gradient)):.2e} at the stopping point"
+    return t_hat, converged, message, iterations
+
+
+def maximize_likelihood(
+    model: LikelihoodModel,
+    *,
+    start: np.ndarray | None = None,
+    cov_type: str = "robust",
+    clusters: np.ndarray | None = None,
+    maxiter: int = 200,
+    compute_cov: bool = True,
+    max_starts: int = 5,
+) -> LikelihoodFit:
+    """Maximize the model's log-likelihood; covariance of ``cov_type`` (``unadjusted``, ``robust``,
+    ``clustered`` with integer ``clusters``).
+
+    When the fit from ``start`` (default: the model's start values) does not converge (no vanishing gradient:
+    a flat or boundary region), up to ``max_starts - 1`` other starts are tried and the first converged fit
+    is kept (else the one with the highest log-likelihood, reported as not converged).
+
+    ``compute_cov=False`` skips the Hessian and scores (bootstrap replicates need only the estimate); the
+    covariance is then NaN. Raises :class:`~bargaining.errors.IdentificationError` when the information
+    matrix is singular.
+    """
+    transform = BoxTransform.from_bounds(model.lower_bounds, model.upper_bounds)
+    model_start = np.asarray(model.start_values(), dtype=float)
+    natural_start = model_start if start is None else np.asarray(start, dtype=float)
+    sm_model = _statsmodels_model(model, transform)
+    t_hat, converged, message, iterations = _optimize_from(
+        sm_model, model, transform.to_unconstrained(natural_start), maxiter
+    )
+    tried = 1
+    if not converged and max_starts > 1:
+        # a flat or boundary region: other starts in the unconstrained space (the model's start values, the
+        # centre of the transform, perturbations from a fixed seed); the best converged one is kept
+        best_ll = _loglike(model, transform, t_hat)
+        origin = transform.to_unconstrained(model_start)
+        rng = np.random.default_rng(20261130)
+        fallbacks = [origin, np.zeros_like(origin)]
+        while len(fallbacks) < max_starts - 1:
+            fallbacks.append(origin + (1.0 + np.abs(origin)) * rng.standard_normal(origin.size))
+        for t0 in fallbacks:
+            if not np.all(np.isfinite(t0)):
+                continue
+            tried += 1
+            t_try, ok, msg, its = _optimize_from(sm_model, model, t0, maxiter)
+            iterations += its
+            ll = _loglike(model, transform, t_try)
+            if ok and (not converged or ll > best_ll):
+                t_hat, converged, message, best_ll = t_try, True, msg, ll
+                break
+            if not converged and ll > best_ll:
+                t_hat, message, best_ll = t_try, msg, ll
+        if tried > 1:
+            message += f" ({tried} starting points tried)"
+    k = t_hat.size
+    natural = transform.to_natural(t_hat)
     fit = LikelihoodFit(
         params=natural,
         cov=np.full((k, k), np.nan),
