@@ -313,7 +313,6 @@ class HospitalInsurerMarkets:
         """The Nash-in-Nash prices p_mih, shape (M, I, H) (see :meth:`equilibrium`)."""
         return self.equilibrium().price
 
-
     def nash_in_nash_prices(self) -> NashInNashPrices:
         """The same model as a :class:`~bargaining.models.nash_in_nash.NashInNashPrices` problem.
 
@@ -373,7 +372,10 @@ class _HospitalInsurerProfit:
             for h in range(hospitals):
                 self.agent[self.hospital_names[m][h]] = ("hospital", m, h)
         self.keys = [
-            [[(self.hospital_names[m][h], self.insurer_names[m][i]) for h in range(hospitals)] for i in range(insurers)]
+            [
+                [(self.hospital_names[m][h], self.insurer_names[m][i]) for h in range(hospitals)]
+                for i in range(insurers)
+            ]
             for m in range(markets)
         ]
         self.expu = np.exp(model.utility).tolist()
@@ -410,8 +412,15 @@ class _HospitalInsurerProfit:
                     "weight.",
                     hint="give beta as one number, one per insurer, or one per hospital.",
                 )
-            out.update({name: float(np.exp(v)) for name, v in zip(self.hospital_names[m], log_hospital, strict=True)})
-            out.update({name: float(np.exp(v)) for name, v in zip(self.insurer_names[m], log_insurer[:, 0], strict=True)})
+            out.update(
+                {name: float(np.exp(v)) for name, v in zip(self.hospital_names[m], log_hospital, strict=True)}
+            )
+            out.update(
+                {
+                    name: float(np.exp(v))
+                    for name, v in zip(self.insurer_names[m], log_insurer[:, 0], strict=True)
+                }
+            )
         return out
 
     def _network(self, m: int, i: int, agreements: frozenset) -> list[int]:

@@ -135,7 +135,9 @@ class LinearThreatPoints:
         diagonal = np.arange(n)
         rows = np.concatenate([diagonal, cost.row, value.row])
         cols = np.concatenate([diagonal, cost.col, value.col])
-        data = np.concatenate([np.ones(n), -(1.0 - beta)[cost.row] * cost.data, -beta[value.row] * value.data])
+        data = np.concatenate(
+            [np.ones(n), -(1.0 - beta)[cost.row] * cost.data, -beta[value.row] * value.data]
+        )
         keep = data != 0
         rows, cols, data = rows[keep], cols[keep], data[keep]
         pattern = sparse.csr_matrix((np.ones(rows.shape[0]), (rows, cols)), shape=(n, n))
@@ -156,7 +158,9 @@ class LinearThreatPoints:
             members = order[(start[blocks][:, None] + np.arange(size)[None, :]).ravel()].reshape(-1, size)
             matrices = np.zeros((blocks.shape[0], size, size))
             mine = slot[component[rows]] >= 0
-            np.add.at(matrices, (slot[component[rows[mine]]], local[rows[mine]], local[cols[mine]]), data[mine])
+            np.add.at(
+                matrices, (slot[component[rows[mine]]], local[rows[mine]], local[cols[mine]]), data[mine]
+            )
             out[members] = np.linalg.solve(matrices, rhs[members][..., None])[..., 0]
         return out
 
@@ -176,9 +180,9 @@ class NashTerms:
 
     def steps(self, b_seller: np.ndarray, b_buyer: np.ndarray) -> np.ndarray:
         """t = -(b_S g_B / d_B + b_B g_S / d_S) / (b_S + b_B)."""
-        return -(b_seller * self.gain_buyer / self.slope_buyer + b_buyer * self.gain_seller / self.slope_seller) / (
-            b_seller + b_buyer
-        )
+        return -(
+            b_seller * self.gain_buyer / self.slope_buyer + b_buyer * self.gain_seller / self.slope_seller
+        ) / (b_seller + b_buyer)
 
 
 class _ReadTracker(dict):
@@ -319,7 +323,9 @@ class BatchedNashConditions:
         base = self._base(x)
         return [self._unit(unit, self.model.network.full, base) for unit in self.model.network.units]
 
-    def steps(self, x: np.ndarray, rows: Sequence[int] | None = None, steps: np.ndarray | None = None) -> np.ndarray:
+    def steps(
+        self, x: np.ndarray, rows: Sequence[int] | None = None, steps: np.ndarray | None = None
+    ) -> np.ndarray:
         rows_list = list(range(self.n)) if rows is None else list(rows)
         terms = self.terms(x, rows_list, steps)
         return terms.steps(self.b_seller[rows_list], self.b_buyer[rows_list])

@@ -456,7 +456,9 @@ class NashInNashPrices:
                     f"prices {self._describe(x)}.",
                     hint="try another start or method='newton'.",
                 )
-        return self._equilibrium(x, iterations, residual, method, tol, step, BatchedNashConditions(self, step))
+        return self._equilibrium(
+            x, iterations, residual, method, tol, step, BatchedNashConditions(self, step)
+        )
 
     def _linear_system(self) -> LinearThreatPoints | None:
         provider = getattr(self._profit, "linear_system", None)
@@ -561,7 +563,11 @@ class NashInNashPrices:
         # gains from trade beyond rounding (lacks_gains), and a side with weight 0 gets exactly 0 in theory:
         # allow rounding noise below it
         size = np.maximum(1.0, np.maximum(np.abs(g_s), np.abs(g_b)))
-        bad = ~(g_s + g_b > GAINS_RTOL * size) | (g_s < -GAINS_RTOL * size * 1e3) | (g_b < -GAINS_RTOL * size * 1e3)
+        bad = (
+            ~(g_s + g_b > GAINS_RTOL * size)
+            | (g_s < -GAINS_RTOL * size * 1e3)
+            | (g_b < -GAINS_RTOL * size * 1e3)
+        )
         failing = [
             f"{net.bundles[k].label} (gain_i {g_s[k]:.6g}, gain_j {g_b[k]:.6g})" for k in np.flatnonzero(bad)
         ]
@@ -594,4 +600,3 @@ class NashInNashPrices:
 
         converged = residual <= tol * max(1.0, float(np.max(np.abs(x))))
         return NashInNashEquilibrium(prices, payoffs, iterations, residual, bool(converged), method, tol)
-
