@@ -39,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "NashInNashEquilibrium": "bargaining.models.nash_in_nash",
     "HospitalInsurerMarkets": "bargaining.models.nash_in_nash",
     "HospitalInsurerEquilibrium": "bargaining.models.nash_in_nash",
+    "LinearThreatPoints": "bargaining.models.nash_in_nash",
     "LogitDemand": "bargaining.models.demand",
     "NestedLogitDemand": "bargaining.models.demand",
     "NashInNashMarket": "bargaining.models.merger",
@@ -409,6 +410,9 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     )
     from bargaining.models.nash_in_nash import (
         HospitalInsurerMarkets as HospitalInsurerMarkets,
+    )
+    from bargaining.models.nash_in_nash import (
+        LinearThreatPoints as LinearThreatPoints,
     )
     from bargaining.models.nash_in_nash import (
         NashInNash as NashInNash,
