@@ -40,6 +40,7 @@ _EXPORTS: dict[str, str] = {
     "HospitalInsurerMarkets": "bargaining.models.nash_in_nash",
     "HospitalInsurerEquilibrium": "bargaining.models.nash_in_nash",
     "LinearThreatPoints": "bargaining.models.nash_in_nash",
+    "NashTerms": "bargaining.models.nash_in_nash",
     "LogitDemand": "bargaining.models.demand",
     "NestedLogitDemand": "bargaining.models.demand",
     "NashInNashMarket": "bargaining.models.merger",
@@ -422,6 +423,9 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     )
     from bargaining.models.nash_in_nash import (
         NashInNashPrices as NashInNashPrices,
+    )
+    from bargaining.models.nash_in_nash import (
+        NashTerms as NashTerms,
     )
     from bargaining.models.pay_transparency import (
         PayTransparency as PayTransparency,

@@ -20,7 +20,7 @@ from scipy import optimize
 from bargaining.errors import ConvergenceError, InvalidParameterError, InvalidWeightError
 from bargaining.models.nash_in_nash import NashInNashPrices
 from bargaining.models.nash_in_nash.hospital_insurer import HospitalInsurerMarkets
-from bargaining.models.nash_in_nash.newton import BatchedNashConditions, LinearThreatPoints
+from bargaining.models.nash_in_nash.newton import BatchedNashConditions, LinearThreatPoints, NashTerms
 
 # ----------------------------------------------------------------------------------------------------------
 # Two sellers s1, s2 and two buyers b1, b2, all four agreements. Units traded under (s, b) when the set A
@@ -173,6 +173,63 @@ def test_profit_reading_every_price_gets_a_dense_jacobian_and_the_same_answer():
     np.testing.assert_allclose(
         result.prices["price"], nonlinear_model().solve(start=5.0).prices["price"], rtol=0, atol=1e-9
     )
+
+
+class AnalyticNetwork:
+    """The network above with its gains, slopes and their Jacobians written out by hand (rival r of (s, b),
+    p its price, q = ALPHA - p + GAMMA p_r):
+    g_s = (p - c) q,                                   d_s = ALPHA - 2 p + GAMMA p_r + c,
+    g_b = (v - p) q + (v - p_r)(GAMMA p - DELTA ALPHA),      d_b = 2 p - ALPHA - 2 GAMMA p_r - v + GAMMA v;
+    dg_s/dp_r = GAMMA (p - c), dg_b/dp_r = GAMMA (v - p) - (GAMMA p - DELTA ALPHA); dd_s = (-2, GAMMA),
+    dd_b = (2, -2 GAMMA) in (p, p_r)."""
+
+    def __init__(self, with_jacobians=True):
+        self.with_jacobians = with_jacobians
+
+    __call__ = staticmethod(profit)
+
+    def nash_terms(self, bundles, prices):
+        pairs = [bundle[0] for bundle in bundles]
+        where = {pair: k for k, pair in enumerate(pairs)}
+        n = len(pairs)
+        out = {name: np.zeros(n) for name in ("gs", "gb", "ds", "db")}
+        jac = {name: np.zeros((n, n)) for name in ("gs", "gb", "ds", "db")}
+        for k, pair in enumerate(pairs):
+            r = where[other(pair)]
+            p, p_r = prices[k], prices[r]
+            c, v, a = COST[pair[0]], VALUE[pair[1]], ALPHA[pair]
+            q = a - p + GAMMA * p_r
+            out["gs"][k] = (p - c) * q
+            out["gb"][k] = (v - p) * q + (v - p_r) * (GAMMA * p - DELTA * a)
+            out["ds"][k] = a - 2 * p + GAMMA * p_r + c
+            out["db"][k] = 2 * p - a - 2 * GAMMA * p_r - v + GAMMA * v
+            jac["gs"][k, k], jac["gs"][k, r] = out["ds"][k], GAMMA * (p - c)
+            jac["gb"][k, k], jac["gb"][k, r] = out["db"][k], GAMMA * (v - p) - (GAMMA * p - DELTA * a)
+            jac["ds"][k, k], jac["ds"][k, r] = -2.0, GAMMA
+            jac["db"][k, k], jac["db"][k, r] = 2.0, -2 * GAMMA
+        return NashTerms(
+            out["gs"],
+            out["gb"],
+            out["ds"],
+            out["db"],
+            jacobian_gain_seller=jac["gs"] if self.with_jacobians else None,
+            jacobian_gain_buyer=jac["gb"] if self.with_jacobians else None,
+            jacobian_slope_seller=jac["ds"],
+            jacobian_slope_buyer=jac["db"],
+        )
+
+
+def test_analytic_gains_interface_newton():
+    analytic = NashInNashPrices(PAIRS, AnalyticNetwork(), WEIGHTS, joint=False).solve(start=5.0, tol=1e-13)
+    functions = nonlinear_model().solve(start=5.0, tol=1e-11)  # below ~1e-12 the differences' noise rules
+    np.testing.assert_allclose(analytic.prices["price"], functions.prices["price"], rtol=0, atol=1e-10)
+    np.testing.assert_allclose(analytic.prices["gain_j"], functions.prices["gain_j"], rtol=1e-9)
+    assert analytic.converged and analytic.iterations <= 6  # exact Jacobian: quadratic convergence
+    prices = {pair: analytic.price_of(pair) for pair in PAIRS}
+    for pair in PAIRS:
+        assert abs(hand_first_order_condition(pair, prices)) * prices[pair] < 1e-10
+    with pytest.raises(InvalidParameterError, match="jacobian_gain"):
+        NashInNashPrices(PAIRS, AnalyticNetwork(with_jacobians=False), WEIGHTS, joint=False).solve(start=5.0)
 
 
 def test_newton_failure_is_reported_honestly():

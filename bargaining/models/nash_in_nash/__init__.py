@@ -21,7 +21,8 @@ Modules, one idea each:
   (:class:`NashInNashEquilibrium`).
 * :mod:`.newton`: Newton's method on all Nash conditions, the default of :class:`NashInNashPrices`: one
   linear solve for profit objects that describe their threat points as affine in the prices
-  (:class:`LinearThreatPoints`), otherwise a batched evaluation of the conditions with a sparse
+  (:class:`LinearThreatPoints`), Newton with the exact Jacobian for those that give their gains and its
+  Jacobian (:class:`NashTerms`), otherwise a batched evaluation of the conditions with a sparse
   finite-difference Jacobian.
 * :mod:`.hospital_insurer`: :class:`HospitalInsurerMarkets`, the hospital-insurer model with logit demand and
   log-sum willingness to pay, whose per-patient Nash-in-Nash prices solve a linear system per insurer
@@ -42,7 +43,7 @@ from bargaining.models.nash_in_nash.hospital_insurer import (
     HospitalInsurerMarkets,
 )
 from bargaining.models.nash_in_nash.network import Bundle, Network, format_agreements, parse_agreements
-from bargaining.models.nash_in_nash.newton import LinearThreatPoints
+from bargaining.models.nash_in_nash.newton import LinearThreatPoints, NashTerms
 from bargaining.models.nash_in_nash.prices import NashInNashEquilibrium, NashInNashPrices
 from bargaining.models.nash_in_nash.transfers import NashInNash, TabulatedPayoffs
 
@@ -54,6 +55,7 @@ __all__ = [
     "NashInNash",
     "NashInNashEquilibrium",
     "NashInNashPrices",
+    "NashTerms",
     "Network",
     "TabulatedPayoffs",
     "format_agreements",

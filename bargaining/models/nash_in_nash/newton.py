@@ -6,12 +6,14 @@ For bundle b (seller unit S, buyer unit B, own price x_b) the solver works with 
     t_b(x) = -(b_S g_B / d_B + b_B g_S / d_S) / (b_S + b_B),
 
 g_U = pi_U(G, x) - pi_U(G minus b, x_{-b}) the gains, d_U their slopes in x_b; t(x) = 0 are the Nash
-conditions of every bundle at once (module :mod:`.prices`). Two ways to get t and its Jacobian:
+conditions of every bundle at once (module :mod:`.prices`). Three ways to get t and its Jacobian:
 
 * **Analytic**: the profit object defines ``linear_system(bundles)`` returning :class:`LinearThreatPoints`,
   the per-unit threat points affine in the prices, C(x) = c0 + C x and V(x) = v0 + V x. Then
   t(x) = C(x) + beta (V(x) - C(x)) - x and the equilibrium solves one linear system
   [I - diag(1 - beta) C - diag(beta) V] x = (1 - beta) c0 + beta v0 (Newton converges in one step).
+* **Analytic gains**: the profit object defines ``nash_terms(bundles, prices)`` returning :class:`NashTerms`,
+  the gains and own-price slopes with their Jacobians in the prices (Newton with the exact Jacobian).
 * **Payoffs only as functions** (:class:`BatchedNashConditions`): one sweep of payoff calls evaluates t at
   all bundles (each unit's profit at G once; per bundle, each side at G minus b and at x_b +- h). The first
   sweep records which prices each unit's profit reads (the prices mapping passed to the function tracks its
@@ -42,7 +44,7 @@ from bargaining.models.nash_in_nash.network import Pair, finite
 if TYPE_CHECKING:
     from bargaining.models.nash_in_nash.prices import NashInNashPrices
 
-__all__ = ["BatchedNashConditions", "LinearThreatPoints", "NashTerms"]
+__all__ = ["AnalyticNashConditions", "BatchedNashConditions", "LinearThreatPoints", "NashTerms"]
 
 
 @dataclass(frozen=True)
@@ -171,12 +173,62 @@ def _coo(matrix: Any) -> sparse.coo_matrix:
 
 @dataclass(frozen=True)
 class NashTerms:
-    """Gains g and own-price slopes d of each side, for a set of bundles at one price vector."""
+    """Gains g and own-price slopes d of each side of every bundle at one price vector x, and optionally their
+    Jacobians: what a profit object with analytic gains returns from ``nash_terms(bundles, prices)``.
+
+    For bundle b (seller unit S, buyer unit B): ``gain_seller[b]`` = pi_S(G, x) - pi_S(G minus b, x_{-b}),
+    ``gain_buyer[b]`` likewise, ``slope_seller[b]`` and ``slope_buyer[b]`` their derivatives in the bundle's
+    own price x_b (> 0 and < 0). ``jacobian_gain_seller[b, c]`` = d gain_seller[b] / d x_c (shape (n, n), dense
+    or scipy sparse), and so on; the slopes' Jacobians may be ``None`` (taken as 0: Newton then converges
+    linearly where the slopes move with the prices, and the residual is still exact).
+
+    Parameters
+    ----------
+    gain_seller, gain_buyer, slope_seller, slope_buyer
+        Arrays of shape (n,).
+    jacobian_gain_seller, jacobian_gain_buyer, jacobian_slope_seller, jacobian_slope_buyer
+        (n, n) arrays or sparse matrices, or ``None``.
+
+    Examples
+    --------
+    One seller and one buyer, quantity 10 - p, cost 2: g_S = (p - 2)(10 - p), g_B = (10 - p)^2 / 2.
+
+    >>> import numpy as np
+    >>> p = np.array([5.0])
+    >>> terms = NashTerms(gain_seller=(p - 2) * (10 - p), gain_buyer=(10 - p) ** 2 / 2,
+    ...                   slope_seller=12 - 2 * p, slope_buyer=-(10 - p))
+    >>> # weights 2 (seller) and 1: the linearized Nash split moves p from 5 toward the answer 14/3
+    >>> terms.steps(np.array([2.0]), np.array([1.0])).round(6).tolist()
+    [-0.833333]
+    """
 
     gain_seller: np.ndarray
     gain_buyer: np.ndarray
     slope_seller: np.ndarray
     slope_buyer: np.ndarray
+    jacobian_gain_seller: Any = None
+    jacobian_gain_buyer: Any = None
+    jacobian_slope_seller: Any = None
+    jacobian_slope_buyer: Any = None
+
+    def jacobian(self, b_seller: np.ndarray, b_buyer: np.ndarray) -> sparse.csc_matrix:
+        """dt/dx from the Jacobians of the gains and slopes (zero where a Jacobian is None):
+        dt_b = -(b_S (dg_B / d_B - g_B dd_B / d_B^2) + b_B (dg_S / d_S - g_S dd_S / d_S^2)) / (b_S + b_B)."""
+        n = self.gain_seller.shape[0]
+
+        def part(matrix: Any, gain: np.ndarray, slope: np.ndarray, slope_matrix: Any) -> Any:
+            out = sparse.csr_matrix((n, n)) if matrix is None else sparse.csr_matrix(matrix)
+            out = sparse.diags(1.0 / slope) @ out
+            if slope_matrix is not None:
+                out = out - sparse.diags(gain / slope**2) @ sparse.csr_matrix(slope_matrix)
+            return out
+
+        total = sparse.diags(b_seller) @ part(
+            self.jacobian_gain_buyer, self.gain_buyer, self.slope_buyer, self.jacobian_slope_buyer
+        ) + sparse.diags(b_buyer) @ part(
+            self.jacobian_gain_seller, self.gain_seller, self.slope_seller, self.jacobian_slope_seller
+        )
+        return sparse.csc_matrix(-(sparse.diags(1.0 / (b_seller + b_buyer)) @ total))
 
     def steps(self, b_seller: np.ndarray, b_buyer: np.ndarray) -> np.ndarray:
         """t = -(b_S g_B / d_B + b_B g_S / d_S) / (b_S + b_B)."""
@@ -401,11 +453,68 @@ class BatchedNashConditions:
         return sparse.csc_matrix((values, (all_rows, all_cols)), shape=(self.n, self.n))
 
 
+class AnalyticNashConditions:
+    """The Nash steps t(x) and their Jacobian from a profit object's ``nash_terms(bundles, prices)``."""
+
+    def __init__(self, provider: Any, bundles: tuple, b_seller: np.ndarray, b_buyer: np.ndarray) -> None:
+        self.provider = provider
+        self.bundles = bundles
+        self.b_seller = b_seller
+        self.b_buyer = b_buyer
+        self.n = len(bundles)
+
+    def terms(self, x: np.ndarray, rows: Sequence[int] | None = None) -> NashTerms:
+        terms = self.provider(self.bundles, np.array(x, dtype=float))
+        if not isinstance(terms, NashTerms):
+            raise InvalidParameterError(
+                f"profit.nash_terms returned {type(terms).__name__}, not NashTerms.",
+                hint="return NashTerms(gain_seller=..., gain_buyer=..., slope_seller=..., slope_buyer=..., "
+                "jacobian_gain_seller=..., jacobian_gain_buyer=...).",
+            )
+        for name in ("gain_seller", "gain_buyer", "slope_seller", "slope_buyer"):
+            if np.shape(getattr(terms, name)) != (self.n,):
+                raise InvalidParameterError(
+                    f"profit.nash_terms returned {name} of shape {np.shape(getattr(terms, name))} for "
+                    f"{self.n} bundles.",
+                    hint="one entry per bundle passed to nash_terms, in that order.",
+                )
+        if not (np.all(terms.slope_seller > 0) and np.all(terms.slope_buyer < 0)):
+            raise InvalidParameterError(
+                "profit.nash_terms has a bundle whose price does not raise the seller's profit and lower the "
+                "buyer's.",
+                hint="slope_seller must be > 0 and slope_buyer < 0.",
+            )
+        self._last = (np.array(x, dtype=float), terms)
+        return terms
+
+    def learn_pattern(self, x: np.ndarray) -> np.ndarray:
+        return self.steps(x)
+
+    def steps(self, x: np.ndarray) -> np.ndarray:
+        return self.terms(x).steps(self.b_seller, self.b_buyer)
+
+    def jacobian(self, x: np.ndarray, t: np.ndarray) -> sparse.csc_matrix:
+        last_x, terms = self._last
+        if not np.array_equal(last_x, x):
+            terms = self.terms(x)
+        if terms.jacobian_gain_seller is None or terms.jacobian_gain_buyer is None:
+            raise InvalidParameterError(
+                "profit.nash_terms returned no jacobian_gain_seller or jacobian_gain_buyer.",
+                hint="give the Jacobians of the gains, or drop nash_terms to use finite differences.",
+            )
+        return terms.jacobian(self.b_seller, self.b_buyer)
+
+
 def newton(
-    conditions: BatchedNashConditions, x: np.ndarray, *, tol: float, max_iter: int
+    conditions: BatchedNashConditions | AnalyticNashConditions,
+    x: np.ndarray,
+    *,
+    tol: float,
+    max_iter: int,
+    reuse_jacobian: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, int, bool, str]:
-    """Newton's method with backtracking on t(x) = 0; the Jacobian is rebuilt only when the last step
-    reduced max |t| by less than a factor 10 (chord steps otherwise).
+    """Newton's method with backtracking on t(x) = 0; with ``reuse_jacobian`` the Jacobian is rebuilt only
+    when the last step reduced max |t| by less than a factor 10 (chord steps otherwise).
 
     Returns x, t(x), iterations, converged, and a message.
     """
@@ -426,7 +535,7 @@ def newton(
         if iterations >= max_iter:
             return x, t, iterations, False, f"{max_iter} Newton iterations reached"
         iterations += 1
-        if factor is None or last_ratio > 0.1:
+        if factor is None or last_ratio > 0.1 or not reuse_jacobian:
             jac = conditions.jacobian(x, t)
             if not np.all(np.isfinite(jac.data)):
                 return x, t, iterations, False, "the Jacobian of the Nash conditions is not finite"

@@ -38,6 +38,7 @@ from bargaining.models.nash_in_nash.network import (
     parse_agreements,
 )
 from bargaining.models.nash_in_nash.newton import (
+    AnalyticNashConditions,
     BatchedNashConditions,
     LinearThreatPoints,
     NashTerms,
@@ -105,8 +106,9 @@ class NashInNashPrices:
         Agreements (i, j), i the seller receiving the price, j the buyer.
     profit
         ``profit(agent, agreements, prices) -> float``: the agent's profit when the frozenset ``agreements``
-        forms at ``prices`` (a dict pair -> price holding exactly the formed pairs). A pair's own price must
-        raise the seller's profit and lower the buyer's. :meth:`per_unit` builds it for the usual empirical
+        forms at ``prices`` (a dict pair -> price holding exactly the formed pairs; read it, do not modify
+        it). A pair's own price must raise the seller's profit and lower the buyer's. It may be an object
+        that also provides ``linear_system`` or ``nash_terms`` (Notes). :meth:`per_unit` builds it for the usual empirical
         form.
     weights, systems, joint
         As in :class:`NashInNash`. A system's bundle is negotiated at one common per-unit price; internal
@@ -122,7 +124,10 @@ class NashInNashPrices:
     x_b + t_b with t_b = -(b_S g_S' g_B + b_B g_B' g_S) / ((b_S + b_B) g_S' g_B'); t_b = 0 is the first-order
     condition, and for profits affine in the own price x_b + t_b = C + beta (V - C) is the exact best reply.
     ``method="newton"`` (the default) solves t(x) = 0 for all bundles at once by Newton's method
-    (:mod:`.newton`). When the profit object has a method ``linear_system(bundles)`` returning
+    (:mod:`.newton`). When the profit object has a method ``nash_terms(bundles, prices)`` returning
+    :class:`~bargaining.models.nash_in_nash.newton.NashTerms` (the gains, own-price slopes and their
+    Jacobians in the prices at the bundle prices ``prices``), Newton uses that exact Jacobian. When it has
+    a method ``linear_system(bundles)`` (checked first) returning
     :class:`~bargaining.models.nash_in_nash.newton.LinearThreatPoints` (threat points affine in the prices,
     as in :meth:`HospitalInsurerMarkets.nash_in_nash_prices
     <bargaining.models.nash_in_nash.hospital_insurer.HospitalInsurerMarkets.nash_in_nash_prices>`), that is
@@ -169,6 +174,7 @@ class NashInNashPrices:
         self._sellers = [bundle.seller for bundle in bundles]
         self._buyers = [bundle.buyer for bundle in bundles]
         self._labels = [bundle.label for bundle in bundles]
+        self._frame_parts: tuple[Any, Any, pd.Index] | None = None
         for bundle in self.network.bundles:
             sellers = {pair[0] for pair in bundle.pairs}
             if any(self.network.unit_of[s] != bundle.seller for s in sellers):
@@ -395,7 +401,14 @@ class NashInNashPrices:
             if linear is not None:
                 return self._solve_linear(linear, tol)
             conditions = BatchedNashConditions(self, step)
-            x, t, iterations, converged, message = newton(conditions, x, tol=tol, max_iter=max_iter)
+            analytic = self._analytic_conditions(conditions)
+            x, t, iterations, converged, message = newton(
+                conditions if analytic is None else analytic,
+                x,
+                tol=tol,
+                max_iter=max_iter,
+                reuse_jacobian=analytic is None,  # an analytic Jacobian is cheap: always fresh
+            )
             residual = float(np.max(np.abs(t)))
             if not converged:
                 raise ConvergenceError(
@@ -404,7 +417,8 @@ class NashInNashPrices:
                     f"{tol * scale(x):.3g}) at prices {self._describe(x)}.",
                     hint="try another start, or method='fixed-point' with damping.",
                 )
-            return self._equilibrium(x, iterations, residual, method, tol, step, conditions)
+            terms = None if analytic is None else analytic.terms(x)
+            return self._equilibrium(x, iterations, residual, method, tol, step, conditions, terms)
         if method == "fixed-point":
             first = None
             residual = math.inf
@@ -459,6 +473,13 @@ class NashInNashPrices:
         return self._equilibrium(
             x, iterations, residual, method, tol, step, BatchedNashConditions(self, step)
         )
+
+    def _analytic_conditions(self, conditions: BatchedNashConditions) -> AnalyticNashConditions | None:
+        provider = getattr(self._profit, "nash_terms", None)
+        if not callable(provider):
+            return None
+        bundles = tuple(bundle.pairs for bundle in self.network.bundles)
+        return AnalyticNashConditions(provider, bundles, conditions.b_seller, conditions.b_buyer)
 
     def _linear_system(self) -> LinearThreatPoints | None:
         provider = getattr(self._profit, "linear_system", None)
@@ -578,10 +599,17 @@ class NashInNashPrices:
                 hint="Nash-in-Nash needs every agreement to benefit both sides in equilibrium; drop those "
                 "pairs or check costs and values.",
             )
+        if self._frame_parts is None:  # the labels' columns and index, built once per model
+            self._frame_parts = (
+                pd.Series(self._sellers).array,
+                pd.Series(self._buyers).array,
+                pd.Index(self._labels, name="agreement"),
+            )
+        sellers, buyers, index = self._frame_parts
         prices = pd.DataFrame(
             {
-                "i": self._sellers,
-                "j": self._buyers,
+                "i": sellers,
+                "j": buyers,
                 "price": x,
                 "seller_cost": x - g_s / terms.slope_seller,
                 "buyer_value": x - g_b / terms.slope_buyer,
@@ -589,7 +617,7 @@ class NashInNashPrices:
                 "gain_i": g_s,
                 "gain_j": g_b,
             },
-            index=pd.Index(self._labels, name="agreement"),
+            index=index,
         )
         x = x.copy()
 
