@@ -421,3 +421,34 @@ def test_speed_on_200_agreements():
     assert analytic < 50 * linear, (analytic, linear)
     functions = best_time(function_only(problem).solve, 1)
     assert functions < 3.0, functions
+
+
+def test_linear_solve_by_blocks_against_one_dense_solve():
+    """LinearThreatPoints.solve splits the system into independent blocks (label propagation, csgraph for long
+    chains); the answer equals one dense numpy solve of the whole system."""
+    from scipy import sparse
+
+    from bargaining.models.nash_in_nash.newton import _components
+
+    rng = np.random.default_rng(2)
+    n = 60
+    mask = np.zeros((n, n), dtype=bool)
+    for start, size in [(0, 5), (5, 5), (10, 1), (11, 7), (18, 2), (20, 40)]:
+        block = rng.uniform(size=(size, size)) < 0.6
+        mask[start : start + size, start : start + size] = block
+    mask[np.arange(20, 59), np.arange(21, 60)] = True  # a chain through the last block: many sweeps
+    np.fill_diagonal(mask, False)
+    cost = sparse.coo_matrix(np.where(mask, rng.uniform(0, 0.05, (n, n)), 0.0))
+    value = np.where(mask, rng.uniform(0, 0.05, (n, n)), 0.0)
+    terms = LinearThreatPoints(
+        rng.uniform(1, 3, n), cost, rng.uniform(5, 9, n), value, np.ones(n), -np.ones(n)
+    )
+    beta = rng.uniform(0.2, 0.8, n)
+    dense = np.eye(n) - (1 - beta)[:, None] * cost.toarray() - beta[:, None] * value
+    expected = np.linalg.solve(dense, (1 - beta) * terms.seller_cost + beta * terms.buyer_value)
+    np.testing.assert_allclose(terms.solve(beta), expected, rtol=1e-12)
+    rows, cols = np.nonzero(mask)
+    count, component = _components(rows, cols, n)
+    reference = sparse.csgraph.connected_components(sparse.coo_matrix(mask), connection="weak")
+    assert count == reference[0]
+    assert len({(a, b) for a, b in zip(component, reference[1], strict=True)}) == count

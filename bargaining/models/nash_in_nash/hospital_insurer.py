@@ -379,6 +379,7 @@ class _HospitalInsurerProfit:
             for m in range(markets)
         ]
         self.expu = np.exp(model.utility).tolist()
+        self._where: tuple[Sequence, np.ndarray] | None = None  # the last bundles' (m, i, h)
         self.cost = model.marginal_cost.tolist()
         sib = model.siblings()
         self.weight_of = [
@@ -456,9 +457,13 @@ class _HospitalInsurerProfit:
     def linear_system(self, bundles: Sequence[Sequence[Pair]]) -> LinearThreatPoints | None:
         """The threat points C(x), V(x) of the module doc as affine functions of the prices of ``bundles``;
         ``None`` unless every bundle is one agreement of the model and every agreement is a bundle."""
-        if len(bundles) != len(self.index) or any(len(b) != 1 or b[0] not in self.index for b in bundles):
-            return None
-        where = np.array([self.index[b[0]] for b in bundles])  # (n, 3): m, i, h
+        if self._where is not None and bundles is self._where[0]:
+            where = self._where[1]
+        else:
+            if len(bundles) != len(self.index) or any(len(b) != 1 or b[0] not in self.index for b in bundles):
+                return None
+            where = np.array([self.index[b[0]] for b in bundles])  # (n, 3): m, i, h
+            self._where = (bundles, where)
         model = self.model
         hospitals = model.shape[2]
         position = np.empty(model.shape, dtype=int)

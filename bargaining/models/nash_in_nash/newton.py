@@ -142,8 +142,7 @@ class LinearThreatPoints:
         )
         keep = data != 0
         rows, cols, data = rows[keep], cols[keep], data[keep]
-        pattern = sparse.csr_matrix((np.ones(rows.shape[0]), (rows, cols)), shape=(n, n))
-        count, component = csgraph.connected_components(pattern, directed=True, connection="weak")
+        count, component = _components(rows, cols, n)
         sizes = np.bincount(component, minlength=count)
         if sizes.max() > 2000:
             matrix = sparse.csc_matrix((data, (rows, cols)), shape=(n, n))
@@ -165,6 +164,23 @@ class LinearThreatPoints:
             )
             out[members] = np.linalg.solve(matrices, rhs[members][..., None])[..., 0]
         return out
+
+
+def _components(rows: np.ndarray, cols: np.ndarray, n: int) -> tuple[int, np.ndarray]:
+    """Connected components of the graph with edges rows[e] - cols[e]: smallest-label propagation (a few
+    sweeps when the blocks are small and dense, as markets are), ``scipy.sparse.csgraph`` beyond 30 sweeps."""
+    label = np.arange(n)
+    for _ in range(30):
+        before = label.copy()
+        np.minimum.at(label, rows, label[cols])
+        np.minimum.at(label, cols, label[rows])
+        label = label[label]
+        if np.array_equal(label, before):
+            _, component = np.unique(label, return_inverse=True)
+            return int(component.max()) + 1 if n else 0, component.reshape(n)
+    pattern = sparse.csr_matrix((np.ones(rows.shape[0]), (rows, cols)), shape=(n, n))
+    count, component = csgraph.connected_components(pattern, directed=True, connection="weak")
+    return int(count), component
 
 
 def _coo(matrix: Any) -> sparse.coo_matrix:

@@ -175,6 +175,7 @@ class NashInNashPrices:
         self._buyers = [bundle.buyer for bundle in bundles]
         self._labels = [bundle.label for bundle in bundles]
         self._frame_parts: tuple[Any, Any, pd.Index] | None = None
+        self._bundle_pairs = tuple(bundle.pairs for bundle in bundles)  # what linear_system etc. receive
         for bundle in self.network.bundles:
             sellers = {pair[0] for pair in bundle.pairs}
             if any(self.network.unit_of[s] != bundle.seller for s in sellers):
@@ -478,14 +479,13 @@ class NashInNashPrices:
         provider = getattr(self._profit, "nash_terms", None)
         if not callable(provider):
             return None
-        bundles = tuple(bundle.pairs for bundle in self.network.bundles)
-        return AnalyticNashConditions(provider, bundles, conditions.b_seller, conditions.b_buyer)
+        return AnalyticNashConditions(provider, self._bundle_pairs, conditions.b_seller, conditions.b_buyer)
 
     def _linear_system(self) -> LinearThreatPoints | None:
         provider = getattr(self._profit, "linear_system", None)
         if not callable(provider):
             return None
-        terms = provider(tuple(bundle.pairs for bundle in self.network.bundles))
+        terms = provider(self._bundle_pairs)
         if terms is None:
             return None
         if not isinstance(terms, LinearThreatPoints):
