@@ -176,11 +176,11 @@ def _components(rows: np.ndarray, cols: np.ndarray, n: int) -> tuple[int, np.nda
         np.minimum.at(label, cols, label[rows])
         label = label[label]
         if np.array_equal(label, before):
-            _, component = np.unique(label, return_inverse=True)
-            return int(component.max()) + 1 if n else 0, component.reshape(n)
+            _, inverse = np.unique(label, return_inverse=True)
+            return int(inverse.max()) + 1 if n else 0, np.asarray(inverse).reshape(n)
     pattern = sparse.csr_matrix((np.ones(rows.shape[0]), (rows, cols)), shape=(n, n))
     count, component = csgraph.connected_components(pattern, directed=True, connection="weak")
-    return int(count), component
+    return int(count), np.asarray(component)
 
 
 def _coo(matrix: Any) -> sparse.coo_matrix:
