@@ -253,6 +253,10 @@ class NashTerms:
         ) / (b_seller + b_buyer)
 
 
+class WrongSlopeError(InvalidParameterError):
+    """A bundle's price does not raise the seller's profit and lower the buyer's at the prices evaluated."""
+
+
 class _ReadTracker(dict):
     """A dict of prices that records the keys a profit function reads (``everything`` when it iterates)."""
 
@@ -379,7 +383,7 @@ class BatchedNashConditions:
                 out[side, position] = gain
                 out[2 + side, position] = slope
             if check and not (out[2, position] > 0 and out[3, position] < 0):
-                raise InvalidParameterError(
+                raise WrongSlopeError(
                     f"in {bundle.label} the price does not raise the seller's profit and lower the buyer's "
                     f"(slopes {out[2, position]:.6g} and {out[3, position]:.6g}).",
                     hint="check that each pair is (seller, buyer) and that its quantity is positive.",
@@ -495,7 +499,7 @@ class AnalyticNashConditions:
                     hint="one entry per bundle passed to nash_terms, in that order.",
                 )
         if not (np.all(terms.slope_seller > 0) and np.all(terms.slope_buyer < 0)):
-            raise InvalidParameterError(
+            raise WrongSlopeError(
                 "profit.nash_terms has a bundle whose price does not raise the seller's profit and lower the "
                 "buyer's.",
                 hint="slope_seller must be > 0 and slope_buyer < 0.",
@@ -566,7 +570,11 @@ def newton(
         accepted = False
         for halving in range(30):
             trial = x + 0.5**halving * direction
-            trial_t = conditions.steps(trial)
+            try:
+                trial_t = conditions.steps(trial)
+            except WrongSlopeError:  # the full step left the region where the Nash problem is defined
+                trial_residual = math.inf
+                continue
             trial_residual = float(np.max(np.abs(trial_t)))
             if math.isfinite(trial_residual) and trial_residual < (1 - 1e-4 * 0.5**halving) * residual:
                 accepted = True
