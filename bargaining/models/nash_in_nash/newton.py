@@ -325,6 +325,8 @@ class BatchedNashConditions:
         self._without: dict[int, frozenset] = {}
         self.calls = 0
         self.reads: dict[Hashable, set] | None = None
+        # the last full evaluation: prices, unit profits at G, profits at x + h e_b per side, central slopes
+        self._record: tuple[np.ndarray, dict[Hashable, float], np.ndarray, np.ndarray] | None = None
         self._pattern: tuple[list[list[int]], list[list[int]], list[list[int]]] | None = None
 
     # -- payoff calls
@@ -361,12 +363,14 @@ class BatchedNashConditions:
     ) -> NashTerms:
         """Gains and own-price slopes of the bundles ``rows`` (default all) at prices x; ``steps`` fixes the
         central-difference steps (default step * max(1, |x_b|))."""
+        record = rows is None and steps is None
         rows = range(self.n) if rows is None else rows
         net = self.model.network
         full = net.full
         base = self._base(x)
         at_full: dict[Hashable, float] = {}
         out = np.empty((4, len(rows)))
+        ups = np.empty((2, len(rows)))
         for position, k in enumerate(rows):
             bundle = self.bundles[k]
             h = self.step * max(1.0, abs(float(x[k]))) if steps is None else float(steps[k])
@@ -379,7 +383,8 @@ class BatchedNashConditions:
                 if unit not in at_full:
                     at_full[unit] = self._unit(unit, full, base)
                 gain = at_full[unit] - self._unit(unit, self._without_bundle(k), without)
-                slope = (self._unit(unit, full, up) - self._unit(unit, full, down)) / (2 * h)
+                ups[side, position] = self._unit(unit, full, up)
+                slope = (ups[side, position] - self._unit(unit, full, down)) / (2 * h)
                 out[side, position] = gain
                 out[2 + side, position] = slope
             if check and not (out[2, position] > 0 and out[3, position] < 0):
@@ -388,7 +393,34 @@ class BatchedNashConditions:
                     f"(slopes {out[2, position]:.6g} and {out[3, position]:.6g}).",
                     hint="check that each pair is (seller, buyer) and that its quantity is positive.",
                 )
+        if record:  # what the Jacobian's one-sided slopes are corrected with
+            self._record = (x.copy(), at_full, ups, out[2:].copy())
         return NashTerms(out[0], out[1], out[2], out[3])
+
+    def _moved_steps(self, x: np.ndarray, rows: list[int], h: np.ndarray) -> np.ndarray:
+        """t at x (a perturbation of the recorded prices) for ``rows``, with each slope computed one-sided,
+        (pi(x + h e_b) - pi(x)) / h, plus the recorded point's difference between its central and one-sided
+        slopes: the central slope up to O(|x - recorded| h) at two payoff calls less per row and side."""
+        _, recorded_full, recorded_up, recorded_slope = self._record
+        full = self.model.network.full
+        base = self._base(x)
+        at_full: dict[Hashable, float] = {}
+        out = np.empty((4, len(rows)))
+        for position, k in enumerate(rows):
+            bundle = self.bundles[k]
+            without, up = base.copy(), base.copy()
+            for pair in bundle.pairs:
+                del without[pair]
+                up[pair] = base[pair] + h[k]
+            for side, unit in enumerate((bundle.seller, bundle.buyer)):
+                if unit not in at_full:
+                    at_full[unit] = self._unit(unit, full, base)
+                out[side, position] = at_full[unit] - self._unit(unit, self._without_bundle(k), without)
+                forward = (self._unit(unit, full, up) - at_full[unit]) / h[k]
+                recorded_forward = (recorded_up[side, k] - recorded_full[unit]) / h[k]
+                out[2 + side, position] = forward + (recorded_slope[side, k] - recorded_forward)
+        terms = NashTerms(out[0], out[1], out[2], out[3])
+        return terms.steps(self.b_seller[rows], self.b_buyer[rows])
 
     def unit_profits(self, x: np.ndarray) -> list[float]:
         """Each unit's profit at G and prices x."""
@@ -399,7 +431,7 @@ class BatchedNashConditions:
         self, x: np.ndarray, rows: Sequence[int] | None = None, steps: np.ndarray | None = None
     ) -> np.ndarray:
         rows_list = list(range(self.n)) if rows is None else list(rows)
-        terms = self.terms(x, rows_list, steps)
+        terms = self.terms(x, None if rows is None else rows_list, steps)
         return terms.steps(self.b_seller[rows_list], self.b_buyer[rows_list])
 
     # -- sparsity and Jacobian
@@ -466,7 +498,10 @@ class BatchedNashConditions:
                 delta[col] = 1e-3 * max(1.0, abs(float(x[col])))
                 rows.extend(col_rows[col])
                 cols.extend([col] * len(col_rows[col]))
-            moved = self.steps(x + delta, rows, steps=inner)
+            if self._record is not None and np.array_equal(self._record[0], x):
+                moved = self._moved_steps(x + delta, rows, inner)
+            else:
+                moved = self.steps(x + delta, rows, steps=inner)
             all_rows.extend(rows)
             all_cols.extend(cols)
             values.extend(((moved - t[rows]) / delta[cols]).tolist())
