@@ -1,5 +1,6 @@
 """Newton's method on the Nash-in-Nash price conditions: the batched evaluation behind
-:meth:`NashInNashPrices.solve` (``method="newton"``) and the analytic interface :class:`LinearThreatPoints`.
+:meth:`NashInNashPrices.solve` (``method="newton"``) and the analytic interfaces :class:`LinearThreatPoints`
+and :class:`NashTerms`.
 
 For bundle b (seller unit S, buyer unit B, own price x_b) the solver works with the Nash step
 
@@ -8,7 +9,7 @@ For bundle b (seller unit S, buyer unit B, own price x_b) the solver works with 
 g_U = pi_U(G, x) - pi_U(G minus b, x_{-b}) the gains, d_U their slopes in x_b; t(x) = 0 are the Nash
 conditions of every bundle at once (module :mod:`.prices`). Three ways to get t and its Jacobian:
 
-* **Analytic**: the profit object defines ``linear_system(bundles)`` returning :class:`LinearThreatPoints`,
+* **Linear**: the profit object defines ``linear_system(bundles)`` returning :class:`LinearThreatPoints`,
   the per-unit threat points affine in the prices, C(x) = c0 + C x and V(x) = v0 + V x. Then
   t(x) = C(x) + beta (V(x) - C(x)) - x and the equilibrium solves one linear system
   [I - diag(1 - beta) C - diag(beta) V] x = (1 - beta) c0 + beta v0 (Newton converges in one step).
@@ -21,7 +22,10 @@ conditions of every bundle at once (module :mod:`.prices`). Three ways to get t 
   that share no row are perturbed together (greedy colouring, Curtis, Powell and Reid 1974), so the Jacobian
   by forward differences costs one residual evaluation per colour on the rows the colour touches, not one per
   price: on M markets of fixed size the colours do not grow with M and the cost is linear in the number of
-  agreements. The recorded sparsity only decides which differences are taken; the residual is always
+  agreements (at the perturbed prices the own-price slopes are one-sided, corrected by the base point's
+  central-minus-one-sided difference). Newton reuses a Jacobian while each step cuts max |t| at least
+  tenfold, and backtracks along the Newton direction otherwise. The recorded sparsity only decides which
+  differences are taken; the residual is always
   evaluated in full, so a profit function that reads prices it did not read at the start can slow Newton
   down but not change the answer.
 """
