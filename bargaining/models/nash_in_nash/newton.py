@@ -405,6 +405,8 @@ class BatchedNashConditions:
         """t at x (a perturbation of the recorded prices) for ``rows``, with each slope computed one-sided,
         (pi(x + h e_b) - pi(x)) / h, plus the recorded point's difference between its central and one-sided
         slopes: the central slope up to O(|x - recorded| h) at two payoff calls less per row and side."""
+        if self._record is None:
+            raise RuntimeError("no recorded evaluation")  # pragma: no cover - internal misuse
         _, recorded_full, recorded_up, recorded_slope = self._record
         full = self.model.network.full
         base = self._base(x)
