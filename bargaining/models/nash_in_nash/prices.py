@@ -71,6 +71,8 @@ class NashInNashEquilibrium:
         (``"fixed-point"``) or ``max |t(x)|`` (``"newton"``, ``"root"``), in price units.
     converged, method, tol
         Whether ``residual <= tol * max(1, max |price|)``; the solver; the tolerance.
+    profits
+        The function that computes :attr:`payoffs` (called once, on first access).
     """
 
     prices: pd.DataFrame
