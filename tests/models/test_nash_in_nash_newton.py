@@ -232,6 +232,18 @@ def test_analytic_gains_interface_newton():
         NashInNashPrices(PAIRS, AnalyticNetwork(with_jacobians=False), WEIGHTS, joint=False).solve(start=5.0)
 
 
+def test_newton_stalled_at_the_noise_floor_finishes_with_best_replies():
+    """With tol = 1e-13 the finite-difference Nash conditions stall near 1e-12 (their noise); best replies from
+    there finish, and the result says so; with tol = 1e-14 both fail and the error says so."""
+    result = nonlinear_model().solve(start=5.0, tol=1e-13)
+    assert result.method == "newton+fixed-point" and result.converged
+    assert result.residual <= 1e-13 * result.prices["price"].abs().max()
+    exact = NashInNashPrices(PAIRS, AnalyticNetwork(), WEIGHTS, joint=False).solve(start=5.0, tol=1e-13)
+    np.testing.assert_allclose(result.prices["price"], exact.prices["price"], rtol=0, atol=1e-10)
+    with pytest.raises(ConvergenceError, match="best replies from there failed too"):
+        nonlinear_model().solve(start=5.0, tol=1e-14)
+
+
 def test_newton_failure_is_reported_honestly():
     with pytest.raises(ConvergenceError, match=r"Newton's method did not find .* after 1 iterations"):
         nonlinear_model().solve(start=5.0, max_iter=1, tol=1e-14)
@@ -452,3 +464,16 @@ def test_linear_solve_by_blocks_against_one_dense_solve():
     reference = sparse.csgraph.connected_components(sparse.coo_matrix(mask), connection="weak")
     assert count == reference[0]
     assert len({(a, b) for a, b in zip(component, reference[1], strict=True)}) == count
+
+
+@pytest.mark.slow
+def test_newton_equals_the_old_fixed_point_on_50_agreements():
+    """The benchmark's 50-agreement network (5 markets): Newton from the payoff functions, the linear solve and
+    the old pair-by-pair fixed point agree (the fixed point takes seconds: slow)."""
+    model = hospital_model(markets=5, insurers=2, hospitals=5, systems=(0, 0, 1, 2, 2))
+    problem = model.nash_in_nash_prices()
+    fixed = function_only(problem).solve(method="fixed-point", tol=1e-12)
+    newton = function_only(problem).solve(tol=1e-12)
+    np.testing.assert_allclose(newton.prices["price"], fixed.prices["price"], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(problem.solve().prices["price"], fixed.prices["price"], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(fixed.prices["price"], model.equilibrium().price.ravel(), rtol=0, atol=1e-8)

@@ -70,7 +70,9 @@ class NashInNashEquilibrium:
         Largest price change still asked for at the returned prices: ``max |BR(x) - x|`` at the last iteration
         (``"fixed-point"``) or ``max |t(x)|`` (``"newton"``, ``"root"``), in price units.
     converged, method, tol
-        Whether ``residual <= tol * max(1, max |price|)``; the solver; the tolerance.
+        Whether ``residual <= tol * max(1, max |price|)``; the solver (``"newton+fixed-point"`` when Newton
+        stalled, typically at the finite differences' noise under a very small ``tol``, and best replies from
+        its last prices finished; ``iterations`` then counts both); the tolerance.
     profits
         The function that computes :attr:`payoffs` (called once, on first access).
     """
@@ -413,47 +415,28 @@ class NashInNashPrices:
                 reuse_jacobian=analytic is None,  # an analytic Jacobian is cheap: always fresh
             )
             residual = float(np.max(np.abs(t)))
+            if not converged and analytic is None and message.startswith("no step") and np.isfinite(residual):
+                # stalled, typically at the noise of the finite differences when tol is very small: best
+                # replies from there (the old default) finish, or fail and are reported
+                try:
+                    x, more, residual = self._fixed_point(x, damping, tol, min(max_iter, 100), step)
+                except ConvergenceError as error:
+                    message += f"; best replies from there failed too: {error.args[0]}"
+                else:
+                    return self._equilibrium(
+                        x, iterations + more, residual, "newton+fixed-point", tol, step, conditions
+                    )
             if not converged:
                 raise ConvergenceError(
                     f"Newton's method did not find the Nash-in-Nash prices ({message}) after {iterations} "
                     f"iterations: the largest remaining price change is {residual:.3g} (tolerance "
                     f"{tol * scale(x):.3g}) at prices {self._describe(x)}.",
-                    hint="try another start, or method='fixed-point' with damping.",
+                    hint="try another start, a larger tol, or method='fixed-point' with damping.",
                 )
             terms = None if analytic is None else analytic.terms(x)
             return self._equilibrium(x, iterations, residual, method, tol, step, conditions, terms)
         if method == "fixed-point":
-            first = None
-            residual = math.inf
-            iterations = 0
-            for iterations in range(1, max_iter + 1):
-                replies = np.array([self._best_reply(k, x, step, tol, max_iter) for k in range(len(x))])
-                change = replies - x
-                residual = float(np.max(np.abs(change)))
-                if not math.isfinite(residual) or not np.all(np.isfinite(x)):
-                    raise ConvergenceError(
-                        f"the Nash-in-Nash price iteration diverged: prices became non-finite at iteration "
-                        f"{iterations}.",
-                        hint="the best replies are expansive (recapture too strong?); try method='newton'.",
-                    )
-                first = residual if first is None else first
-                if residual <= tol * scale(x):
-                    break
-                if residual > 1e10 * (1.0 + first):
-                    raise ConvergenceError(
-                        f"the Nash-in-Nash price iteration diverged: after {iterations} iterations the price "
-                        f"change is {residual:.3g} (it was {first:.3g} at the start).",
-                        hint="the best replies are expansive (recapture too strong?); try method='newton' or "
-                        "check the profit function.",
-                    )
-                x = x + damping * change
-            else:
-                raise ConvergenceError(
-                    f"the Nash-in-Nash price iteration did not converge in {max_iter} iterations: largest "
-                    f"remaining price change is {residual:.3g} (tolerance {tol * scale(x):.3g}) at prices "
-                    f"{self._describe(x)}.",
-                    hint="raise max_iter, lower damping, or try method='newton'.",
-                )
+            x, iterations, residual = self._fixed_point(x, damping, tol, max_iter, step)
         else:
             # scipy-stubs spell hybr's `maxfev` option "maxffev" (scipy reads `maxfev`): no overload matches
             solution = optimize.root(  # type: ignore[call-overload]
@@ -476,6 +459,47 @@ class NashInNashPrices:
         return self._equilibrium(
             x, iterations, residual, method, tol, step, BatchedNashConditions(self, step)
         )
+
+    def _fixed_point(
+        self, x: np.ndarray, damping: float, tol: float, max_iter: int, step: float
+    ) -> tuple[np.ndarray, int, float]:
+        """Damped Jacobi iteration over best replies from x: the prices, iterations and max |BR(x) - x|."""
+
+        def scale(prices: np.ndarray) -> float:
+            return max(1.0, float(np.max(np.abs(prices))))
+
+        first = None
+        residual = math.inf
+        iterations = 0
+        for iterations in range(1, max_iter + 1):
+            replies = np.array([self._best_reply(k, x, step, tol, max_iter) for k in range(len(x))])
+            change = replies - x
+            residual = float(np.max(np.abs(change)))
+            if not math.isfinite(residual) or not np.all(np.isfinite(x)):
+                raise ConvergenceError(
+                    f"the Nash-in-Nash price iteration diverged: prices became non-finite at iteration "
+                    f"{iterations}.",
+                    hint="the best replies are expansive (recapture too strong?); try method='newton'.",
+                )
+            first = residual if first is None else first
+            if residual <= tol * scale(x):
+                break
+            if residual > 1e10 * (1.0 + first):
+                raise ConvergenceError(
+                    f"the Nash-in-Nash price iteration diverged: after {iterations} iterations the price "
+                    f"change is {residual:.3g} (it was {first:.3g} at the start).",
+                    hint="the best replies are expansive (recapture too strong?); try method='newton' or "
+                    "check the profit function.",
+                )
+            x = x + damping * change
+        else:
+            raise ConvergenceError(
+                f"the Nash-in-Nash price iteration did not converge in {max_iter} iterations: largest "
+                f"remaining price change is {residual:.3g} (tolerance {tol * scale(x):.3g}) at prices "
+                f"{self._describe(x)}.",
+                hint="raise max_iter, lower damping, or try method='newton'.",
+            )
+        return x, iterations, residual
 
     def _analytic_conditions(self, conditions: BatchedNashConditions) -> AnalyticNashConditions | None:
         provider = getattr(self._profit, "nash_terms", None)
