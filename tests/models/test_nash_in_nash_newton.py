@@ -15,6 +15,8 @@ import time
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import optimize
 
 from bargaining.errors import ConvergenceError, InvalidParameterError, InvalidWeightError
@@ -306,6 +308,26 @@ def test_hospital_insurer_paths_equal_the_direct_linear_solve(systems, recapture
         analytic.prices["gain_i"], (direct.quantity * (direct.price - direct.seller_cost)).ravel(), rtol=1e-9
     )
     np.testing.assert_allclose(analytic.payoffs["profit"], functions.payoffs["profit"], rtol=1e-9)
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    systems=st.sampled_from([None, (0, 0, 1, 2), (0, 1, 1, 1), (0, 0, 0, 0)]),
+    recapture=st.floats(0.0, 1.0),
+    markets=st.integers(1, 3),
+)
+def test_hospital_insurer_random_models_property(seed, systems, recapture, markets):
+    """Random primitives: the payoff-function Newton path and the linear_system path both reproduce the
+    direct linear solve."""
+    model = hospital_model(markets=markets, systems=systems, recapture=recapture, seed=seed)
+    direct = model.equilibrium(check=False)
+    if not direct.has_gains_from_trade:
+        return
+    problem = model.nash_in_nash_prices()
+    expected = direct.price.ravel()
+    np.testing.assert_allclose(problem.solve().prices["price"], expected, rtol=1e-11)
+    np.testing.assert_allclose(function_only(problem).solve().prices["price"], expected, rtol=0, atol=1e-8)
 
 
 def test_hospital_insurer_newton_equals_the_old_fixed_point():
