@@ -144,8 +144,8 @@ def main() -> None:
             )
     target = rows[200]
     print(
-        f"acceptance at 200 agreements: analytic {target['analytic'][0] / target['linear'][0]:.1f} x the linear "
-        f"solve (target <= 20), functions {target['functions'][0]:.3f} s (target < 1 s), growth "
+        f"acceptance at 200 agreements: analytic {target['analytic'][0] / target['linear'][0]:.1f} x the "
+        f"linear solve (target <= 20), functions {target['functions'][0]:.3f} s (target < 1 s), growth "
         f"n^{growth['functions']:.2f} (target about n^1.2)"
     )
 

@@ -235,8 +235,8 @@ def test_analytic_gains_interface_newton():
 
 
 def test_newton_stalled_at_the_noise_floor_finishes_with_best_replies():
-    """With tol = 1e-13 the finite-difference Nash conditions stall near 1e-12 (their noise); best replies from
-    there finish, and the result says so; with tol = 1e-14 both fail and the error says so."""
+    """With tol = 1e-13 the finite-difference Nash conditions stall near 1e-12 (their noise); best replies
+    from there finish, and the result says so; with tol = 1e-14 both fail and the error says so."""
     result = nonlinear_model().solve(start=5.0, tol=1e-13)
     assert result.method == "newton+fixed-point" and result.converged
     assert result.residual <= 1e-13 * result.prices["price"].abs().max()
@@ -490,8 +490,8 @@ def test_linear_solve_by_blocks_against_one_dense_solve():
 
 @pytest.mark.slow
 def test_newton_equals_the_old_fixed_point_on_50_agreements():
-    """The benchmark's 50-agreement network (5 markets): Newton from the payoff functions, the linear solve and
-    the old pair-by-pair fixed point agree (the fixed point takes seconds: slow)."""
+    """The benchmark's 50-agreement network (5 markets): Newton from the payoff functions, the linear solve
+    and the old pair-by-pair fixed point agree (the fixed point takes seconds: slow)."""
     model = hospital_model(markets=5, insurers=2, hospitals=5, systems=(0, 0, 1, 2, 2))
     problem = model.nash_in_nash_prices()
     fixed = function_only(problem).solve(method="fixed-point", tol=1e-12)

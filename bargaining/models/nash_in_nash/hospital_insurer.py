@@ -409,8 +409,8 @@ class _HospitalInsurerProfit:
             log_insurer = log_hospital[None, :] - odds
             if not np.allclose(log_insurer, log_insurer[:, :1], rtol=0, atol=1e-12):
                 raise InvalidWeightError(
-                    f"in market {m + 1} the odds beta / (1 - beta) do not factor into a hospital and an insurer "
-                    "weight.",
+                    f"in market {m + 1} the odds beta / (1 - beta) do not factor into a hospital and an "
+                    "insurer weight.",
                     hint="give beta as one number, one per insurer, or one per hospital.",
                 )
             out.update(

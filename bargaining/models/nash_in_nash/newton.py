@@ -103,7 +103,8 @@ class LinearThreatPoints:
             value = np.asarray(getattr(self, name), dtype=float)
             if value.shape != (n,) or not np.all(np.isfinite(value)):
                 raise InvalidParameterError(
-                    f"LinearThreatPoints.{name} must be a finite array of shape (n,), got shape {value.shape}.",
+                    f"LinearThreatPoints.{name} must be a finite array of shape (n,), got shape "
+                    f"{value.shape}.",
                     hint="one entry per bundle, in the order of the bundles passed to linear_system.",
                 )
             object.__setattr__(self, name, value)
@@ -198,8 +199,8 @@ class NashTerms:
 
     For bundle b (seller unit S, buyer unit B): ``gain_seller[b]`` = pi_S(G, x) - pi_S(G minus b, x_{-b}),
     ``gain_buyer[b]`` likewise, ``slope_seller[b]`` and ``slope_buyer[b]`` their derivatives in the bundle's
-    own price x_b (> 0 and < 0). ``jacobian_gain_seller[b, c]`` = d gain_seller[b] / d x_c (shape (n, n), dense
-    or scipy sparse), and so on; the slopes' Jacobians may be ``None`` (taken as 0: Newton then converges
+    own price x_b (> 0 and < 0). ``jacobian_gain_seller[b, c]`` = d gain_seller[b] / d x_c (shape (n, n),
+    dense or scipy sparse), and so on; the slopes' Jacobians may be ``None`` (taken as 0: Newton then converges
     linearly where the slopes move with the prices, and the residual is still exact).
 
     Parameters

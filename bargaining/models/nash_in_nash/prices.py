@@ -112,8 +112,8 @@ class NashInNashPrices:
         ``profit(agent, agreements, prices) -> float``: the agent's profit when the frozenset ``agreements``
         forms at ``prices`` (a dict pair -> price holding exactly the formed pairs; read it, do not modify
         it). A pair's own price must raise the seller's profit and lower the buyer's. It may be an object
-        that also provides ``linear_system`` or ``nash_terms`` (Notes). :meth:`per_unit` builds it for the usual empirical
-        form.
+        that also provides ``linear_system`` or ``nash_terms`` (Notes). :meth:`per_unit` builds it for the
+        usual empirical form.
     weights, systems, joint
         As in :class:`NashInNash`. A system's bundle is negotiated at one common per-unit price; internal
         agreements (both sides in one system) are always formed and evaluated at price 0.
