@@ -343,9 +343,14 @@ class BatchedNashConditions:
         return prices
 
     def _without_bundle(self, k: int) -> frozenset:
-        if k not in self._without:
-            self._without[k] = self.model.network.full - frozenset(self.bundles[k].pairs)
-        return self._without[k]
+        """G minus bundle k; kept for up to 500 bundles (beyond, n sets of n pairs would take O(n^2) memory,
+        so each is rebuilt, O(n) in C)."""
+        if k in self._without:
+            return self._without[k]
+        agreements = self.model.network.full - frozenset(self.bundles[k].pairs)
+        if self.n <= 500:
+            self._without[k] = agreements
+        return agreements
 
     def _unit(self, unit: Hashable, agreements: frozenset, prices: dict[Pair, float]) -> float:
         net = self.model.network
