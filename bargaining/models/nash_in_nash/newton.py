@@ -265,9 +265,9 @@ class WrongSlopeError(InvalidParameterError):
 class _ReadTracker(dict):
     """A dict of prices that records the keys a profit function reads (``everything`` when it iterates)."""
 
-    def __init__(self, data: dict, record: set) -> None:
+    def __init__(self, data: dict) -> None:
         super().__init__(data)
-        self._record = record
+        self._record: set = set()  # switched to the calling unit's set before each call
 
     def __getitem__(self, key: Any) -> Any:
         self._record.add(key)
@@ -336,19 +336,21 @@ class BatchedNashConditions:
 
     # -- payoff calls
     def _base(self, x: np.ndarray) -> dict[Pair, float]:
+        """The prices at x as the dict the profit function receives (one per point, changed in place for
+        the bundles' variations and restored; recording reads while the sparsity is learnt)."""
         prices = {pair: 0.0 for pair in self.model.network.internal}
         for value, bundle in zip(x.tolist(), self.bundles, strict=True):
             for pair in bundle.pairs:
                 prices[pair] = value
-        return prices
+        return prices if self.reads is None else _ReadTracker(prices)
 
     def _without_bundle(self, k: int) -> frozenset:
-        """G minus bundle k; kept for up to 500 bundles (beyond, n sets of n pairs would take O(n^2) memory,
-        so each is rebuilt, O(n) in C)."""
+        """G minus bundle k; kept for up to 1,500 bundles (n sets of n pairs: about 100 MB at 1,500; beyond,
+        each is rebuilt when needed, O(n) in C)."""
         if k in self._without:
             return self._without[k]
         agreements = self.model.network.full - frozenset(self.bundles[k].pairs)
-        if self.n <= 500:
+        if self.n <= 1500:
             self._without[k] = agreements
         return agreements
 
@@ -356,11 +358,10 @@ class BatchedNashConditions:
         net = self.model.network
         profit = self.model._profit
         total = 0.0
+        if self.reads is not None and isinstance(prices, _ReadTracker):
+            prices._record = self.reads.setdefault(unit, set())
         for member in net.members[unit]:
-            given: dict = prices
-            if self.reads is not None:
-                given = _ReadTracker(prices, self.reads.setdefault(unit, set()))
-            total += finite(profit(member, agreements, given), f"profit({member!r}, ...)")
+            total += finite(profit(member, agreements, prices), f"profit({member!r}, ...)")
             self.calls += 1
         return total
 
@@ -384,19 +385,17 @@ class BatchedNashConditions:
         for position, k in enumerate(rows):
             bundle = self.bundles[k]
             h = self.step * max(1.0, abs(float(x[k]))) if steps is None else float(steps[k])
-            without, up, down = base.copy(), base.copy(), base.copy()
-            for pair in bundle.pairs:
-                del without[pair]
-                up[pair] = base[pair] + h
-                down[pair] = base[pair] - h
-            for side, unit in enumerate((bundle.seller, bundle.buyer)):
+            sides = (bundle.seller, bundle.buyer)
+            for unit in sides:
                 if unit not in at_full:
                     at_full[unit] = self._unit(unit, full, base)
-                gain = at_full[unit] - self._unit(unit, self._without_bundle(k), without)
-                ups[side, position] = self._unit(unit, full, up)
-                slope = (ups[side, position] - self._unit(unit, full, down)) / (2 * h)
-                out[side, position] = gain
-                out[2 + side, position] = slope
+            without = self._without_profits(k, sides, base)
+            up = self._shifted_profits(k, sides, base, h)
+            down = self._shifted_profits(k, sides, base, -h)
+            for side, unit in enumerate(sides):
+                out[side, position] = at_full[unit] - without[side]
+                ups[side, position] = up[side]
+                out[2 + side, position] = (up[side] - down[side]) / (2 * h)
             if check and not (out[2, position] > 0 and out[3, position] < 0):
                 raise WrongSlopeError(
                     f"in {bundle.label} the price does not raise the seller's profit and lower the buyer's "
@@ -420,19 +419,41 @@ class BatchedNashConditions:
         out = np.empty((4, len(rows)))
         for position, k in enumerate(rows):
             bundle = self.bundles[k]
-            without, up = base.copy(), base.copy()
-            for pair in bundle.pairs:
-                del without[pair]
-                up[pair] = base[pair] + h[k]
-            for side, unit in enumerate((bundle.seller, bundle.buyer)):
+            sides = (bundle.seller, bundle.buyer)
+            for unit in sides:
                 if unit not in at_full:
                     at_full[unit] = self._unit(unit, full, base)
-                out[side, position] = at_full[unit] - self._unit(unit, self._without_bundle(k), without)
-                forward = (self._unit(unit, full, up) - at_full[unit]) / h[k]
+            without = self._without_profits(k, sides, base)
+            up = self._shifted_profits(k, sides, base, float(h[k]))
+            for side, unit in enumerate(sides):
+                out[side, position] = at_full[unit] - without[side]
+                forward = (up[side] - at_full[unit]) / h[k]
                 recorded_forward = (recorded_up[side, k] - recorded_full[unit]) / h[k]
                 out[2 + side, position] = forward + (recorded_slope[side, k] - recorded_forward)
         terms = NashTerms(out[0], out[1], out[2], out[3])
         return terms.steps(self.b_seller[rows], self.b_buyer[rows])
+
+    def _without_profits(self, k: int, units: tuple, prices: dict[Pair, float]) -> list[float]:
+        """The units' profits at G minus bundle k, its pairs taken out of ``prices`` and put back after (no
+        copy of the n prices per bundle)."""
+        saved = [(pair, prices.pop(pair)) for pair in self.bundles[k].pairs]
+        try:
+            agreements = self._without_bundle(k)
+            return [self._unit(unit, agreements, prices) for unit in units]
+        finally:
+            prices.update(saved)
+
+    def _shifted_profits(self, k: int, units: tuple, prices: dict[Pair, float], shift: float) -> list[float]:
+        """The units' profits at G with bundle k's price moved by ``shift`` (in place, restored after)."""
+        pairs = self.bundles[k].pairs
+        saved = [prices[pair] for pair in pairs]
+        try:
+            for pair, value in zip(pairs, saved, strict=True):
+                prices[pair] = value + shift
+            return [self._unit(unit, self.model.network.full, prices) for unit in units]
+        finally:
+            for pair, value in zip(pairs, saved, strict=True):
+                prices[pair] = value
 
     def unit_profits(self, x: np.ndarray) -> list[float]:
         """Each unit's profit at G and prices x."""
