@@ -39,6 +39,8 @@ _EXPORTS: dict[str, str] = {
     "NashInNashEquilibrium": "bargaining.models.nash_in_nash",
     "HospitalInsurerMarkets": "bargaining.models.nash_in_nash",
     "HospitalInsurerEquilibrium": "bargaining.models.nash_in_nash",
+    "LinearThreatPoints": "bargaining.models.nash_in_nash",
+    "NashTerms": "bargaining.models.nash_in_nash",
     "LogitDemand": "bargaining.models.demand",
     "NestedLogitDemand": "bargaining.models.demand",
     "NashInNashMarket": "bargaining.models.merger",
@@ -411,6 +413,9 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
         HospitalInsurerMarkets as HospitalInsurerMarkets,
     )
     from bargaining.models.nash_in_nash import (
+        LinearThreatPoints as LinearThreatPoints,
+    )
+    from bargaining.models.nash_in_nash import (
         NashInNash as NashInNash,
     )
     from bargaining.models.nash_in_nash import (
@@ -418,6 +423,9 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     )
     from bargaining.models.nash_in_nash import (
         NashInNashPrices as NashInNashPrices,
+    )
+    from bargaining.models.nash_in_nash import (
+        NashTerms as NashTerms,
     )
     from bargaining.models.pay_transparency import (
         PayTransparency as PayTransparency,

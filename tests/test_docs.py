@@ -41,7 +41,6 @@ MISSING_EXAMPLES = frozenset(
         "MinimumDistanceModel",
         "MomentModel",
         "NashInNashEquilibrium",
-        "NashInNashPrices",
         "PriceMoments",
         "SampleSizeResults",
         "calibrate_market",

@@ -369,7 +369,7 @@ def separate_price(beta, c=2.0, v=10.0, d=0.5):
     return ((1 - beta) * c + beta * (1 - d) * v) / (1 - beta * d)
 
 
-@pytest.mark.parametrize("method", ["fixed-point", "root"])
+@pytest.mark.parametrize("method", ["newton", "fixed-point", "root"])
 @pytest.mark.parametrize(("weights", "beta"), [(None, 0.5), ({"h1": 1, "h2": 1, "m": 2}, 1 / 3)])
 def test_two_hospitals_fixed_point_closed_form(method, weights, beta):
     # beta = 1/2: p = (1 + 2.5) / 0.75 = 14/3; beta = 1/3: p = (4/3 + 5/3) / (5/6) = 3.6.
@@ -440,7 +440,7 @@ def one_hospital(d1=0.5, d2=0.25, weights=None):
     )
 
 
-@pytest.mark.parametrize("method", ["fixed-point", "root"])
+@pytest.mark.parametrize("method", ["newton", "fixed-point", "root"])
 def test_seller_recapture_asymmetric_fixed_point(method):
     result = one_hospital().solve(method=method, start=5.0)
     assert result.price_of("h-i1") == pytest.approx(402 / 61, abs=1e-8)
@@ -460,14 +460,17 @@ def test_convergence_failure_raises_with_progress():
         buyer_value=10.0,
     )
     with pytest.raises(ConvergenceError, match="diverged"):
-        model.solve(max_iter=10_000)
+        model.solve(method="fixed-point", max_iter=10_000)
     with pytest.raises(ConvergenceError, match=r"3 iterations.*remaining price change"):
-        model.solve(max_iter=3, damping=0.5)
+        model.solve(method="fixed-point", max_iter=3, damping=0.5)
     root = model.solve(method="root")
     np.testing.assert_allclose(root.prices["price"], -6.0, atol=1e-8)
+    newton = model.solve()  # Newton on all conditions at once does not need the map to contract
+    np.testing.assert_allclose(newton.prices["price"], -6.0, atol=1e-8)
+    assert newton.converged and newton.method == "newton" and newton.iterations <= 3
     # slow contraction: a true fixed point but too few iterations (two hospitals, beta D = 0.25)
     with pytest.raises(ConvergenceError, match="did not converge in 2 iterations"):
-        two_hospitals().solve(max_iter=2)
+        two_hospitals().solve(method="fixed-point", max_iter=2)
 
 
 def test_nonlinear_own_price_quantity():
@@ -495,7 +498,7 @@ def test_prices_gains_from_trade_failure():
 
 def test_prices_bad_inputs():
     with pytest.raises(InvalidParameterError, match="method"):
-        two_hospitals().solve(method="newton")
+        two_hospitals().solve(method="bisection")
     with pytest.raises(InvalidParameterError, match="damping"):
         two_hospitals().solve(damping=0)
     with pytest.raises(InvalidParameterError, match="start"):

@@ -19,6 +19,11 @@ Modules, one idea each:
 * :mod:`.prices`: :class:`NashInNashPrices`, per-unit prices whose profits depend on the network and on every
   price, so each pair's threat point depends on the other prices and the equilibrium is a fixed point
   (:class:`NashInNashEquilibrium`).
+* :mod:`.newton`: Newton's method on all Nash conditions, the default of :class:`NashInNashPrices`: one
+  linear solve for profit objects that describe their threat points as affine in the prices
+  (:class:`LinearThreatPoints`), Newton with the exact Jacobian for those that give their gains and its
+  Jacobian (:class:`NashTerms`), otherwise a batched evaluation of the conditions with a sparse
+  finite-difference Jacobian.
 * :mod:`.hospital_insurer`: :class:`HospitalInsurerMarkets`, the hospital-insurer model with logit demand and
   log-sum willingness to pay, whose per-patient Nash-in-Nash prices solve a linear system per insurer
   (:class:`HospitalInsurerEquilibrium`); the ``hospital-insurer`` simulator drives it.
@@ -38,6 +43,7 @@ from bargaining.models.nash_in_nash.hospital_insurer import (
     HospitalInsurerMarkets,
 )
 from bargaining.models.nash_in_nash.network import Bundle, Network, format_agreements, parse_agreements
+from bargaining.models.nash_in_nash.newton import LinearThreatPoints, NashTerms
 from bargaining.models.nash_in_nash.prices import NashInNashEquilibrium, NashInNashPrices
 from bargaining.models.nash_in_nash.transfers import NashInNash, TabulatedPayoffs
 
@@ -45,9 +51,11 @@ __all__ = [
     "Bundle",
     "HospitalInsurerEquilibrium",
     "HospitalInsurerMarkets",
+    "LinearThreatPoints",
     "NashInNash",
     "NashInNashEquilibrium",
     "NashInNashPrices",
+    "NashTerms",
     "Network",
     "TabulatedPayoffs",
     "format_agreements",

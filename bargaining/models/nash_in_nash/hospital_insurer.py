@@ -42,18 +42,24 @@ Nash-in-Nash prices
     with A_hk = r D_hk [k sibling of h] and B_hk = D_hk. :meth:`HospitalInsurerMarkets.equilibrium` solves
     it exactly (``numpy.linalg.solve``); it is the fixed point that the general solver
     :class:`~bargaining.models.nash_in_nash.NashInNashPrices` (``joint=False``) finds by iteration.
+    :meth:`HospitalInsurerMarkets.nash_in_nash_prices` hands the model to that solver with its profit
+    functions and the same linear system (``linear_system``), which the solver then solves in one step.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 
 from bargaining.errors import GainsFromTradeError, InvalidParameterError, InvalidWeightError
+from bargaining.models.nash_in_nash.network import Pair
+from bargaining.models.nash_in_nash.newton import LinearThreatPoints
+from bargaining.models.nash_in_nash.prices import NashInNashPrices
 
 __all__ = ["HospitalInsurerEquilibrium", "HospitalInsurerMarkets"]
 
@@ -306,6 +312,181 @@ class HospitalInsurerMarkets:
     def prices(self) -> np.ndarray:
         """The Nash-in-Nash prices p_mih, shape (M, I, H) (see :meth:`equilibrium`)."""
         return self.equilibrium().price
+
+    def nash_in_nash_prices(self) -> NashInNashPrices:
+        """The same model as a :class:`~bargaining.models.nash_in_nash.NashInNashPrices` problem.
+
+        Agents are market-specific: hospital ``h{h}@m{m}`` and insurer ``I{i}@m{m}`` (1-based), one
+        agreement ``(h{h}@m{m}, I{i}@m{m})`` per hospital, insurer and market, bargained separately
+        (``joint=False``). The profit object is callable, ``profit(agent, agreements, prices)`` with the
+        profits of the module doc recomputed from logit demand on the formed network (a hospital counts
+        ``recapture`` times its siblings' margins with the same insurer), and provides ``linear_system``, so
+        ``solve()`` is one linear solve; pass ``model.nash_in_nash_prices()._profit`` wrapped in a plain
+        function to solve it from the payoffs alone.
+
+        Returns
+        -------
+        NashInNashPrices
+
+        Raises
+        ------
+        InvalidWeightError
+            When the hospital weights beta cannot be written as b_h / (b_h + b_i) with one weight per agent
+            and market (the odds beta / (1 - beta) must factor into a hospital and an insurer term, as for
+            one number, one beta per insurer, or one per hospital), or beta is 0 or 1 but not constant in a
+            market.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> model = HospitalInsurerMarkets(
+        ...     utility=np.zeros((1, 2, 2)), enrollees=np.full((1, 2), 100.0),
+        ...     wtp_per_util=np.full((1, 2), 10.0), marginal_cost=np.ones((1, 2, 2)), beta=0.5,
+        ...     systems=["s", "s"])
+        >>> result = model.nash_in_nash_prices().solve()
+        >>> bool(np.allclose(result.prices["price"], model.prices()[0].ravel()))
+        True
+        """
+        profit = _HospitalInsurerProfit(self)
+        return NashInNashPrices(profit.pairs, profit, profit.weights(), joint=False)
+
+
+class _HospitalInsurerProfit:
+    """Profit functions of :class:`HospitalInsurerMarkets` (callable) with its linear Nash system."""
+
+    def __init__(self, model: HospitalInsurerMarkets) -> None:
+        self.model = model
+        markets, insurers, hospitals = model.shape
+        self.hospital_names = [[f"h{h + 1}@m{m + 1}" for h in range(hospitals)] for m in range(markets)]
+        self.insurer_names = [[f"I{i + 1}@m{m + 1}" for i in range(insurers)] for m in range(markets)]
+        self.pairs: list[Pair] = []
+        self.index: dict[Pair, tuple[int, int, int]] = {}
+        self.agent: dict[Hashable, tuple[str, int, int]] = {}
+        for m in range(markets):
+            for i in range(insurers):
+                self.agent[self.insurer_names[m][i]] = ("insurer", m, i)
+                for h in range(hospitals):
+                    pair = (self.hospital_names[m][h], self.insurer_names[m][i])
+                    self.pairs.append(pair)
+                    self.index[pair] = (m, i, h)
+            for h in range(hospitals):
+                self.agent[self.hospital_names[m][h]] = ("hospital", m, h)
+        self.keys = [
+            [
+                [(self.hospital_names[m][h], self.insurer_names[m][i]) for h in range(hospitals)]
+                for i in range(insurers)
+            ]
+            for m in range(markets)
+        ]
+        self.expu = np.exp(model.utility).tolist()
+        self._where: tuple[Sequence, np.ndarray] | None = None  # the last bundles' (m, i, h)
+        self.cost = model.marginal_cost.tolist()
+        sib = model.siblings()
+        self.weight_of = [
+            [1.0 if k == h else model.recapture if sib[h, k] else 0.0 for k in range(hospitals)]
+            for h in range(hospitals)
+        ]
+
+    def weights(self) -> dict[Hashable, float]:
+        """b_h and b_i per market with b_h / (b_h + b_i) = beta_mih."""
+        beta = self.model.beta
+        out: dict[Hashable, float] = {}
+        for m in range(self.model.shape[0]):
+            block = beta[m]
+            if np.all(block == block.flat[0]) and block.flat[0] in (0.0, 1.0):
+                hospital_weight, insurer_weight = float(block.flat[0]), 1.0 - float(block.flat[0])
+                out.update({name: hospital_weight for name in self.hospital_names[m]})
+                out.update({name: insurer_weight for name in self.insurer_names[m]})
+                continue
+            if np.any((block <= 0) | (block >= 1)):
+                raise InvalidWeightError(
+                    f"market {m + 1} has a beta of 0 or 1 next to other values; NashInNashPrices needs one "
+                    "weight per agent.",
+                    hint="use beta strictly between 0 and 1, or the same beta throughout the market.",
+                )
+            odds = np.log(block) - np.log1p(-block)  # log b_h - log b_i, shape (I, H)
+            log_hospital = odds[0]
+            log_insurer = log_hospital[None, :] - odds
+            if not np.allclose(log_insurer, log_insurer[:, :1], rtol=0, atol=1e-12):
+                raise InvalidWeightError(
+                    f"in market {m + 1} the odds beta / (1 - beta) do not factor into a hospital and an "
+                    "insurer weight.",
+                    hint="give beta as one number, one per insurer, or one per hospital.",
+                )
+            out.update(
+                {name: float(np.exp(v)) for name, v in zip(self.hospital_names[m], log_hospital, strict=True)}
+            )
+            out.update(
+                {
+                    name: float(np.exp(v))
+                    for name, v in zip(self.insurer_names[m], log_insurer[:, 0], strict=True)
+                }
+            )
+        return out
+
+    def _network(self, m: int, i: int, agreements: frozenset) -> list[int]:
+        keys = self.keys[m][i]
+        return [h for h in range(len(keys)) if keys[h] in agreements]
+
+    def __call__(self, agent: Hashable, agreements: frozenset, prices: Mapping[Pair, float]) -> float:
+        model = self.model
+        kind, m, which = self.agent[agent]
+        if kind == "insurer":
+            i = which
+            network = self._network(m, i, agreements)
+            expu = self.expu[m][i]
+            inclusive = 1.0 + sum(expu[h] for h in network)
+            size = model.enrollees[m, i]
+            keys = self.keys[m][i]
+            payments = sum(prices[keys[h]] * size * expu[h] / inclusive for h in network)
+            return float(model.wtp_per_util[m, i] * size * math.log(inclusive) - payments)
+        h = which
+        total = 0.0
+        for i in range(len(self.insurer_names[m])):
+            network = self._network(m, i, agreements)
+            expu = self.expu[m][i]
+            inclusive = 1.0 + sum(expu[k] for k in network)
+            size = model.enrollees[m, i]
+            for k in network:
+                weight = self.weight_of[h][k]
+                if weight:
+                    margin = prices[self.keys[m][i][k]] - self.cost[m][i][k]
+                    total += weight * margin * size * expu[k] / inclusive
+        return total
+
+    def linear_system(self, bundles: Sequence[Sequence[Pair]]) -> LinearThreatPoints | None:
+        """The threat points C(x), V(x) of the module doc as affine functions of the prices of ``bundles``;
+        ``None`` unless every bundle is one agreement of the model and every agreement is a bundle."""
+        if self._where is not None and bundles is self._where[0]:
+            where = self._where[1]
+        else:
+            if len(bundles) != len(self.index) or any(len(b) != 1 or b[0] not in self.index for b in bundles):
+                return None
+            where = np.array([self.index[b[0]] for b in bundles])  # (n, 3): m, i, h
+            self._where = (bundles, where)
+        model = self.model
+        hospitals = model.shape[2]
+        position = np.empty(model.shape, dtype=int)
+        position[where[:, 0], where[:, 1], where[:, 2]] = np.arange(len(bundles))
+        share = model.shares()
+        diversion = model.diversion(share)  # (M, I, H, H)
+        m, i, h, k = np.nonzero(np.broadcast_to(~np.eye(hospitals, dtype=bool), diversion.shape))
+        rows, cols = position[m, i, h], position[m, i, k]
+        d = diversion[m, i, h, k]
+        n = len(bundles)
+        sib = model.siblings()[h, k]
+        recaptured = sparse.coo_matrix((model.recapture * d[sib], (rows[sib], cols[sib])), shape=(n, n))
+        moved = sparse.coo_matrix((d, (rows, cols)), shape=(n, n))
+        cost = model.marginal_cost[where[:, 0], where[:, 1], where[:, 2]]
+        quantity = (model.enrollees[:, :, None] * share)[where[:, 0], where[:, 1], where[:, 2]]
+        return LinearThreatPoints(
+            seller_cost=cost - recaptured @ cost,
+            seller_cost_prices=recaptured,
+            buyer_value=model.wtp_drop(share)[where[:, 0], where[:, 1], where[:, 2]],
+            buyer_value_prices=moved,
+            seller_slope=quantity,
+            buyer_slope=-quantity,
+        )
 
 
 def _array(

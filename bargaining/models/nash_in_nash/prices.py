@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -33,9 +34,15 @@ from bargaining.models.nash_in_nash.network import (
     as_pair,
     finite,
     format_agreements,
-    lacks_gains,
     normalize_pairs,
     parse_agreements,
+)
+from bargaining.models.nash_in_nash.newton import (
+    AnalyticNashConditions,
+    BatchedNashConditions,
+    LinearThreatPoints,
+    NashTerms,
+    newton,
 )
 
 __all__ = ["NashInNashEquilibrium", "NashInNashPrices"]
@@ -54,24 +61,34 @@ class NashInNashEquilibrium:
         payments that shift to other sellers), ``beta`` = b_i / (b_i + b_j), so that price = C + beta (V - C),
         and ``gain_i``, ``gain_j``: each side's profit gain from the agreement at the equilibrium prices.
     payoffs
-        Each agent's (or system's) profit at G and the equilibrium prices.
+        Each agent's (or system's) profit at G and the equilibrium prices (computed from the profit function
+        on first access).
     iterations
-        Jacobi iterations over best replies (``method="fixed-point"``) or evaluations of the Nash conditions
-        (``"root"``).
+        Newton iterations (``method="newton"``; 1 for a linear system), Jacobi iterations over best replies
+        (``"fixed-point"``) or evaluations of the Nash conditions (``"root"``).
     residual
         Largest price change still asked for at the returned prices: ``max |BR(x) - x|`` at the last iteration
-        (``"fixed-point"``) or ``max |t(x)|`` (``"root"``), in price units.
+        (``"fixed-point"``) or ``max |t(x)|`` (``"newton"``, ``"root"``), in price units.
     converged, method, tol
-        Whether ``residual <= tol * max(1, max |price|)``; the solver; the tolerance.
+        Whether ``residual <= tol * max(1, max |price|)``; the solver (``"newton+fixed-point"`` when Newton
+        stalled, typically at the finite differences' noise under a very small ``tol``, and best replies from
+        its last prices finished; ``iterations`` then counts both); the tolerance.
+    profits
+        The function that computes :attr:`payoffs` (called once, on first access).
     """
 
     prices: pd.DataFrame
-    payoffs: pd.DataFrame
+    profits: Callable[[], pd.DataFrame] = field(repr=False)
     iterations: int
     residual: float
     converged: bool
     method: str
     tol: float
+
+    @cached_property
+    def payoffs(self) -> pd.DataFrame:
+        """Each unit's profit at G and the equilibrium prices (index ``agent``, column ``profit``)."""
+        return self.profits()
 
     def price_of(self, pair: Any) -> float:
         """Price of the agreement ``pair`` ((i, j) or ``"i-j"``), or of the bundle containing it."""
@@ -93,9 +110,10 @@ class NashInNashPrices:
         Agreements (i, j), i the seller receiving the price, j the buyer.
     profit
         ``profit(agent, agreements, prices) -> float``: the agent's profit when the frozenset ``agreements``
-        forms at ``prices`` (a dict pair -> price holding exactly the formed pairs). A pair's own price must
-        raise the seller's profit and lower the buyer's. :meth:`per_unit` builds it for the usual empirical
-        form.
+        forms at ``prices`` (a dict pair -> price holding exactly the formed pairs; read it, do not modify
+        it). A pair's own price must raise the seller's profit and lower the buyer's. It may be an object
+        that also provides ``linear_system`` or ``nash_terms`` (Notes). :meth:`per_unit` builds it for the
+        usual empirical form.
     weights, systems, joint
         As in :class:`NashInNash`. A system's bundle is negotiated at one common per-unit price; internal
         agreements (both sides in one system) are always formed and evaluated at price 0.
@@ -109,9 +127,34 @@ class NashInNashPrices:
     for profits affine or quadratic in the own price) gives the Nash split of the linearized problem,
     x_b + t_b with t_b = -(b_S g_S' g_B + b_B g_B' g_S) / ((b_S + b_B) g_S' g_B'); t_b = 0 is the first-order
     condition, and for profits affine in the own price x_b + t_b = C + beta (V - C) is the exact best reply.
-    ``method="fixed-point"``: damped Jacobi iteration x <- x + damping (BR(x) - x), where BR_b(x) solves
-    t_b = 0 in x_b given x_{-b} (secant steps; one step when affine). ``method="root"``: ``scipy.optimize.root``
-    (Powell hybrid) on t(x) = 0 for all bundles at once.
+    ``method="newton"`` (the default) solves t(x) = 0 for all bundles at once by Newton's method
+    (:mod:`.newton`). When the profit object has a method ``nash_terms(bundles, prices)`` returning
+    :class:`~bargaining.models.nash_in_nash.newton.NashTerms` (the gains, own-price slopes and their
+    Jacobians in the prices at the bundle prices ``prices``), Newton uses that exact Jacobian. When it has
+    a method ``linear_system(bundles)`` (checked first) returning
+    :class:`~bargaining.models.nash_in_nash.newton.LinearThreatPoints` (threat points affine in the prices,
+    as in :meth:`HospitalInsurerMarkets.nash_in_nash_prices
+    <bargaining.models.nash_in_nash.hospital_insurer.HospitalInsurerMarkets.nash_in_nash_prices>`), that is
+    one linear solve; ``linear_system`` may return ``None`` (for example for bundles it cannot describe), and
+    then, as for plain functions, each iteration evaluates t with one sweep of profit calls and its Jacobian
+    by finite differences over groups of prices that share no bundle (sparsity read off the prices each
+    profit reads). ``method="fixed-point"``: damped Jacobi iteration x <- x + damping (BR(x) - x), where
+    BR_b(x) solves t_b = 0 in x_b given x_{-b} (secant steps; one step when affine); slow on large networks,
+    kept for comparison. ``method="root"``: ``scipy.optimize.root`` (Powell hybrid, Jacobian by its own
+    finite differences) on t(x) = 0.
+
+    Examples
+    --------
+    Two hospitals and one insurer, 100 patients each; when a hospital drops out half of its patients go to
+    the other. Cost 2 and value 10 per patient, equal weights: p = 14/3 (user guide).
+
+    >>> model = NashInNashPrices.per_unit(
+    ...     [("h1", "m"), ("h2", "m")],
+    ...     quantity=lambda pair, agreements: 100.0 if len(agreements) == 2 else 150.0,
+    ...     seller_cost=2.0, buyer_value=10.0)
+    >>> result = model.solve()
+    >>> result.prices["price"].round(8).tolist(), result.converged
+    ([4.66666667, 4.66666667], True)
     """
 
     def __init__(
@@ -130,6 +173,13 @@ class NashInNashPrices:
                 hint="or use NashInNashPrices.per_unit(pairs, quantity=, seller_cost=, buyer_value=).",
             )
         self._profit = profit
+        bundles = self.network.bundles
+        self._beta = np.array([self.network.beta(bundle) for bundle in bundles])
+        self._sellers = [bundle.seller for bundle in bundles]
+        self._buyers = [bundle.buyer for bundle in bundles]
+        self._labels = [bundle.label for bundle in bundles]
+        self._frame_parts: tuple[Any, Any, pd.Index] | None = None
+        self._bundle_pairs = tuple(bundle.pairs for bundle in bundles)  # what linear_system etc. receive
         for bundle in self.network.bundles:
             sellers = {pair[0] for pair in bundle.pairs}
             if any(self.network.unit_of[s] != bundle.seller for s in sellers):
@@ -301,7 +351,7 @@ class NashInNashPrices:
         self,
         *,
         start: Mapping[Any, float] | float | None = None,
-        method: str = "fixed-point",
+        method: str = "newton",
         damping: float = 1.0,
         tol: float = 1e-10,
         max_iter: int = 1000,
@@ -314,8 +364,10 @@ class NashInNashPrices:
         start
             Starting prices: one number, or a mapping pair (or bundle label) -> price; default 0.
         method
-            ``"fixed-point"`` (damped Jacobi iteration over each pair's Nash price given the others) or
-            ``"root"`` (``scipy.optimize.root``, Powell hybrid method, on all Nash conditions at once).
+            ``"newton"`` (Newton's method on all Nash conditions at once: one linear solve when the profit
+            object provides ``linear_system``, otherwise a batched finite-difference Jacobian; see the class
+            notes), ``"fixed-point"`` (damped Jacobi iteration over each pair's Nash price given the others)
+            or ``"root"`` (``scipy.optimize.root``, Powell hybrid method).
         damping
             Step share in (0, 1] of the fixed-point iteration; smaller values help when the best replies
             oscillate.
@@ -334,8 +386,10 @@ class NashInNashPrices:
         GainsFromTradeError
             When at the equilibrium a bundle has no gains from trade or a side loses from it.
         """
-        if method not in ("fixed-point", "root"):
-            raise InvalidParameterError(f"unknown method {method!r}.", hint="use 'fixed-point' or 'root'.")
+        if method not in ("newton", "fixed-point", "root"):
+            raise InvalidParameterError(
+                f"unknown method {method!r}.", hint="use 'newton', 'fixed-point' or 'root'."
+            )
         if not (0 < damping <= 1):
             raise InvalidParameterError(f"damping must be in (0, 1], got {damping}.", hint="try 0.5.")
         if not (tol > 0 and step > 0 and max_iter >= 1):
@@ -347,38 +401,42 @@ class NashInNashPrices:
         def scale(prices: np.ndarray) -> float:
             return max(1.0, float(np.max(np.abs(prices))))
 
-        if method == "fixed-point":
-            first = None
-            residual = math.inf
-            iterations = 0
-            for iterations in range(1, max_iter + 1):
-                replies = np.array([self._best_reply(k, x, step, tol, max_iter) for k in range(len(x))])
-                change = replies - x
-                residual = float(np.max(np.abs(change)))
-                if not math.isfinite(residual) or not np.all(np.isfinite(x)):
-                    raise ConvergenceError(
-                        f"the Nash-in-Nash price iteration diverged: prices became non-finite at iteration "
-                        f"{iterations}.",
-                        hint="the best replies are expansive (recapture too strong?); try method='root'.",
+        if method == "newton":
+            linear = self._linear_system()
+            if linear is not None:
+                return self._solve_linear(linear, tol)
+            conditions = BatchedNashConditions(self, step)
+            analytic = self._analytic_conditions(conditions)
+            x, t, iterations, converged, message = newton(
+                conditions if analytic is None else analytic,
+                x,
+                tol=tol,
+                max_iter=max_iter,
+                reuse_jacobian=analytic is None,  # an analytic Jacobian is cheap: always fresh
+            )
+            residual = float(np.max(np.abs(t)))
+            if not converged and analytic is None and message.startswith("no step") and np.isfinite(residual):
+                # stalled, typically at the noise of the finite differences when tol is very small: best
+                # replies from there (the old default) finish, or fail and are reported
+                try:
+                    x, more, residual = self._fixed_point(x, damping, tol, min(max_iter, 100), step)
+                except ConvergenceError as error:
+                    message += f"; best replies from there failed too: {error.args[0]}"
+                else:
+                    return self._equilibrium(
+                        x, iterations + more, residual, "newton+fixed-point", tol, step, conditions
                     )
-                first = residual if first is None else first
-                if residual <= tol * scale(x):
-                    break
-                if residual > 1e10 * (1.0 + first):
-                    raise ConvergenceError(
-                        f"the Nash-in-Nash price iteration diverged: after {iterations} iterations the price "
-                        f"change is {residual:.3g} (it was {first:.3g} at the start).",
-                        hint="the best replies are expansive (recapture too strong?); try method='root' or "
-                        "check the profit function.",
-                    )
-                x = x + damping * change
-            else:
+            if not converged:
                 raise ConvergenceError(
-                    f"the Nash-in-Nash price iteration did not converge in {max_iter} iterations: largest "
-                    f"remaining price change is {residual:.3g} (tolerance {tol * scale(x):.3g}) at prices "
-                    f"{self._describe(x)}.",
-                    hint="raise max_iter, lower damping, or try method='root'.",
+                    f"Newton's method did not find the Nash-in-Nash prices ({message}) after {iterations} "
+                    f"iterations: the largest remaining price change is {residual:.3g} (tolerance "
+                    f"{tol * scale(x):.3g}) at prices {self._describe(x)}.",
+                    hint="try another start, a larger tol, or method='fixed-point' with damping.",
                 )
+            terms = None if analytic is None else analytic.terms(x)
+            return self._equilibrium(x, iterations, residual, method, tol, step, conditions, terms)
+        if method == "fixed-point":
+            x, iterations, residual = self._fixed_point(x, damping, tol, max_iter, step)
         else:
             # scipy-stubs spell hybr's `maxfev` option "maxffev" (scipy reads `maxfev`): no overload matches
             solution = optimize.root(  # type: ignore[call-overload]
@@ -396,9 +454,108 @@ class NashInNashPrices:
                     f"scipy.optimize.root did not find the Nash-in-Nash prices in {iterations} evaluations "
                     f"({solution.message.strip()}); the largest remaining price change is {residual:.3g} at "
                     f"prices {self._describe(x)}.",
-                    hint="try another start or method='fixed-point' with damping.",
+                    hint="try another start or method='newton'.",
                 )
-        return self._equilibrium(x, iterations, residual, method, tol, step)
+        return self._equilibrium(
+            x, iterations, residual, method, tol, step, BatchedNashConditions(self, step)
+        )
+
+    def _fixed_point(
+        self, x: np.ndarray, damping: float, tol: float, max_iter: int, step: float
+    ) -> tuple[np.ndarray, int, float]:
+        """Damped Jacobi iteration over best replies from x: the prices, iterations and max |BR(x) - x|."""
+
+        def scale(prices: np.ndarray) -> float:
+            return max(1.0, float(np.max(np.abs(prices))))
+
+        first = None
+        residual = math.inf
+        iterations = 0
+        for iterations in range(1, max_iter + 1):
+            replies = np.array([self._best_reply(k, x, step, tol, max_iter) for k in range(len(x))])
+            change = replies - x
+            residual = float(np.max(np.abs(change)))
+            if not math.isfinite(residual) or not np.all(np.isfinite(x)):
+                raise ConvergenceError(
+                    f"the Nash-in-Nash price iteration diverged: prices became non-finite at iteration "
+                    f"{iterations}.",
+                    hint="the best replies are expansive (recapture too strong?); try method='newton'.",
+                )
+            first = residual if first is None else first
+            if residual <= tol * scale(x):
+                break
+            if residual > 1e10 * (1.0 + first):
+                raise ConvergenceError(
+                    f"the Nash-in-Nash price iteration diverged: after {iterations} iterations the price "
+                    f"change is {residual:.3g} (it was {first:.3g} at the start).",
+                    hint="the best replies are expansive (recapture too strong?); try method='newton' or "
+                    "check the profit function.",
+                )
+            x = x + damping * change
+        else:
+            raise ConvergenceError(
+                f"the Nash-in-Nash price iteration did not converge in {max_iter} iterations: largest "
+                f"remaining price change is {residual:.3g} (tolerance {tol * scale(x):.3g}) at prices "
+                f"{self._describe(x)}.",
+                hint="raise max_iter, lower damping, or try method='newton'.",
+            )
+        return x, iterations, residual
+
+    def _analytic_conditions(self, conditions: BatchedNashConditions) -> AnalyticNashConditions | None:
+        provider = getattr(self._profit, "nash_terms", None)
+        if not callable(provider):
+            return None
+        return AnalyticNashConditions(provider, self._bundle_pairs, conditions.b_seller, conditions.b_buyer)
+
+    def _linear_system(self) -> LinearThreatPoints | None:
+        provider = getattr(self._profit, "linear_system", None)
+        if not callable(provider):
+            return None
+        terms = provider(self._bundle_pairs)
+        if terms is None:
+            return None
+        if not isinstance(terms, LinearThreatPoints):
+            raise InvalidParameterError(
+                f"profit.linear_system returned {type(terms).__name__}, not LinearThreatPoints or None.",
+                hint="return LinearThreatPoints(...) for the bundles passed, or None.",
+            )
+        if terms.seller_cost.shape != (len(self.network.bundles),):
+            raise InvalidParameterError(
+                f"profit.linear_system returned {terms.seller_cost.shape[0]} bundles for "
+                f"{len(self.network.bundles)}.",
+                hint="one entry per bundle passed to linear_system, in that order.",
+            )
+        if not (np.all(terms.seller_slope > 0) and np.all(terms.buyer_slope < 0)):
+            raise InvalidParameterError(
+                "profit.linear_system has a bundle whose price does not raise the seller's profit and lower "
+                "the buyer's.",
+                hint="seller_slope must be > 0 and buyer_slope < 0 (e.g. +q and -q).",
+            )
+        return terms
+
+    def _solve_linear(self, linear: LinearThreatPoints, tol: float) -> NashInNashEquilibrium:
+        beta = self._beta
+        with np.errstate(all="ignore"):
+            try:
+                x = linear.solve(beta)
+            except np.linalg.LinAlgError:
+                x = np.full(len(beta), np.nan)
+            cost, value = linear.threat_points(x)
+            t = cost + beta * (value - cost) - x
+        residual = float(np.max(np.abs(t))) if np.all(np.isfinite(t)) else math.inf
+        if not residual <= tol * max(1.0, float(np.max(np.abs(x)))):
+            raise ConvergenceError(
+                f"the linear Nash-in-Nash system has no usable solution: the largest remaining price change "
+                f"is {residual:.3g}.",
+                hint="the system is singular or ill-conditioned; check the profit object's linear_system.",
+            )
+        terms = NashTerms(
+            gain_seller=linear.seller_slope * (x - cost),
+            gain_buyer=linear.buyer_slope * (x - value),
+            slope_seller=linear.seller_slope,
+            slope_buyer=linear.buyer_slope,
+        )
+        return self._equilibrium(x, 1, residual, "newton", tol, 0.0, BatchedNashConditions(self, 1e-4), terms)
 
     def _describe(self, x: np.ndarray, limit: int = 6) -> str:
         items = [f"{b.label}: {value:.6g}" for b, value in zip(self.network.bundles, x, strict=True)]
@@ -435,30 +592,32 @@ class NashInNashPrices:
         return None
 
     def _equilibrium(
-        self, x: np.ndarray, iterations: int, residual: float, method: str, tol: float, step: float
+        self,
+        x: np.ndarray,
+        iterations: int,
+        residual: float,
+        method: str,
+        tol: float,
+        step: float,
+        conditions: BatchedNashConditions,
+        terms: NashTerms | None = None,
     ) -> NashInNashEquilibrium:
         net = self.network
-        rows = []
-        failing = []
-        for k, bundle in enumerate(net.bundles):
-            g_s, g_b, d_s, d_b = self._linearization(k, x, step)
-            rows.append(
-                (
-                    bundle.label,
-                    bundle.seller,
-                    bundle.buyer,
-                    x[k],
-                    x[k] - g_s / d_s,
-                    x[k] - g_b / d_b,
-                    net.beta(bundle),
-                    g_s,
-                    g_b,
-                )
-            )
-            # a side with weight 0 gets exactly 0 in theory; allow rounding noise below it
-            noise = GAINS_RTOL * max(1.0, abs(g_s), abs(g_b)) * 1e3
-            if lacks_gains(g_s, g_b) or g_s < -noise or g_b < -noise:
-                failing.append(f"{bundle.label} (gain_i {g_s:.6g}, gain_j {g_b:.6g})")
+        if terms is None:
+            terms = conditions.terms(x)
+        g_s, g_b = terms.gain_seller, terms.gain_buyer
+        beta = self._beta
+        # gains from trade beyond rounding (lacks_gains), and a side with weight 0 gets exactly 0 in theory:
+        # allow rounding noise below it
+        size = np.maximum(1.0, np.maximum(np.abs(g_s), np.abs(g_b)))
+        bad = (
+            ~(g_s + g_b > GAINS_RTOL * size)
+            | (g_s < -GAINS_RTOL * size * 1e3)
+            | (g_b < -GAINS_RTOL * size * 1e3)
+        )
+        failing = [
+            f"{net.bundles[k].label} (gain_i {g_s[k]:.6g}, gain_j {g_b[k]:.6g})" for k in np.flatnonzero(bad)
+        ]
         if failing:
             raise GainsFromTradeError(
                 f"at the equilibrium prices {len(failing)} agreement(s) lack gains for both sides: "
@@ -466,23 +625,32 @@ class NashInNashPrices:
                 hint="Nash-in-Nash needs every agreement to benefit both sides in equilibrium; drop those "
                 "pairs or check costs and values.",
             )
+        if self._frame_parts is None:  # the labels' columns and index, built once per model
+            self._frame_parts = (
+                pd.Series(self._sellers).array,
+                pd.Series(self._buyers).array,
+                pd.Index(self._labels, name="agreement"),
+            )
+        sellers, buyers, index = self._frame_parts
         prices = pd.DataFrame(
-            rows,
-            columns=[
-                "agreement",
-                "i",
-                "j",
-                "price",
-                "seller_cost",
-                "buyer_value",
-                "beta",
-                "gain_i",
-                "gain_j",
-            ],
-        ).set_index("agreement")
-        payoffs = pd.DataFrame(
-            [(unit, self.unit_profit(unit, net.full, x)) for unit in net.units], columns=["agent", "profit"]
-        ).set_index("agent")
+            {
+                "i": sellers,
+                "j": buyers,
+                "price": x,
+                "seller_cost": x - g_s / terms.slope_seller,
+                "buyer_value": x - g_b / terms.slope_buyer,
+                "beta": beta,
+                "gain_i": g_s,
+                "gain_j": g_b,
+            },
+            index=index,
+        )
+        x = x.copy()
+
+        def payoffs() -> pd.DataFrame:
+            return pd.DataFrame(
+                {"profit": conditions.unit_profits(x)}, index=pd.Index(list(net.units), name="agent")
+            )
+
         converged = residual <= tol * max(1.0, float(np.max(np.abs(x))))
         return NashInNashEquilibrium(prices, payoffs, iterations, residual, bool(converged), method, tol)
-
