@@ -1,7 +1,9 @@
-"""Merger simulation with Nash-in-Nash bargaining over per-unit prices and logit demand.
+"""Merger simulation with Nash-in-Nash bargaining over per-unit prices, logit or nested logit demand.
 
 * :mod:`.equations`: the first-order conditions (sellers and consumers; wholesalers and Bertrand retailers),
-  derived in the module docstring, with analytic Jacobians.
+  derived in the module docstring, with analytic Jacobians (logit closed forms).
+* :mod:`.general`: the same conditions for any demand object (nested logit), from its shares, analytic first
+  and second derivatives and the shares after a product leaves the choice set.
 * :mod:`.market`: :class:`NashInNashMarket`, the supply side as a model object (equilibrium, counterfactuals).
 * :mod:`.calibration`: :func:`calibrate_market`, demand, costs and the seller weight from one market.
 * :mod:`.outputs`: producer surplus, the compensating marginal-cost reduction, upward pricing pressure.
