@@ -288,7 +288,8 @@ class MergerResult:
         """A readable report like R antitrust's: header, per-product table (prices, % price change, shares and
         margins in %, UPP and CMCR), the industry and merging parties, HHI and surplus."""
         chain = self.is_chain
-        lines = ["Merger simulation: Nash-in-Nash bargaining with logit demand"
+        nested = any(str(k).startswith("nesting_parameter[") for k in self.params.index)
+        lines = [f"Merger simulation: Nash-in-Nash bargaining with {'nested logit' if nested else 'logit'} demand"
                  + (" (vertical chain)" if chain else " (sellers and consumers)")]
         lines.append(f"converged: {self.converged}   largest residual: {self.residual:.2e}")
         weight = self.params.filter(like="seller_weight")
