@@ -44,7 +44,6 @@ MISSING_EXAMPLES = frozenset(
         "NashInNashPrices",
         "PriceMoments",
         "SampleSizeResults",
-        "calibrate_market",
         "efficiency_report",
         "fit_incomplete",
         "fit_merger_model",
