@@ -42,6 +42,7 @@ _EXPORTS: dict[str, str] = {
     "LogitDemand": "bargaining.models.demand",
     "NestedLogitDemand": "bargaining.models.demand",
     "NashInNashMarket": "bargaining.models.merger",
+    "HospitalNetworkMarket": "bargaining.models.merger",
     "MergerResult": "bargaining.models.merger",
     "calibrate_market": "bargaining.models.merger",
     "simulate_merger": "bargaining.estimate.merger",
@@ -376,6 +377,9 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     )
     from bargaining.models.mechanism.investment import (
         InvestmentResult as InvestmentResult,
+    )
+    from bargaining.models.merger import (
+        HospitalNetworkMarket as HospitalNetworkMarket,
     )
     from bargaining.models.merger import (
         MergerResult as MergerResult,
