@@ -26,7 +26,7 @@ examples:
       --margin margin --wholesale-margin w_margin --outside-price 10 --buyer-post down_post --json
   bargaining merger miller.csv --price price --share share --seller firm --margin margin \\
       --seller-weight 0.4 --normalize 2 --seller-post firm_post --remove 4 --starts 3
-  bargaining merger market.csv --price price --share share --seller firm --margin margin \
+  bargaining merger nested.csv --price price --share share --seller firm --margin margin \
       --market-elasticity -1.2 --weight-by seller --nests nest --nesting-parameter 0.6 --seller-post firm_post
 
 Outputs: pre/post prices, shares and margins; % price changes; upward pricing pressure (the post-merger
