@@ -215,13 +215,14 @@ class DiscreteChoiceDemand:
         utilities."""
         raise NotImplementedError
 
-    def _removal_state(self, p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _removal_state(self, p: np.ndarray, s: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """What each product's removal does, at prices ``p`` (arrays, for the bargaining supply side).
 
         Returns ``(R, dR, W)``: R[j, k] the share of k when j has left the choice set (R[j, j] = 0);
         dR[j, k, l] = dR[j, k] / dp_l (the derivatives of the demand without j; dR[j, :, j] = 0); and
         W[j] = WTP(j) = CS(p) - CS without j (money per consumer; inf for a lone product without an outside
-        good).
+        good). ``s``: the shares at ``p`` when already computed (subclasses with closed forms use them).
         """
         n = self.n_products
         everything = np.ones(n, dtype=bool)

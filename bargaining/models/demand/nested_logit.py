@@ -209,12 +209,13 @@ class NestedLogitDemand(DiscreteChoiceDemand):
         out: np.ndarray = self.alpha**2 * s[:, None, None] * (a[:, :, None] * a[:, None, :] + da)
         return out
 
-    def _removal_state(self, p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _removal_state(self, p: np.ndarray, s: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         # Closed forms (vectorized over the removed product j, nest g): D_g falls by the factor 1 - w_j
         # (w_j = s_{j|g}), so exp(I_g) falls by (1 - w_j)^lambda_g and the denominator by the factor
         # rho_j = 1 - s_g (1 - (1 - w_j)^lambda_g). Then R_jk = s_k / rho_j outside g,
         # R_jk = w_k / (1 - w_j) * s_g (1 - w_j)^lambda_g / rho_j inside g (k != j), and WTP_j = -log(rho_j)/alpha.
-        s = self._shares(p)
+        s = self._shares(p) if s is None else s
         n = len(s)
         within = self._within_of(s)
         nest_share = s / np.where(within > 0, within, 1.0)

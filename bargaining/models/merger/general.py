@@ -71,7 +71,7 @@ def demand_state(demand: DiscreteChoiceDemand, prices: np.ndarray, *, second: bo
     ds = demand._derivatives(prices, s)
     n = len(s)
     hessian = demand._second_derivatives(prices, s) if second else np.zeros((n, n, n))
-    removal, d_removal, wtp = demand._removal_state(prices)
+    removal, d_removal, wtp = demand._removal_state(prices, s)
     return DemandState(s, ds, hessian, removal, d_removal, wtp)
 
 
