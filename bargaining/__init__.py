@@ -41,6 +41,7 @@ _EXPORTS: dict[str, str] = {
     "HospitalInsurerEquilibrium": "bargaining.models.nash_in_nash",
     "LogitDemand": "bargaining.models.demand",
     "NestedLogitDemand": "bargaining.models.demand",
+    "MixedLogitDemand": "bargaining.models.demand",
     "NashInNashMarket": "bargaining.models.merger",
     "HospitalNetworkMarket": "bargaining.models.merger",
     "MergerResult": "bargaining.models.merger",
@@ -308,6 +309,9 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     )
     from bargaining.models.demand import (
         LogitDemand as LogitDemand,
+    )
+    from bargaining.models.demand import (
+        MixedLogitDemand as MixedLogitDemand,
     )
     from bargaining.models.demand import (
         NestedLogitDemand as NestedLogitDemand,
