@@ -172,3 +172,16 @@ def test_calibration_input_errors() -> None:
             calibrate_market(price, share, seller=OWNERS, margin=[0.9, np.nan, np.nan, np.nan],
                              market_elasticity=5 * logit_elasticity(0.9, price, share))
     assert infeasible.value.hint
+
+
+def test_nested_logit_calibration_without_outside_good() -> None:
+    delta = DELTA - DELTA[1]
+    demand = NestedLogitDemand(0.9, delta, nests=list("aabb"), nesting_parameter={"a": 0.5, "b": 0.7}, normalize=1)
+    _, price, share, margin = generate(0.6, demand=demand)
+    fit = calibrate_market(price, share, seller=OWNERS, margin=[np.nan, margin[1], np.nan, margin[3]],
+                           normalize=1, nests=list("aabb"), nesting_parameter={"a": 0.5, "b": 0.7})
+    assert fit.exact
+    assert fit.market.seller_weight == pytest.approx(0.6, abs=1e-6)
+    assert fit.market.demand.alpha == pytest.approx(0.9, rel=1e-6)
+    assert fit.market.marginal_cost == pytest.approx(COST, abs=1e-6)
+    assert fit.market.demand.mean_utility.to_numpy() == pytest.approx(delta, abs=1e-6)
