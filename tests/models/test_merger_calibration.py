@@ -185,3 +185,18 @@ def test_nested_logit_calibration_without_outside_good() -> None:
     assert fit.market.demand.alpha == pytest.approx(0.9, rel=1e-6)
     assert fit.market.marginal_cost == pytest.approx(COST, abs=1e-6)
     assert fit.market.demand.mean_utility.to_numpy() == pytest.approx(delta, abs=1e-6)
+
+
+def test_several_exact_fits_are_reported() -> None:
+    """Per-seller weights and the outside share from inside shares: this exactly identified system has two
+    exact roots (found by seeded starts); the calibration warns and lists them, the truth among them."""
+    from bargaining.errors import IdentificationWarning
+
+    truth = {"A": 0.3, "B": 0.6, "C": 0.45}
+    _, price, share, margin = generate([truth[o] for o in OWNERS])
+    with pytest.warns(IdentificationWarning, match="several parameter values") as caught:
+        fit = calibrate_market(price, share / share.sum(), seller=OWNERS, margin=margin,
+                               market_elasticity=logit_elasticity(0.9, price, share), weight_by="seller")
+    assert fit.exact
+    message = str(caught[0].message)
+    assert f"(0.3, 0.6, 0.45, {1 - share.sum():.6g})" in message

@@ -37,6 +37,7 @@ from scipy.optimize import least_squares
 
 from bargaining.errors import (
     IdentificationError,
+    IdentificationWarning,
     InfeasibleProblemError,
     InvalidParameterError,
     SpecificationWarning,
@@ -177,7 +178,10 @@ def calibrate_market(
     outside share; moments: the known margins and the market elasticity. Fewer moments than unknowns, or a
     weight that no moment depends on, raise :class:`~bargaining.errors.IdentificationError`; an exactly
     identified system that no weights in [0, 1] (and outside share in (0, 1)) reproduce raises
-    :class:`~bargaining.errors.InfeasibleProblemError`. Weights are never returned outside [0, 1].
+    :class:`~bargaining.errors.InfeasibleProblemError`. Weights are never returned outside [0, 1]. With more
+    than one unknown besides alpha, seeded starts are added to the best grid point; when an exactly identified
+    system has several exact roots an :class:`~bargaining.errors.IdentificationWarning` lists them and the first
+    (from the best grid start) is kept.
 
     Examples
     --------
@@ -317,8 +321,8 @@ def calibrate_market(
     if n_free:
         lower = np.r_[np.full(n_weights, WEIGHT_EDGE), [SHARE_EDGE] * int(inside)]
         upper = np.r_[np.full(n_weights, 1.0 - WEIGHT_EDGE), [1.0 - SHARE_EDGE] * int(inside)]
-        beta_grid = np.linspace(WEIGHT_EDGE, 1.0 - WEIGHT_EDGE, 199 if not (inside or nested) else 41)
-        share_grid = np.linspace(0.05, 0.95, 19) if inside else np.zeros(1)
+        beta_grid = np.linspace(WEIGHT_EDGE, 1.0 - WEIGHT_EDGE, 199 if not (inside or nested) else 21)
+        share_grid = np.linspace(0.1, 0.9, 9) if inside else np.zeros(1)
         fixed = None if weights_unknown else np.zeros(0)
         candidates = []
         for b in (beta_grid if weights_unknown else [np.nan]):
@@ -332,17 +336,23 @@ def calibrate_market(
             raise InfeasibleProblemError("the margins cannot be fitted by any seller weight in [0, 1].",
                                          hint="check that margins are fractions of prices and owners are right.")
         starts = [start]
-        if n_free > 1:   # a few seeded starts more, kept only if they fit better
+        if n_free > 1:   # seeded starts more: the best fit is kept, and distinct exact fits are reported
             rng = np.random.default_rng(0)
             starts += [lower + (upper - lower) * rng.uniform(0.05, 0.95, n_free) for _ in range(4)]
         best = None
+        exact_fits: list[Any] = []
         for z0 in starts:
             fit = least_squares(residuals, z0, bounds=(lower, upper), xtol=1e-15, ftol=1e-15, gtol=1e-15,
                                 method="trf")
             if best is None or fit.cost < best.cost - 1e-30:
                 best = fit
             if 2 * fit.cost <= EXACT_TOLERANCE**2:
-                break
+                if not any(np.max(np.abs(fit.x - other.x)) <= 1e-6 for other in exact_fits):
+                    exact_fits.append(fit)
+                if n_moments > n_unknowns or n_free == 1:
+                    break
+        if exact_fits:
+            best = exact_fits[0]
         assert best is not None
         z = best.x
         if n_free > 1:   # every calibrated weight (and the outside share) must move some moment
@@ -353,6 +363,13 @@ def calibrate_market(
                 raise IdentificationError(
                     f"no given margin depends on {', '.join(map(str, names))}, so it is not identified.",
                     hint="give a margin for a product of that group, or use fewer weight_by groups.")
+        if len(exact_fits) > 1:
+            shown = "; ".join("(" + ", ".join(f"{v:.6g}" for v in fit.x) + ")" for fit in exact_fits[:3])
+            warnings.warn(IdentificationWarning(
+                f"several parameter values reproduce the moments exactly ({shown}: the weights in the order of "
+                f"weight_by's groups{', then the outside share' if inside else ''}); the calibration keeps the first "
+                "(from the best grid start). Add a moment (a margin) or fix a weight to tell them apart."),
+                stacklevel=2)
     beta, s = split(z)
     theta, error = profile(z)
     if not (np.isfinite(theta) and theta > 0):
