@@ -212,7 +212,8 @@ def calibrate_market(
     raw_shares = pd.Series(shares) if not isinstance(shares, pd.Series) else shares
     total = float(np.nansum(np.asarray(raw_shares, dtype=float)))
     inside = elasticity is not None and abs(total - 1.0) <= 1e-8
-    probe = raw_shares * 0.5 if inside else shares
+    probe = (shares * 0.5 if isinstance(shares, pd.Series) else np.asarray(shares, dtype=float) * 0.5) if inside \
+        else shares
     base = LogitDemand.from_shares(prices, probe, 1.0, outside_price, normalize, products=products)
     index = base.products
     p = np.asarray(pd.Series(prices, index=index) if not isinstance(prices, pd.Series)

@@ -42,6 +42,9 @@ Nash-in-Nash prices
     with A_hk = r D_hk [k sibling of h] and B_hk = D_hk. :meth:`HospitalInsurerMarkets.equilibrium` solves
     it exactly (``numpy.linalg.solve``); it is the fixed point that the general solver
     :class:`~bargaining.models.nash_in_nash.NashInNashPrices` (``joint=False``) finds by iteration.
+
+Mergers of hospitals or insurers on this model: :class:`bargaining.models.merger.HospitalNetworkMarket` (a
+subclass with ``simulate``).
 """
 
 from __future__ import annotations
