@@ -200,3 +200,20 @@ def test_several_exact_fits_are_reported() -> None:
     assert fit.exact
     message = str(caught[0].message)
     assert f"(0.3, 0.6, 0.45, {1 - share.sum():.6g})" in message
+
+
+def test_nested_rounded_margins_land_within_what_rounding_allows() -> None:
+    nests, lam = list("aabb"), [0.5, 0.7]
+    demand = NestedLogitDemand(0.9, DELTA, nests=nests, nesting_parameter=lam)
+    _, price, share, margin = generate(0.4, demand=demand)
+    known = np.array([margin[0], np.nan, margin[2], np.nan])
+
+    def weight(values: np.ndarray) -> float:
+        fit = calibrate_market(price, share, seller=OWNERS, margin=values, nests=nests, nesting_parameter=lam)
+        return float(fit.market.seller_weight[0])
+
+    assert weight(known) == pytest.approx(0.4, abs=1e-6)
+    h = 1e-5
+    slopes = [(weight(known + h * (np.arange(4) == i)) - 0.4) / h for i in (0, 2)]
+    allowed = 5e-7 * sum(abs(x) for x in slopes)
+    assert abs(weight(np.round(known, 6)) - 0.4) <= 1.01 * allowed + 1e-9
