@@ -43,7 +43,9 @@ _EXPORTS: dict[str, str] = {
     "NashTerms": "bargaining.models.nash_in_nash",
     "LogitDemand": "bargaining.models.demand",
     "NestedLogitDemand": "bargaining.models.demand",
+    "MixedLogitDemand": "bargaining.models.demand",
     "NashInNashMarket": "bargaining.models.merger",
+    "HospitalNetworkMarket": "bargaining.models.merger",
     "MergerResult": "bargaining.models.merger",
     "calibrate_market": "bargaining.models.merger",
     "simulate_merger": "bargaining.estimate.merger",
@@ -311,6 +313,9 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
         LogitDemand as LogitDemand,
     )
     from bargaining.models.demand import (
+        MixedLogitDemand as MixedLogitDemand,
+    )
+    from bargaining.models.demand import (
         NestedLogitDemand as NestedLogitDemand,
     )
     from bargaining.models.distributions import (
@@ -378,6 +383,9 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     )
     from bargaining.models.mechanism.investment import (
         InvestmentResult as InvestmentResult,
+    )
+    from bargaining.models.merger import (
+        HospitalNetworkMarket as HospitalNetworkMarket,
     )
     from bargaining.models.merger import (
         MergerResult as MergerResult,

@@ -1,7 +1,8 @@
 """Benchmark: pre/post merger equilibria of a 4-product market (R antitrust's two documented examples).
 
 Target (design.md, "Numbers to hold"): well under R antitrust's time, about 20 ms per 4-product pre/post solve
-(100 ms for a vertical chain). Times the pre- and post-merger solves only (the market is calibrated once,
+(100 ms for a vertical chain). Also nested logit demand (the general equations). Times the pre- and post-merger
+solves only (the market is calibrated once,
 outside the timing), from the observed prices, with analytic Jacobians; then the whole ``simulate_merger`` call
 (reading the columns, calibrating, both solves). Best of K repeats (the machine may be shared).
 Run:  python benchmarks/bench_merger.py [--repeat K]
@@ -55,11 +56,17 @@ def main() -> None:
                              wholesale_price=CHAIN["wholesale_price"], margin=CHAIN["margin"],
                              wholesale_margin=CHAIN["wholesale_margin"], outside_price=10.0).market
     chain_start = np.concatenate([CHAIN["price"].to_numpy(), CHAIN["wholesale_price"].to_numpy()])
+    # the same Miller inputs with nested logit demand (products 1-2 and 3-4 nested, lambda 0.6): general equations
+    nested = calibrate_market(MILLER["price"], MILLER["share"], seller=MILLER["seller"], margin=MILLER["margin"],
+                              seller_weight=0.4, normalize=2, nests=["x", "x", "y", "y"],
+                              nesting_parameter=0.6).market
     cases = {
         "sellers-consumers pre/post solve": lambda: miller.simulate(seller_post=MILLER["post"].to_numpy(),
                                                                     start=MILLER["price"].to_numpy()),
         "vertical chain pre/post solve": lambda: chain.simulate(buyer_post=CHAIN["post"].to_numpy(),
                                                                 start=chain_start),
+        "nested logit sellers-consumers pre/post solve": lambda: nested.simulate(
+            seller_post=MILLER["post"].to_numpy(), start=MILLER["price"].to_numpy()),
         "simulate_merger (Miller, calibrate + solve)": lambda: simulate_merger(
             MILLER, price="price", share="share", seller="seller", margin="margin", seller_weight=0.4,
             normalize=2, seller_post="post"),

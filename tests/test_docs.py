@@ -43,7 +43,6 @@ MISSING_EXAMPLES = frozenset(
         "NashInNashEquilibrium",
         "PriceMoments",
         "SampleSizeResults",
-        "calibrate_market",
         "efficiency_report",
         "fit_incomplete",
         "fit_merger_model",

@@ -15,7 +15,9 @@ seller bargains a wholesale price with that retailer, which sets the retail pric
 R antitrust vertical.barg). Logit demand, marginal costs and (without --seller-weight) one common seller weight
 are calibrated from the prices, shares and margins, exactly when exactly identified; the market is then solved
 before and after the change of owners, weights or costs. --seller-weight is the seller's Nash weight beta
-(R antitrust's bargaining power is 1 - beta).
+(R antitrust's bargaining power is 1 - beta). --market-elasticity adds the aggregate elasticity of the inside
+goods as a moment (and, with shares that sum to 1, calibrates the outside share); --weight-by calibrates one
+weight per seller, buyer or group; --nests with --nesting-parameter uses nested logit demand (lambda given).
 
 examples:
   bargaining merger miller.csv --price price --share share --seller firm --product product \\
@@ -24,6 +26,8 @@ examples:
       --margin margin --wholesale-margin w_margin --outside-price 10 --buyer-post down_post --json
   bargaining merger miller.csv --price price --share share --seller firm --margin margin \\
       --seller-weight 0.4 --normalize 2 --seller-post firm_post --remove 4 --starts 3
+  bargaining merger nested.csv --price price --share share --seller firm --margin margin \
+      --market-elasticity -1.2 --weight-by seller --nests nest --nesting-parameter 0.6 --seller-post firm_post
 
 Outputs: pre/post prices, shares and margins; % price changes; upward pricing pressure (the post-merger
 first-order condition at pre-merger prices, money per unit) and the compensating marginal-cost reduction (the
@@ -65,6 +69,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="relative (-0.05: 5%% cheaper, default) or level (in money)")
     parser.add_argument("--remove", metavar="PRODUCTS",
                         help="comma-separated products that leave the market in the counterfactual")
+    parser.add_argument("--market-elasticity", type=float, metavar="X",
+                        help="aggregate elasticity of the inside goods (negative), an extra calibration moment; with "
+                        "shares summing to 1 it also calibrates the outside share")
+    parser.add_argument("--weight-by", metavar="seller|buyer|COL",
+                        help="calibrate one seller weight per seller, per buyer, or per group of a column "
+                        "(default: one common weight)")
+    parser.add_argument("--nests", metavar="COL", help="nest column: nested logit demand (with --nesting-parameter)")
+    parser.add_argument("--nesting-parameter", metavar="X",
+                        help="nested logit lambda in (0, 1]: one number, or NEST=X,NEST=X,... per nest")
     parser.add_argument("--starts", type=int, default=1, metavar="K",
                         help="starting points per solve (observed prices, cost-plus, high markup, perturbed); "
                         "reports whether they reach different equilibria")
@@ -104,7 +117,28 @@ def _simulate(args: argparse.Namespace) -> Any:
         cost_change_kind=args.cost_change_kind,
         remove=[x.strip() for x in args.remove.split(",") if x.strip()] if args.remove else None,
         starts=args.starts,
+        market_elasticity=args.market_elasticity,
+        weight_by=args.weight_by,
+        nests=args.nests,
+        nesting_parameter=_nesting(args.nesting_parameter),
     )
+
+
+def _nesting(value: str | None) -> Any:
+    """``0.5`` -> 0.5; ``a=0.5,b=0.7`` -> {"a": 0.5, "b": 0.7}; ``0.5,0.7`` -> [0.5, 0.7] (nests in order)."""
+    if value is None:
+        return None
+    from bargaining.errors import InvalidParameterError
+
+    parts = [x.strip() for x in value.split(",") if x.strip()]
+    try:
+        if all("=" in x for x in parts):
+            return {k.strip(): float(v) for k, v in (x.split("=", 1) for x in parts)}
+        numbers = [float(x) for x in parts]
+    except ValueError:
+        raise InvalidParameterError(f"--nesting-parameter {value!r} is not understood.",
+                                    hint="pass one number (0.6), or NEST=X pairs (cars=0.5,trucks=0.7).") from None
+    return numbers[0] if len(numbers) == 1 else numbers
 
 
 def run(args: argparse.Namespace) -> int:

@@ -71,6 +71,23 @@ def _removed(remove: Any, products: pd.Index) -> Any:
     return [_reference(label, products) for label in labels]
 
 
+def _groups(frame: pd.DataFrame, weight_by: Any) -> Any:
+    """``"seller"`` / ``"buyer"`` pass through; a column name -> its labels; a sequence as given."""
+    if weight_by is None or (isinstance(weight_by, str) and weight_by in ("seller", "buyer")):
+        return weight_by
+    return _per_product(frame, weight_by, "weight_by", numeric=False)
+
+
+def _nest_values(nesting_parameter: Any, nests: Any, frame: pd.DataFrame) -> Any:
+    """A mapping keyed by strings (the command line) matched to the nest labels of the data."""
+    if not isinstance(nesting_parameter, dict) or nests is None:
+        return nesting_parameter
+    labels = list(dict.fromkeys(_per_product(frame, nests, "nests", numeric=False)))
+    by_text = {str(label): label for label in labels}
+    return {by_text.get(str(key), key) if key not in labels else key: value
+            for key, value in nesting_parameter.items()}
+
+
 def simulate_merger(
     data: Any,
     *,
@@ -92,8 +109,12 @@ def simulate_merger(
     cost_change_kind: str = "relative",
     remove: Any = None,
     starts: int = 1,
+    market_elasticity: float | None = None,
+    weight_by: Any = None,
+    nests: Any = None,
+    nesting_parameter: Any = None,
 ) -> MergerResult:
-    """Calibrate Nash-in-Nash bargaining with logit demand to one market and simulate a merger.
+    """Calibrate Nash-in-Nash bargaining with logit (or nested logit) demand to one market and simulate a merger.
 
     Parameters
     ----------
@@ -130,6 +151,18 @@ def simulate_merger(
     starts
         Starting points per solve (observed prices first; see ``NashInNashMarket.equilibrium``); the result
         reports whether they reached different equilibria.
+    market_elasticity
+        The aggregate elasticity of the inside goods (negative; e.g. -1.5), an extra calibration moment: with
+        one margin it identifies alpha and a common weight; with shares that sum to 1 (inside shares) and an
+        outside good it also calibrates the outside share (``result.calibration["outside_share"]``). See
+        :func:`bargaining.models.merger.calibrate_market`.
+    weight_by
+        With ``seller_weight=None``: ``"seller"`` (one weight per seller), ``"buyer"`` (one per retailer), or a
+        column of group labels; default one common weight. Needs at least as many margins (and the elasticity)
+        as unknowns, and a margin that depends on each group's weight.
+    nests, nesting_parameter
+        Nested logit demand: a column of nest labels and the nesting parameter lambda in (0, 1] (one number, a
+        mapping nest -> lambda, or one per nest in order of appearance); given, not calibrated.
 
     Returns
     -------
@@ -177,6 +210,10 @@ def simulate_merger(
         seller_weight=weight,
         outside_price=outside_price,
         normalize=_reference(normalize, index),
+        market_elasticity=market_elasticity,
+        weight_by=_groups(frame, weight_by),
+        nests=series(_per_product(frame, nests, "nests", numeric=False)),
+        nesting_parameter=_nest_values(nesting_parameter, nests, frame),
     )
     market = calibration.market
     start = prices.to_numpy() if buyer is None else np.concatenate(

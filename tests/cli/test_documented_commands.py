@@ -121,7 +121,7 @@ def test_readme_slow_commands_run_as_written(command, workdir, monkeypatch, caps
     assert code == 0, f"{command}: {err}"
 
 
-NEEDS_FILES = ("agreements.csv", "agreements.parquet", "miller.csv", "chain.csv")
+NEEDS_FILES = ("agreements.csv", "agreements.parquet", "miller.csv", "chain.csv", "nested.csv")
 
 
 @pytest.mark.parametrize(

@@ -202,6 +202,45 @@ class DiscreteChoiceDemand:
     def _log_inclusive(self, p: np.ndarray, available: np.ndarray) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _shares_available(self, p: np.ndarray, available: np.ndarray) -> np.ndarray:  # pragma: no cover
+        """Shares when only the ``available`` products can be chosen (0 for the others)."""
+        raise NotImplementedError
+
+    def _second_derivatives(self, p: np.ndarray, s: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        """H[k, l, m] = d^2 s_k / dp_l dp_m (J, J, J) at shares ``s``."""
+        raise NotImplementedError
+
+    def _restricted(self, keep: np.ndarray) -> DiscreteChoiceDemand:  # pragma: no cover - abstract
+        """The same demand with only the products ``keep`` (a boolean mask); the others keep their mean
+        utilities."""
+        raise NotImplementedError
+
+    def _removal_state(self, p: np.ndarray, s: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What each product's removal does, at prices ``p`` (arrays, for the bargaining supply side).
+
+        Returns ``(R, dR, W)``: R[j, k] the share of k when j has left the choice set (R[j, j] = 0);
+        dR[j, k, l] = dR[j, k] / dp_l (the derivatives of the demand without j; dR[j, :, j] = 0); and
+        W[j] = WTP(j) = CS(p) - CS without j (money per consumer; inf for a lone product without an outside
+        good). ``s``: the shares at ``p`` when already computed (subclasses with closed forms use them).
+        """
+        n = self.n_products
+        everything = np.ones(n, dtype=bool)
+        full = self._log_inclusive(p, everything)
+        removal = np.zeros((n, n))
+        slopes = np.zeros((n, n, n))
+        wtp = np.empty(n)
+        for j in range(n):
+            available = everything.copy()
+            available[j] = False
+            if not available.any():
+                wtp[j] = np.inf
+                continue
+            removal[j] = self._shares_available(p, available)
+            slopes[j] = self._derivatives(p, removal[j])
+            wtp[j] = (full - self._log_inclusive(p, available)) / self.alpha
+        return removal, slopes, wtp
+
     # -- attributes ------------------------------------------------------------------------------------------
     @property
     def has_outside_good(self) -> bool:

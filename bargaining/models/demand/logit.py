@@ -84,6 +84,27 @@ class LogitDemand(DiscreteChoiceDemand):
         out: np.ndarray = -self.alpha * (np.diag(s) - np.outer(s, s))
         return out
 
+    def _shares_available(self, p: np.ndarray, available: np.ndarray) -> np.ndarray:
+        v = np.where(available, self._index_values(p), -np.inf)
+        top = float(v[available].max())
+        if self.has_outside_good:
+            top = max(top, 0.0)
+        e = np.exp(v - top)
+        out: np.ndarray = e / (e.sum() + (np.exp(-top) if self.has_outside_good else 0.0))
+        return out
+
+    def _second_derivatives(self, p: np.ndarray, s: np.ndarray) -> np.ndarray:
+        # d s_j / dV_k = s_j A_jk with A_jk = 1[j = k] - s_k; dA_jk / dV_l = -s_k A_kl; dV/dp = -alpha
+        a = np.eye(len(s)) - s[None, :]
+        da = -(s[:, None] * a)[None, :, :]  # dA[j, k, l] = -s_k A_kl (the same for every j)
+        out: np.ndarray = self.alpha**2 * s[:, None, None] * (a[:, :, None] * a[:, None, :] + da)
+        return out
+
+    def _restricted(self, keep: np.ndarray) -> LogitDemand:
+        products = self.products[keep]
+        return LogitDemand(self.alpha, pd.Series(self._delta[keep], index=products), self.outside_price,
+                           self.normalize)
+
     def _log_inclusive(self, p: np.ndarray, available: np.ndarray) -> float:
         v = self._index_values(p)[available]
         if self.has_outside_good:

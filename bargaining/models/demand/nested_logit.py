@@ -177,9 +177,78 @@ class NestedLogitDemand(DiscreteChoiceDemand):
         out: np.ndarray = within * nest_share[self._codes]
         return out
 
+    def _within_of(self, s: np.ndarray) -> np.ndarray:
+        """s_{k|g(k)} = s_k / s_g from shares (0 in a nest with no share left, e.g. after a removal)."""
+        nest_share = np.bincount(self._codes, weights=s, minlength=len(self._nest_labels))[self._codes]
+        out: np.ndarray = np.divide(s, nest_share, out=np.zeros_like(s), where=nest_share > 0)
+        return out
+
+    def _shares_available(self, p: np.ndarray, available: np.ndarray) -> np.ndarray:
+        within, log_d = self._within_nests(self._index_values(p), available)
+        present = np.isfinite(log_d)
+        inclusive = np.where(present, self._lambda_nest * np.where(present, log_d, 0.0), -np.inf)
+        top = float(inclusive[present].max())
+        if self.has_outside_good:
+            top = max(top, 0.0)
+        weight = np.exp(inclusive - top)
+        nest_share = weight / (weight.sum() + (np.exp(-top) if self.has_outside_good else 0.0))
+        out: np.ndarray = within * nest_share[self._codes]
+        return out
+
+    def _second_derivatives(self, p: np.ndarray, s: np.ndarray) -> np.ndarray:
+        # d s_j / dV_k = s_j A_jk, A_jk = 1[j = k] / lambda_j - (1 / lambda_j - 1) 1[same nest] w_k - s_k
+        # (w_k = s_{k|g}); dA_jk / dV_l = -(1 / lambda_j - 1) 1[j, k same nest] dw_k / dV_l - s_k A_kl,
+        # dw_k / dV_l = w_k (1[k = l] - w_l) 1[k, l same nest] / lambda_k; dV / dp = -alpha.
+        within = self._within_of(s)
+        inv = 1.0 / self._lambda
+        same = self._same.astype(float)
+        a = np.diag(inv) - same * (inv - 1.0)[:, None] * within[None, :] - s[None, :]
+        dw = (within[:, None] * (np.eye(len(s)) - within[None, :]) * same) * inv[:, None]  # dw[k, l]
+        da = (-(same * (inv - 1.0)[:, None])[:, :, None] * dw[None, :, :]
+              - (s[:, None] * a)[None, :, :])
+        out: np.ndarray = self.alpha**2 * s[:, None, None] * (a[:, :, None] * a[:, None, :] + da)
+        return out
+
+    def _removal_state(self, p: np.ndarray, s: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        # Closed forms (vectorized over the removed product j, nest g): D_g falls by the factor 1 - w_j
+        # (w_j = s_{j|g}), so exp(I_g) falls by (1 - w_j)^lambda_g and the denominator by the factor
+        # rho_j = 1 - s_g (1 - (1 - w_j)^lambda_g). Then R_jk = s_k / rho_j outside g,
+        # R_jk = w_k / (1 - w_j) * s_g (1 - w_j)^lambda_g / rho_j inside g (k != j), and WTP_j = -log(rho_j)/alpha.
+        s = self._shares(p) if s is None else s
+        n = len(s)
+        within = self._within_of(s)
+        nest_share = s / np.where(within > 0, within, 1.0)
+        lam = self._lambda
+        left = np.clip(1.0 - within, 0.0, None)
+        kept = left**lam
+        rho = 1.0 - nest_share * (1.0 - kept)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inside = np.where(left[:, None] > 0, within[None, :] / left[:, None], 0.0) * (nest_share * kept)[:, None]
+            removal = np.where(self._same, inside, s[None, :]) / rho[:, None]
+            wtp = np.where(rho > 0, -np.log(np.where(rho > 0, rho, 1.0)), np.inf) / self.alpha
+        removal[np.arange(n), np.arange(n)] = 0.0
+        removal[~np.isfinite(removal)] = 0.0
+        # derivatives of each demand without j: the formula of _derivatives with the shares R[j]
+        sums = np.einsum("jk,kl->jl", removal, self._same.astype(float))  # nest share of l's nest, by j
+        w_removed = np.divide(removal, sums, out=np.zeros_like(removal), where=sums > 0)
+        inv = 1.0 / lam
+        inner = (np.diag(inv)[None, :, :]
+                 - (self._same * (inv - 1.0)[:, None])[None, :, :] * w_removed[:, None, :]
+                 - removal[:, None, :])
+        slopes: np.ndarray = -self.alpha * removal[:, :, None] * inner
+        return removal, slopes, wtp
+
+    def _restricted(self, keep: np.ndarray) -> NestedLogitDemand:
+        products = self.products[keep]
+        nests = [self._nest_labels[c] for c in self._codes[keep]]
+        remaining = dict.fromkeys(nests)
+        by_nest = {g: float(lam) for g, lam in zip(self._nest_labels, self._lambda_nest) if g in remaining}
+        return NestedLogitDemand(self.alpha, pd.Series(self._delta[keep], index=products), nests, by_nest,
+                                 self.outside_price, self.normalize)
+
     def _derivatives(self, p: np.ndarray, s: np.ndarray) -> np.ndarray:
-        nest_share = np.bincount(self._codes, weights=s, minlength=len(self._nest_labels))
-        within = s / nest_share[self._codes]  # s_{k|g(k)}
+        within = self._within_of(s)  # s_{k|g(k)}
         inner = (
             np.diag(1.0 / self._lambda)
             - self._same * (1.0 / self._lambda - 1.0)[:, None] * within[None, :]

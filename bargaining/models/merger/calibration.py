@@ -25,6 +25,7 @@ products (Miller 2014's published inputs give product 1 a cost of -11.97).
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Hashable
 from dataclasses import dataclass
@@ -36,12 +37,14 @@ from scipy.optimize import least_squares
 
 from bargaining.errors import (
     IdentificationError,
+    IdentificationWarning,
     InfeasibleProblemError,
     InvalidParameterError,
     SpecificationWarning,
 )
-from bargaining.models.demand import LogitDemand
+from bargaining.models.demand import LogitDemand, NestedLogitDemand
 from bargaining.models.merger import equations as eq
+from bargaining.models.merger import general
 from bargaining.models.merger.market import NashInNashMarket, _labels, _weights
 
 __all__ = ["Calibration", "calibrate_market"]
@@ -50,12 +53,16 @@ __all__ = ["Calibration", "calibrate_market"]
 EXACT_TOLERANCE = 1e-8
 #: the interior of [0, 1] searched for an unknown weight (the ends make margins degenerate)
 WEIGHT_EDGE = 1e-9
+#: the interior of (0, 1) searched for an unknown outside share
+SHARE_EDGE = 1e-9
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """A calibrated market and how well it fits: ``market``, ``fitted`` margins by observed product,
-    ``max_error`` (largest |fitted - observed| margin), ``n_margins``, ``n_unknowns``, ``exact``."""
+    """A calibrated market and how well it fits: ``market``, ``observed`` and ``fitted`` moments (margins by
+    product and ``market_elasticity`` when given), ``max_error`` (largest misfit: |fitted - observed| margin, and
+    for the elasticity the relative misfit of alpha), ``n_margins``, ``n_unknowns``, ``exact`` and
+    ``outside_share`` (calibrated from the market elasticity when shares were of inside goods; else None)."""
 
     market: NashInNashMarket
     observed: pd.Series
@@ -64,12 +71,17 @@ class Calibration:
     n_margins: int
     n_unknowns: int
     exact: bool
+    outside_share: float | None = None
 
     @property
     def info(self) -> pd.Series:
-        status = ("exactly identified" if self.n_margins == self.n_unknowns else
-                  f"least squares ({self.n_margins} margins, {self.n_unknowns} unknowns)")
-        return pd.Series({"fit": status, "max_margin_error": f"{self.max_error:.2e}"}, name="calibration")
+        n_moments = len(self.observed)
+        status = ("exactly identified" if n_moments == self.n_unknowns else
+                  f"least squares ({n_moments} moments, {self.n_unknowns} unknowns)")
+        out = {"fit": status, "max_margin_error": f"{self.max_error:.2e}"}
+        if self.outside_share is not None:
+            out["outside_share"] = f"{self.outside_share:.6g}"
+        return pd.Series(out, name="calibration")
 
 
 def _margin_vector(values: Any, products: pd.Index, name: str) -> np.ndarray:
@@ -86,6 +98,24 @@ def _margin_vector(values: Any, products: pd.Index, name: str) -> np.ndarray:
     return out
 
 
+def _weight_groups(weight_by: Any, index: pd.Index, sellers: np.ndarray, buyers: np.ndarray | None
+                   ) -> tuple[list[Any], np.ndarray]:
+    """Group labels and one integer code per product for the calibrated seller weights."""
+    if weight_by is None:
+        return ["all"], np.zeros(len(index), dtype=int)
+    if isinstance(weight_by, str) and weight_by == "seller":
+        labels = sellers
+    elif isinstance(weight_by, str) and weight_by == "buyer":
+        if buyers is None:
+            raise InvalidParameterError("weight_by='buyer' was given, but the market has no buyers (retailers).",
+                                        hint="pass weight_by='seller' or one group label per product, or buyer=.")
+        labels = buyers
+    else:
+        labels = _labels(weight_by, index, "weight_by")
+    codes, uniques = pd.factorize(pd.Series(np.asarray(labels, dtype=object)))
+    return list(uniques), np.asarray(codes, dtype=int)
+
+
 def calibrate_market(
     prices: Any,
     shares: Any,
@@ -99,13 +129,19 @@ def calibrate_market(
     outside_price: float = 0.0,
     normalize: Hashable | None = None,
     products: Any = None,
+    market_elasticity: float | None = None,
+    weight_by: Any = None,
+    nests: Any = None,
+    nesting_parameter: Any = None,
 ) -> Calibration:
-    """Calibrate logit demand, costs and (if not given) one common seller weight from one market.
+    r"""Calibrate logit (or nested logit) demand, costs and unknown seller weights from one market.
 
     Parameters
     ----------
     prices, shares
-        Consumer (retail) prices and market shares per product (arrays or Series by product).
+        Consumer (retail) prices and market shares per product (arrays or Series by product). With
+        ``market_elasticity`` and an outside good, shares that sum to 1 are read as shares of the inside goods,
+        and the outside good's share is calibrated too.
     seller, buyer
         Owners per product; ``buyer`` makes the market a chain (then ``wholesale_price`` is required).
     margin
@@ -114,15 +150,75 @@ def calibrate_market(
     wholesale_margin
         (W - c^U) / W in a chain, NaN where unknown.
     seller_weight
-        None (calibrate one common weight in [0, 1]), or a number / one number per product (fixed).
+        None (calibrate the weights in [0, 1]: one common weight, or one per group of ``weight_by``), or a
+        number / one number per product (fixed).
     outside_price, normalize, products
         As in :class:`~bargaining.models.demand.LogitDemand`.
+    market_elasticity
+        The aggregate elasticity of the inside goods, :math:`\varepsilon = \sum_j \sum_k (\partial s_j /
+        \partial p_k) p_k / \sum_j s_j` (the % change in total inside sales when every price rises by 1%;
+        negative; for logit :math:`-\alpha s_0 \bar p` with :math:`\bar p` the share-weighted mean price). An
+        extra moment: its relative misfit :math:`\alpha_\varepsilon/\alpha - 1` (with :math:`\alpha_\varepsilon`
+        the alpha that reproduces it exactly) is fitted together with the margins. Needs an outside good.
+    weight_by
+        With ``seller_weight=None``: ``None`` (one common weight), ``"seller"`` (one per seller), ``"buyer"``
+        (one per retailer, in a chain) or one group label per product.
+    nests, nesting_parameter
+        Nested logit demand: one nest label per product and the nesting parameter lambda in (0, 1] (given, as
+        in :class:`~bargaining.models.demand.NestedLogitDemand`). Default: logit.
+
+    Returns
+    -------
+    Calibration
+        The calibrated ``market`` and the fit (observed and fitted moments, ``max_error``, ``exact``).
+
+    Notes
+    -----
+    Unknowns: :math:`\theta = 1/\alpha` (profiled in closed form), the weights and, with inside shares, the
+    outside share; moments: the known margins and the market elasticity. Fewer moments than unknowns, or a
+    weight that no moment depends on, raise :class:`~bargaining.errors.IdentificationError`; an exactly
+    identified system that no weights in [0, 1] (and outside share in (0, 1)) reproduce raises
+    :class:`~bargaining.errors.InfeasibleProblemError`. Weights are never returned outside [0, 1]. With more
+    than one unknown besides alpha, seeded starts are added to the best grid point; when an exactly identified
+    system has several exact roots an :class:`~bargaining.errors.IdentificationWarning` lists them and the first
+    (from the best grid start) is kept.
+
+    Examples
+    --------
+    >>> fit = calibrate_market([1.0, 1.2], [0.3, 0.2], seller=["A", "B"], margin=[0.4, np.nan],
+    ...                        seller_weight=0.5)
+    >>> round(fit.max_error, 12), fit.exact
+    (0.0, True)
     """
-    base = LogitDemand.from_shares(prices, shares, 1.0, outside_price, normalize, products=products)
+    nested = nests is not None
+    if nested != (nesting_parameter is not None):
+        raise InvalidParameterError("nests and nesting_parameter go together (nested logit demand).",
+                                    hint="pass both nests= (one nest label per product) and nesting_parameter= "
+                                    "(lambda in (0, 1]), or neither for logit.")
+    elasticity: float | None = None
+    if market_elasticity is not None:
+        try:
+            elasticity = float(market_elasticity)
+        except (TypeError, ValueError):
+            elasticity = math.nan
+        if not (math.isfinite(elasticity) and elasticity < 0):
+            raise InvalidParameterError(
+                f"market_elasticity must be a finite negative number, got {market_elasticity!r}.",
+                hint="pass market_elasticity= the aggregate elasticity of the inside goods, e.g. -1.5.")
+        if normalize is not None:
+            raise InvalidParameterError(
+                "market_elasticity needs an outside good, but normalize= was given.",
+                hint="drop normalize= (keep an outside good), or drop market_elasticity=.")
+    raw_shares = pd.Series(shares) if not isinstance(shares, pd.Series) else shares
+    total = float(np.nansum(np.asarray(raw_shares, dtype=float)))
+    inside = elasticity is not None and abs(total - 1.0) <= 1e-8
+    probe = (shares * 0.5 if isinstance(shares, pd.Series) else np.asarray(shares, dtype=float) * 0.5) if inside \
+        else shares
+    base = LogitDemand.from_shares(prices, probe, 1.0, outside_price, normalize, products=products)
     index = base.products
     p = np.asarray(pd.Series(prices, index=index) if not isinstance(prices, pd.Series)
                    else prices.reindex(index), dtype=float)
-    s = base.shares(p).to_numpy()
+    observed_shares = base.shares(p).to_numpy() * (2.0 if inside else 1.0)
     chain = buyer is not None
     sellers = _labels(seller, index, "seller")
     buyers = _labels(buyer, index, "buyer") if chain else None
@@ -151,53 +247,132 @@ def calibrate_market(
         ownership = eq.same_owner(pd.factorize(pd.Series(sellers))[0])
         observed = retail_margin
         reference = p
+    if seller_weight is not None and weight_by is not None:
+        raise InvalidParameterError("weight_by= groups calibrated weights, but seller_weight= fixes them.",
+                                    hint="drop seller_weight= to calibrate one weight per group, or drop weight_by=.")
+    group_labels, groups = _weight_groups(weight_by, index, sellers, buyers)
 
-    def coefficients(beta: np.ndarray) -> np.ndarray:
+    def unit_demand(s: np.ndarray, alpha: float = 1.0) -> LogitDemand | NestedLogitDemand:
+        if nested:
+            return NestedLogitDemand.from_shares(p, s, alpha, nests, nesting_parameter, outside_price, normalize,
+                                                 products=index)
+        return LogitDemand.from_shares(p, s, alpha, outside_price, normalize, products=index)
+
+    def coefficients(beta: np.ndarray, s: np.ndarray) -> np.ndarray:
         """Margins in levels times alpha, stacked like ``observed``."""
+        if nested:
+            state = general.demand_state(unit_demand(s), p, second=False)
+            if chain:
+                return np.concatenate(general.chain_margins_at(state, structure, beta))
+            return general.consumer_margins(state, ownership, beta)
         if chain:
             down, up = eq.chain_margin_coefficients(s, structure, beta)
             return np.concatenate([down, up])
         return eq.consumer_margin_coefficients(s, ownership, beta)
 
+    def unit_elasticity(s: np.ndarray) -> float:
+        """The market elasticity at alpha = 1 (it is proportional to alpha)."""
+        d = unit_demand(s)
+        return float((d._derivatives(p, s) @ p).sum() / s.sum())
+
     seen = np.flatnonzero(np.isfinite(observed))
-    if seen.size == 0:
+    if seen.size == 0 and elasticity is None:
         raise IdentificationError(
             "no margin was given, so the price coefficient alpha is not identified.",
-            hint="give the margin of at least one product (margin=, or wholesale_margin= in a chain).")
+            hint="give the margin of at least one product (margin=, or wholesale_margin= in a chain), or "
+            "market_elasticity=.")
+    n_moments = seen.size + (elasticity is not None)
+    weights_unknown = seller_weight is None
+    n_weights = len(group_labels) if weights_unknown else 0
+    n_unknowns = 1 + n_weights + int(inside)
+    if n_moments < n_unknowns:
+        missing = []
+        if weights_unknown:
+            missing.append(f"{n_weights} seller weight{'s' if n_weights > 1 else ''}")
+        if inside:
+            missing.append("the outside share")
+        raise IdentificationError(
+            f"{n_moments} moment{'s' if n_moments != 1 else ''} (margins"
+            f"{' and the market elasticity' if elasticity is not None else ''}) cannot identify alpha and "
+            + " and ".join(missing) + f" ({n_unknowns} unknowns).",
+            hint="give more margins (margin=, wholesale_margin= in a chain) or market_elasticity=, fix "
+            "seller_weight= (R antitrust's bargaining power is 1 - seller_weight), or use fewer weight_by groups.")
 
-    def profile(beta: np.ndarray) -> tuple[float, np.ndarray]:
-        a = coefficients(beta)[seen] / reference[seen]
+    def split(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        beta = (z[groups] if weights_unknown else _weights(seller_weight, index, "seller_weight", chain=chain))
+        s = observed_shares * (1.0 - z[-1]) if inside else observed_shares
+        return beta, s
+
+    def profile(z: np.ndarray) -> tuple[float, np.ndarray]:
+        beta, s = split(z)
+        a = coefficients(beta, s)[seen] / reference[seen]
+        y = observed[seen]
+        if elasticity is not None:
+            a = np.append(a, elasticity / unit_elasticity(s))
+            y = np.append(y, 1.0)
         denominator = float(a @ a)
-        theta = float(a @ observed[seen]) / denominator if denominator > 0 else np.nan
-        return theta, theta * a - observed[seen]
+        theta = float(a @ y) / denominator if denominator > 0 else np.nan
+        return theta, theta * a - y
 
-    n_unknowns = 1
-    if seller_weight is None:
-        n_unknowns = 2
-        if seen.size < 2:
-            raise IdentificationError(
-                f"one margin identifies alpha but not the seller weight ({seen.size} margin given).",
-                hint="give margins for at least two products (or a wholesale margin in a chain), or fix "
-                "seller_weight= (R antitrust's bargaining power is 1 - seller_weight).")
-        upper = 1.0 - WEIGHT_EDGE
-        grid = np.linspace(WEIGHT_EDGE, upper, 199)
-        n = len(index)
+    def residuals(z: np.ndarray) -> np.ndarray:
+        return profile(z)[1]
 
-        def residuals(x: np.ndarray) -> np.ndarray:
-            return profile(np.full(n, x[0]))[1]
-
-        ssr = [float(np.sum(residuals(np.array([b])) ** 2)) for b in grid]
-        finite = np.isfinite(ssr)
-        if not finite.any():
+    n_free = n_weights + int(inside)
+    z = np.zeros(0)
+    if n_free:
+        lower = np.r_[np.full(n_weights, WEIGHT_EDGE), [SHARE_EDGE] * int(inside)]
+        upper = np.r_[np.full(n_weights, 1.0 - WEIGHT_EDGE), [1.0 - SHARE_EDGE] * int(inside)]
+        beta_grid = np.linspace(WEIGHT_EDGE, 1.0 - WEIGHT_EDGE, 199 if not (inside or nested) else 21)
+        share_grid = np.linspace(0.1, 0.9, 9) if inside else np.zeros(1)
+        fixed = None if weights_unknown else np.zeros(0)
+        candidates = []
+        for b in (beta_grid if weights_unknown else [np.nan]):
+            for outside_share in share_grid:
+                point = np.r_[np.full(n_weights, b) if fixed is None else fixed, [outside_share] * int(inside)]
+                with np.errstate(all="ignore"):
+                    ssr = float(np.sum(residuals(point) ** 2))
+                candidates.append((ssr if np.isfinite(ssr) else np.inf, point))
+        ssr_best, start = min(candidates, key=lambda item: item[0])
+        if not np.isfinite(ssr_best):
             raise InfeasibleProblemError("the margins cannot be fitted by any seller weight in [0, 1].",
                                          hint="check that margins are fractions of prices and owners are right.")
-        start = float(grid[int(np.nanargmin(np.where(finite, ssr, np.inf)))])
-        fit = least_squares(residuals, [start], bounds=([WEIGHT_EDGE], [upper]), xtol=1e-15, ftol=1e-15,
-                            gtol=1e-15, method="trf")
-        beta = np.full(n, float(fit.x[0]))
-    else:
-        beta = _weights(seller_weight, index, "seller_weight", chain=chain)
-    theta, error = profile(beta)
+        starts = [start]
+        if n_free > 1:   # seeded starts more: the best fit is kept, and distinct exact fits are reported
+            rng = np.random.default_rng(0)
+            starts += [lower + (upper - lower) * rng.uniform(0.05, 0.95, n_free) for _ in range(4)]
+        best = None
+        exact_fits: list[Any] = []
+        for z0 in starts:
+            fit = least_squares(residuals, z0, bounds=(lower, upper), xtol=1e-15, ftol=1e-15, gtol=1e-15,
+                                method="trf")
+            if best is None or fit.cost < best.cost - 1e-30:
+                best = fit
+            if 2 * fit.cost <= EXACT_TOLERANCE**2:
+                if not any(np.max(np.abs(fit.x - other.x)) <= 1e-6 for other in exact_fits):
+                    exact_fits.append(fit)
+                if n_moments > n_unknowns or n_free == 1:
+                    break
+        if exact_fits:
+            best = exact_fits[0]
+        assert best is not None
+        z = best.x
+        if n_free > 1:   # every calibrated weight (and the outside share) must move some moment
+            column = np.sqrt((np.asarray(best.jac) ** 2).sum(axis=0))
+            flat = np.flatnonzero(column <= 1e-10 * max(1.0, float(column.max())))
+            if flat.size:
+                names = [f"seller_weight[{group_labels[i]}]" if i < n_weights else "outside share" for i in flat]
+                raise IdentificationError(
+                    f"no given margin depends on {', '.join(map(str, names))}, so it is not identified.",
+                    hint="give a margin for a product of that group, or use fewer weight_by groups.")
+        if len(exact_fits) > 1:
+            shown = "; ".join("(" + ", ".join(f"{v:.6g}" for v in fit.x) + ")" for fit in exact_fits[:3])
+            warnings.warn(IdentificationWarning(
+                f"several parameter values reproduce the moments exactly ({shown}: the weights in the order of "
+                f"weight_by's groups{', then the outside share' if inside else ''}); the calibration keeps the first "
+                "(from the best grid start). Add a moment (a margin) or fix a weight to tell them apart."),
+                stacklevel=2)
+    beta, s = split(z)
+    theta, error = profile(z)
     if not (np.isfinite(theta) and theta > 0):
         raise InfeasibleProblemError(
             "the margins imply a price coefficient alpha <= 0 (demand rising with price).",
@@ -205,14 +380,16 @@ def calibrate_market(
             "prices at cost, so its margin cannot be positive.")
     max_error = float(np.max(np.abs(error)))
     exact = max_error <= EXACT_TOLERANCE
-    if seen.size == n_unknowns and not exact:
+    if n_moments == n_unknowns and not exact:
+        shown = ", ".join(f"{v:.6g}" for v in z)
         raise InfeasibleProblemError(
-            f"the margins cannot be reproduced with a seller weight in [0, 1] (best weight "
-            f"{beta[0]:.6g} misses a margin by {max_error:.3g}).",
+            f"the margins{' and market elasticity' if elasticity is not None else ''} cannot be reproduced with "
+            f"seller weights in [0, 1]{' and an outside share in (0, 1)' if inside else ''} (best "
+            f"{shown or f'{beta[0]:.6g}'} misses a moment by {max_error:.3g}).",
             hint="R antitrust's bargaining power is 1 - seller_weight; check the margins, or fix seller_weight=.")
     alpha = 1.0 / theta
-    demand = LogitDemand.from_shares(p, s, alpha, outside_price, normalize, products=index)
-    levels = coefficients(beta) * theta
+    demand = unit_demand(s, alpha)
+    levels = coefficients(beta, s) * theta
     if chain:
         m_down, m_up = levels[: len(index)], levels[len(index):]
         market = NashInNashMarket(demand, seller=sellers, buyer=buyers, upstream_cost=w - m_up,
@@ -232,12 +409,19 @@ def calibrate_market(
                 "given imply it); the simulation goes on, but check the inputs: a negative cost usually means the "
                 "known margins or the seller weight do not fit every product."), stacklevel=2)
     labels = [names[i] for i in seen]
+    observed_values = list(observed[seen])
+    fitted_values = list(observed[seen] + error[: seen.size])
+    if elasticity is not None:
+        labels.append("market_elasticity")
+        observed_values.append(elasticity)
+        fitted_values.append(unit_elasticity(s) * alpha)
     return Calibration(
         market=market,
-        observed=pd.Series(observed[seen], index=labels, name="observed"),
-        fitted=pd.Series(observed[seen] + error, index=labels, name="fitted"),
+        observed=pd.Series(observed_values, index=labels, name="observed", dtype=float),
+        fitted=pd.Series(fitted_values, index=labels, name="fitted", dtype=float),
         max_error=max_error,
         n_margins=int(seen.size),
         n_unknowns=n_unknowns,
         exact=exact,
+        outside_share=float(z[-1]) if inside else None,
     )

@@ -15,8 +15,9 @@ import pandas as pd
 from scipy.optimize import root
 
 from bargaining.errors import ConvergenceError, InvalidParameterError, InvalidWeightError
-from bargaining.models.demand import LogitDemand
+from bargaining.models.demand import DiscreteChoiceDemand, LogitDemand
 from bargaining.models.merger import equations as eq
+from bargaining.models.merger import general
 from bargaining.models.merger.result import MergerContext, MergerResult, hhi
 
 __all__ = ["MarketSolution", "NashInNashMarket"]
@@ -91,7 +92,7 @@ class MarketSolution:
 
 
 class NashInNashMarket:
-    r"""Nash-in-Nash bargaining over per-unit prices with logit demand, one market.
+    r"""Nash-in-Nash bargaining over per-unit prices with logit or nested logit demand, one market.
 
     Without ``buyer``, each seller bargains over the price of each of its products with the consumers, whose
     gain is their willingness to pay for the product (Miller 2014; R antitrust ``bargaining.logit``). With
@@ -99,13 +100,16 @@ class NashInNashMarket:
     set retail prices by Bertrand (Sheu and Taragin 2021; R antitrust ``vertical.barg``); a product whose seller
     and buyer carry the same label is vertically integrated (priced at upstream cost, both levels internalized).
     Multi-product firms recapture diverted sales. The first-order conditions, derived in
-    :mod:`bargaining.models.merger.equations`, are solved by scipy ``root`` (hybrid Powell) with analytic
-    Jacobians, starting from the given prices.
+    :mod:`bargaining.models.merger.equations` (logit closed forms) and :mod:`bargaining.models.merger.general`
+    (any demand object: nested logit), are solved by scipy ``root`` (hybrid Powell) with analytic Jacobians,
+    starting from the given prices.
 
     Parameters
     ----------
     demand
-        A :class:`~bargaining.models.demand.LogitDemand` (the supply side is written for logit removal shares).
+        A :class:`~bargaining.models.demand.LogitDemand` or :class:`~bargaining.models.demand.NestedLogitDemand`
+        (any :class:`~bargaining.models.demand.DiscreteChoiceDemand`: the general equations use its shares,
+        analytic derivatives and the shares after a product leaves the choice set).
     seller
         The seller (upstream firm) of each product: a sequence in product order or a Series by product.
     buyer
@@ -127,7 +131,7 @@ class NashInNashMarket:
 
     def __init__(
         self,
-        demand: LogitDemand,
+        demand: DiscreteChoiceDemand,
         *,
         seller: Any,
         buyer: Any = None,
@@ -136,13 +140,14 @@ class NashInNashMarket:
         downstream_cost: Any = None,
         seller_weight: Any,
     ) -> None:
-        if not isinstance(demand, LogitDemand):
+        if not isinstance(demand, DiscreteChoiceDemand):
             raise InvalidParameterError(
-                f"the bargaining supply side needs a LogitDemand, got {type(demand).__name__}.",
-                hint="pass a LogitDemand; the equations use logit shares after a product leaves the choice set "
-                "(nested logit is not implemented for the supply side yet).",
+                f"the bargaining supply side needs a demand object, got {type(demand).__name__}.",
+                hint="pass demand= a LogitDemand or a NestedLogitDemand.",
             )
         self.demand = demand
+        #: True: the general equations (any demand); False: the logit closed forms (the same roots, faster)
+        self._general = type(demand) is not LogitDemand
         products = demand.products
         self.products = products
         self.seller = _labels(seller, products, "seller")
@@ -202,6 +207,8 @@ class NashInNashMarket:
 
     # -- solving ---------------------------------------------------------------------------------------------
     def _system(self) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        if self._general:
+            return self._general_system()
         d = self.demand
         alpha, delta = d.alpha, d.mean_utility.to_numpy()
         outside_price, outside = d.outside_price, d.has_outside_good
@@ -223,6 +230,30 @@ class NashInNashMarket:
             return eq.chain_residual(x, alpha=alpha, delta=delta, outside_price=outside_price, outside=outside,
                                      chain=chain, upstream_cost=upstream, downstream_cost=downstream, beta=beta)
         return vertical
+
+    def _general_system(self) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        demand, beta = self.demand, self.seller_weight
+        if not self.is_chain:
+            cost = self.marginal_cost
+            assert cost is not None
+            ownership = eq.same_owner(pd.factorize(pd.Series(self.seller))[0])
+
+            def consumer(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                return general.consumer_residual(x, demand=demand, cost=cost, ownership=ownership, beta=beta)
+            return consumer
+        chain = self._chain()
+        upstream, downstream = self.upstream_cost, self.downstream_cost
+        assert upstream is not None and downstream is not None
+
+        def vertical(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return general.chain_residual(x, demand=demand, chain=chain, upstream_cost=upstream,
+                                          downstream_cost=downstream, beta=beta)
+        return vertical
+
+    def _own_price_scale(self, share: np.ndarray) -> np.ndarray:
+        """How much each residual moves per unit of its own price (or wholesale price) at fixed shares:
+        1 - s_j for the logit closed forms, 1 for the general equations."""
+        return np.ones_like(share) if self._general else 1.0 - share
 
     def _start(self, start: Any) -> np.ndarray:
         n = len(self.products)
@@ -399,9 +430,7 @@ class NashInNashMarket:
                 f"the normalized product {d.normalize!r} cannot be removed (it fixes the utility scale).",
                 hint="remove other products, or calibrate with another normalize= product.")
         keep = ~mask
-        products = self.products[keep]
-        demand = LogitDemand(d.alpha, pd.Series(d.mean_utility.to_numpy()[keep], index=products),
-                             d.outside_price, d.normalize)
+        demand = d._restricted(keep)
 
         def part(values: np.ndarray | None) -> np.ndarray | None:
             return None if values is None else values[keep]

@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from bargaining.models.merger import equations as eq
+from bargaining.models.merger import general
 
 if TYPE_CHECKING:
     from bargaining.models.merger.market import NashInNashMarket
@@ -104,14 +105,22 @@ def compensating_cost_reduction(pre: NashInNashMarket, post: NashInNashMarket,
     if not post.is_chain:
         assert pre.marginal_cost is not None
         ownership = eq.same_owner(pd.factorize(pd.Series(post.seller))[0])
-        margin = eq.consumer_margin_coefficients(share, ownership, post.seller_weight) / alpha
+        if post._general:
+            state = general.demand_state(post.demand, price, second=False)
+            margin = general.consumer_margins(state, ownership, post.seller_weight)
+        else:
+            margin = eq.consumer_margin_coefficients(share, ownership, post.seller_weight) / alpha
         base = pre.marginal_cost[keep]
         cut = base - (price - margin)
         out = pd.DataFrame({"marginal_cost": cut, "marginal_cost_relative": _ratio(cut, base)}, index=post.products)
         return out.reindex(pre.products).rename_axis("product")
     assert pre.upstream_cost is not None and pre.downstream_cost is not None and post.upstream_cost is not None
-    down, up = eq.chain_margin_coefficients(share, post._chain(), post.seller_weight)
-    down, up = down / alpha, up / alpha
+    if post._general:
+        state = general.demand_state(post.demand, price, second=False)
+        down, up = general.chain_margins_at(state, post._chain(), post.seller_weight)
+    else:
+        down, up = eq.chain_margin_coefficients(share, post._chain(), post.seller_weight)
+        down, up = down / alpha, up / alpha
     integrated = post.integrated
     up_base, down_base = pre.upstream_cost[keep], pre.downstream_cost[keep]
     new_up = np.where(integrated, post.upstream_cost, wholesale - up)
@@ -130,14 +139,15 @@ def upward_pricing_pressure(pre: NashInNashMarket, post: NashInNashMarket, pre_f
     system = post._system()
     if not post.is_chain:
         residual, _ = system(price)
-        out = pd.DataFrame({"price": -residual / (1.0 - share)}, index=post.products)
+        out = pd.DataFrame({"price": -residual / post._own_price_scale(share)}, index=post.products)
         return out.reindex(pre.products).rename_axis("product")
     bargained = np.flatnonzero(~post.integrated)
     n = len(price)
     residual, _ = system(np.concatenate([price, wholesale[bargained]]))
     on_wholesale = np.full(n, np.nan)
-    on_wholesale[bargained] = residual[n:] / (1.0 - share[bargained])
-    out = pd.DataFrame({"price": -residual[:n] / (1.0 - share), "wholesale_price": on_wholesale},
+    scale = post._own_price_scale(share)
+    on_wholesale[bargained] = residual[n:] / scale[bargained]
+    out = pd.DataFrame({"price": -residual[:n] / scale, "wholesale_price": on_wholesale},
                        index=post.products)
     return out.reindex(pre.products).rename_axis("product")
 

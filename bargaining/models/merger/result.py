@@ -89,6 +89,9 @@ class MergerResult:
     context
         The markets behind the result (:class:`MergerContext`); the outputs above that are properties
         (producer surplus, CMCR, UPP, merging parties) are computed from it on first access.
+    model
+        A description of the model for :attr:`summary` (empty: Nash-in-Nash per-unit prices with the demand
+        named by the parameters).
 
     :meth:`to_frame` gives the per-product table and :attr:`industry` the industry and merging-party lines of
     :attr:`summary`; a product removed by the counterfactual has NaN post-merger price and share 0.
@@ -115,6 +118,7 @@ class MergerResult:
     starts: pd.DataFrame | None = None
     multiple_equilibria: bool | None = None
     context: MergerContext | None = field(default=None, repr=False)
+    model: str = ""
     _cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     # -- outputs computed on first access (they cost more than the two solves) -----------------------------
@@ -288,12 +292,16 @@ class MergerResult:
         """A readable report like R antitrust's: header, per-product table (prices, % price change, shares and
         margins in %, UPP and CMCR), the industry and merging parties, HHI and surplus."""
         chain = self.is_chain
-        lines = ["Merger simulation: Nash-in-Nash bargaining with logit demand"
+        nested = any(str(k).startswith("nesting_parameter[") for k in self.params.index)
+        lines = [f"Merger simulation: {self.model}" if self.model else
+                 f"Merger simulation: Nash-in-Nash bargaining with {'nested logit' if nested else 'logit'} demand"
                  + (" (vertical chain)" if chain else " (sellers and consumers)")]
         lines.append(f"converged: {self.converged}   largest residual: {self.residual:.2e}")
         weight = self.params.filter(like="seller_weight")
-        lines.append("seller weight: " + ", ".join(f"{k}={v:.6g}" for k, v in weight.items())
-                     + f"   alpha: {self.params['alpha']:.6g}")
+        listed = list(weight.items())[:8]
+        lines.append("seller weight: " + ", ".join(f"{k}={v:.6g}" for k, v in listed)
+                     + (", ..." if len(weight) > len(listed) else "")
+                     + (f"   alpha: {self.params['alpha']:.6g}" if "alpha" in self.params.index else ""))
         if len(self.calibration):
             lines.append("calibration: " + ", ".join(f"{k}={v}" for k, v in self.calibration.items()))
         frame = self.to_frame()

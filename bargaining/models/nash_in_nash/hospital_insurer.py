@@ -44,6 +44,9 @@ Nash-in-Nash prices
     :class:`~bargaining.models.nash_in_nash.NashInNashPrices` (``joint=False``) finds by iteration.
     :meth:`HospitalInsurerMarkets.nash_in_nash_prices` hands the model to that solver with its profit
     functions and the same linear system (``linear_system``), which the solver then solves in one step.
+
+Mergers of hospitals or insurers on this model: :class:`bargaining.models.merger.HospitalNetworkMarket` (a
+subclass with ``simulate``).
 """
 
 from __future__ import annotations
