@@ -204,9 +204,11 @@ class WeightRatioCurve:
         """Tabulate the Loertscher-Marx solver over Delta and interpolate.
 
         The grid starts with ``initial_points`` equally spaced nodes in [-1, 1] (Delta = 0, where the weights
-        have a kink, is always a node) and is refined by adding every midpoint until the interpolated ratios
-        at the midpoints agree with the solver to ``tol`` or the grid has ``max_points`` nodes (then an
-        :class:`~bargaining.errors.AccuracyWarning` reports the accuracy reached).
+        have a kink, is always a node) and is refined locally: the midpoint of each interval is solved and
+        compared with the spline through the current nodes, and only intervals where they differ by more
+        than ``tol`` are halved again, until every interval passes or the next round would exceed
+        ``max_points`` nodes (then an :class:`~bargaining.errors.AccuracyWarning` reports the accuracy
+        reached). ``accuracy`` is the largest of the intervals' last midpoint errors.
         """
         from bargaining.models.mechanism import Market
 
@@ -247,20 +249,29 @@ class WeightRatioCurve:
             extra = np.asarray(knots[1:])
             grid, order = np.unique(np.concatenate([grid, extra]), return_index=True)
             values = np.concatenate([values, exact(extra)])[order]
-        accuracy = math.inf
+        # local refinement: the midpoint of every interval is solved and compared with the spline through the
+        # current nodes; intervals that miss ``tol`` are halved again, the others keep their error estimate
+        pending = np.ones(len(grid) - 1, dtype=bool)
+        interval_error = np.full(len(grid) - 1, math.inf)
         while True:
-            mids = 0.5 * (grid[1:] + grid[:-1])
+            lows, highs = grid[:-1][pending], grid[1:][pending]
+            mids = 0.5 * (lows + highs)
             mid_values = exact(mids)
             pa, pb = _SplitSpline(grid, values[:, 0], knots), _SplitSpline(grid, values[:, 1], knots)
-            accuracy = float(
-                max(np.max(np.abs(pa(mids) - mid_values[:, 0])), np.max(np.abs(pb(mids) - mid_values[:, 1])))
-            )
-            merged = np.empty(len(grid) + len(mids))
-            merged[0::2], merged[1::2] = grid, mids
-            merged_values = np.empty((len(merged), 2))
-            merged_values[0::2], merged_values[1::2] = values, mid_values
-            grid, values = merged, merged_values
-            if accuracy <= tol or len(grid) >= max_points:
+            errors = np.maximum(np.abs(pa(mids) - mid_values[:, 0]), np.abs(pb(mids) - mid_values[:, 1]))
+            # new intervals: each checked interval splits in two, both inheriting its midpoint error
+            new_grid = np.concatenate([grid, mids])
+            new_values = np.concatenate([values, mid_values])
+            order = np.argsort(new_grid, kind="stable")
+            inherited = interval_error.copy()
+            inherited[pending] = errors
+            split = np.repeat(inherited, np.where(pending, 2, 1))
+            was_pending = np.repeat(pending, np.where(pending, 2, 1))
+            grid, values = new_grid[order], new_values[order]
+            interval_error = split
+            pending = was_pending & (split > tol)
+            accuracy = float(np.max(interval_error))
+            if not pending.any() or len(grid) + int(pending.sum()) > max_points:
                 break
         if accuracy > tol:
             warnings.warn(

@@ -142,6 +142,23 @@ def test_solver_curve_agrees_with_eq38(uniform01):
         assert curve(d) == pytest.approx(ratios(d), abs=2e-6)
 
 
+def test_locally_refined_curve_meets_its_accuracy_with_few_solver_points():
+    """Beta laws (no closed form): the refined curve agrees with direct solves at Deltas that are not nodes
+    to within its reported accuracy, and refinement is local (the uniform doubling needed 513 nodes)."""
+    from bargaining.models import distributions as D
+    from bargaining.models.mechanism import Market
+
+    value, cost = D.Beta(2.0, 2.0), D.Uniform(0.0, 1.0)
+    curve = WeightRatioCurve.from_solver(value, cost)
+    assert curve.accuracy <= 1e-6
+    assert len(curve.grid) < 200
+    market = Market([value], [cost])
+    for d in np.random.default_rng(4).uniform(-1, 1, 8):
+        outcome = market.bargain_delta(float(d))
+        direct = (float(np.ravel(outcome.buyer_weight_ratios)[0]), float(np.ravel(outcome.supplier_weight_ratios)[0]))
+        assert curve(float(d)) == pytest.approx(direct, abs=max(2 * curve.accuracy, 1e-9))
+
+
 # ---------------------------------------------------------------------------------------- estimation
 def test_recovery_known_uniform(uniform01):
     truth = {"Delta": 0.4, "sigma": 0.05}
