@@ -254,11 +254,14 @@ def test_clustered_and_bootstrap(uniform01):
     assert boot[0].std_errors["Delta"] > 0.4 * analytic.std_errors["Delta"]
 
 
-def test_boundary_delta_reports_likelihood_ratio_interval(uniform01):
+@pytest.mark.parametrize("cov_type", ["robust", "unadjusted"])
+def test_boundary_delta_reports_likelihood_ratio_interval(uniform01, cov_type):
+    # issue example: at a boundary estimate cov_type="unadjusted" raised statsmodels' ValueError
     df = simulate(3000, 1.0, 0.02, seed=2)
     with pytest.warns(IdentificationWarning, match="boundary"):
         res = fit_incomplete(
-            df, traded="traded", value="value", cost="cost", value_dist=uniform01, cost_dist=uniform01
+            df, traded="traded", value="value", cost="cost", value_dist=uniform01, cost_dist=uniform01,
+            cov_type=cov_type,
         )
     assert res.at_boundary
     assert math.isnan(res.std_errors["Delta"]) and res.std_errors["sigma"] > 0

@@ -146,3 +146,30 @@ def test_likelihood_restarts_when_the_first_start_does_not_converge():
     assert fit.converged and "starting points tried" in fit.message
     reference = sm.Probit(y, sm.add_constant(x)).fit(disp=0)
     np.testing.assert_allclose(fit.params, reference.params, rtol=1e-5)
+
+
+@pytest.mark.parametrize("beta", [0.02, 0.0])
+def test_logistic_weights_near_zero_with_instruments(beta):
+    """Issue example: logistic weights near 0 with instruments came back converged with standard error 0 and
+    estimates far from the truth. Now: a small weight is estimated with a positive standard error; with a weight of
+    0 the estimate is either interior (a finite, positive standard error) or an IdentificationError (delta runs
+    off to -infinity), never a zero standard error."""
+    from bargaining.models.nash_moments import nash_price
+
+    rng = np.random.default_rng(5)
+    n = 600
+    w = rng.normal(size=n)
+    x = rng.normal(size=n)
+    cost = 1.0 + 0.3 * rng.normal(size=n)
+    value = cost + 2.0 + 0.8 * w + rng.gamma(2.0, 0.5, size=n)
+    data = pd.DataFrame({"price": nash_price(cost, value, beta) + rng.normal(scale=0.2, size=n),
+                         "value": value, "cost": cost, "w": w, "x": x})
+    kwargs = {"price": "price", "buyer_value": "value", "seller_cost": "cost", "weight_formula": "~ 1 + x", "instruments": "~ w"}
+    try:
+        res = fit_nash(data, **kwargs)
+    except IdentificationError as error:  # delta -> -infinity: the weight is on its boundary, said so
+        assert beta == 0.0 and error.hint
+        return
+    assert res.converged
+    assert np.all(np.isfinite(res.std_errors)) and np.all(res.std_errors > 1e-3)
+    assert abs(res.implied_weights.mean() - beta) < 0.02

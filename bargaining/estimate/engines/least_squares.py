@@ -202,7 +202,8 @@ def multistart_least_squares(
     distinct = _count_distinct([f.theta for f in converged]) if converged else 0
     message = best.message
     if len(fits) > 1:
-        message += f" (start {1 + fits.index(best)} of {len(fits)} tried)"
+        position = next(i for i, f in enumerate(fits) if f is best)
+        message += f" (start {1 + position} of {len(fits)} tried)"
     return replace(best, nfev=nfev, starts=len(fits), distinct_minima=distinct, message=message)
 
 
