@@ -173,3 +173,15 @@ def test_logistic_weights_near_zero_with_instruments(beta):
     assert res.converged
     assert np.all(np.isfinite(res.std_errors)) and np.all(res.std_errors > 1e-3)
     assert abs(res.implied_weights.mean() - beta) < 0.02
+
+
+@pytest.mark.parametrize("cov_type", ["unadjusted", "robust"])
+def test_singular_hessian_is_an_identification_error_not_linalg_error(cov_type):
+    """Issue example: a singular Hessian raised numpy's LinAlgError from the covariance."""
+    from bargaining.estimate.engines.covariance import likelihood_covariance
+
+    hessian = -np.array([[1.0, 1.0], [1.0, 1.0]])  # two parameters entering only through their sum
+    scores = np.random.default_rng(0).normal(size=(50, 1)) @ np.ones((1, 2))
+    with pytest.raises(IdentificationError, match="singular") as error:
+        likelihood_covariance(hessian, scores, cov_type=cov_type)
+    assert "identified" in error.value.hint
