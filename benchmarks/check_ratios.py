@@ -15,7 +15,10 @@ Workloads and baselines:
                     vs a statsmodels Logit of traded on (1, v, c) on the same rows
   cli_help          `bargaining --help` (python -c "from bargaining.cli import main; ...") vs `python -c pass`
 
-Run:  python benchmarks/check_ratios.py [--repeat K] [--only NAME ...] [--record] [--tolerance 1.5]
+Run:  python benchmarks/check_ratios.py [--repeat K] [--only NAME ...] [--record] [--tolerance 1.5] [--retries 2]
+
+A workload that looks slower is measured again (``--retries`` times) and its smallest ratio counts, so a burst
+of load on a shared machine does not fail the check while a real slowdown, which persists, does.
 """
 
 from __future__ import annotations
@@ -151,6 +154,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tolerance", type=float, default=1.5, help="fail at this multiple of a recorded ratio")
     parser.add_argument("--record", action="store_true", help=f"write this run's ratios to {RECORDED}")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these workloads")
+    parser.add_argument(
+        "--retries",
+        type=int,
+        default=2,
+        help="re-measure a workload that looks slower up to this many times; the smallest ratio counts "
+        "(a real slowdown persists, a burst of load on a shared machine does not)",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     recorded = json.loads(RECORDED.read_text()) if RECORDED.exists() else {}
@@ -169,9 +179,16 @@ def main(argv: list[str] | None = None) -> int:
         ratios, failed = {}, []
         print(f"{'workload':<18} {'ours (s)':>10} {'baseline (s)':>13} {'ratio':>8} {'recorded':>9}  status")
         for name in names:
-            ratio, ours, base = median_ratio(workloads[name](), args.repeat)
-            ratios[name] = ratio
+            pair = workloads[name]()
+            ratio, ours, base = median_ratio(pair, args.repeat)
             before = recorded.get(name, {}).get("ratio") if isinstance(recorded.get(name), dict) else None
+            for _ in range(args.retries if before is not None and not args.record else 0):
+                if ratio < args.tolerance * before:
+                    break
+                again = median_ratio(pair, args.repeat)
+                if again[0] < ratio:
+                    ratio, ours, base = again
+            ratios[name] = ratio
             status = "new"
             if before is not None:
                 slow = ratio >= args.tolerance * before
