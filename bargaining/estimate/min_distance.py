@@ -141,6 +141,7 @@ def fit_incomplete_moments(
         (:mod:`bargaining.estimate.engines.options`). The covariance of the sample moments comes from the
         influence functions of independent negotiations (``robust``) or their sums within clusters
         (``clustered``); ``unadjusted`` reports (G' Omega^-1 G)^-1, the sandwich under efficient weights.
+        ``bootstrap_kind="wild"`` is refused (the data are cell moments; use ``bootstrap_kind="cluster"``).
     drop_invalid
         Drop (and report) invalid rows instead of raising.
     maxiter
@@ -172,7 +173,12 @@ def fit_incomplete_moments(
         seed=seed,
         progress=progress,
     )
-    options.require_resampling_bootstrap("fit_incomplete_moments")
+    options.require_resampling_bootstrap(
+        "fit_incomplete_moments",
+        "its data enter as cell moments (trade rates and price moments), so a draw would perturb the moments' "
+        "influence functions and re-estimate their covariance (and the optimal weights) in every draw, "
+        "which is not implemented",
+    )
     if weighting not in WEIGHTINGS:
         raise InvalidParameterError(f"Unknown weighting {weighting!r}.", hint=f"Use one of {WEIGHTINGS}.")
     if support not in ("common", "by-cell"):

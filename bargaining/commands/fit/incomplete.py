@@ -69,6 +69,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lik.add_argument(
         "--bootstrap", type=int, metavar="B", help="bootstrap replications (re-estimates F and G)"
     )
+    lik.add_argument(
+        "--bootstrap-kind",
+        choices=("pairs", "cluster", "wild"),
+        help="resample rows (pairs) or whole clusters (default: cluster with --cluster, else pairs); wild: the "
+        "wild restricted score bootstrap with --cluster (p-values and intervals by test inversion, B draws, "
+        "default 999; F and G held at their estimates)",
+    )
     lik.add_argument("--seed", type=int, default=None, help="seed of the bootstrap")
     md = parser.add_argument_group("minimum distance (trades and prices observed)")
     md.add_argument("--price", metavar="COL", help="price column (empty where there was no trade)")
@@ -139,6 +146,7 @@ def run(args: argparse.Namespace) -> int:
             cov_type=args.cov_type or ("clustered" if args.cluster else "robust"),
             cluster=args.cluster,
             bootstrap=args.bootstrap,
+            bootstrap_kind=args.bootstrap_kind,
             seed=args.seed,
             drop_invalid=args.drop_invalid,
         )
@@ -162,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
             weighting=args.weighting,
             cov_type="clustered" if args.cluster else "robust",
             cluster=args.cluster,
+            bootstrap_kind="wild" if args.bootstrap_kind == "wild" else None,  # refused, with the reason
             drop_invalid=args.drop_invalid,
         )
     if args.json:
