@@ -371,8 +371,9 @@ def fit_incomplete(
         and re-maximizes the likelihood; standard errors then come from the replicates), their kind, parallel
         workers, seed and progress bar; the same meaning in every estimator
         (:mod:`bargaining.estimate.engines.options`). ``bootstrap_kind="wild"`` (with ``cluster``) gives
-        p-values and intervals from the wild restricted score bootstrap (F and G held at their estimates;
-        :mod:`bargaining.estimate.engines.wild_score`) beside the clustered standard errors.
+        the p-value and interval of Delta from the wild restricted score bootstrap (F and G held at their
+        estimates; :mod:`bargaining.estimate.engines.wild_score`) beside the clustered standard errors; the
+        scale sigma keeps its t(G - 1) interval.
     rho_method
         ``"auto"`` (eq. 38 closed form for uniform F and G on a common interval, else the solver),
         ``"closed form"`` or ``"solver"``.
@@ -455,15 +456,15 @@ def fit_incomplete(
     resampled = None
     if options.wild:
         assert groups is not None and options.bootstrap is not None
-        # Delta on its bound keeps the likelihood-ratio interval; the score bootstrap needs an interior point
-        resampled = wild_score_inference(
-            model,
-            fit.params,
-            groups,
-            reps=options.bootstrap,
-            seed=options.seed,
-            names=["sigma"] if at_boundary else ["Delta", "sigma"],
-            maxiter=maxiter,
+        # Delta only: on its bound it keeps the likelihood-ratio interval instead (the score bootstrap needs an
+        # interior point); the scale sigma keeps its t(G - 1) interval, which covered better than the wild one
+        # in the package's Monte Carlo (8 clusters, N = 240: 0.89 against 0.83; both undercover)
+        resampled = (
+            None
+            if at_boundary
+            else wild_score_inference(
+                model, fit.params, groups, reps=options.bootstrap, seed=options.seed, names=["Delta"], maxiter=maxiter
+            )
         )
     elif options.bootstrap is not None:
 
@@ -506,10 +507,12 @@ def fit_incomplete(
     notes = []
     if resampled is not None:
         notes.append(
-            "p-values and intervals are from the wild restricted score bootstrap (Kline and Santos 2012, "
-            f"{resampled.bootstrap.weight_kind} weights, B = {options.bootstrap}; test inversion); standard "
-            "errors are the clustered ones."
+            "The p-value and interval of Delta are from the wild restricted score bootstrap (Kline and Santos "
+            f"2012, {resampled.bootstrap.weight_kind} weights, B = {options.bootstrap}; test inversion); standard "
+            "errors and sigma's interval are the clustered t(G - 1) ones."
         )
+    elif options.wild:
+        notes.append("Delta is on its bound: the wild bootstrap does not apply; its interval is the likelihood-ratio one.")
     if estimated and draws is None:
         notes.append(
             "F and G were estimated; these standard errors"

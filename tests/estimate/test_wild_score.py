@@ -89,7 +89,7 @@ def _clustered_data(rng, clusters=8, per_cluster=30):
 
 
 # ------------------------------------------------------------------------------------------- exactness
-def test_ols_score_bootstrap_equals_wild_cluster_restricted_bootstrap():
+def test_ols_wald_score_bootstrap_equals_wild_cluster_restricted_bootstrap():
     rng = np.random.default_rng(1)
     g, shock = _clustered_data(rng)
     n = g.size
@@ -97,13 +97,60 @@ def test_ols_score_bootstrap_equals_wild_cluster_restricted_bootstrap():
     y = x @ np.array([0.4, 1.0, 0.5]) + 0.6 * shock + rng.normal(0, 0.3, n)
     estimate = np.linalg.lstsq(x, y, rcond=None)[0]
     wcr = WildClusterBootstrap(y, x, g, reps=199, seed=7)
-    score = WildScoreBootstrap(score_problem(LinearModel(y, x)), estimate, g, reps=199, seed=7)
+    wald = WildScoreBootstrap(score_problem(LinearModel(y, x)), estimate, g, reps=199, seed=7, statistic="wald")
     for j in (0, 2):
         for b0 in (estimate[j], estimate[j] - 0.1, estimate[j] + 0.2, 0.0):
-            assert score.pvalue(j, b0) == wcr.pvalue(j, b0)  # identical, not just close
+            assert wald.pvalue(j, b0) == wcr.pvalue(j, b0)  # identical, not just close
     # intervals agree to the bisection tolerance (1e-3 standard errors here, 1e-4 in the WCR)
-    se = score.std_error(0)
-    assert np.allclose(score.conf_int(0), wcr.conf_int(0), atol=2e-3 * se)
+    se = wald.std_error(0)
+    assert np.allclose(wald.conf_int(0), wcr.conf_int(0), atol=2e-3 * se)
+
+
+def test_ols_score_statistic_equals_a_refitting_loop_of_the_score_t():
+    """The default (score) statistic for OLS: y* = X theta~ + u~ v_g, restricted refit, clustered score t."""
+    rng = np.random.default_rng(12)
+    g, shock = _clustered_data(rng, clusters=7, per_cluster=20)
+    n = g.size
+    x = np.column_stack([rng.uniform(1, 3, n) + shock, np.ones(n), rng.normal(size=n)])
+    y = x @ np.array([0.4, 1.0, 0.5]) + shock + rng.normal(0, 0.3, n)
+    estimate = np.linalg.lstsq(x, y, rcond=None)[0]
+    boot = WildScoreBootstrap(score_problem(LinearModel(y, x)), estimate, g, reps=99, seed=4)
+    weights = np.random.default_rng(4).choice(WEBB, size=(7, 99))
+    factor = 7 / 6 * (n - 1) / (n - 3)
+    row = np.linalg.inv(x.T @ x)[0]
+
+    def score_t(yy, b0):
+        free = np.linalg.lstsq(x[:, 1:], yy - b0 * x[:, 0], rcond=None)[0]
+        u = yy - b0 * x[:, 0] - x[:, 1:] @ free
+        parts = np.array([row @ (x[g == c].T @ u[g == c]) for c in range(7)])
+        return parts.sum() / math.sqrt(factor * np.sum(parts**2)), u
+
+    wald = WildScoreBootstrap(score_problem(LinearModel(y, x)), estimate, g, reps=99, seed=4, statistic="wald")
+    for b0 in (0.4, 0.2, 0.6):
+        t, u_r = score_t(y, b0)
+        stars = [score_t(y - u_r + u_r * weights[g, b], b0)[0] for b in range(99)]
+        assert boot.statistic_value(0, b0) == pytest.approx(t, rel=1e-9)
+        assert boot.pvalue(0, b0) == pytest.approx(float(np.mean(np.abs(stars) >= abs(t))), abs=1e-12)
+        # asymptotically equivalent to the Wald version, not equal: here within 0.1 of each other
+        assert abs(boot.pvalue(0, b0) - wald.pvalue(0, b0)) < 0.1
+
+
+def _tsls_score_t(y, x, z, g, j, b0):
+    """Restricted 2SLS (theta_j = b0, the others re-estimated) and its clustered score t, by explicit sums;
+    returns (t, restricted theta, restricted residuals)."""
+    n, k = x.shape
+    n_clusters = g.max() + 1
+    xhat = z @ np.linalg.solve(z.T @ z, z.T @ x)
+    others = [m for m in range(k) if m != j]
+    theta = np.zeros(k)
+    theta[j] = b0
+    if others:
+        theta[others] = np.linalg.solve(xhat[:, others].T @ x[:, others], xhat[:, others].T @ (y - b0 * x[:, j]))
+    u = y - x @ theta
+    row = np.linalg.inv(xhat.T @ x)[j]
+    parts = np.array([row @ (xhat[g == c].T @ u[g == c]) for c in range(n_clusters)])
+    factor = n_clusters / (n_clusters - 1) * (n - 1) / (n - k)
+    return parts.sum() / math.sqrt(factor * np.sum(parts**2)), theta, u
 
 
 def _tsls_t(y, x, z, g, j, b0):
@@ -136,27 +183,47 @@ def test_iv_score_bootstrap_equals_brute_force_refitting_loop():
     with pytest.warns(FewClustersWarning):
         res = fit_model(LinearModel(y, x, z, ["const", "slope"]), cluster=g, bootstrap=99, bootstrap_kind="wild", seed=3)
     weights = np.random.default_rng(3).choice(WEBB, size=(9, 99))  # Webb below 12 clusters, G x B
+    wald = WildScoreBootstrap(score_problem(LinearModel(y, x, z)), res.params.to_numpy(), g, reps=99, seed=3,
+                              statistic="wald")
     for b0 in (2.0, 1.8, 0.0):
-        # brute force: restricted 2SLS (slope = b0), y* = X theta~ + u~ v_g, refit, t*
-        restricted = np.linalg.lstsq(z @ np.linalg.lstsq(z, x[:, :1], rcond=None)[0], y - b0 * endog, rcond=None)[0]
-        theta_r = np.array([restricted[0], b0])
-        u_r = y - x @ theta_r
-        t = _tsls_t(y, x, z, g, 1, b0)[1]
-        stars = [_tsls_t(x @ theta_r + u_r * weights[g, b], x, z, g, 1, b0)[1] for b in range(99)]
+        # brute force: restricted 2SLS (slope = b0), y* = X theta~ + u~ v_g, refit (restricted for the score
+        # t, unrestricted for the Wald t), clustered t
+        t, theta_r, u_r = _tsls_score_t(y, x, z, g, 1, b0)
+        stars = [_tsls_score_t(x @ theta_r + u_r * weights[g, b], x, z, g, 1, b0)[0] for b in range(99)]
         expected = float(np.mean(np.abs(stars) >= abs(t)))
-        assert res._resampled.bootstrap.pvalue(1, b0) == pytest.approx(expected, abs=1e-12)
+        assert res.resampled_inference.bootstrap.pvalue(1, b0) == pytest.approx(expected, abs=1e-12)
         if b0 == 0.0:
             assert res.pvalues["slope"] == pytest.approx(expected, abs=1e-12)
+        t = _tsls_t(y, x, z, g, 1, b0)[1]
+        stars = [_tsls_t(x @ theta_r + u_r * weights[g, b], x, z, g, 1, b0)[1] for b in range(99)]
+        assert wald.pvalue(1, b0) == pytest.approx(float(np.mean(np.abs(stars) >= abs(t))), abs=1e-12)
     # the reported standard error is the package's clustered one, the interval the inverted test
     assert res.cov_type == "clustered" and "wild score bootstrap" in res.summary.as_text()
     low = res.conf_int().loc["slope", "lower"]
-    boot = res._resampled.bootstrap
+    boot = res.resampled_inference.bootstrap
     assert boot.pvalue(1, low - 0.01 * res.std_errors["slope"]) <= 0.05 < boot.pvalue(1, low + 0.01 * res.std_errors["slope"])
 
 
 def _logit_pieces(y, x, b):
     p = 1.0 / (1.0 + np.exp(-(x @ b)))
     return x * (y - p)[:, None], -(p * (1 - p))[:, None, None] * x[:, :, None] * x[:, None, :]
+
+
+def _one_step_score_t(v, sums, h_clusters, a, factor, free):
+    """Score t of the perturbed scores after the restricted one-step (free coefficients re-solve their FOC)."""
+    delta = np.zeros(a.shape[0])
+    delta[free] = np.linalg.solve(a[np.ix_(free, free)], (v @ sums)[free])
+    parts = (v[:, None] * sums + np.einsum("gkm,m->gk", h_clusters, delta)) @ np.linalg.inv(a)[1]
+    return parts.sum() / math.sqrt(factor * np.sum(parts**2))
+
+
+def _one_step_wald_t(v, sums, h_clusters, a, factor, free):
+    """Wald t of the unrestricted one-step bootstrap estimate, with the one-step scores' clustered variance."""
+    a_inv = np.linalg.inv(a)
+    delta = a_inv @ (v @ sums)
+    star_sums = v[:, None] * sums + np.einsum("gkm,m->gk", h_clusters, delta)
+    cov = factor * a_inv @ (star_sums.T @ star_sums) @ a_inv.T
+    return delta[1] / math.sqrt(cov[1, 1])
 
 
 def test_logit_score_bootstrap_equals_brute_force_one_step_loop():
@@ -178,9 +245,12 @@ def test_logit_score_bootstrap_equals_brute_force_one_step_loop():
         return delta_j_minus_b0 / math.sqrt(cov[1, 1])
 
     s_hat, h_hat = _logit_pieces(y, x, estimate)
+    engine = res.resampled_inference.bootstrap
+    assert engine.statistic == "score"
+    wald_engine = WildScoreBootstrap(score_problem(Logit(y, x)), estimate, g, reps=199, seed=5, statistic="wald")
+    free = [0, 2]
     for b0 in (0.8, 0.55, 1.2):
         # restricted MLE by hand (Newton on the two free coefficients with slope fixed at b0)
-        free = [0, 2]
         b = estimate.copy()
         b[1] = b0
         for _ in range(50):
@@ -189,19 +259,18 @@ def test_logit_score_bootstrap_equals_brute_force_one_step_loop():
         s_r, h_r = _logit_pieces(y, x, b)
         sums = np.array([s_r[g == c].sum(axis=0) for c in range(10)])
         h_clusters = np.array([h_r[g == c].sum(axis=0) for c in range(10)])
-        a_inv = np.linalg.inv(-h_r.sum(axis=0))
-        t = clustered_t(s_hat, h_hat, estimate[1] - b0)
-        stars = []
-        for draw in range(199):
-            v = weights[:, draw]
-            delta = a_inv @ (v @ sums)  # one-step bootstrap estimate minus the restricted one
-            star_sums = v[:, None] * sums + np.einsum("gkm,m->gk", h_clusters, delta)
-            cov = factor * a_inv @ (star_sums.T @ star_sums) @ a_inv.T
-            stars.append(delta[1] / math.sqrt(cov[1, 1]))
-        engine = res._resampled.bootstrap
-        assert engine.statistic(1, b0) == pytest.approx(t, rel=1e-5)
-        assert engine.bootstrap_statistics(1, b0) == pytest.approx(np.array(stars), rel=1e-4, abs=1e-6)
+        a = -h_r.sum(axis=0)
+        pieces = (sums, h_clusters, a, factor, free)
+        t = _one_step_score_t(np.ones(10), *pieces)
+        stars = np.array([_one_step_score_t(weights[:, draw], *pieces) for draw in range(199)])
+        assert engine.statistic_value(1, b0) == pytest.approx(t, rel=1e-5)
+        assert engine.bootstrap_statistics(1, b0) == pytest.approx(stars, rel=1e-4, abs=1e-6)
         assert engine.pvalue(1, b0) == pytest.approx(float(np.mean(np.abs(stars) >= abs(t))), abs=1.0 / 199)
+        t = clustered_t(s_hat, h_hat, estimate[1] - b0)
+        stars = np.array([_one_step_wald_t(weights[:, draw], *pieces) for draw in range(199)])
+        assert wald_engine.statistic_value(1, b0) == pytest.approx(t, rel=1e-5)
+        assert wald_engine.bootstrap_statistics(1, b0) == pytest.approx(stars, rel=1e-4, abs=1e-6)
+        assert wald_engine.pvalue(1, b0) == pytest.approx(float(np.mean(np.abs(stars) >= abs(t))), abs=1.0 / 199)
 
 
 # ------------------------------------------------------------------------------------------- sanity
@@ -229,18 +298,21 @@ def _fit_incomplete_wild(frame, seed, reps=199):
 
 def test_fit_incomplete_wild_pvalues_and_intervals_are_sane():
     res = _fit_incomplete_wild(_incomplete_frame(np.random.default_rng(6)), seed=1)
-    boot = res._resampled.bootstrap
+    boot = res.resampled_inference.bootstrap
     estimate = res.params["Delta"]
     assert boot.pvalue(0, estimate) == 1.0  # t = 0: every |t*| >= 0
     assert boot.pvalue(0, estimate - 12 * res.std_errors["Delta"]) < 0.01
     assert boot.pvalue(0, 1.5) == 0.0  # outside [-1, 1]
     ci = res.conf_int()
-    for name in ("Delta", "sigma"):
-        assert ci.loc[name, "lower"] < res.params[name] < ci.loc[name, "upper"]
+    assert ci.loc["Delta", "lower"] < estimate < ci.loc["Delta", "upper"]
     assert -1 <= ci.loc["Delta", "lower"] and ci.loc["Delta", "upper"] <= 1
-    assert ci.loc["sigma", "lower"] >= 0
+    # sigma keeps the clustered t(G - 1) interval
+    assert list(res.resampled_inference.names) == ["Delta"]
+    half = stats.t.ppf(0.975, 7) * res.std_errors["sigma"]
+    assert ci.loc["sigma", "upper"] == pytest.approx(res.params["sigma"] + half)
     # the standard errors stay the clustered ones; the summary says where p and the interval come from
     assert res.cov_type == "clustered" and "wild restricted score bootstrap" in res.summary.as_text()
+    assert "sigma's interval are the clustered t(G - 1) ones" in res.summary.as_text()
     assert res.pvalues["Delta"] == boot.pvalue(0, 0.0)
 
 
@@ -272,8 +344,8 @@ def test_fit_nash_iv_and_logistic_use_the_score_bootstrap():
     z = np.column_stack([np.ones(n), wtp])
     y, xs = iv._design.y, iv._design.s[:, None]
     weights = np.random.default_rng(1).choice(WEBB, size=(10, 99))
-    t = _tsls_t(y, xs, z, g, 0, 0.0)[1]
-    stars = [_tsls_t(y * weights[g, b], xs, z, g, 0, 0.0)[1] for b in range(99)]  # restricted: u~ = y
+    t = _tsls_score_t(y, xs, z, g, 0, 0.0)[0]
+    stars = [_tsls_score_t(y * weights[g, b], xs, z, g, 0, 0.0)[0] for b in range(99)]  # restricted: u~ = y
     assert iv.pvalues["beta"] == pytest.approx(float(np.mean(np.abs(stars) >= abs(t))), abs=1e-12)
 
 
@@ -290,12 +362,12 @@ def _nash_logistic_pvalue_at_truth(rng, seed, reps):
         warnings.simplefilter("ignore", FewClustersWarning)
         res = fit_nash(frame, price="price", buyer_value="value", seller_cost="cost", weight_formula="~ 1 + x",
                        cluster="market", bootstrap=reps, bootstrap_kind="wild", seed=seed)
-    return res._resampled.bootstrap.pvalue(1, 0.8)
+    return res.resampled_inference.bootstrap.pvalue(1, 0.8)
 
 
 def _incomplete_pvalue_at_truth(rng, seed, reps):
-    res = _fit_incomplete_wild(_incomplete_frame(rng), seed=seed, reps=reps)
-    return res._resampled.bootstrap.pvalue(0, 0.3)
+    res = _fit_incomplete_wild(_incomplete_frame(rng, per_cluster=100), seed=seed, reps=reps)
+    return res.resampled_inference.bootstrap.pvalue(0, 0.3)
 
 
 def test_wild_score_coverage_with_eight_clusters_reduced():
@@ -359,3 +431,21 @@ def test_restricted_fit_failure_is_a_convergence_error():
     with pytest.raises(ConvergenceError, match="could not be maximized") as info:
         problem.restricted_fit(1, 3.0, np.array([5.0, 0.0, -5.0]))
     assert "bootstrap_kind='cluster'" in info.value.hint
+
+
+def test_fit_merger_model_carries_the_wild_score_bootstrap():
+    from bargaining import fit_merger_model, simulate
+
+    data = simulate("bargaining-markets", n=40, seed=12).data
+    options = {"price": "price", "share": "share", "seller": "seller", "market": "market",
+               "cost_formula": "~ 1 + z1 + z2", "alpha": 1.0,
+               "instruments": "~ x + x_rivals + z1_rivals + z2_rivals"}
+    res = fit_merger_model(data, **options, cluster="market", bootstrap=99, bootstrap_kind="wild", seed=2)
+    assert res.resampled_inference is not None and "wild score bootstrap" in res.method
+    assert res.cov_type == "clustered"
+    boot = res.resampled_inference.bootstrap
+    j = list(res.params.index).index("seller_weight")
+    assert boot.pvalue(j, res.params["seller_weight"]) == 1.0
+    assert res.pvalues["seller_weight"] == boot.pvalue(j, 0.0)
+    with pytest.raises(InvalidParameterError, match="alpha_cov"):
+        fit_merger_model(data, **options, alpha_cov=0.01, cluster="market", bootstrap_kind="wild")
