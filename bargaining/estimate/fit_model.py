@@ -95,8 +95,9 @@ def fit_model(
     cov_type, bootstrap, bootstrap_kind, n_jobs, seed, progress
         Inference options with the package-wide meaning (:mod:`bargaining.estimate.engines.options`).
         ``bootstrap_kind="wild"`` (with ``cluster``) gives p-values and intervals of every parameter from the
-        wild restricted score bootstrap (:mod:`bargaining.estimate.engines.wild_score`; likelihood and
-        moment models), ``bootstrap`` draws (default 999).
+        wild restricted score bootstrap (:mod:`bargaining.estimate.engines.wild_score`; likelihood,
+        moment and minimum-distance models, the last with a ``recentered_influence``), ``bootstrap`` draws
+        (default 999).
     cluster
         Cluster labels, one per observation of the model (an array: the model has no columns).
     maxiter
@@ -125,11 +126,6 @@ def fit_model(
         seed=seed,
         progress=progress,
     )
-    if isinstance(model, MinimumDistanceModel) and not isinstance(model, LikelihoodModel):
-        options.require_resampling_bootstrap(
-            "minimum-distance models",
-            "their data enter as summary moments, whose covariance would have to be re-estimated in every draw",
-        )
     df_inference = options.cluster_inference(codes)
     analytic = options.analytic_cov_type
     use_clusters = codes if analytic == "clustered" else None
@@ -183,7 +179,8 @@ def fit_model(
     if options.wild:
         assert codes is not None and options.bootstrap is not None
         resampled = wild_score_inference(
-            model, params, codes, reps=options.bootstrap, seed=options.seed, maxiter=maxiter
+            model, params, codes, reps=options.bootstrap, seed=options.seed, maxiter=maxiter,
+            weight=getattr(fit, "weight", None) if isinstance(model, MinimumDistanceModel) else None,
         )
         method += (
             f", wild score bootstrap ({resampled.bootstrap.weight_kind} weights, B = {options.bootstrap})"

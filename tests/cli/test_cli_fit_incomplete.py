@@ -170,8 +170,19 @@ def test_likelihood_wild_bootstrap_matches_python(run_cli, tmp_path):
     assert result["pvalues"]["Delta"] == pytest.approx(res.pvalues["Delta"], abs=1e-12)
 
 
-def test_price_moments_refuse_the_wild_bootstrap_with_a_flag_hint(run_cli, csv):
-    code, _, err = run_cli("fit", "incomplete", csv, "--traded", "kda_traded", "--price", "kda_price",
-                           "--price-rule", "k-double-auction", "--cluster", "market", "--bootstrap-kind", "wild")
-    assert code == 2 and len(err.strip().splitlines()) == 1
-    assert "cell moments" in err and "--bootstrap-kind cluster" in err
+def test_price_moments_wild_bootstrap_matches_python(run_cli, tmp_path):
+    from bargaining import fit_incomplete_moments
+
+    frame = _negotiations(n=400, seed=3).assign(market=np.arange(400) % 8)  # 8 clusters for 4 moments
+    path = tmp_path / "small.csv"
+    frame.to_csv(path, index=False)
+    code, out, err = run_cli("fit", "incomplete", str(path), "--traded", "kda_traded", "--price", "kda_price",
+                             "--price-rule", "k-double-auction", "--cluster", "market", "--bootstrap-kind", "wild",
+                             "--bootstrap", "49", "--seed", "2", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    with pytest.warns(Warning):
+        res = fit_incomplete_moments(frame, traded="kda_traded", price="kda_price", price_rule="k-double-auction",
+                                     cluster="market", bootstrap=49, bootstrap_kind="wild", seed=2)
+    assert "wild score bootstrap" in result["method"]
+    assert result["pvalues"]["Delta"] == pytest.approx(res.pvalues["Delta"], abs=1e-12)

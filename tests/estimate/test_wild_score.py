@@ -273,6 +273,93 @@ def test_logit_score_bootstrap_equals_brute_force_one_step_loop():
         assert wald_engine.pvalue(1, b0) == pytest.approx(float(np.mean(np.abs(stars) >= abs(t))), abs=1.0 / 199)
 
 
+class MeansModel:
+    """Minimum distance on the means of three columns with model moments (a, b, a + b): linear in theta."""
+
+    param_names = ("a", "b")
+    lower_bounds = np.full(2, -np.inf)
+    upper_bounds = np.full(2, np.inf)
+    design = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+
+    def __init__(self, y):
+        self.y = y
+
+    @property
+    def nobs(self):
+        return len(self.y)
+
+    @property
+    def data_moments(self):
+        return self.y.mean(axis=0)
+
+    @property
+    def influence(self):
+        return (self.y - self.y.mean(axis=0)) / len(self.y)
+
+    def start_values(self):
+        return np.zeros(2)
+
+    def model_moments(self, theta):
+        return self.design @ theta
+
+    def recentered_influence(self, theta):
+        return (self.y - self.design @ theta) / len(self.y)
+
+    def subset(self, rows):
+        return MeansModel(self.y[rows])
+
+
+def test_minimum_distance_score_bootstrap_equals_a_refitting_loop():
+    """Rebuild y* = m(theta~) + (y - m(theta~)) v_g, refit with W fixed (restricted), clustered score t."""
+    rng = np.random.default_rng(13)
+    g, shock = _clustered_data(rng, clusters=8, per_cluster=15)
+    n = g.size
+    y = np.column_stack([0.5 + shock, 1.0 + shock, 1.5 + shock]) + rng.normal(0, 1, (n, 3)) * [1.0, 2.0, 0.5]
+    with pytest.warns(FewClustersWarning):
+        res = fit_model(MeansModel(y), cluster=g, bootstrap=99, bootstrap_kind="wild", seed=6)
+    design = MeansModel.design
+    sums = np.array([((y - y.mean(axis=0)) / n)[g == c].sum(axis=0) for c in range(8)])
+    weight = np.linalg.inv(sums.T @ sums * 1.0)  # the optimal weight from the clustered moment covariance
+    factor = 8 / 7 * (n - 1) / (n - 2)
+    row = np.linalg.inv(design.T @ weight @ design)[1]
+    weights = np.random.default_rng(6).choice(WEBB, size=(8, 99))
+
+    def score_t(yy, b0):
+        # restricted minimum distance (b = b0) with W fixed, then the clustered score t of b
+        a = (design[:, 0] @ weight @ (yy.mean(axis=0) - b0 * design[:, 1])) / (design[:, 0] @ weight @ design[:, 0])
+        theta = np.array([a, b0])
+        psi = (yy - design @ theta) / n
+        parts = np.array([row @ design.T @ weight @ psi[g == c].sum(axis=0) for c in range(8)])
+        return parts.sum() / math.sqrt(factor * np.sum(parts**2)), theta
+
+    boot = res.resampled_inference.bootstrap
+    for b0 in (1.0, 0.7, 1.4):
+        t, theta = score_t(y, b0)
+        fitted = design @ theta
+        stars = [score_t(fitted + (y - fitted) * weights[g, b][:, None], b0)[0] for b in range(99)]
+        assert boot.statistic_value(1, b0) == pytest.approx(t, rel=1e-6)
+        assert boot.pvalue(1, b0) == pytest.approx(float(np.mean(np.abs(stars) >= abs(t))), abs=1e-12)
+
+
+def test_fit_incomplete_moments_takes_the_wild_bootstrap():
+    rng = np.random.default_rng(14)
+    g = np.repeat(np.arange(8), 100)
+    v, c = rng.uniform(size=g.size), rng.uniform(size=g.size)
+    bid, ask = v / 1.5 + 0.25 / 3, c / 1.5 + 0.25  # k = 1/2 equilibrium bids: Delta = 0
+    trade = bid >= ask
+    frame = pd.DataFrame({"traded": trade.astype(int), "price": np.where(trade, (bid + ask) / 2, np.nan), "m": g})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FewClustersWarning)
+        res = fit_incomplete_moments(frame, traded="traded", price="price", price_rule="k-double-auction",
+                                     value_dist=Uniform(0, 1), cost_dist=Uniform(0, 1), cluster="m", bootstrap=99,
+                                     bootstrap_kind="wild", seed=1)
+    assert "wild score bootstrap" in res.method and res.cov_type == "clustered"
+    boot = res.resampled_inference.bootstrap
+    assert boot.pvalue(0, res.params["Delta"]) == 1.0
+    low, high = res.conf_int().loc["Delta"]
+    assert low < res.params["Delta"] < high and -1 <= low and high <= 1
+
+
 # ------------------------------------------------------------------------------------------- sanity
 def _incomplete_frame(rng, clusters=8, per_cluster=30, delta=0.3, sigma=0.1):
     dist = Uniform(0, 1)
@@ -402,11 +489,12 @@ def test_bad_inputs_raise_our_errors_with_hints():
     assert "cluster=COLUMN" in info.value.hint
     with pytest.raises(InvalidParameterError, match="one code per observation"):
         WildScoreBootstrap(score_problem(model), np.array([2.0]), np.zeros(4, dtype=int), reps=9)
-    # minimum distance refuses, saying why
-    moments = pd.DataFrame({"traded": [1, 0, 1, 1] * 10, "price": [0.5, np.nan, 0.4, 0.6] * 10, "m": np.repeat(range(4), 10)})
-    with pytest.raises(InvalidParameterError, match="cell moments") as info:
-        fit_incomplete_moments(moments, traded="traded", price="price", price_rule="k-double-auction", cluster="m",
-                               bootstrap=99, bootstrap_kind="wild")
+    # a minimum-distance model needs its influence functions re-centred at the model
+    plain = MeansModel(np.random.default_rng(0).normal(size=(40, 3)))
+    plain.recentered_influence = None
+    with pytest.raises(InvalidParameterError, match="recentered_influence") as info, warnings.catch_warnings():
+        warnings.simplefilter("ignore", FewClustersWarning)
+        fit_model(plain, cluster=np.repeat(np.arange(4), 10), bootstrap_kind="wild")
     assert "bootstrap_kind='cluster'" in info.value.hint
 
 

@@ -74,7 +74,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=("pairs", "cluster", "wild"),
         help="resample rows (pairs) or whole clusters (default: cluster with --cluster, else pairs); wild: the "
         "wild restricted score bootstrap with --cluster (p-values and intervals by test inversion, B draws, "
-        "default 999; F and G held at their estimates)",
+        "default 999; likelihood: for Delta, F and G held at their estimates; minimum distance: every parameter "
+        "inside its range)",
     )
     lik.add_argument("--seed", type=int, default=None, help="seed of the bootstrap")
     md = parser.add_argument_group("minimum distance (trades and prices observed)")
@@ -170,7 +171,10 @@ def run(args: argparse.Namespace) -> int:
             weighting=args.weighting,
             cov_type="clustered" if args.cluster else "robust",
             cluster=args.cluster,
-            bootstrap_kind="wild" if args.bootstrap_kind == "wild" else None,  # refused, with the reason
+            # of the bootstrap flags only the wild bootstrap applies to the moments (B draws, seed)
+            bootstrap=args.bootstrap if args.bootstrap_kind == "wild" else None,
+            bootstrap_kind="wild" if args.bootstrap_kind == "wild" else None,
+            seed=args.seed,
             drop_invalid=args.drop_invalid,
         )
     if args.json:

@@ -21,11 +21,11 @@ Meaning, the same in :func:`~bargaining.fit_nash`, :func:`~bargaining.fit_incomp
     with p-values and intervals by test inversion and the clustered standard errors reported beside them;
     ``bootstrap=B`` is then the number of draws (default 999). Linear ``fit_nash`` designs without instruments
     rebuild and refit the data (:mod:`bargaining.estimate.engines.wild_bootstrap`); every other estimator
-    (``fit_nash`` with instruments or logistic weights, ``fit_incomplete``, ``fit_model`` with a likelihood or
-    moment model, ``fit_merger_model``) uses the wild restricted score bootstrap of Kline and Santos (2012)
+    (``fit_nash`` with instruments or logistic weights, ``fit_incomplete``, ``fit_incomplete_moments``,
+    ``fit_model``, ``fit_merger_model``) uses the wild restricted score bootstrap of Kline and Santos (2012)
     (:mod:`bargaining.estimate.engines.wild_score`), which gives the same p-values for linear models.
-    ``fit_incomplete_moments`` (and ``fit_model`` with a minimum-distance model) refuse it: their data enter
-    as cell moments whose covariance would have to be re-estimated in every draw.
+    ``fit_incomplete_moments`` and ``fit_model`` with a minimum-distance model perturb the influence
+    functions of the moments, re-centred at the restricted fit, with the weight matrix held fixed.
 ``n_jobs``, ``seed``, ``progress``
     Parallel workers (joblib), the seed of the replicates (int, Generator or SeedSequence; replicate r uses
     ``SeedSequence(seed).spawn(R)[r]``, so results do not depend on ``n_jobs``) and a tqdm progress bar.
@@ -172,7 +172,7 @@ class InferenceOptions:
         """Whether inference is by the wild cluster bootstrap (p-values and intervals by test inversion)."""
         return self.bootstrap is not None and self.bootstrap_kind == "wild"
 
-    def require_resampling_bootstrap(self, estimator: str, reason: str) -> None:
+    def require_resampling_bootstrap(self, estimator: str, reason: str = "it has no per-observation scores") -> None:
         """Refuse the wild bootstrap for an estimator that cannot perturb its data (``reason`` says why)."""
         if self.wild:
             raise InvalidParameterError(

@@ -15,7 +15,9 @@ imposed, as in the wild cluster restricted bootstrap of Cameron, Gelbach and Mil
 * moment models (:class:`~bargaining.models.protocols.MomentModel`: nonlinear least squares and nonlinear
   2SLS with instruments Z): with the linearized regressors :math:`X = -\partial u/\partial\theta'` and
   :math:`\hat X = Z(Z'Z)^{-1}Z'X` (:math:`\hat X = X` without instruments), :math:`s_i = \hat x_i u_i`
-  and :math:`D_g = -\hat X_g' X_g` (the Gauss-Newton derivative, with the instruments held fixed).
+  and :math:`D_g = -\hat X_g' X_g` (the Gauss-Newton derivative, with the instruments held fixed);
+* minimum distance (:class:`~bargaining.models.protocols.MinimumDistanceModel` with a
+  ``recentered_influence``): :math:`s_i = G'W\tilde\psi_i` (:func:`distance_problem`).
 
 For :math:`H_0: \theta_j = b_0`, with G clusters, B draws and :math:`c = \frac{G}{G-1}\frac{N-1}{N-K}` (the
 small-sample factor of the package's clustered covariance):
@@ -76,6 +78,7 @@ __all__ = [
     "STATISTICS",
     "ScoreProblem",
     "WildScoreBootstrap",
+    "distance_problem",
     "likelihood_problem",
     "moment_problem",
     "score_problem",
@@ -130,19 +133,21 @@ def _step_inside(x: float, h: float, low: float, high: float) -> tuple[float, fl
 def _derivative_by_differences(
     scores: Callable[[np.ndarray], np.ndarray], lower: np.ndarray, upper: np.ndarray
 ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
-    """(theta, clusters) -> (G, k, k): central differences of the cluster sums of ``scores`` (one-sided near a
-    bound), step 1e-4 relative."""
+    """(theta, clusters) -> (G, m, k): central differences of the cluster sums of ``scores`` (n, m) (one-sided
+    near a bound), step 1e-4 relative."""
 
     def derivative(theta: np.ndarray, clusters: np.ndarray) -> np.ndarray:
         theta = np.asarray(theta, dtype=float)
         k = theta.size
         n_clusters = int(clusters.max()) + 1
-        out = np.empty((n_clusters, k, k))
+        out = np.empty((n_clusters, 0, k))
         for m in range(k):
             h = 1e-4 * max(1.0, abs(theta[m]))
             up, down = theta.copy(), theta.copy()
             up[m], down[m] = _step_inside(theta[m], h, lower[m], upper[m])
             diff = (np.asarray(scores(up)) - np.asarray(scores(down))) / (up[m] - down[m])
+            if out.shape[1] != diff.shape[1]:
+                out = np.empty((n_clusters, diff.shape[1], k))
             out[:, :, m] = cluster_sums(diff, clusters)
         return out
 
@@ -285,20 +290,120 @@ def moment_problem(model: MomentModel, *, maxiter: int | None = None) -> ScorePr
     )
 
 
-def score_problem(model: Any, *, maxiter: int | None = None) -> ScoreProblem:
-    """The :class:`ScoreProblem` of a protocol model (likelihood or moment model).
+def distance_problem(model: MinimumDistanceModel, weight: np.ndarray, *, maxiter: int = 200) -> ScoreProblem:
+    r"""The score description of minimum distance with weight matrix W (the one the estimate used).
 
-    Raises :class:`~bargaining.errors.InvalidParameterError` for a minimum-distance model (see
-    :func:`bargaining.fit_incomplete_moments` for why) or an object that implements no protocol.
+    The objective :math:`(\hat m - m(\theta))'W(\hat m - m(\theta))` has the first-order condition
+    :math:`G'W(\hat m - m(\theta)) = 0`, :math:`G = \partial m/\partial\theta'`. Its per-observation
+    scores are :math:`s_i = G'W\tilde\psi_i(\theta)` with the influence functions re-centred at the model's
+    moments (the model's ``recentered_influence``, whose sum is :math:`\hat m - m(\theta)` to first order;
+    the second-order remainder is shared equally by the rows that enter each moment, so that the scores sum
+    to the first-order condition exactly),
+    and :math:`D_g = G'W\,\partial\tilde\Psi_g/\partial\theta'` (G and W held fixed, central differences).
+    W is held fixed in the draws, as in Kline and Santos (2012). The restricted fit minimizes the same
+    objective over the other parameters within their bounds.
+
+    Raises :class:`~bargaining.errors.InvalidParameterError` when the model has no ``recentered_influence``.
+    """
+    from bargaining.estimate.engines.min_distance import numerical_jacobian
+
+    recentered = getattr(model, "recentered_influence", None)
+    if recentered is None:
+        raise InvalidParameterError(
+            f"the wild score bootstrap of the minimum-distance model {type(model).__name__} needs its influence "
+            "functions re-centred at the model's moments (a recentered_influence(params) method)",
+            hint="add recentered_influence to the model, or use bootstrap_kind='cluster'",
+        )
+    lower = np.asarray(model.lower_bounds, dtype=float)
+    upper = np.asarray(model.upper_bounds, dtype=float)
+    weight = np.asarray(weight, dtype=float)
+    root = np.linalg.cholesky(weight).T
+    target = np.asarray(model.data_moments, dtype=float)
+
+    def jacobian(theta: np.ndarray) -> np.ndarray:
+        return numerical_jacobian(model.model_moments, np.asarray(theta, dtype=float), lower, upper)
+
+    data_influence = np.asarray(model.influence, dtype=float)
+
+    def centred(theta: np.ndarray) -> np.ndarray:
+        # recentred influence functions, shifted so that they sum to m-hat - m(theta) exactly: the
+        # second-order remainder (e.g. (mean - model mean)^2 in a variance) is shared equally by the rows
+        # that enter the moment
+        psi = np.asarray(recentered(theta), dtype=float)
+        gap = target - np.asarray(model.model_moments(theta), dtype=float) - psi.sum(axis=0)
+        rows = (psi != 0) | (data_influence != 0)
+        count = rows.sum(axis=0)
+        return np.asarray(psi + rows * np.where(count > 0, gap / np.maximum(count, 1), 0.0))
+
+    def scores(theta: np.ndarray) -> np.ndarray:
+        return centred(theta) @ weight @ jacobian(theta)
+
+    def score_derivative(theta: np.ndarray, clusters: np.ndarray) -> np.ndarray:
+        theta = np.asarray(theta, dtype=float)
+        projection = weight @ jacobian(theta)  # (m, k): W G
+        influence = _derivative_by_differences(centred, lower, upper)
+        per_cluster = influence(theta, clusters)  # (G, m, k): d Psi~_g / d theta'
+        return np.einsum("mk,gmq->gkq", projection, per_cluster)
+
+    def restricted_fit(j: int, b0: float, start: np.ndarray) -> np.ndarray:
+        others = [m for m in range(lower.size) if m != j]
+        theta = np.asarray(start, dtype=float).copy()
+        theta[j] = b0
+        if not others:
+            return theta
+
+        def full(free: np.ndarray) -> np.ndarray:
+            out = theta.copy()
+            out[others] = free
+            return out
+
+        def weighted_gap(free: np.ndarray) -> np.ndarray:
+            return np.asarray(root @ (target - model.model_moments(full(free))))
+
+        result = optimize.least_squares(
+            weighted_gap,
+            np.clip(theta[others], lower[others] + 1e-9, upper[others] - 1e-9),
+            bounds=(lower[others], upper[others]),
+            x_scale="jac",
+            max_nfev=100 * maxiter,
+            xtol=1e-12,
+            ftol=1e-12,
+            gtol=1e-12,
+        )
+        if not (result.success and result.status > 0):
+            raise ConvergenceError(
+                f"the distance restricted to {list(model.param_names)[j]} = {b0:.6g} could not be minimized "
+                f"({result.message})",
+                hint="the model may be barely identified there; use bootstrap_kind='cluster' or more data",
+            )
+        return full(result.x)
+
+    return ScoreProblem(
+        names=list(model.param_names),
+        nobs=int(model.nobs),
+        scores=scores,
+        score_derivative=score_derivative,
+        restricted_fit=restricted_fit,
+        lower=lower,
+        upper=upper,
+    )
+
+
+def score_problem(model: Any, *, maxiter: int | None = None, weight: np.ndarray | None = None) -> ScoreProblem:
+    """The :class:`ScoreProblem` of a protocol model: likelihood, moment, or minimum-distance model (which needs
+    the ``weight`` matrix of its estimate).
+
+    Raises :class:`~bargaining.errors.InvalidParameterError` for an object that implements no protocol.
     """
     if isinstance(model, LikelihoodModel):
         return likelihood_problem(model, maxiter=maxiter or 200)
     if isinstance(model, MinimumDistanceModel):
-        raise InvalidParameterError(
-            "the wild score bootstrap is not available for minimum-distance models: their data are summary "
-            "moments, and perturbing them needs the moments' covariance re-estimated in every draw",
-            hint="use bootstrap_kind='cluster' (resampling clusters) or cov_type='clustered'",
-        )
+        if weight is None:
+            raise InvalidParameterError(
+                "the wild score bootstrap of a minimum-distance model needs the weight matrix of its estimate",
+                hint="pass weight=fit.weight (from minimize_distance)",
+            )
+        return distance_problem(model, weight, maxiter=maxiter or 200)
     if isinstance(model, MomentModel):
         return moment_problem(model, maxiter=maxiter)
     raise InvalidParameterError(
@@ -545,11 +650,12 @@ def wild_score_inference(
     seed: Any = None,
     names: list[str] | None = None,
     maxiter: int | None = None,
+    weight: np.ndarray | None = None,
 ) -> WildInference:
     """:class:`~bargaining.estimate.engines.wild_bootstrap.WildInference` of a protocol model's parameters
     (all of them, or ``names``) from :class:`WildScoreBootstrap`: what the front ends pass to their results as
     ``resampled_inference``."""
-    problem = score_problem(model, maxiter=maxiter)
+    problem = score_problem(model, maxiter=maxiter, weight=weight)
     bootstrap = WildScoreBootstrap(problem, estimate, clusters, reps=reps, seed=seed)
     wanted = problem.names if names is None else names
     return WildInference(bootstrap, {name: problem.names.index(name) for name in wanted})
