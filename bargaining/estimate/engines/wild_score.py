@@ -559,9 +559,10 @@ class WildScoreBootstrap:
             if others:
                 bread = -derivative.sum(axis=0)
                 delta[others] = np.linalg.solve(bread[np.ix_(others, others)], perturbed[others])
-        # S*_gb = v_gb S_g + D_g delta*_b, then a_j' S*_gb with a_j the j-th row of A^{-1}
-        star = sums[:, :, None] * v[:, None, :] + np.einsum("gkm,mb->gkb", derivative, delta)
-        projected = np.einsum("k,gkb->gb", bread_inv[j], star)  # (G, B + 1)
+        # a_j' S*_gb with S*_gb = v_gb S_g + D_g delta*_b and a_j the j-th row of A^{-1} (G x B, without
+        # forming the G x k x B array)
+        row = bread_inv[j]
+        projected = (sums @ row)[:, None] * v + np.einsum("k,gkm->gm", row, derivative) @ delta  # (G, B + 1)
         scale = np.sqrt(self._factor * np.sum(projected**2, axis=0))
         numerator = delta[j] if self.statistic == "wald" else projected.sum(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
