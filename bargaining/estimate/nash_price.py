@@ -29,6 +29,7 @@ from bargaining.estimate.engines.gmm import fit_moment_model
 from bargaining.estimate.engines.linear import fit_linear, solve_linear
 from bargaining.estimate.engines.options import InferenceOptions, read_data
 from bargaining.estimate.engines.wild_bootstrap import WildClusterBootstrap, WildInference
+from bargaining.estimate.engines.wild_iv import WildRestrictedEfficient
 from bargaining.estimate.engines.wild_score import wild_score_inference
 from bargaining.estimate.formulas import formula_variables
 from bargaining.estimate.hypotheses import f_test
@@ -161,9 +162,10 @@ def fit_nash(
         ``cov_type`` is ``"bootstrap"``; ``seed`` makes them reproducible for any ``n_jobs``
         (:mod:`bargaining.estimate.engines.options`). ``bootstrap_kind="wild"`` (with ``cluster``; B draws,
         default 999) keeps the clustered standard errors and gives p-values and intervals by test inversion of
-        the wild cluster restricted bootstrap (linear designs without instruments: the seller weights) or of
-        the wild restricted score bootstrap (instruments with ``iv_method="2sls"``, logistic weights, groups
-        with a cost formula: every parameter).
+        the wild cluster restricted bootstrap (linear designs without instruments: the seller weights), of
+        Davidson and MacKinnon's wild restricted efficient bootstrap (linear designs with instruments and
+        ``iv_method="2sls"``: the seller weights) or of the wild restricted score bootstrap (logistic weights,
+        groups with a cost formula: every parameter).
     drop_invalid
         Drop rows with missing or invalid values (reported in ``results.dropped``) instead of raising.
     iv_method
@@ -293,20 +295,18 @@ def fit_nash(
     resampled = None
     if options.bootstrap is not None and options.bootstrap_kind == "wild":
         resampled = _wild_inference(design, options, names, theta=theta, maxiter=maxiter, iv_method=iv_method)
-        score = not (design.linear and design.excluded is None)
-        kind = "wild score bootstrap" if score else "wild cluster bootstrap"
+        if not design.linear:
+            kind, source = "wild score bootstrap", "the wild restricted score bootstrap (Kline and Santos 2012)"
+            what = "p-values and intervals"
+        elif design.excluded is not None:
+            kind = "wild restricted efficient bootstrap"
+            source = "the wild restricted efficient bootstrap (Davidson and MacKinnon 2010; the first stage resampled too)"
+            what = "p-values and intervals of the seller weights"
+        else:
+            kind, source = "wild cluster bootstrap", "the wild cluster restricted bootstrap"
+            what = "p-values and intervals of the seller weights"
         method += f", {kind} ({resampled.bootstrap.weight_kind} weights, B = {options.bootstrap})"
-        notes.append(
-            (
-                "p-values and intervals are from the wild restricted score bootstrap (Kline and Santos 2012; "
-                "test inversion); standard errors are the clustered ones."
-            )
-            if score
-            else (
-                "p-values and intervals of the seller weights are from the wild cluster restricted bootstrap "
-                "(test inversion); standard errors are the clustered ones."
-            )
-        )
+        notes.append(f"{what} are from {source}, by test inversion; standard errors are the clustered ones.")
     elif options.bootstrap is not None:
         draws, failed = options.run_bootstrap(
             lambda rows: _point_estimate(
@@ -401,9 +401,11 @@ def _wild_inference(
 
     Linear designs without instruments: the wild cluster restricted bootstrap of the linear equation (s w for
     an observed cost, [s, z] for an unobserved one, constant beta), so beta (or beta[g]) is a coefficient;
-    gamma = pi / (1 - beta) is not, and keeps its t(G - 1) interval. Instruments or logistic weights: the
-    wild restricted score bootstrap of the moment model (every parameter, in the reported parameterization;
-    :mod:`bargaining.estimate.engines.wild_score`), for 2SLS only.
+    gamma = pi / (1 - beta) is not, and keeps its t(G - 1) interval. Linear designs with instruments: the
+    WRE of Davidson and MacKinnon (2010) for the seller weights (:mod:`bargaining.estimate.engines.wild_iv`),
+    2SLS only. Nonlinear designs (logistic weights, groups with a cost formula, with or without
+    instruments): the wild restricted score bootstrap of the moment model (every parameter, in the reported
+    parameterization; :mod:`bargaining.estimate.engines.wild_score`).
     """
     assert options.bootstrap is not None and design.clusters is not None
     if design.linear and design.excluded is None:
@@ -419,10 +421,19 @@ def _wild_inference(
         return WildInference(bootstrap, {n: columns[n] for n in names if n in columns})
     if design.instruments is not None and iv_method == "gmm":
         raise InvalidParameterError(
-            "the wild score bootstrap perturbs the 2SLS first-order conditions; it is not available with "
-            "iv_method='gmm'",
+            "the wild bootstrap tests 2SLS estimates; it is not available with iv_method='gmm'",
             hint="use iv_method='2sls' with bootstrap_kind='wild', or bootstrap_kind='cluster'",
         )
+    excluded = design.excluded_interacted()
+    if design.linear and excluded is not None:
+        # Davidson-MacKinnon WRE for the seller weights: the endogenous surplus is resampled too
+        wre = WildRestrictedEfficient(
+            design.y, design.cost, design.s[:, None] * design.weights, excluded, design.clusters,
+            reps=options.bootstrap, seed=options.seed,
+        )
+        k_cost = 0 if design.cost is None else design.cost.shape[1]
+        weights = {name: k_cost + j for j, name in enumerate(design.weight_names)}
+        return WildInference(wre, {n: weights[n] for n in names if n in weights})
     return wild_score_inference(
         design, theta, design.clusters, reps=options.bootstrap, seed=options.seed, names=names, maxiter=maxiter
     )

@@ -423,16 +423,20 @@ def test_fit_nash_iv_and_logistic_use_the_score_bootstrap():
         iv = fit_nash(frame.assign(price=cost + 0.4 * s + 0.3 * shock), price="price", buyer_value="value",
                       seller_cost="cost", instruments="~ wtp", cluster="market", bootstrap=99,
                       bootstrap_kind="wild", seed=1)
+    assert "wild score bootstrap" in logistic.method
+    assert "wild restricted efficient bootstrap" in iv.method
     for res in (logistic, iv):
-        assert "wild score bootstrap" in res.method
         ci = res.conf_int()
         assert np.all(ci["lower"] < res.params) and np.all(res.params < ci["upper"])
-    # the IV design with an observed cost has one parameter: the brute-force WCR of the IV equation
+    # the IV design with an observed cost has one parameter: the brute-force WRE of p - C = beta s + u
     z = np.column_stack([np.ones(n), wtp])
-    y, xs = iv._design.y, iv._design.s[:, None]
+    y, s_ = iv._design.y, iv._design.s
     weights = np.random.default_rng(1).choice(WEBB, size=(10, 99))
-    t = _tsls_score_t(y, xs, z, g, 0, 0.0)[0]
-    stars = [_tsls_score_t(y * weights[g, b], xs, z, g, 0, 0.0)[0] for b in range(99)]  # restricted: u~ = y
+    u_r = y  # restricted at beta = 0
+    coef = np.linalg.lstsq(np.column_stack([z, u_r]), s_, rcond=None)[0]
+    fitted, v_r = z @ coef[:2], s_ - z @ coef[:2]
+    t = _tsls_t(y, s_[:, None], z, g, 0, 0.0)[1]
+    stars = [_tsls_t(u_r * weights[g, b], (fitted + v_r * weights[g, b])[:, None], z, g, 0, 0.0)[1] for b in range(99)]
     assert iv.pvalues["beta"] == pytest.approx(float(np.mean(np.abs(stars) >= abs(t))), abs=1e-12)
 
 
@@ -537,3 +541,39 @@ def test_fit_merger_model_carries_the_wild_score_bootstrap():
     assert res.pvalues["seller_weight"] == boot.pvalue(j, 0.0)
     with pytest.raises(InvalidParameterError, match="alpha_cov"):
         fit_merger_model(data, **options, alpha_cov=0.01, cluster="market", bootstrap_kind="wild")
+
+
+# ---------------------------------------------------------------------------------- WRE (linear IV)
+def test_wre_equals_a_brute_force_loop():
+    """Davidson-MacKinnon WRE: restricted 2SLS, reduced form on [Z, u~], both residuals times v_g, 2SLS."""
+    from bargaining.estimate.engines.wild_iv import WildRestrictedEfficient
+
+    rng = np.random.default_rng(15)
+    g, shock = _clustered_data(rng, clusters=9, per_cluster=20)
+    n = g.size
+    z = rng.normal(size=(n, 2))
+    common = rng.normal(size=n)
+    endog = 0.5 + z @ np.array([0.6, 0.3]) + common + 0.5 * shock
+    y = 1.0 + 0.5 * endog + 0.8 * common + shock + rng.normal(0, 0.5, n)
+    x = np.column_stack([np.ones(n), endog])
+    zz = np.column_stack([np.ones(n), z])
+    wre = WildRestrictedEfficient(y, np.ones((n, 1)), endog[:, None], z, g, reps=99, seed=8)
+    weights = np.random.default_rng(8).choice(WEBB, size=(9, 99))
+    t_hat = None
+    for b0 in (0.5, 0.2, 0.9):
+        # restricted 2SLS (slope = b0): the constant is the mean of y - b0 x (it instruments itself)
+        theta_r = np.array([np.mean(y - b0 * endog), b0])
+        u_r = y - x @ theta_r
+        coef = np.linalg.lstsq(np.column_stack([zz, u_r]), endog, rcond=None)[0]
+        fitted_endog = zz @ coef[:3]
+        v_r = endog - fitted_endog
+        t_hat = _tsls_t(y, x, zz, g, 1, b0)[1]
+        stars = []
+        for b in range(99):
+            e_star = fitted_endog + v_r * weights[g, b]
+            x_star = np.column_stack([np.ones(n), e_star])
+            stars.append(_tsls_t(x_star @ theta_r + u_r * weights[g, b], x_star, zz, g, 1, b0)[1])
+        assert wre.pvalue(1, b0) == pytest.approx(float(np.mean(np.abs(stars) >= abs(t_hat))), abs=1e-12)
+    low, high = wre.conf_int(1)
+    assert low < wre._beta[1] < high
+    assert wre.pvalue(1, low - 0.01) <= 0.05 < wre.pvalue(1, low + 0.01)

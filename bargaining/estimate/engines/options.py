@@ -20,9 +20,10 @@ Meaning, the same in :func:`~bargaining.fit_nash`, :func:`~bargaining.fit_incomp
     or ``"wild"``: the wild cluster restricted bootstrap (Webb weights below 12 clusters, Rademacher above),
     with p-values and intervals by test inversion and the clustered standard errors reported beside them;
     ``bootstrap=B`` is then the number of draws (default 999). Linear ``fit_nash`` designs without instruments
-    rebuild and refit the data (:mod:`bargaining.estimate.engines.wild_bootstrap`); every other estimator
-    (``fit_nash`` with instruments or logistic weights, ``fit_incomplete``, ``fit_incomplete_moments``,
-    ``fit_model``, ``fit_merger_model``) uses the wild restricted score bootstrap of Kline and Santos (2012)
+    rebuild and refit the data (:mod:`bargaining.estimate.engines.wild_bootstrap`), linear ones with
+    instruments use Davidson and MacKinnon's WRE (:mod:`bargaining.estimate.engines.wild_iv`); every other
+    estimator (nonlinear ``fit_nash`` designs, ``fit_incomplete``, ``fit_incomplete_moments``, ``fit_model``,
+    ``fit_merger_model``) uses the wild restricted score bootstrap of Kline and Santos (2012)
     (:mod:`bargaining.estimate.engines.wild_score`), which gives the same p-values for linear models.
     ``fit_incomplete_moments`` and ``fit_model`` with a minimum-distance model perturb the influence
     functions of the moments, re-centred at the restricted fit, with the weight matrix held fixed.
