@@ -438,6 +438,14 @@ def test_fit_nash_iv_and_logistic_use_the_score_bootstrap():
     t = _tsls_t(y, s_[:, None], z, g, 0, 0.0)[1]
     stars = [_tsls_t(u_r * weights[g, b], (fitted + v_r * weights[g, b])[:, None], z, g, 0, 0.0)[1] for b in range(99)]
     assert iv.pvalues["beta"] == pytest.approx(float(np.mean(np.abs(stars) >= abs(t))), abs=1e-12)
+    # an unobserved cost with instruments: the WRE for beta; gamma = pi / (1 - beta) keeps its t(G - 1) interval
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FewClustersWarning)
+        modeled = fit_nash(frame.assign(z=rng.normal(size=n)), price="price", buyer_value="value",
+                           cost_formula="~ 1 + z", instruments="~ wtp + z", cluster="market", bootstrap=99,
+                           bootstrap_kind="wild", seed=1)
+    assert "wild restricted efficient bootstrap" in modeled.method
+    assert list(modeled.resampled_inference.names) == ["beta"]
 
 
 # -------------------------------------------------------------------------------------------- coverage
