@@ -446,6 +446,9 @@ def test_fit_nash_iv_and_logistic_use_the_score_bootstrap():
                            bootstrap_kind="wild", seed=1)
     assert "wild restricted efficient bootstrap" in modeled.method
     assert list(modeled.resampled_inference.names) == ["beta"]
+    # the WRE's data t uses the reported clustered standard error (linearmodels' 2SLS times G/(G-1)(N-1)/(N-K))
+    wre = modeled.resampled_inference.bootstrap
+    assert wre._se_hat[-1] == pytest.approx(math.sqrt(modeled.linear_cov.loc["beta", "beta"]), rel=1e-10)
 
 
 # -------------------------------------------------------------------------------------------- coverage
