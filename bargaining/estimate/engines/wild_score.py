@@ -53,8 +53,10 @@ samples only (the two statistics are asymptotically equivalent under the null). 
 bootstrap is the one-step (linearized) version of a refitting one, asymptotically equivalent to it (Kline and
 Santos 2012); the restricted fits themselves are exact. The score statistic is the default because in
 nonlinear models the Wald t's dependence on the unrestricted estimate (a skewed estimator, a standard error
-that moves with it) is not reproduced by the one-step draws: in the package's Monte Carlo with 8 clusters the
-Wald version undercovers (0.79-0.87 for the trade likelihood) where the score version does not.
+that moves with it) is not reproduced by the one-step draws. In the package's Monte Carlo of the trade
+likelihood with 8 clusters (150 samples each), 95% intervals of Delta covered 0.87 (N = 240) and 0.93
+(N = 800) with the Wald version against 0.93 and 0.95 with the score version; those of the scale sigma
+covered 0.79 and 0.85 against 0.83 and 0.89 (``fit_incomplete`` therefore keeps sigma's t(G - 1) interval).
 """
 
 from __future__ import annotations
