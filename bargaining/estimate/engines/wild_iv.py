@@ -65,6 +65,7 @@ class WildRestrictedEfficient:
 
     Examples
     --------
+    >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> g = np.repeat(np.arange(10), 30)
     >>> z = rng.normal(size=(300, 2))
