@@ -606,3 +606,12 @@ def test_wre_equals_a_brute_force_loop():
     low, high = wre.conf_int(1)
     assert low < wre._beta[1] < high
     assert wre.pvalue(1, low - 0.01) <= 0.05 < wre.pvalue(1, low + 0.01)
+
+
+def test_engine_examples_run():
+    import doctest
+
+    from bargaining.estimate.engines import wild_iv, wild_score
+
+    for module in (wild_score, wild_iv):
+        assert doctest.testmod(module).failed == 0
