@@ -48,6 +48,7 @@ from bargaining.estimate.engines.gmm import fit_moment_model
 from bargaining.estimate.engines.min_distance import minimize_distance
 from bargaining.estimate.engines.mle import maximize_likelihood
 from bargaining.estimate.engines.options import InferenceOptions
+from bargaining.estimate.engines.wild_score import wild_score_inference
 from bargaining.estimate.results import EstimationResults, warn_not_converged
 from bargaining.models.protocols import LikelihoodModel, MinimumDistanceModel, MomentModel
 
@@ -93,6 +94,10 @@ def fit_model(
         :class:`~bargaining.models.protocols.MinimumDistanceModel` (minimum distance).
     cov_type, bootstrap, bootstrap_kind, n_jobs, seed, progress
         Inference options with the package-wide meaning (:mod:`bargaining.estimate.engines.options`).
+        ``bootstrap_kind="wild"`` (with ``cluster``) gives p-values and intervals of every parameter from the
+        wild restricted score bootstrap (:mod:`bargaining.estimate.engines.wild_score`; likelihood,
+        moment and minimum-distance models, the last with a ``recentered_influence``), ``bootstrap`` draws
+        (default 999).
     cluster
         Cluster labels, one per observation of the model (an array: the model has no columns).
     maxiter
@@ -121,7 +126,6 @@ def fit_model(
         seed=seed,
         progress=progress,
     )
-    options.require_resampling_bootstrap("fit_model")
     df_inference = options.cluster_inference(codes)
     analytic = options.analytic_cov_type
     use_clusters = codes if analytic == "clustered" else None
@@ -173,7 +177,21 @@ def fit_model(
         warn_not_converged(f"The optimizer of {type(model).__name__}")
     notes: list[str] = []
     draws = None
-    if options.bootstrap is not None:
+    resampled = None
+    if options.wild:
+        assert codes is not None and options.bootstrap is not None
+        resampled = wild_score_inference(
+            model, params, codes, reps=options.bootstrap, seed=options.seed, maxiter=maxiter,
+            weight=getattr(fit, "weight", None) if isinstance(model, MinimumDistanceModel) else None,
+        )
+        method += (
+            f", wild score bootstrap ({resampled.bootstrap.weight_kind} weights, B = {options.bootstrap})"
+        )
+        notes.append(
+            "p-values and intervals are from the wild restricted score bootstrap (Kline and Santos 2012; test "
+            "inversion); standard errors are the clustered ones."
+        )
+    elif options.bootstrap is not None:
         draws, failed = options.run_bootstrap(
             lambda rows: estimate(model.subset(rows), False, params)[0], int(model.nobs), names=names, clusters=codes
         )
@@ -196,4 +214,5 @@ def fit_model(
         ci_method="normal" if draws is None else "percentile",
         cluster_count=None if codes is None else int(codes.max() + 1),
         df_inference=df_inference if draws is None else None,
+        resampled_inference=resampled,
     )

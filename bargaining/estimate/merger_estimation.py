@@ -122,6 +122,8 @@ def fit_merger_model(
         ``seller_weight``.
     cov_type, cluster, bootstrap, bootstrap_kind, seed, n_jobs, progress
         Inference options with the package-wide meaning; ``cluster`` is a column (e.g. the market).
+        ``bootstrap_kind="wild"`` gives wild restricted score bootstrap p-values and intervals of every
+        parameter (alpha held fixed, so not with ``alpha_cov``).
 
     Returns
     -------
@@ -135,7 +137,9 @@ def fit_merger_model(
     if cluster is not None:
         columns["cluster"] = cluster
     _check_columns(frame, columns)
-    if alpha_cov is not None and (bootstrap is not None or str(cov_type).lower() == "bootstrap"):
+    if alpha_cov is not None and (
+        bootstrap is not None or str(cov_type).lower() == "bootstrap" or bootstrap_kind == "wild"
+    ):
         raise InvalidParameterError(
             "alpha_cov cannot be combined with the bootstrap (the replicates hold alpha fixed).",
             hint="use an analytic cov_type (robust or clustered) with alpha_cov, or drop alpha_cov.",
@@ -196,7 +200,7 @@ def fit_merger_model(
         notes=notes, bootstrap_params=fit.bootstrap_params,
         ci_method="normal" if fit.bootstrap_params is None else "percentile",
         cluster_count=None if cluster_labels is None else int(pd.Series(cluster_labels).nunique()),
-        df_inference=fit.df_inference,
+        df_inference=fit.df_inference, resampled_inference=fit.resampled_inference,
         specification={"cost_formula": cost_formula, "instruments": instruments or "rivals' sums of cost shifters",
                        "weight_by": weight_by},
     )

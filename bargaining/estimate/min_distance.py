@@ -45,12 +45,31 @@ import pandas as pd
 from bargaining.errors import DataValidationError, InvalidParameterError, UnknownNameError
 from bargaining.estimate.engines.min_distance import WEIGHTINGS, DistanceInference, minimize_distance
 from bargaining.estimate.engines.options import InferenceOptions, read_data
+from bargaining.estimate.engines.wild_score import wild_score_inference
 from bargaining.estimate.hypotheses import InvalidTestStatistic, TestStatistic, chi2_test
 from bargaining.estimate.results import EstimationResults, warn_not_converged
 from bargaining.models.price_rule_moments import PriceRuleMoments, cell_moments
 from bargaining.models.price_rules import MOMENT_NAMES, PRICE_RULES, price_rule_class
 
 __all__ = ["WEIGHTINGS", "MinDistanceResults", "cell_moments", "fit_incomplete_moments"]
+
+
+class _CombinedInference:
+    """Resampled inference of several sources (the distance-metric test at a bound, the wild bootstrap)."""
+
+    def __init__(self, parts: list[Any]) -> None:
+        self._by_name = {name: part for part in parts for name in part.names}
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._by_name)
+
+    def pvalue(self, name: str) -> float:
+        return float(self._by_name[name].pvalue(name))
+
+    def conf_int(self, name: str, level: float) -> tuple[float, float]:
+        low, high = self._by_name[name].conf_int(name, level)
+        return (float(low), float(high))
 
 
 class MinDistanceResults(EstimationResults):
@@ -141,6 +160,9 @@ def fit_incomplete_moments(
         (:mod:`bargaining.estimate.engines.options`). The covariance of the sample moments comes from the
         influence functions of independent negotiations (``robust``) or their sums within clusters
         (``clustered``); ``unadjusted`` reports (G' Omega^-1 G)^-1, the sandwich under efficient weights.
+        ``bootstrap_kind="wild"`` (with ``cluster``) gives p-values and intervals of the parameters inside
+        their range from the wild restricted score bootstrap (the influence functions re-centred at the
+        restricted fit, the weight matrix held fixed; :mod:`bargaining.estimate.engines.wild_score`).
     drop_invalid
         Drop (and report) invalid rows instead of raising.
     maxiter
@@ -172,7 +194,6 @@ def fit_incomplete_moments(
         seed=seed,
         progress=progress,
     )
-    options.require_resampling_bootstrap("fit_incomplete_moments")
     if weighting not in WEIGHTINGS:
         raise InvalidParameterError(f"Unknown weighting {weighting!r}.", hint=f"Use one of {WEIGHTINGS}.")
     if support not in ("common", "by-cell"):
@@ -256,9 +277,9 @@ def fit_incomplete_moments(
         warn_not_converged(f"The minimum-distance solver ({fit.message})")
     names, values, cov = model.reported(fit.params, fit.cov)
     params = pd.Series(values, index=names)
-    resampled = None
+    resampled: Any = None
     bound_names = [model.param_names[j] for j in np.flatnonzero(fit.at_bound)]
-    if bound_names and weighting in ("optimal", "two-step") and options.bootstrap is None:
+    if bound_names and weighting in ("optimal", "two-step") and (options.bootstrap is None or options.wild):
         columns = {n: model.param_names.index(n) for n in bound_names if n in names}
         resampled = DistanceInference(model, fit, columns) if columns else None
         if resampled is not None:
@@ -266,9 +287,23 @@ def fit_incomplete_moments(
                 f"{', '.join(columns)} on the boundary of its range: its interval and p-value are from the "
                 "distance-metric test (profile of the objective), which ends at the bound."
             )
+    if options.wild:
+        assert clusters is not None and options.bootstrap is not None
+        interior = [n for j, n in enumerate(model.param_names) if n in names and not fit.at_bound[j]]
+        if interior:
+            wild = wild_score_inference(
+                model, fit.params, clusters, reps=options.bootstrap, seed=options.seed, names=interior,
+                maxiter=maxiter, weight=fit.weight,
+            )
+            resampled = wild if resampled is None else _CombinedInference([resampled, wild])
+            notes.append(
+                f"p-values and intervals of {', '.join(interior)} are from the wild restricted score bootstrap "
+                f"(Kline and Santos 2012; {wild.bootstrap.weight_kind} weights, B = {options.bootstrap}, the weight "
+                "matrix held fixed; test inversion); standard errors are the clustered ones."
+            )
     cov_frame = pd.DataFrame(cov, index=names, columns=names)
     draws, failed, reported_type = None, 0, options.analytic_cov_type
-    if options.bootstrap is not None:
+    if options.bootstrap is not None and not options.wild:
 
         def refit(rows: np.ndarray) -> np.ndarray:
             replicate = model.subset(rows)
@@ -312,7 +347,7 @@ def fit_incomplete_moments(
     }
     if implied_k is not None:
         diagnostics["implied k"] = implied_k
-    if options.bootstrap is not None:
+    if options.bootstrap is not None and not options.wild:
         diagnostics["bootstrap failures"] = failed
     j_test: TestStatistic
     if math.isfinite(fit.j_statistic):
@@ -344,7 +379,8 @@ def fit_incomplete_moments(
         converged=fit.converged,
         cov_type=reported_type,
         method=f"minimum distance ({weighting} weighting)"
-        + (f", {options.bootstrap_kind} bootstrap" if draws is not None else ""),
+        + (f", {options.bootstrap_kind} bootstrap" if draws is not None else "")
+        + (", wild score bootstrap" if options.wild else ""),
         diagnostics=diagnostics,
         notes=notes,
         bootstrap_params=draws,

@@ -29,6 +29,8 @@ from bargaining.estimate.engines.gmm import fit_moment_model
 from bargaining.estimate.engines.linear import fit_linear, solve_linear
 from bargaining.estimate.engines.options import InferenceOptions, read_data
 from bargaining.estimate.engines.wild_bootstrap import WildClusterBootstrap, WildInference
+from bargaining.estimate.engines.wild_iv import WildRestrictedEfficient
+from bargaining.estimate.engines.wild_score import wild_score_inference
 from bargaining.estimate.formulas import formula_variables
 from bargaining.estimate.hypotheses import f_test
 from bargaining.estimate.nash_design import (
@@ -158,7 +160,12 @@ def fit_nash(
         With ``bootstrap=R``, standard errors are the standard deviations of R bootstrap replicates (pairs:
         rows; cluster: whole clusters, the default with ``cluster``), intervals are percentile intervals and
         ``cov_type`` is ``"bootstrap"``; ``seed`` makes them reproducible for any ``n_jobs``
-        (:mod:`bargaining.estimate.engines.options`).
+        (:mod:`bargaining.estimate.engines.options`). ``bootstrap_kind="wild"`` (with ``cluster``; B draws,
+        default 999) keeps the clustered standard errors and gives p-values and intervals by test inversion of
+        the wild cluster restricted bootstrap (linear designs without instruments: the seller weights), of
+        Davidson and MacKinnon's wild restricted efficient bootstrap (linear designs with instruments and
+        ``iv_method="2sls"``: the seller weights) or of the wild restricted score bootstrap (logistic weights,
+        groups with a cost formula: every parameter).
     drop_invalid
         Drop rows with missing or invalid values (reported in ``results.dropped``) instead of raising.
     iv_method
@@ -293,12 +300,19 @@ def fit_nash(
     reported_cov, ci_method, draws, reported_type = analytic_cov, "normal", None, cov_type
     resampled = None
     if options.bootstrap is not None and options.bootstrap_kind == "wild":
-        resampled = _wild_inference(design, options, names)
-        method += f", wild cluster bootstrap ({resampled.bootstrap.weight_kind} weights, B = {options.bootstrap})"
-        notes.append(
-            "p-values and intervals of the seller weights are from the wild cluster restricted bootstrap "
-            "(test inversion); standard errors are the clustered ones."
-        )
+        resampled = _wild_inference(design, options, names, theta=theta, maxiter=maxiter, iv_method=iv_method)
+        if not design.linear:
+            kind, source = "wild score bootstrap", "the wild restricted score bootstrap (Kline and Santos 2012)"
+            what = "p-values and intervals"
+        elif design.excluded is not None:
+            kind = "wild restricted efficient bootstrap"
+            source = "the wild restricted efficient bootstrap (Davidson and MacKinnon 2010; the first stage resampled too)"
+            what = "p-values and intervals of the seller weights"
+        else:
+            kind, source = "wild cluster bootstrap", "the wild cluster restricted bootstrap"
+            what = "p-values and intervals of the seller weights"
+        method += f", {kind} ({resampled.bootstrap.weight_kind} weights, B = {options.bootstrap})"
+        notes.append(f"{what} are from {source}, by test inversion; standard errors are the clustered ones.")
     elif options.bootstrap is not None:
         draws, failed = options.run_bootstrap(
             lambda rows: _point_estimate(
@@ -380,29 +394,55 @@ def _gamma_notes(beta: float, se: float) -> list[str]:
     return []
 
 
-def _wild_inference(design: NashPriceEquation, options: InferenceOptions, names: list[str]) -> WildInference:
-    """Wild cluster restricted bootstrap of the seller weights of a linear design without instruments.
+def _wild_inference(
+    design: NashPriceEquation,
+    options: InferenceOptions,
+    names: list[str],
+    *,
+    theta: np.ndarray,
+    maxiter: int | None,
+    iv_method: str,
+) -> WildInference:
+    """Wild cluster bootstrap p-values and intervals.
 
-    The regressors are those of the linear equation: s w (observed cost) or [s, z] (unobserved cost, constant
-    beta), so beta (or beta[g]) is a coefficient; gamma = pi / (1 - beta) is not, and keeps its t(G - 1)
-    interval.
+    Linear designs without instruments: the wild cluster restricted bootstrap of the linear equation (s w for
+    an observed cost, [s, z] for an unobserved one, constant beta), so beta (or beta[g]) is a coefficient;
+    gamma = pi / (1 - beta) is not, and keeps its t(G - 1) interval. Linear designs with instruments: the
+    WRE of Davidson and MacKinnon (2010) for the seller weights (:mod:`bargaining.estimate.engines.wild_iv`),
+    2SLS only. Nonlinear designs (logistic weights, groups with a cost formula, with or without
+    instruments): the wild restricted score bootstrap of the moment model (every parameter, in the reported
+    parameterization; :mod:`bargaining.estimate.engines.wild_score`).
     """
-    if not design.linear or design.excluded is not None or design.clusters is None:
-        raise InvalidParameterError(
-            "the wild cluster bootstrap is available for linear designs without instruments",
-            hint="drop instruments or use bootstrap_kind='cluster'",
+    assert options.bootstrap is not None and design.clusters is not None
+    if design.linear and design.excluded is None:
+        if design.cost is None:
+            regressors = design.s[:, None] * design.weights
+            columns = {name: j for j, name in enumerate(design.weight_names)}
+        else:
+            regressors = np.hstack([design.s[:, None], design.cost])
+            columns = {"beta": 0}
+        bootstrap = WildClusterBootstrap(
+            design.y, regressors, design.clusters, reps=options.bootstrap, seed=options.seed
         )
-    if design.cost is None:
-        regressors = design.s[:, None] * design.weights
-        columns = {name: j for j, name in enumerate(design.weight_names)}
-    else:
-        regressors = np.hstack([design.s[:, None], design.cost])
-        columns = {"beta": 0}
-    assert options.bootstrap is not None
-    bootstrap = WildClusterBootstrap(
-        design.y, regressors, design.clusters, reps=options.bootstrap, seed=options.seed
+        return WildInference(bootstrap, {n: columns[n] for n in names if n in columns})
+    if design.instruments is not None and iv_method == "gmm":
+        raise InvalidParameterError(
+            "the wild bootstrap tests 2SLS estimates; it is not available with iv_method='gmm'",
+            hint="use iv_method='2sls' with bootstrap_kind='wild', or bootstrap_kind='cluster'",
+        )
+    excluded = design.excluded_interacted()
+    if design.linear and excluded is not None:
+        # Davidson-MacKinnon WRE for the seller weights: the endogenous surplus is resampled too
+        wre = WildRestrictedEfficient(
+            design.y, design.cost, design.s[:, None] * design.weights, excluded, design.clusters,
+            reps=options.bootstrap, seed=options.seed,
+        )
+        k_cost = 0 if design.cost is None else design.cost.shape[1]
+        weights = {name: k_cost + j for j, name in enumerate(design.weight_names)}
+        return WildInference(wre, {n: weights[n] for n in names if n in weights})
+    return wild_score_inference(
+        design, theta, design.clusters, reps=options.bootstrap, seed=options.seed, names=names, maxiter=maxiter
     )
-    return WildInference(bootstrap, {n: columns[n] for n in names if n in columns})
 
 
 def _check_options(spec: NashSpec, *, iv_method: str) -> None:

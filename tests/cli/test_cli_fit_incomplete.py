@@ -149,3 +149,40 @@ def test_help(run_cli):
     with pytest.raises(SystemExit) as stop:
         run_cli("fit", "incomplete", "--help")
     assert stop.value.code == 0
+
+
+def test_likelihood_wild_bootstrap_matches_python(run_cli, tmp_path):
+    from bargaining import fit_incomplete
+
+    frame = _negotiations(n=300, seed=2)
+    path = tmp_path / "small.csv"
+    frame.to_csv(path, index=False)
+    flags = ("--traded", "traded", "--value", "value", "--cost", "cost", "--value-bounds", "0", "1",
+             "--cost-bounds", "0", "1", "--cluster", "market", "--bootstrap-kind", "wild", "--bootstrap", "99",
+             "--seed", "3", "--json")
+    code, out, err = run_cli("fit", "incomplete", str(path), *flags)
+    assert code == 0, err
+    result = json.loads(out)
+    with pytest.warns(Warning):
+        res = fit_incomplete(frame, traded="traded", value="value", cost="cost", value_bounds=(0, 1),
+                             cost_bounds=(0, 1), cluster="market", bootstrap=99, bootstrap_kind="wild", seed=3)
+    assert result["cov_type"] == "clustered" and "wild" in result["method"]
+    assert result["pvalues"]["Delta"] == pytest.approx(res.pvalues["Delta"], abs=1e-12)
+
+
+def test_price_moments_wild_bootstrap_matches_python(run_cli, tmp_path):
+    from bargaining import fit_incomplete_moments
+
+    frame = _negotiations(n=400, seed=3).assign(market=np.arange(400) % 8)  # 8 clusters for 4 moments
+    path = tmp_path / "small.csv"
+    frame.to_csv(path, index=False)
+    code, out, err = run_cli("fit", "incomplete", str(path), "--traded", "kda_traded", "--price", "kda_price",
+                             "--price-rule", "k-double-auction", "--cluster", "market", "--bootstrap-kind", "wild",
+                             "--bootstrap", "49", "--seed", "2", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    with pytest.warns(Warning):
+        res = fit_incomplete_moments(frame, traded="kda_traded", price="kda_price", price_rule="k-double-auction",
+                                     cluster="market", bootstrap=49, bootstrap_kind="wild", seed=2)
+    assert "wild score bootstrap" in result["method"]
+    assert result["pvalues"]["Delta"] == pytest.approx(res.pvalues["Delta"], abs=1e-12)

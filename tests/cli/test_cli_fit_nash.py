@@ -177,3 +177,16 @@ def test_help_mentions_the_model(run_cli):
     with pytest.raises(SystemExit) as exit_info:
         run_cli("fit", "nash", "--help")
     assert exit_info.value.code == 0
+
+
+def test_wild_bootstrap_with_instruments_matches_python(run_cli, csv_path, frame):
+    flags = ("--price", "p", "--buyer-value", "v", "--cost-formula", "~ 1 + z", "--instruments", "~ x + z",
+             "--cluster", "market", "--bootstrap-kind", "wild", "--bootstrap", "99", "--seed", "5", "--json")
+    code, out, err = run_cli("fit", "nash", csv_path, *flags)
+    assert code == 0, err
+    result = json.loads(out)
+    with pytest.warns(Warning):
+        res = fit_nash(frame, price="p", buyer_value="v", cost_formula="~ 1 + z", instruments="~ x + z",
+                       cluster="market", bootstrap=99, bootstrap_kind="wild", seed=5)
+    assert "wild restricted efficient bootstrap" in result["method"]
+    assert result["pvalues"]["beta"] == pytest.approx(res.pvalues["beta"], abs=1e-12)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bargaining import FewClustersWarning, fit_incomplete, fit_nash
+from bargaining import FewClustersWarning, fit_incomplete_moments, fit_nash
 from bargaining.errors import InvalidParameterError
 from bargaining.estimate.engines.wild_bootstrap import WildClusterBootstrap
 
@@ -94,7 +94,7 @@ def test_wild_bootstrap_covers_with_eight_clusters_full():
     assert 0.92 <= _coverage(600, seed=4, boot_reps=399) <= 0.98
 
 
-def test_fit_nash_reports_wild_inference_and_others_refuse():
+def test_fit_nash_reports_wild_inference():
     rng = np.random.default_rng(5)
     g, s, _, u = _data(rng)
     cost = rng.uniform(0, 1, g.size)
@@ -108,6 +108,10 @@ def test_fit_nash_reports_wild_inference_and_others_refuse():
     normal = fit_nash(frame, price="price", buyer_value="value", seller_cost="cost", cluster="market", cov_type="clustered")
     assert res.std_errors["beta"] == pytest.approx(normal.std_errors["beta"])
     assert not np.allclose(res.conf_int().to_numpy(), normal.conf_int().to_numpy())
-    frame2 = frame.assign(traded=1)
-    with pytest.raises(InvalidParameterError, match="wild"):
-        fit_incomplete(frame2, traded="traded", value="value", cost="cost", cluster="market", bootstrap=9, bootstrap_kind="wild")
+    # the other estimators take it too (the wild score bootstrap): fit_incomplete_moments
+    moments = frame.assign(traded=1, price=frame["price"] / frame["price"].max())
+    with pytest.raises(InvalidParameterError, match="cluster"):
+        fit_incomplete_moments(
+            moments, traded="traded", price="price", price_rule="k-double-auction", bootstrap=9,
+            bootstrap_kind="wild",
+        )

@@ -69,6 +69,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lik.add_argument(
         "--bootstrap", type=int, metavar="B", help="bootstrap replications (re-estimates F and G)"
     )
+    lik.add_argument(
+        "--bootstrap-kind",
+        choices=("pairs", "cluster", "wild"),
+        help="resample rows (pairs) or whole clusters (default: cluster with --cluster, else pairs); wild: the "
+        "wild restricted score bootstrap with --cluster (p-values and intervals by test inversion, B draws, "
+        "default 999; likelihood: for Delta, F and G held at their estimates; minimum distance: every parameter "
+        "inside its range)",
+    )
     lik.add_argument("--seed", type=int, default=None, help="seed of the bootstrap")
     md = parser.add_argument_group("minimum distance (trades and prices observed)")
     md.add_argument("--price", metavar="COL", help="price column (empty where there was no trade)")
@@ -139,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
             cov_type=args.cov_type or ("clustered" if args.cluster else "robust"),
             cluster=args.cluster,
             bootstrap=args.bootstrap,
+            bootstrap_kind=args.bootstrap_kind,
             seed=args.seed,
             drop_invalid=args.drop_invalid,
         )
@@ -162,6 +171,10 @@ def run(args: argparse.Namespace) -> int:
             weighting=args.weighting,
             cov_type="clustered" if args.cluster else "robust",
             cluster=args.cluster,
+            # of the bootstrap flags only the wild bootstrap applies to the moments (B draws, seed)
+            bootstrap=args.bootstrap if args.bootstrap_kind == "wild" else None,
+            bootstrap_kind="wild" if args.bootstrap_kind == "wild" else None,
+            seed=args.seed,
             drop_invalid=args.drop_invalid,
         )
     if args.json:

@@ -84,7 +84,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--bootstrap-kind",
         choices=("pairs", "cluster", "wild"),
         help="resample rows (pairs) or whole clusters (default: cluster with --cluster, else pairs); wild: the "
-        "wild cluster restricted bootstrap (p-values and intervals by test inversion; linear designs)",
+        "wild cluster restricted bootstrap with --cluster (p-values and intervals by test inversion, R draws, "
+        "default 999; with --instruments Davidson-MacKinnon's WRE, --iv-method 2sls only; with "
+        "--weight-formula the wild score bootstrap)",
     )
     parser.add_argument("--n-jobs", type=int, default=1, metavar="N", help="parallel bootstrap workers")
     parser.add_argument("--seed", type=int, help="random seed of the bootstrap")

@@ -17,9 +17,16 @@ Meaning, the same in :func:`~bargaining.fit_nash`, :func:`~bargaining.fit_incomp
     confidence intervals their percentiles; ``cov_type`` is reported as ``"bootstrap"``.
 ``bootstrap_kind``
     ``"pairs"`` (rows), ``"cluster"`` (whole clusters; default when ``cluster`` is given, else ``"pairs"``)
-    or ``"wild"``: the wild cluster restricted bootstrap (Webb weights below 12 clusters, Rademacher above;
-    :mod:`bargaining.estimate.engines.wild_bootstrap`), with p-values and intervals by test inversion and the
-    clustered standard errors reported beside them; linear ``fit_nash`` designs without instruments only.
+    or ``"wild"``: the wild cluster restricted bootstrap (Webb weights below 12 clusters, Rademacher above),
+    with p-values and intervals by test inversion and the clustered standard errors reported beside them;
+    ``bootstrap=B`` is then the number of draws (default 999). Linear ``fit_nash`` designs without instruments
+    rebuild and refit the data (:mod:`bargaining.estimate.engines.wild_bootstrap`), linear ones with
+    instruments use Davidson and MacKinnon's WRE (:mod:`bargaining.estimate.engines.wild_iv`); every other
+    estimator (nonlinear ``fit_nash`` designs, ``fit_incomplete``, ``fit_incomplete_moments``, ``fit_model``,
+    ``fit_merger_model``) uses the wild restricted score bootstrap of Kline and Santos (2012)
+    (:mod:`bargaining.estimate.engines.wild_score`), which gives the same p-values for linear models.
+    ``fit_incomplete_moments`` and ``fit_model`` with a minimum-distance model perturb the influence
+    functions of the moments, re-centred at the restricted fit, with the weight matrix held fixed.
 ``n_jobs``, ``seed``, ``progress``
     Parallel workers (joblib), the seed of the replicates (int, Generator or SeedSequence; replicate r uses
     ``SeedSequence(seed).spawn(R)[r]``, so results do not depend on ``n_jobs``) and a tqdm progress bar.
@@ -161,12 +168,17 @@ class InferenceOptions:
             )
         return n_clusters - 1 if self.cov_type == "clustered" else None
 
-    def require_resampling_bootstrap(self, estimator: str) -> None:
-        """Refuse the wild bootstrap where it is not implemented."""
-        if self.bootstrap is not None and self.bootstrap_kind == "wild":
+    @property
+    def wild(self) -> bool:
+        """Whether inference is by the wild cluster bootstrap (p-values and intervals by test inversion)."""
+        return self.bootstrap is not None and self.bootstrap_kind == "wild"
+
+    def require_resampling_bootstrap(self, estimator: str, reason: str = "it has no per-observation scores") -> None:
+        """Refuse the wild bootstrap for an estimator that cannot perturb its data (``reason`` says why)."""
+        if self.wild:
             raise InvalidParameterError(
-                f"the wild cluster bootstrap is available for linear fit_nash designs only, not for {estimator}",
-                hint="use bootstrap_kind='cluster' (resampling clusters) or cov_type='clustered'",
+                f"the wild cluster bootstrap is not available for {estimator}: {reason}",
+                hint="use bootstrap_kind='cluster' (resampling whole clusters) or cov_type='clustered'",
             )
 
     def run_bootstrap(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from scipy import optimize
@@ -29,12 +30,13 @@ from scipy import optimize
 from bargaining.errors import IdentificationError, InvalidParameterError
 from bargaining.estimate.engines.covariance import cluster_small_sample_factor, cluster_sums
 
-__all__ = ["WILD_WEIGHTS", "WildClusterBootstrap", "WildInference"]
+__all__ = ["WILD_WEIGHTS", "WildClusterBootstrap", "WildInference", "WildTest", "wild_weights"]
 
 WILD_WEIGHTS = ("rademacher", "webb")
 
 
-def _weights(kind: str, clusters: int, reps: int, rng: np.random.Generator) -> np.ndarray:
+def wild_weights(kind: str, clusters: int, reps: int, rng: np.random.Generator) -> np.ndarray:
+    """(clusters, reps) wild bootstrap weights: Rademacher (+-1) or Webb's six points, drawn by ``rng.choice``."""
     if kind == "rademacher":
         return rng.choice(np.array([-1.0, 1.0]), size=(clusters, reps))
     if kind == "webb":
@@ -82,7 +84,7 @@ class WildClusterBootstrap:
         kind = self.weights or ("webb" if self.n_clusters < 12 else "rademacher")
         self.weight_kind = kind
         rng = np.random.default_rng(self.seed)
-        self._v = _weights(kind, self.n_clusters, int(self.reps), rng)[self.clusters]  # (n, B)
+        self._v = wild_weights(kind, self.n_clusters, int(self.reps), rng)[self.clusters]  # (n, B)
         self._inverse = np.linalg.inv(self.regressors.T @ self.regressors)
         self._beta = self._inverse @ self.regressors.T @ self.y
         self._factor = cluster_small_sample_factor(n, k, self.n_clusters)
@@ -147,14 +149,26 @@ class WildClusterBootstrap:
         return (float(ends[0]), float(ends[1]))
 
 
+class WildTest(Protocol):
+    """A wild bootstrap test of H0: theta_j = b0 that inverts into intervals (WCR or the score bootstrap)."""
+
+    weight_kind: str
+
+    def pvalue(self, j: int, b0: float = 0.0) -> float: ...
+
+    def conf_int(self, j: int, level: float = 0.95) -> tuple[float, float]: ...
+
+
 @dataclass
 class WildInference:
     """Wild-bootstrap p-values and intervals of named coefficients (for the results' ``resampled_inference``).
 
-    ``columns`` maps a reported parameter name to its column in the regressors; intervals are cached by level.
+    ``columns`` maps a reported parameter name to its column in the regressors (or its position in the
+    parameter vector of :class:`~bargaining.estimate.engines.wild_score.WildScoreBootstrap`); intervals are
+    cached by level.
     """
 
-    bootstrap: WildClusterBootstrap
+    bootstrap: WildTest
     columns: dict[str, int]
 
     def __post_init__(self) -> None:

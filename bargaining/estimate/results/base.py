@@ -275,6 +275,11 @@ class EstimationResults:
         return out
 
     @property
+    def resampled_inference(self) -> ResampledInference | None:
+        """The resampling test behind some p-values and intervals (the wild cluster bootstrap), or None."""
+        return self._resampled
+
+    @property
     def df_inference(self) -> int | None:
         """Degrees of freedom of the t reference distribution (None: standard normal)."""
         return self._df_inference
