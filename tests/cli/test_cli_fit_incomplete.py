@@ -186,3 +186,28 @@ def test_price_moments_wild_bootstrap_matches_python(run_cli, tmp_path):
                                      cluster="market", bootstrap=49, bootstrap_kind="wild", seed=2)
     assert "wild score bootstrap" in result["method"]
     assert result["pvalues"]["Delta"] == pytest.approx(res.pvalues["Delta"], abs=1e-12)
+
+
+def test_price_moments_bootstrap_flags_reach_the_estimator(run_cli, tmp_path):
+    """--bootstrap, --seed and --cov-type were silently ignored on the minimum-distance path."""
+    from bargaining import fit_incomplete_moments
+
+    frame = _negotiations(n=600, seed=4)
+    path = tmp_path / "md.csv"
+    frame.to_csv(path, index=False)
+    args = ("fit", "incomplete", str(path), "--traded", "kda_traded", "--price", "kda_price",
+            "--price-rule", "k-double-auction", "--bootstrap", "19", "--seed", "3", "--json")
+    code, out, err = run_cli(*args)
+    assert code == 0, err
+    result = json.loads(out)
+    res = fit_incomplete_moments(frame, traded="kda_traded", price="kda_price", price_rule="k-double-auction",
+                                 bootstrap=19, seed=3)
+    for name, se in res.std_errors.items():
+        assert result["std_errors"][name] == pytest.approx(se, rel=1e-10)
+    plain = fit_incomplete_moments(frame, traded="kda_traded", price="kda_price", price_rule="k-double-auction")
+    assert not np.allclose(plain.std_errors.to_numpy(), res.std_errors.to_numpy())  # the flags changed something
+    code, out, err = run_cli(*args[:-5], "--cov-type", "unadjusted", "--json")
+    assert code == 0, err
+    unadjusted = fit_incomplete_moments(frame, traded="kda_traded", price="kda_price", price_rule="k-double-auction",
+                                        cov_type="unadjusted")
+    assert json.loads(out)["cov_type"] == unadjusted.cov_type

@@ -292,3 +292,17 @@ def test_parameter_on_its_bound_gets_a_distance_interval_and_spares_the_others()
     cov = np.diag([np.nan, 0.01, 0.02])
     out = _delta_method(jac, cov)
     assert np.isnan(out[0, 0]) and out[1, 1] == pytest.approx(0.01) and out[2, 2] == pytest.approx(0.03)
+
+
+@pytest.mark.parametrize("n_clusters", [2, 3, 4])
+def test_fewer_clusters_than_moments_is_an_identification_error(n_clusters):
+    """The clustered covariance of m moments from G <= m clusters has rank <= G - 1: it was passed to a
+    Cholesky factorization and crashed with numpy's LinAlgError. Now our error, naming the way out."""
+    df = simulate_kda(2000, 0.4, seed=5, low=2.0, high=5.0)
+    df["market"] = np.arange(len(df)) % n_clusters
+    with pytest.raises(IdentificationError, match="clusters") as error, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit_incomplete_moments(
+            df, traded="traded", price="price", price_rule="k-double-auction", cov_type="clustered", cluster="market"
+        )
+    assert "cluster" in error.value.hint

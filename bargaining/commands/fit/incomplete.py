@@ -67,7 +67,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             help=f"known support of the {side}s (default: the sample range, widened by range/(n-1))",
         )
     lik.add_argument(
-        "--bootstrap", type=int, metavar="B", help="bootstrap replications (re-estimates F and G)"
+        "--bootstrap",
+        type=int,
+        metavar="B",
+        help="bootstrap replications (likelihood: re-estimates F and G; minimum distance: re-fits the moments)",
     )
     lik.add_argument(
         "--bootstrap-kind",
@@ -100,7 +103,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--cov-type",
         default=None,
         choices=("unadjusted", "robust", "clustered", "bootstrap"),
-        help="standard errors (default: robust, or clustered with --cluster; minimum distance: robust or clustered)",
+        help="standard errors (default: robust, or clustered with --cluster; minimum distance: robust, clustered "
+        "or bootstrap)",
     )
     parser.add_argument("--cluster", metavar="COL", help="cluster ids for clustered standard errors")
     parser.add_argument("--drop-invalid", action="store_true", help="drop (and report) invalid rows")
@@ -169,11 +173,10 @@ def run(args: argparse.Namespace) -> int:
             k=args.k,
             support=args.support,
             weighting=args.weighting,
-            cov_type="clustered" if args.cluster else "robust",
+            cov_type=args.cov_type or ("clustered" if args.cluster else "robust"),
             cluster=args.cluster,
-            # of the bootstrap flags only the wild bootstrap applies to the moments (B draws, seed)
-            bootstrap=args.bootstrap if args.bootstrap_kind == "wild" else None,
-            bootstrap_kind="wild" if args.bootstrap_kind == "wild" else None,
+            bootstrap=args.bootstrap,
+            bootstrap_kind=args.bootstrap_kind,
             seed=args.seed,
             drop_invalid=args.drop_invalid,
         )

@@ -121,7 +121,16 @@ def minimize_distance(
         )
     scale = max(1.0, float(np.max(np.abs(target)))) if target.size else 1.0
     omega, n_degenerate = _floor_degenerate(moment_covariance(model.influence, clusters), scale)
+    n_clusters = int(np.unique(clusters).size) if clusters is not None else None
+    if n_clusters is not None and n_clusters <= target.size:
+        # a clustered covariance is a sum of G outer products of mean-zero cluster scores: rank <= G - 1
+        raise IdentificationError(
+            f"the clustered covariance of {target.size} moments from {n_clusters} clusters is singular (its "
+            f"rank is at most {n_clusters - 1})",
+            hint="use more clusters than moments, fewer moments or cells, or cov_type='robust'",
+        )
     try:
+        np.linalg.cholesky(omega)
         omega_inv = np.linalg.inv(omega)
     except np.linalg.LinAlgError:
         raise IdentificationError(
