@@ -18,14 +18,17 @@ objective changes become small, which also happens on a plateau (a logistic weig
 vanishing derivative). A fit counts as converged only when
 
 * the Gauss-Newton step from the estimate, :math:`d = -(J'J)^{+} J'f`, is negligible:
-  :math:`|d_j| \le 10^{-6} (1 + |\theta_j|)` (the gradient :math:`J'f` vanishes in the metric of the
-  curvature, so the criterion does not depend on the units of u), and
+  :math:`|d_j| \le \max(10^{-6} (1 + |\theta_j|), 10^{-3} se_j)` with the homoskedastic standard error
+  :math:`se_j = \sqrt{\hat\sigma^2 [(J'J)^{-1}]_{jj}}` (the gradient :math:`J'f` vanishes in the metric of
+  the curvature, so the criterion does not depend on the units of u; a step below a thousandth of a
+  standard error changes no inference), and
 * the curvature :math:`J'J` is non-singular: the smallest singular value of the column-scaled J is above
   :math:`10^{-8}` of the largest (otherwise the estimate sits on a flat region and is not a point
   estimate).
 
 :func:`multistart_least_squares` restarts from other points when the first fit fails either check and
-keeps the best fit that passes both.
+keeps the best fit that passes both. When scipy stops on a small change of the objective short of such a
+point (ill-conditioned problems), up to ten safeguarded Gauss-Newton steps finish the fit first.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ __all__ = ["NonlinearFit", "multistart_least_squares", "nonlinear_least_squares"
 
 #: largest Gauss-Newton step, relative to 1 + |theta|, still counted as a stationary point
 STEP_TOLERANCE = 1e-6
+#: ... or, when larger, this fraction of the parameter's (homoskedastic) standard error
+SE_FRACTION = 1e-3
 #: smallest singular value of the column-scaled Jacobian, relative to the largest, counted as curvature
 CURVATURE_TOLERANCE = 1e-8
 
@@ -124,43 +129,96 @@ def nonlinear_least_squares(
         max_nfev=maxiter if maxiter is not None else 100 * (start.size + 1),
     )
     theta = solution.x
+    met = bool(solution.status > 0)
+    nfev = int(solution.nfev)
+    sigma2 = _sigma2(residual(theta), theta.size)
+    step, curvature, ok = _stationarity(fun(theta), jac(theta), theta, sigma2)
+    if met and not ok and curvature > CURVATURE_TOLERANCE:
+        # scipy stopped on a small change of the objective short of the stationary point (ill-conditioned
+        # problems): finish with safeguarded Gauss-Newton steps
+        theta, used = _polish(fun, jac, theta)
+        nfev += used
+        sigma2 = _sigma2(residual(theta), theta.size)
+        step, curvature, ok = _stationarity(fun(theta), jac(theta), theta, sigma2)
     u = residual(theta)
     nobs = u.shape[0]
-    step, curvature = _stationarity(fun(theta), jac(theta), theta)
-    met = bool(solution.status > 0)
     message = str(solution.message)
-    if met and not step <= STEP_TOLERANCE:
-        message = f"not a stationary point: a Gauss-Newton step of {step:.2g} (relative) remains ({message})"
-    elif met and not curvature > CURVATURE_TOLERANCE:
+    if met and not curvature > CURVATURE_TOLERANCE:
         message = (
             f"flat objective at the estimate: the Jacobian is singular (relative singular value "
             f"{curvature:.2g}); a weight may be stuck at 0 or 1 ({message})"
         )
+    elif met and not ok:
+        message = f"not a stationary point: a Gauss-Newton step of {step:.2g} (relative) remains ({message})"
+    f_final = fun(theta)
     return NonlinearFit(
         theta=theta,
         residuals=u,
         jacobian=jacobian(theta),
-        objective=float(2.0 * solution.cost / nobs),
-        converged=met and step <= STEP_TOLERANCE and curvature > CURVATURE_TOLERANCE,
-        nfev=int(solution.nfev),
+        objective=float(f_final @ f_final / nobs),
+        converged=met and ok and curvature > CURVATURE_TOLERANCE,
+        nfev=nfev,
         message=message,
         newton_step=step,
         curvature=curvature,
     )
 
 
-def _stationarity(f: np.ndarray, jac: np.ndarray, theta: np.ndarray) -> tuple[float, float]:
-    """Largest relative Gauss-Newton step and the relative smallest singular value of the scaled Jacobian."""
+def _sigma2(u: np.ndarray, k: int) -> float:
+    return float(u @ u) / max(u.shape[0] - k, 1) if np.all(np.isfinite(u)) else float("nan")
+
+
+def _gauss_newton_step(f: np.ndarray, jac: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(jac, axis=0)
+    step: np.ndarray = -np.linalg.lstsq(jac / norms, f, rcond=None)[0] / norms
+    return step
+
+
+def _polish(
+    fun: Callable[[np.ndarray], np.ndarray], jac: Callable[[np.ndarray], np.ndarray], theta: np.ndarray
+) -> tuple[np.ndarray, int]:
+    """Up to 10 Gauss-Newton steps, each halved until the objective does not increase."""
+    f = fun(theta)
+    value = float(f @ f)
+    used = 0
+    for _ in range(10):
+        step = _gauss_newton_step(f, jac(theta))
+        for _ in range(20):
+            trial = theta + step
+            f_trial = fun(trial)
+            used += 1
+            trial_value = float(f_trial @ f_trial)
+            if np.isfinite(trial_value) and trial_value <= value:
+                break
+            step = step / 2.0
+        else:
+            return theta, used
+        if np.all(np.abs(trial - theta) <= 1e-14 * (1.0 + np.abs(theta))):
+            return trial, used
+        theta, f, value = trial, f_trial, trial_value
+    return theta, used
+
+
+def _stationarity(
+    f: np.ndarray, jac: np.ndarray, theta: np.ndarray, sigma2: float
+) -> tuple[float, float, bool]:
+    """Largest relative Gauss-Newton step, the relative smallest singular value of the scaled Jacobian, and
+    whether the step is negligible: below 1e-6 (1 + |theta_j|) or a thousandth of the standard error
+    sqrt(sigma2 [(J'J)^-1]_jj) in every coordinate."""
     if not (np.all(np.isfinite(f)) and np.all(np.isfinite(jac))):
-        return float("inf"), 0.0
+        return float("inf"), 0.0, False
     norms = np.linalg.norm(jac, axis=0)
     if np.any(norms == 0.0):
-        return float("inf"), 0.0
+        return float("inf"), 0.0, False
     scaled = jac / norms
     singular = np.linalg.svd(scaled, compute_uv=False)
     curvature = float(singular[-1] / singular[0]) if singular[0] > 0 else 0.0
-    step = np.linalg.lstsq(scaled, f, rcond=None)[0] / norms
-    return float(np.max(np.abs(step) / (1.0 + np.abs(theta)))), curvature
+    step = np.abs(_gauss_newton_step(f, jac))
+    allowed = STEP_TOLERANCE * (1.0 + np.abs(theta))
+    if curvature > CURVATURE_TOLERANCE and np.isfinite(sigma2) and sigma2 > 0:
+        gram_inverse = np.linalg.inv(scaled.T @ scaled) / np.outer(norms, norms)
+        allowed = np.maximum(allowed, SE_FRACTION * np.sqrt(sigma2 * np.clip(np.diag(gram_inverse), 0, None)))
+    return float(np.max(step / (1.0 + np.abs(theta)))), curvature, bool(np.all(step <= allowed))
 
 
 def multistart_least_squares(
