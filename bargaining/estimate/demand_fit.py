@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from bargaining.errors import DataValidationError, InvalidParameterError
-from bargaining.estimate.engines.linear import fit_linear, first_stage_partial_f
+from bargaining.estimate.engines.linear import first_stage_partial_f, fit_linear
 from bargaining.estimate.engines.options import read_data
 from bargaining.estimate.formulas import formula_variables, model_matrix
 from bargaining.estimate.results import EstimationResults
