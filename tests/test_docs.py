@@ -47,7 +47,6 @@ MISSING_EXAMPLES = frozenset(
         "calibrate_market",
         "efficiency_report",
         "fit_incomplete",
-        "fit_merger_model",
         "fit_model",
         "plot_merger_price_changes",
         "run_monte_carlo_study",

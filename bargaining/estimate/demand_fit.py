@@ -134,7 +134,7 @@ def fit_logit_demand(
     >>> sim = simulate("bargaining-markets", n=100, seed=1)
     >>> res = fit_logit_demand(sim.data, share="share", price="price", market="market", formula="~ 1 + x",
     ...                        instruments="~ z1 + z2 + z1_rivals + z2_rivals")
-    >>> list(res.params.index), abs(res.params["alpha"] - 1.0) < 0.3
+    >>> list(res.params.index), bool(abs(res.params["alpha"] - 1.0) < 0.3)
     (['demand[Intercept]', 'demand[x]', 'alpha'], True)
     """
     from bargaining.estimate.merger_estimation import _check_columns

@@ -170,7 +170,7 @@ def fit_merger_model(
     seed: Any = None,
     n_jobs: int = 1,
     progress: bool = False,
-) -> EstimationResults:
+) -> MergerEstimationResults:
     """Estimate seller weights and marginal-cost parameters from the pricing conditions of many markets.
 
     Sellers bargain over per-unit prices with consumers (Miller 2014), logit demand with price coefficient
@@ -218,7 +218,7 @@ def fit_merger_model(
     ...                        cost_formula="~ 1 + z1 + z2", demand="~ 1 + x",
     ...                        demand_instruments="~ z1 + z2 + z1_rivals + z2_rivals",
     ...                        instruments="~ x + x_rivals + z1_rivals + z2_rivals")
-    >>> list(res.params.index)[:3], abs(res.params["seller_weight"] - 0.5) < 0.2
+    >>> list(res.params.index)[:3], bool(abs(res.params["seller_weight"] - 0.5) < 0.2)
     (['demand[Intercept]', 'demand[x]', 'alpha'], True)
     """
     demand_fit: EstimationResults | None = None
@@ -240,8 +240,9 @@ def fit_merger_model(
             raise InvalidParameterError(
                 "demand= must be a fit with an 'alpha' parameter, and then alpha_cov is taken from it.",
                 hint="pass demand=fit_logit_demand(...) without alpha_cov.")
-        alpha = float(demand_fit.params["alpha"])
-        alpha_cov = float(demand_fit.cov.loc["alpha", "alpha"])
+        position = list(demand_fit.params.index).index("alpha")
+        alpha = float(demand_fit.params.to_numpy()[position])
+        alpha_cov = float(demand_fit.cov.to_numpy()[position, position])
     if demand_formula is not None:
         if demand_instruments is None:
             raise InvalidParameterError(

@@ -22,7 +22,8 @@ differences of the re-solved equilibria (step ``step`` times max(1, |theta_k|); 
 a step of 0 or 1); the equilibria are solved to a residual of 1e-9 in price units, so the differencing error
 is about 1e-9 / step. Parametric bootstrap: draws :math:`\theta_b \sim N(\hat\theta, \hat V)`, the effects
 recomputed at each; a draw with a seller weight outside [0, 1], a non-positive alpha, or an equilibrium that
-fails to solve is left out and counted by reason (``EstimatedMerger.failures``), never dropped silently.
+fails to solve (or "solves" at a degenerate point: a negative margin or a share of 1 to machine precision)
+is left out and counted by reason (``EstimatedMerger.failures``), never dropped silently.
 Percentile intervals and the standard deviation of the kept draws are reported next to the delta method's.
 """
 
@@ -199,7 +200,11 @@ def _evaluate(spec: _Market, names: list[str], theta: np.ndarray) -> tuple[pd.Se
         effects, result = spec.effects(alpha, weights)
     except (BargainingError, ArithmeticError, ValueError, np.linalg.LinAlgError):
         return None, FAILURE_REASONS[2]
-    if not result.converged or not np.all(np.isfinite(effects.to_numpy())):
+    post = result.post
+    degenerate = bool(np.any(post["margin"].to_numpy() <= 0) or np.any(post["share"].to_numpy() >= 1 - 1e-12))
+    if not result.converged or degenerate or not np.all(np.isfinite(effects.to_numpy())):
+        # degenerate: the solver's residual is small where a share is 1 to machine precision and the
+        # equations are flat (a negative margin); that is not an equilibrium
         return None, FAILURE_REASONS[2]
     return effects, None
 
