@@ -38,7 +38,11 @@ import numpy as np
 import pandas as pd
 
 from bargaining.errors import InvalidParameterError, MissingColumnError
-from bargaining.estimate.engines.covariance import cluster_small_sample_factor, symmetric_inverse
+from bargaining.estimate.engines.covariance import (
+    canonical_cov_type,
+    cluster_small_sample_factor,
+    symmetric_inverse,
+)
 from bargaining.estimate.engines.options import read_data
 from bargaining.estimate.fit_model import fit_model
 from bargaining.estimate.formulas import formula_variables, group_dummies, model_matrix
@@ -248,7 +252,8 @@ def fit_merger_model(
             raise InvalidParameterError(
                 "demand was given as a formula without demand_instruments.",
                 hint='pass demand_instruments="~ z1 + z2 + z1_rivals" (excluded instruments of the price).')
-        if alpha_cov is not None or bootstrap is not None or str(cov_type).lower() in ("bootstrap", "unadjusted"):
+        joint_cov = canonical_cov_type(cov_type, cluster=cluster, bootstrap=True)
+        if alpha_cov is not None or bootstrap is not None or joint_cov not in ("robust", "clustered"):
             raise InvalidParameterError(
                 "with demand estimated jointly the covariance is the stacked sandwich: cov_type must be "
                 "'robust' or 'clustered', without alpha_cov or bootstrap.",
@@ -333,8 +338,7 @@ def fit_merger_model(
     if demand_arrays is not None:
         method = "2SLS (demand) + nonlinear 2SLS (pricing), stacked covariance"
         codes = None if cluster_labels is None else pd.factorize(cluster_labels)[0]
-        analytic = "clustered" if cluster_labels is not None and str(cov_type).lower() in ("clustered", "cluster") \
-            else "robust"
+        analytic = canonical_cov_type(cov_type, cluster=cluster)
         names = [*demand_arrays.param_names, *names]
         params = pd.Series(np.concatenate([demand_params, fit.params.to_numpy()]), index=names)
         joint = stacked_covariance(demand_arrays, demand_params, model, fit.params.to_numpy(), cov_type=analytic,

@@ -129,6 +129,8 @@ def test_bad_inputs(markets):
         fit_merger_model(data, **SUPPLY, demand="~ 1 + x")
     with pytest.raises(InvalidParameterError, match="stacked sandwich"):
         fit_merger_model(data, **SUPPLY, demand="~ 1 + x", demand_instruments="~ z1", bootstrap=10)
+    with pytest.raises(InvalidParameterError, match="stacked sandwich"):
+        fit_merger_model(data, **SUPPLY, demand="~ 1 + x", demand_instruments="~ z1", cov_type="homoskedastic")
     with pytest.raises(InvalidParameterError, match="excluded"):
         fit_logit_demand(data, **{**DEMAND, "instruments": "~ 1"})
     with pytest.raises(InvalidParameterError, match="cluster"):
