@@ -150,7 +150,7 @@ def test_sample_size_outputs(tmp_path):
 
 
 # -- recorded full runs (bargaining/studies/recorded) --------------------------------------------------------
-RECORDED = [name for name in COMPLETE + INCOMPLETE if name != "nash-constant-formula-ols"]
+RECORDED = [name for name in COMPLETE + INCOMPLETE if name != "nash-constant-formula-ols"] + ["merger-effect-constant"]
 
 
 @pytest.mark.parametrize("name", RECORDED)
@@ -204,7 +204,8 @@ def test_recorded_run_shows_the_endogeneity_bias_of_ols():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [n.replace("-", "_") for n in COMPLETE + INCOMPLETE] + ["sample_size"])
+@pytest.mark.parametrize("name", [n.replace("-", "_") for n in COMPLETE + INCOMPLETE]
+                         + ["sample_size", "merger_effect_constant"])
 def test_every_recorded_study_replicates(name):
     from bargaining.replication import run_study as replicate
 
