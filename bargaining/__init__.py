@@ -50,6 +50,9 @@ _EXPORTS: dict[str, str] = {
     "calibrate_market": "bargaining.models.merger",
     "simulate_merger": "bargaining.estimate.merger",
     "fit_merger_model": "bargaining.estimate.merger_estimation",
+    "fit_logit_demand": "bargaining.estimate.demand_fit",
+    "simulate_estimated_merger": "bargaining.estimate.merger_inference",
+    "EstimatedMerger": "bargaining.estimate.merger_inference",
     "MergerPricingMoments": "bargaining.models.merger.estimation_model",
     **{n: "bargaining.models.bilateral" for n in (
         "k_double_auction", "KDoubleAuction", "delta_from_k", "k_from_delta", "rho_from_delta",
@@ -210,6 +213,9 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     from bargaining.errors import (
         UnknownNameError as UnknownNameError,
     )
+    from bargaining.estimate.demand_fit import (
+        fit_logit_demand as fit_logit_demand,
+    )
     from bargaining.estimate.efficiency import (
         EfficiencyReport as EfficiencyReport,
     )
@@ -239,6 +245,12 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     )
     from bargaining.estimate.merger_estimation import (
         fit_merger_model as fit_merger_model,
+    )
+    from bargaining.estimate.merger_inference import (
+        EstimatedMerger as EstimatedMerger,
+    )
+    from bargaining.estimate.merger_inference import (
+        simulate_estimated_merger as simulate_estimated_merger,
     )
     from bargaining.estimate.min_distance import (
         MinDistanceResults as MinDistanceResults,

@@ -45,7 +45,6 @@ MISSING_EXAMPLES = frozenset(
         "SampleSizeResults",
         "efficiency_report",
         "fit_incomplete",
-        "fit_merger_model",
         "fit_model",
         "plot_merger_price_changes",
         "run_monte_carlo_study",

@@ -38,13 +38,36 @@ import numpy as np
 import pandas as pd
 
 from bargaining.errors import InvalidParameterError, MissingColumnError
+from bargaining.estimate.engines.covariance import (
+    canonical_cov_type,
+    cluster_small_sample_factor,
+    symmetric_inverse,
+)
 from bargaining.estimate.engines.options import read_data
 from bargaining.estimate.fit_model import fit_model
 from bargaining.estimate.formulas import formula_variables, group_dummies, model_matrix
 from bargaining.estimate.results import EstimationResults
 from bargaining.models.merger.estimation_model import MergerPricingMoments
 
-__all__ = ["alpha_sensitivity", "fit_merger_model"]
+__all__ = ["MergerEstimationResults", "alpha_sensitivity", "fit_merger_model", "stacked_covariance"]
+
+
+class MergerEstimationResults(EstimationResults):
+    """:class:`~bargaining.estimate.results.EstimationResults` of :func:`fit_merger_model`, plus what a merger
+    simulation at the estimates needs.
+
+    Attributes
+    ----------
+    full_params, full_cov
+        Estimates and covariance with ``alpha`` included (and ``demand[TERM]`` when demand was estimated);
+        alpha's variance is 0 when it was given without ``alpha_cov``.
+    columns
+        The data's column names by role: ``price``, ``share``, ``seller``, ``market``, ``weight_by``.
+    """
+
+    full_params: pd.Series
+    full_cov: pd.DataFrame
+    columns: dict[str, str | None]
 
 
 def _check_columns(frame: pd.DataFrame, columns: dict[str, str]) -> None:
@@ -76,6 +99,60 @@ def alpha_sensitivity(model: MergerPricingMoments, params: np.ndarray) -> np.nda
     return out
 
 
+def _projected(instruments: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    out: np.ndarray = instruments @ np.linalg.lstsq(instruments, matrix, rcond=None)[0]
+    return out
+
+
+def stacked_covariance(
+    demand: Any,
+    demand_params: np.ndarray,
+    model: MergerPricingMoments,
+    supply_params: np.ndarray,
+    *,
+    cov_type: str = "robust",
+    clusters: np.ndarray | None = None,
+) -> np.ndarray:
+    r"""Covariance of (b, alpha, theta_s) from the stacked 2SLS estimating equations (module docstring).
+
+    ``demand`` is a :class:`~bargaining.estimate.demand_fit.LogitDemandArrays`, ``model`` the pricing
+    conditions at alpha-hat (rows aligned with ``demand``); ``cov_type`` is ``"robust"`` or ``"clustered"``
+    (``clusters``: integer codes 0..G-1).
+    """
+    x_d = demand.regressors
+    xhat_d = _projected(demand.instruments, x_d)
+    xi = demand.residuals(demand_params)
+    jac = model.jacobian(supply_params)
+    h_s = model.instruments if model.instruments is not None else jac
+    jhat = _projected(h_s, jac)
+    u = model.residuals(supply_params)
+    k_d, k_s = x_d.shape[1], jac.shape[1]
+    bread = np.zeros((k_d + k_s, k_d + k_s))
+    bread[:k_d, :k_d] = -xhat_d.T @ x_d
+    bread[k_d:, k_d - 1] = jhat.T @ model.alpha_derivative(supply_params)   # alpha is the last demand parameter
+    bread[k_d:, k_d:] = jhat.T @ jac
+    scores = np.hstack([xhat_d * xi[:, None], jhat * u[:, None]])
+    factor = 1.0
+    if cov_type == "clustered":
+        if clusters is None:
+            raise InvalidParameterError("clustered covariance needs cluster codes.", hint="pass cluster=COLUMN.")
+        sums = np.zeros((int(clusters.max()) + 1, scores.shape[1]))
+        np.add.at(sums, clusters, scores)
+        meat = sums.T @ sums
+        factor = cluster_small_sample_factor(scores.shape[0], k_d + k_s, int(clusters.max()) + 1)
+    elif cov_type == "robust":
+        meat = scores.T @ scores
+    else:
+        raise InvalidParameterError(
+            f"cov_type {cov_type!r} is not available with demand estimated jointly.",
+            hint="use cov_type='robust' or 'clustered' (the stacked sandwich has no homoskedastic form).")
+    inverse = symmetric_inverse(bread, what="the stacked Jacobian of the demand and pricing equations",
+                                hint="check the demand and supply instruments (rank) at the estimates.")
+    cov = inverse @ meat @ inverse.T * factor
+    out: np.ndarray = (cov + cov.T) / 2.0
+    return out
+
+
 def fit_merger_model(
     data: Any,
     *,
@@ -84,8 +161,10 @@ def fit_merger_model(
     seller: str,
     market: str,
     cost_formula: str = "~ 1",
-    alpha: float,
+    alpha: float | None = None,
     alpha_cov: float | None = None,
+    demand: Any = None,
+    demand_instruments: str | None = None,
     instruments: str | None = None,
     weight_by: str | None = None,
     cov_type: str = "robust",
@@ -95,7 +174,7 @@ def fit_merger_model(
     seed: Any = None,
     n_jobs: int = 1,
     progress: bool = False,
-) -> EstimationResults:
+) -> MergerEstimationResults:
     """Estimate seller weights and marginal-cost parameters from the pricing conditions of many markets.
 
     Sellers bargain over per-unit prices with consumers (Miller 2014), logit demand with price coefficient
@@ -113,7 +192,14 @@ def fit_merger_model(
         Right-hand side of the marginal-cost equation (``"~ 1 + z1 + z2"``): parameters ``gamma[TERM]``.
     alpha, alpha_cov
         The logit price coefficient, and optionally its variance, carried into the covariance by the delta
-        method.
+        method. Give ``alpha`` or ``demand``, not both.
+    demand, demand_instruments
+        Demand estimated instead of given: a mean-utility formula (``demand="~ 1 + x"``) with the excluded
+        instruments of the price (``demand_instruments="~ z1 + z2 + z1_rivals"``) estimates logit demand on
+        the same rows and stacks it with the pricing conditions (module docstring; parameters
+        ``demand[TERM]`` and ``alpha`` come first); or a fitted
+        :func:`~bargaining.estimate.demand_fit.fit_logit_demand` result (other data): its alpha and variance
+        enter by the delta method.
     instruments
         Excluded instruments (a right-hand-side formula without intercept is fine, ``"~ x + x_rivals"``);
         default: rivals' sums of the non-constant cost regressors.
@@ -127,9 +213,56 @@ def fit_merger_model(
 
     Returns
     -------
-    EstimationResults
-        Parameters ``seller_weight`` (or ``seller_weight[G]``) and ``gamma[TERM]``.
+    MergerEstimationResults
+        Parameters ``seller_weight`` (or ``seller_weight[G]``) and ``gamma[TERM]`` (after ``demand[TERM]`` and
+        ``alpha`` when demand is estimated); ``full_params`` / ``full_cov`` include alpha in every case.
+
+    Examples
+    --------
+    >>> sim = simulate("bargaining-markets", n=150, seed=2)
+    >>> res = fit_merger_model(sim.data, price="price", share="share", seller="seller", market="market",
+    ...                        cost_formula="~ 1 + z1 + z2", demand="~ 1 + x",
+    ...                        demand_instruments="~ z1 + z2 + z1_rivals + z2_rivals",
+    ...                        instruments="~ x + x_rivals + z1_rivals + z2_rivals")
+    >>> list(res.params.index)[:3], bool(abs(res.params["seller_weight"] - 0.5) < 0.2)
+    (['demand[Intercept]', 'demand[x]', 'alpha'], True)
     """
+    demand_fit: EstimationResults | None = None
+    demand_formula: str | None = None
+    if isinstance(demand, EstimationResults):
+        demand_fit = demand
+    elif isinstance(demand, str):
+        demand_formula = demand
+    elif demand is not None:
+        raise InvalidParameterError(
+            f"demand must be a formula or a fit_logit_demand result, got {type(demand).__name__}.",
+            hint='pass demand="~ 1 + x" with demand_instruments=..., or demand=fit_logit_demand(...).')
+    if (alpha is None) == (demand is None):
+        raise InvalidParameterError(
+            "give exactly one of alpha (known price coefficient) and demand (estimated).",
+            hint='pass alpha=1.0, or demand="~ 1 + x" with demand_instruments="~ ...".')
+    if demand_fit is not None:
+        if alpha_cov is not None or "alpha" not in demand_fit.params.index:
+            raise InvalidParameterError(
+                "demand= must be a fit with an 'alpha' parameter, and then alpha_cov is taken from it.",
+                hint="pass demand=fit_logit_demand(...) without alpha_cov.")
+        position = list(demand_fit.params.index).index("alpha")
+        alpha = float(demand_fit.params.to_numpy()[position])
+        alpha_cov = float(demand_fit.cov.to_numpy()[position, position])
+    if demand_formula is not None:
+        if demand_instruments is None:
+            raise InvalidParameterError(
+                "demand was given as a formula without demand_instruments.",
+                hint='pass demand_instruments="~ z1 + z2 + z1_rivals" (excluded instruments of the price).')
+        joint_cov = canonical_cov_type(cov_type, cluster=cluster, bootstrap=True)
+        if alpha_cov is not None or bootstrap is not None or joint_cov not in ("robust", "clustered"):
+            raise InvalidParameterError(
+                "with demand estimated jointly the covariance is the stacked sandwich: cov_type must be "
+                "'robust' or 'clustered', without alpha_cov or bootstrap.",
+                hint="use cov_type='robust' or cov_type='clustered' with cluster='market'.")
+    elif demand_instruments is not None:
+        raise InvalidParameterError("demand_instruments was given without a demand formula.",
+                                    hint='pass demand="~ 1 + x" as well, or drop demand_instruments.')
     frame = read_data(data)
     columns = {"price": price, "share": share, "seller": seller, "market": market}
     if weight_by is not None:
@@ -148,7 +281,9 @@ def fit_merger_model(
         raise InvalidParameterError(f"alpha_cov must be a non-negative variance, got {alpha_cov!r}.",
                                     hint="pass the squared standard error of alpha.")
     used = list(dict.fromkeys([*columns.values(), *formula_variables(cost_formula, what="cost formula"),
-                               *formula_variables(instruments, what="instruments")]))
+                               *formula_variables(instruments, what="instruments"),
+                               *formula_variables(demand_formula, what="demand formula"),
+                               *formula_variables(demand_instruments, what="demand instruments")]))
     _check_columns(frame, {f"formula variable {c}": c for c in used})
     complete = frame[used].notna().all(axis=1).to_numpy()
     rows = frame.loc[complete]
@@ -166,6 +301,23 @@ def fit_merger_model(
     else:
         excluded, names = model_matrix(instruments, rows, what="instruments")
         excluded = excluded[:, [j for j, name in enumerate(names) if name != "Intercept"]]
+    demand_arrays = None
+    demand_params = np.empty(0)
+    if demand_formula is not None:
+        from bargaining.estimate.demand_fit import logit_demand_arrays
+        from bargaining.estimate.engines.linear import solve_linear
+
+        assert demand_instruments is not None
+        demand_arrays = logit_demand_arrays(rows, share=share, price=price, market=market, formula=demand_formula,
+                                            instruments=demand_instruments)
+        demand_params = solve_linear(demand_arrays.y, demand_arrays.regressors, demand_arrays.instruments)
+        alpha = float(demand_params[-1])
+        if not alpha > 0:
+            raise InvalidParameterError(
+                f"the estimated logit price coefficient alpha = {alpha:.4g} is not positive: demand does not slope "
+                "down, and the pricing conditions are undefined.",
+                hint="check demand_instruments (strength, exclusion) and the demand formula.")
+    assert alpha is not None
     group_codes, group_names = None, None
     if weight_by is not None:
         dummies, group_names = group_dummies(rows[weight_by])
@@ -182,25 +334,54 @@ def fit_merger_model(
         n_jobs=n_jobs, seed=seed, progress=progress, title=title,
     )
     cov = fit.cov
+    params = fit.params
     notes = list(fit.notes)
     diagnostics = dict(fit.diagnostics)
-    diagnostics["alpha"] = float(alpha)
-    if alpha_cov is not None:
-        sensitivity = alpha_sensitivity(model, fit.params.to_numpy())
-        cov = cov + float(alpha_cov) * pd.DataFrame(np.outer(sensitivity, sensitivity), index=cov.index,
-                                                    columns=cov.columns)
-        diagnostics["alpha std. error"] = float(np.sqrt(alpha_cov))
-        notes.append("Standard errors include the uncertainty in alpha (delta method, alpha independent of the "
-                     "supply-side moments).")
+    names = list(params.index)
+    method = fit.method
+    if demand_arrays is not None:
+        method = "2SLS (demand) + nonlinear 2SLS (pricing), stacked covariance"
+        codes = None if cluster_labels is None else pd.factorize(cluster_labels)[0]
+        analytic = canonical_cov_type(cov_type, cluster=cluster)
+        names = [*demand_arrays.param_names, *names]
+        params = pd.Series(np.concatenate([demand_params, fit.params.to_numpy()]), index=names)
+        joint = stacked_covariance(demand_arrays, demand_params, model, fit.params.to_numpy(), cov_type=analytic,
+                                   clusters=codes)
+        cov = pd.DataFrame(joint, index=names, columns=names)
+        full_params, full_cov = params, cov
+        notes.append("Demand (logit, Berry inversion, 2SLS) and pricing conditions estimated on the same rows; "
+                     "covariance: stacked sandwich, demand-supply correlation included.")
+        title = "Logit demand and Nash-in-Nash pricing conditions (stacked 2SLS)"
     else:
-        notes.append("alpha is treated as known (pass alpha_cov to carry its uncertainty into the estimates).")
-    return EstimationResults(
-        params=fit.params, cov=cov, nobs=fit.nobs, cov_type=fit.cov_type, dropped=dropped,
-        converged=fit.converged, model=title, method=fit.method, n_input=len(frame), diagnostics=diagnostics,
+        diagnostics["alpha"] = float(alpha)
+        variance = 0.0 if alpha_cov is None else float(alpha_cov)
+        sensitivity = alpha_sensitivity(model, fit.params.to_numpy())
+        cov = cov + variance * pd.DataFrame(np.outer(sensitivity, sensitivity), index=cov.index, columns=cov.columns)
+        full_names = [*names, "alpha"]
+        full_params = pd.Series([*fit.params.to_numpy(), float(alpha)], index=full_names)
+        block = np.zeros((len(full_names), len(full_names)))
+        block[:-1, :-1] = cov.to_numpy()
+        block[:-1, -1] = block[-1, :-1] = variance * sensitivity
+        block[-1, -1] = variance
+        full_cov = pd.DataFrame(block, index=full_names, columns=full_names)
+        if alpha_cov is not None:
+            diagnostics["alpha std. error"] = float(np.sqrt(alpha_cov))
+            notes.append("Standard errors include the uncertainty in alpha (delta method, alpha independent of "
+                         "the supply-side moments).")
+        else:
+            notes.append("alpha is treated as known (pass alpha_cov to carry its uncertainty into the estimates).")
+    result = MergerEstimationResults(
+        params=params, cov=cov, nobs=fit.nobs, cov_type=fit.cov_type, dropped=dropped,
+        converged=fit.converged, model=title, method=method, n_input=len(frame), diagnostics=diagnostics,
         notes=notes, bootstrap_params=fit.bootstrap_params,
         ci_method="normal" if fit.bootstrap_params is None else "percentile",
         cluster_count=None if cluster_labels is None else int(pd.Series(cluster_labels).nunique()),
         df_inference=fit.df_inference, resampled_inference=fit.resampled_inference,
         specification={"cost_formula": cost_formula, "instruments": instruments or "rivals' sums of cost shifters",
-                       "weight_by": weight_by},
+                       "weight_by": weight_by, "demand_formula": demand_formula,
+                       "demand_instruments": demand_instruments},
     )
+    result.full_params = full_params
+    result.full_cov = full_cov
+    result.columns = {"price": price, "share": share, "seller": seller, "market": market, "weight_by": weight_by}
+    return result

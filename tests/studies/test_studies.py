@@ -32,7 +32,8 @@ COMPLETE = [
     "nash-constant-formula-ols",
 ]
 INCOMPLETE = ["incomplete-likelihood", "incomplete-min-distance"]
-MERGER = ["merger-constant-weight", "merger-grouped-weight"]  # reduced runs in test_merger_studies.py
+MERGER = ["merger-constant-weight", "merger-grouped-weight", "merger-effect-constant",
+          "merger-effect-grouped"]  # reduced runs in test_merger_studies.py
 SIZE = {name: 250 for name in COMPLETE} | {name: 1000 for name in INCOMPLETE}
 
 
@@ -149,7 +150,7 @@ def test_sample_size_outputs(tmp_path):
 
 
 # -- recorded full runs (bargaining/studies/recorded) --------------------------------------------------------
-RECORDED = [name for name in COMPLETE + INCOMPLETE if name != "nash-constant-formula-ols"]
+RECORDED = [name for name in COMPLETE + INCOMPLETE if name != "nash-constant-formula-ols"] + ["merger-effect-constant"]
 
 
 @pytest.mark.parametrize("name", RECORDED)
@@ -203,7 +204,8 @@ def test_recorded_run_shows_the_endogeneity_bias_of_ols():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [n.replace("-", "_") for n in COMPLETE + INCOMPLETE] + ["sample_size"])
+@pytest.mark.parametrize("name", [n.replace("-", "_") for n in COMPLETE + INCOMPLETE]
+                         + ["sample_size", "merger_effect_constant"])
 def test_every_recorded_study_replicates(name):
     from bargaining.replication import run_study as replicate
 
