@@ -298,22 +298,49 @@ class NashInNashMarket:
         """
         return self._solve_from(self._start(start), tol=tol, maxiter=maxiter)
 
+    def _desaturate(self, x0: np.ndarray) -> np.ndarray:
+        """Raise the start prices of products that take (almost) the whole market until their share is 0.99.
+
+        From a start where a share is 1 to machine precision the derivatives underflow and the solver can
+        stop there with a vanishing residual; the logit step log(s/(1 - s)) / alpha - log(99) / alpha
+        moves the own share to about 0.99 holding the others (repeated, since the others adjust)."""
+        n = len(self.products)
+        x = np.array(x0, dtype=float)
+        for _ in range(20):
+            shares, _ = self.demand.shares_and_derivatives(x[:n])
+            shares = np.asarray(shares, dtype=float)
+            high = shares > 0.99
+            if not high.any():
+                break
+            s = np.minimum(shares[high], 1.0 - 1e-16)
+            x[:n][high] += (np.log(s / (1.0 - s)) - np.log(99.0)) / self.demand.alpha + 1e-9
+        return x
+
     def _solve_from(self, x0: np.ndarray, *, tol: float = TOLERANCE, maxiter: int = 200) -> MarketSolution:
         system = self._system()
         n = len(self.products)
+        if np.all(np.isfinite(x0)):
+            x0 = self._desaturate(x0)
         solution = root(system, x0, jac=True, method="hybr",  # type: ignore[call-overload]
                         options={"xtol": 1e-13, "maxfev": maxiter * (len(x0) + 1)})
         x = solution.x
         residual = float(np.max(np.abs(system(x)[0]))) if np.all(np.isfinite(x)) else math.inf
         scale = max(1.0, float(np.max(np.abs(x[:n])))) if np.all(np.isfinite(x)) else 1.0
         converged = bool(residual <= tol * scale)
+        message = str(solution.message)
+        if converged:
+            shares, _ = self.demand.shares_and_derivatives(x[:n])
+            if np.any(np.asarray(shares) >= 1.0 - 1e-12):
+                # the residual vanishes numerically where a product takes the whole market (its share is 1 to
+                # machine precision and the derivatives underflow): not an equilibrium of the model
+                converged = False
+                message = "degenerate point: a share of 1 to machine precision (try other starts)"
         wholesale = None
         if self.is_chain:
             assert self.upstream_cost is not None
             wholesale = self.upstream_cost.copy()
             wholesale[~self.integrated] = x[n:]
-        return MarketSolution(x[:n].copy(), wholesale, converged, residual, int(solution.nfev),
-                              str(solution.message))
+        return MarketSolution(x[:n].copy(), wholesale, converged, residual, int(solution.nfev), message)
 
     def _start_list(self, start: Any, starts: int) -> list[tuple[str, np.ndarray]]:
         """The starting points of a multi-start solve, in the order they are preferred."""
