@@ -152,6 +152,7 @@ class _Checker:
         self.bad = np.zeros(len(frame), dtype=bool)
         self.dropped: dict[str, list[Hashable]] = {}
         self.converted: dict[str, np.ndarray] = {}
+        self.unchanged: set[str] = set()  # float64 columns whose converted values are the column itself
 
     # -- whole-file checks
     def require(self, column: str | None, role: str) -> None:
@@ -200,7 +201,10 @@ class _Checker:
         if column in self.converted:
             return self.converted[column]
         series = self.frame[column]
-        if _is_plain_numeric(series.dtype):
+        if series.dtype == np.float64:
+            values = series.to_numpy()  # no copy; NaN marks missing entries
+            self.unchanged.add(column)
+        elif _is_plain_numeric(series.dtype):
             values = series.to_numpy(dtype=float, na_value=np.nan)
         else:
             raw = series.astype(object)
@@ -227,6 +231,9 @@ class _Checker:
                 f"column {column!r} (the {role}) has non-numeric entries",
                 f"correct those entries of {column!r} (numbers only)",
             )
+        if np.isfinite(values).all():  # the common case: one pass, nothing to report
+            self.converted[column] = values
+            return values
         if not allow_nan:
             self.row_problem(
                 np.isnan(values),
@@ -279,15 +286,18 @@ class _Checker:
 
     def result(self, dtypes: dict[str, Any] | None = None) -> ValidatedData:
         keep = ~self.bad
-        if not keep.any():
+        if np.count_nonzero(self.bad) == len(self.frame):
             raise DataValidationError(
                 f"no valid row is left in the {self.what} data: all {len(self.frame)} rows have problems "
                 f"({', '.join(self.dropped)}).",
                 hint="fix the data; see the reasons above.",
             )
-        data = self.frame.loc[keep].copy() if self.bad.any() else self.frame.copy(deep=False)
+        dropping = bool(self.bad.any())
+        data = self.frame.loc[keep].copy() if dropping else self.frame.copy(deep=False)
         for column, values in self.converted.items():
-            data[column] = values[keep]
+            if column in self.unchanged:
+                continue  # already float64 in the frame (and subset with it)
+            data[column] = values[keep] if dropping else values
         for column, dtype in (dtypes or {}).items():
             data[column] = data[column].astype(dtype)
         counts = pd.DataFrame(
@@ -300,7 +310,7 @@ class _Checker:
             data=data,
             dropped=counts,
             n_input=len(self.frame),
-            n_used=int(keep.sum()),
+            n_used=len(self.frame) - int(np.count_nonzero(self.bad)),
             dropped_rows={reason: list(rows) for reason, rows in self.dropped.items()},
         )
 

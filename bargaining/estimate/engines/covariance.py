@@ -43,6 +43,7 @@ __all__ = [
     "covariance_estimator",
     "iv_covariance",
     "likelihood_covariance",
+    "linear_covariance",
     "sandwich",
     "symmetric_inverse",
 ]
@@ -60,9 +61,14 @@ def cluster_small_sample_factor(nobs: int, nparams: int, nclusters: int) -> floa
 
 
 def cluster_sums(scores: np.ndarray, clusters: np.ndarray) -> np.ndarray:
-    """Sums of the rows of ``scores`` within each cluster (integer codes 0..G-1): a (G, k) array."""
-    sums = np.zeros((int(clusters.max()) + 1, scores.shape[1]))
-    np.add.at(sums, clusters, scores)
+    """Sums of the rows of ``scores`` within each cluster (integer codes 0..G-1): a (G, k) array.
+
+    One ``numpy.bincount`` per column (rows added in order, as ``numpy.add.at`` does, many times faster).
+    """
+    n_clusters = int(clusters.max()) + 1
+    sums = np.empty((n_clusters, scores.shape[1]))
+    for j in range(scores.shape[1]):
+        sums[:, j] = np.bincount(clusters, weights=scores[:, j], minlength=n_clusters)
     return sums
 
 
@@ -189,24 +195,52 @@ def iv_covariance(
     """
     x = np.asarray(regressors, dtype=float)
     u = np.asarray(residuals, dtype=float)
-    nobs = x.shape[0]
     if instruments is None:
         xhat = x
     else:
         z = np.asarray(instruments, dtype=float)
         xhat = z @ np.linalg.lstsq(z, x, rcond=None)[0]
+    return linear_covariance(
+        xhat, xhat.T @ x, u, cov_type=cov_type, clusters=clusters, small_sample=small_sample
+    )
+
+
+def linear_covariance(
+    xhat: np.ndarray,
+    bread: np.ndarray,
+    residuals: np.ndarray,
+    *,
+    cov_type: str,
+    clusters: np.ndarray | None = None,
+    small_sample: bool = True,
+    xhat_gram: np.ndarray | None = None,
+) -> np.ndarray:
+    r"""The sandwich :math:`A^{-1} B A^{-1\prime}` of an (I)V estimator from its projected regressors.
+
+    ``xhat`` is :math:`\hat X = P_Z X` (X itself without instruments), ``bread`` :math:`A = \hat X' X`, the
+    scores are :math:`s_i = \hat x_i u_i` and the unadjusted meat is :math:`(u'u/n)\,\hat X'\hat X`
+    (``xhat_gram`` when the caller has it; for (I)V it equals ``bread``). The workhorse of
+    :func:`iv_covariance` and of the direct linear fits (:mod:`bargaining.estimate.engines.linear`).
+    """
+    u = residuals
+    nobs = xhat.shape[0]
     bread_inv = symmetric_inverse(
-        xhat.T @ x,
+        bread,
         what="the linearized design X'P_Z X",
         hint="the parameters are not identified at the estimate; check collinear regressors or instruments",
     )
     estimator = covariance_estimator(cov_type)
-    model_meat = (u @ u / nobs) * (xhat.T @ xhat) if isinstance(estimator, UnadjustedCovariance) else None
-    meat = estimator.meat(xhat * u[:, None], clusters, model_meat if model_meat is not None else np.empty(0))
+    if isinstance(estimator, UnadjustedCovariance):
+        gram = xhat.T @ xhat if xhat_gram is None else xhat_gram
+        meat = (u @ u / nobs) * gram
+    else:
+        # scores column by column in contiguous memory (the cluster sums read one column at a time)
+        scores = np.multiply(xhat.T, u, out=np.empty((xhat.shape[1], nobs))).T
+        meat = estimator.meat(scores, clusters, np.empty(0))
     cov = sandwich(bread_inv, meat)
     if isinstance(estimator, ClusteredCovariance) and small_sample:
         assert clusters is not None
-        cov = cov * cluster_small_sample_factor(nobs, x.shape[1], int(clusters.max()) + 1)
+        cov = cov * cluster_small_sample_factor(nobs, xhat.shape[1], int(clusters.max()) + 1)
     return cov
 
 
