@@ -126,6 +126,26 @@ def _missing_or_blank(series: pd.Series, *, missing: bool = True) -> np.ndarray:
     return blank | series.isna().to_numpy() if missing else blank
 
 
+def _duplicated_keys(codes: Sequence[tuple[np.ndarray, int]]) -> np.ndarray:
+    """Rows whose combination of id codes occurs more than once (all copies flagged), as a boolean array.
+
+    The codes of :func:`pandas.factorize` (-1 for a missing id, which equals other missing ids, as in
+    ``DataFrame.duplicated``) are combined into one int64 key, c_1 (G_2 + 1) + c_2 + 1 and so on, re-coded
+    densely whenever the next product could overflow; then one hash pass over the keys.
+    """
+    key = codes[0][0].astype(np.int64) + 1
+    span = codes[0][1] + 1
+    for column_codes, distinct in codes[1:]:
+        if span * (distinct + 1) >= 2**62:
+            key, uniques = pd.factorize(key)
+            span = len(uniques)
+        key = key * (distinct + 1) + (column_codes + 1)
+        span *= distinct + 1
+    if span <= 4 * len(key) + 1024:  # dense keys: count them directly
+        return np.bincount(key, minlength=span)[key] > 1
+    return pd.Series(key).duplicated(keep=False).to_numpy()
+
+
 def _show(labels: Sequence[Hashable]) -> str:
     shown = ", ".join(repr(label) for label in list(labels)[:MAX_ROWS_SHOWN])
     more = ", ..." if len(labels) > MAX_ROWS_SHOWN else ""
@@ -153,6 +173,7 @@ class _Checker:
         self.dropped: dict[str, list[Hashable]] = {}
         self.converted: dict[str, np.ndarray] = {}
         self.unchanged: set[str] = set()  # float64 columns whose converted values are the column itself
+        self.id_codes: dict[str, tuple[np.ndarray, int]] = {}  # id column -> (factorize codes, distinct ids)
 
     # -- whole-file checks
     def require(self, column: str | None, role: str) -> None:
@@ -269,13 +290,12 @@ class _Checker:
         if column is None:
             return
         series = self.frame[column]
-        if series.dtype == object:
-            # ids repeat: check each distinct id once (pd.factorize marks NaN and None with code -1)
-            codes, uniques = pd.factorize(series)
-            blank_unique = _missing_or_blank(pd.Series(np.asarray(uniques, dtype=object)), missing=False)
-            missing = (codes < 0) | np.append(blank_unique, False)[codes]
-        else:
-            missing = _missing_or_blank(series)
+        # ids repeat: check each distinct id once (pd.factorize marks NaN and None with code -1); the codes are
+        # kept for the duplicate-key check (one hash pass per column, not two)
+        codes, uniques = pd.factorize(series)
+        blank_unique = _missing_or_blank(pd.Series(np.asarray(uniques, dtype=object)), missing=False)
+        missing = (codes < 0) | np.append(blank_unique, False)[codes]
+        self.id_codes[column] = (codes, len(uniques))
         self.row_problem(
             missing,
             f"missing id in {column}",
@@ -401,7 +421,7 @@ def validate_agreements(
             check.numeric(column, roles[column])
     if buyer is not None and seller is not None:
         keys = list(schema.id_columns)
-        duplicated = frame.duplicated(subset=keys, keep=False).to_numpy()
+        duplicated = _duplicated_keys([check.id_codes[k] for k in keys])
         check.row_problem(
             duplicated,
             "duplicate key " + "/".join(keys),

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from bargaining.errors import DataValidationError, IdentificationError, InvalidParameterError
+from bargaining.estimate.engines.covariance import cross_product
 
 __all__ = [
     "check_full_rank",
@@ -149,7 +150,7 @@ def check_full_rank(design: np.ndarray, names: Sequence[str], *, what: str, hint
     condition number exceeds 1e10.
     """
     names = list(names)
-    gram = design.T @ design  # k x k, one pass over the data
+    gram = cross_product(design)  # k x k, one pass over the data
     zero = [names[i] for i in np.flatnonzero(np.diag(gram) == 0)]
     if zero:
         raise IdentificationError(f"{what}: column(s) {zero} are identically zero", hint=hint)

@@ -200,3 +200,17 @@ def test_fit_nash_peak_memory_is_a_small_multiple_of_the_data():
         finally:
             tracemalloc.stop()
         assert peak < 4 * size, f"{case}: peak {peak / size:.1f} times the data"
+
+
+@pytest.mark.parametrize("n", [50, 8192, 20_001])
+def test_blocked_products_equal_matmul(n):
+    from bargaining.estimate.engines.covariance import cross_product, row_product
+
+    rng = np.random.default_rng(n)
+    a, b, v = rng.normal(size=(n, 3)), rng.normal(size=(n, 2)), rng.normal(size=n)
+    np.testing.assert_allclose(cross_product(a), a.T @ a, rtol=1e-12)
+    np.testing.assert_allclose(cross_product(a, b), a.T @ b, rtol=1e-12, atol=1e-10)
+    np.testing.assert_allclose(cross_product(a, v), a.T @ v, rtol=1e-12, atol=1e-10)
+    np.testing.assert_allclose(cross_product(v), [[v @ v]], rtol=1e-12)
+    np.testing.assert_allclose(row_product(a, np.array([1.0, -2.0, 0.5])), a @ [1.0, -2.0, 0.5], rtol=1e-12)
+    np.testing.assert_allclose(row_product(a, np.ones((3, 2))), a @ np.ones((3, 2)), rtol=1e-12)

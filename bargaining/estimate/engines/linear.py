@@ -26,7 +26,9 @@ from bargaining.errors import IdentificationError, InvalidParameterError
 from bargaining.estimate.engines.covariance import (
     canonical_cov_type,
     cluster_small_sample_factor,
+    cross_product,
     linear_covariance,
+    row_product,
 )
 
 __all__ = ["LinearFit", "first_stage_partial_f", "fit_linear", "fit_linear_linearmodels", "ols_2sls", "solve_linear"]
@@ -141,18 +143,18 @@ def ols_2sls(
     y = np.asarray(y, dtype=float)
     x = np.asarray(regressors, dtype=float)
     if instruments is None:
-        xhat, bread = x, x.T @ x
-        params = _solve(bread, x.T @ y, "the design X'X")
+        xhat, bread = x, cross_product(x)
+        params = _solve(bread, cross_product(x, y), "the design X'X")
     else:
         z = np.asarray(instruments, dtype=float)
-        ztx = z.T @ x
-        coef = _solve(z.T @ z, np.column_stack([ztx, z.T @ y]), "the instruments' Z'Z")
+        ztx = cross_product(z, x)
+        coef = _solve(cross_product(z), np.column_stack([ztx, cross_product(z, y)]), "the instruments' Z'Z")
         pi, pi_y = coef[:, :-1], coef[:, -1]  # (Z'Z)^{-1} Z'X and (Z'Z)^{-1} Z'y
         bread = ztx.T @ pi  # A = X'Z (Z'Z)^{-1} Z'X, symmetric
         bread = (bread + bread.T) / 2.0
         params = _solve(bread, ztx.T @ pi_y, "the design X'P_Z X")
-        xhat = z @ pi
-    residuals = y - x @ params
+        xhat = row_product(z, pi)
+    residuals = y - row_product(x, params)
     cov = linear_covariance(
         xhat,
         bread,
