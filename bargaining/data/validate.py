@@ -133,13 +133,16 @@ def _duplicated_keys(codes: Sequence[tuple[np.ndarray, int]]) -> np.ndarray:
     ``DataFrame.duplicated``) are combined into one int64 key, c_1 (G_2 + 1) + c_2 + 1 and so on, re-coded
     densely whenever the next product could overflow; then one hash pass over the keys.
     """
-    key = codes[0][0].astype(np.int64) + 1
+    key = codes[0][0].astype(np.int64)  # a copy: updated in place below
+    key += 1
     span = codes[0][1] + 1
     for column_codes, distinct in codes[1:]:
         if span * (distinct + 1) >= 2**62:
             key, uniques = pd.factorize(key)
             span = len(uniques)
-        key = key * (distinct + 1) + (column_codes + 1)
+        key *= distinct + 1
+        key += column_codes
+        key += 1
         span *= distinct + 1
     if span <= 4 * len(key) + 1024:  # dense keys: count them directly
         return np.bincount(key, minlength=span)[key] > 1
@@ -294,7 +297,9 @@ class _Checker:
         # kept for the duplicate-key check (one hash pass per column, not two)
         codes, uniques = pd.factorize(series)
         blank_unique = _missing_or_blank(pd.Series(np.asarray(uniques, dtype=object)), missing=False)
-        missing = (codes < 0) | np.append(blank_unique, False)[codes]
+        missing = codes < 0
+        if blank_unique.any():
+            missing |= np.append(blank_unique, False)[codes]
         self.id_codes[column] = (codes, len(uniques))
         self.row_problem(
             missing,
