@@ -81,8 +81,37 @@ def numpy_ols(y: np.ndarray, x: np.ndarray, clusters: np.ndarray | None = None) 
     return beta, factor * inverse @ meat @ inverse
 
 
-def cases(data: pd.DataFrame) -> dict[str, tuple[Callable[[], object], Callable[[], object], Callable[[], float]]]:
-    """name -> (fit_nash, the numpy baseline, largest relative difference from linearmodels)."""
+def numpy_ols_elementwise(
+    y: np.ndarray, columns: list[np.ndarray], clusters: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The same estimates with elementwise products and numpy sums only (no BLAS call over the n rows).
+
+    On a loaded machine with few cores a multithreaded BLAS call over 10^6 rows can wait tens of milliseconds for
+    its threads, so :func:`numpy_ols` is slower there than its arithmetic; this baseline does not wait.
+    """
+    k = len(columns)
+    xtx = np.array([[np.sum(columns[i] * columns[j]) for j in range(k)] for i in range(k)])
+    beta = np.linalg.solve(xtx, np.array([np.sum(c * y) for c in columns]))
+    e = y - sum(b * c for b, c in zip(beta, columns, strict=True))
+    scores = [c * e for c in columns]
+    if clusters is None:
+        meat = np.array([[np.sum(scores[i] * scores[j]) for j in range(k)] for i in range(k)])
+        factor = 1.0
+    else:
+        g = int(clusters.max()) + 1
+        sums = np.column_stack([np.bincount(clusters, weights=sc, minlength=g) for sc in scores])
+        meat = sums.T @ sums
+        n = len(y)
+        factor = g / (g - 1) * (n - 1) / (n - k)
+    inverse = np.linalg.inv(xtx)
+    return beta, factor * inverse @ meat @ inverse
+
+
+def cases(
+    data: pd.DataFrame,
+) -> dict[str, tuple[Callable[[], object], Callable[[], object], Callable[[], object], Callable[[], float]]]:
+    """name -> (fit_nash, the numpy baseline with BLAS, the elementwise one, largest relative difference from
+    linearmodels)."""
     from linearmodels.iv import IV2SLS
 
     from bargaining import fit_nash
@@ -109,18 +138,25 @@ def cases(data: pd.DataFrame) -> dict[str, tuple[Callable[[], object], Callable[
         cov = np.asarray(res.linear_cov if res.linear_cov is not None else res.cov)  # type: ignore[attr-defined]
         return float(max(np.max(np.abs(params / lm.params.to_numpy() - 1)), np.max(np.abs(cov / lm.cov.to_numpy() - 1))))
 
-    codes = data["market"].to_numpy()
+    market = data["market"]
     out = {}
     for label, fit, design in (("observed cost", observed, observed_design), ("cost formula ~ 1 + z", formula, formula_design)):
         for cov_type in ("robust", "clustered"):
             options = {"cov_type": cov_type, **({"cluster": "market"} if cov_type == "clustered" else {})}
-            clusters = codes if cov_type == "clustered" else None
+            clustered = cov_type == "clustered"
+            # cluster ids to codes 0..G-1 (pd.factorize, as linearmodels does) is part of the clustered baseline
             out[f"{label}, {cov_type}"] = (
                 lambda fit=fit, options=options: fit(**options),
-                lambda design=design, clusters=clusters: numpy_ols(*design(), clusters),
+                lambda design=design, c=clustered: numpy_ols(*design(), pd.factorize(market)[0] if c else None),
+                lambda design=design, c=clustered: _elementwise(design, pd.factorize(market)[0] if c else None),
                 lambda fit=fit, options=options, design=design, c=cov_type: difference(lambda: fit(**options), design, c == "clustered"),
             )
     return out
+
+
+def _elementwise(design: Callable[[], tuple[np.ndarray, np.ndarray]], clusters: np.ndarray | None) -> object:
+    y, x = design()
+    return numpy_ols_elementwise(y, [x[:, j] for j in range(x.shape[1])], clusters)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,14 +168,19 @@ def main(argv: list[str] | None = None) -> int:
     data = make_data(args.rows)
     data_bytes = int(data.memory_usage(deep=True).sum())
     print(f"rows: {args.rows:,}; input DataFrame {data_bytes / 2**20:.1f} MiB; medians of {args.repeat}")
-    print(f"{'case':32s} {'fit_nash s':>10s} {'numpy s':>8s} {'ratio':>6s} {'peak MiB':>9s} {'peak/data':>9s} {'vs lm':>8s}")
-    for name, (ours, direct, difference) in cases(data).items():
-        ours(), direct()  # warm up imports and caches
+    print("ratio: fit_nash / numpy with BLAS products (x.T @ x, ...); ratio_ew: / numpy with elementwise sums")
+    print(
+        f"{'case':32s} {'fit_nash s':>10s} {'numpy s':>8s} {'ratio':>6s} {'ew s':>6s} {'ratio_ew':>8s} "
+        f"{'peak MiB':>9s} {'peak/data':>9s} {'vs lm':>8s}"
+    )
+    for name, (ours, direct, elementwise, difference) in cases(data).items():
+        ours(), direct(), elementwise()  # warm up imports and caches
         t_ours, t_direct = median_times(ours, direct, args.repeat)
+        t_ours2, t_ew = median_times(ours, elementwise, args.repeat)
         peak = peak_memory(ours)
         print(
-            f"{name:32s} {t_ours:10.3f} {t_direct:8.3f} {t_ours / t_direct:6.2f} {peak / 2**20:9.1f} "
-            f"{peak / data_bytes:9.2f} {difference():8.1e}"
+            f"{name:32s} {t_ours:10.3f} {t_direct:8.3f} {t_ours / t_direct:6.2f} {t_ew:6.3f} {t_ours2 / t_ew:8.2f} "
+            f"{peak / 2**20:9.1f} {peak / data_bytes:9.2f} {difference():8.1e}"
         )
     return 0
 

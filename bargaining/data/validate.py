@@ -296,7 +296,13 @@ class _Checker:
         # ids repeat: check each distinct id once (pd.factorize marks NaN and None with code -1); the codes are
         # kept for the duplicate-key check (one hash pass per column, not two)
         codes, uniques = pd.factorize(series)
-        blank_unique = _missing_or_blank(pd.Series(np.asarray(uniques, dtype=object)), missing=False)
+        distinct = np.asarray(uniques, dtype=object)
+        if len(distinct) <= 10_000:  # few distinct ids: str.strip itself, no Arrow round trip
+            blank_unique = np.fromiter(
+                (isinstance(x, str) and x.strip() == "" for x in distinct), dtype=bool, count=len(distinct)
+            )
+        else:
+            blank_unique = _missing_or_blank(pd.Series(distinct), missing=False)
         missing = codes < 0
         if blank_unique.any():
             missing |= np.append(blank_unique, False)[codes]

@@ -81,6 +81,8 @@ def row_product(a: np.ndarray, coef: np.ndarray) -> np.ndarray:
     n = a.shape[0]
     if n <= ROW_BLOCK:
         return a @ coef
+    if a.shape[1] == 1 and coef.ndim == 1:
+        return a[:, 0] * coef[0]
     out = np.empty((n, *coef.shape[1:]))
     for start in range(0, n, ROW_BLOCK):
         np.matmul(a[start : start + ROW_BLOCK], coef, out=out[start : start + ROW_BLOCK])
