@@ -2,8 +2,10 @@ r"""Fit the Nash (Nash-in-Nash) price equation p = C + beta (V - C) + u to agree
 
 :func:`fit_nash` is a front end: it validates the data, builds the model
 (:class:`bargaining.models.nash_moments.NashPriceEquation`, from columns and formulas in
-:mod:`bargaining.estimate.nash_design`) and calls an engine: linear variants go through ``linearmodels``
-(OLS, IV-2SLS, IV-GMM; :mod:`bargaining.estimate.engines.linear`), nonlinear ones (beta_i =
+:mod:`bargaining.estimate.nash_design`) and calls an engine: linear variants are OLS or IV-2SLS computed
+directly in numpy with the package's sandwich covariance (the numbers of ``linearmodels``' IV2SLS, its
+reference in the tests) or two-step IV-GMM through ``linearmodels``
+(:mod:`bargaining.estimate.engines.linear`), nonlinear ones (beta_i =
 logistic(x_i'delta), or beta by group with cost shifters) through the GMM engine
 (:mod:`bargaining.estimate.engines.gmm`: nonlinear least squares / nonlinear 2SLS with the analytic
 Jacobian). The results are :class:`bargaining.estimate.nash_results.NashResults`.
@@ -56,7 +58,7 @@ def _fit_linear_design(
     ``linearmodels``' results object (IV-GMM) or a zero-argument function building it (OLS, 2SLS), for
     ``NashResults.linear_result``.
 
-    OLS and 2SLS are computed directly (:func:`bargaining.estimate.engines.linear.fit_linear`) with the
+    OLS and 2SLS are computed directly (:func:`bargaining.estimate.engines.linear.ols_2sls`) with the
     regressors ordered (s w, z); IV-GMM goes through ``linearmodels`` with exog (z) before endog (s w).
     """
     surplus = surplus_regressors(design)
