@@ -255,7 +255,9 @@ class _Checker:
                 f"column {column!r} (the {role}) has non-numeric entries",
                 f"correct those entries of {column!r} (numbers only)",
             )
-        if np.isfinite(values).all():  # the common case: one pass, nothing to report
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = np.sum(values)
+        if np.isfinite(total):  # a finite sum has only finite terms: one pass, no temporary array
             self.converted[column] = values
             return values
         if not allow_nan:

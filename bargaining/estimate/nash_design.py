@@ -83,7 +83,9 @@ def _numeric(data: pd.DataFrame, column: str) -> np.ndarray:
         values = series.to_numpy()
     else:
         values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
-    if np.isfinite(values).all():
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.sum(values)
+    if np.isfinite(total):  # a finite sum has only finite terms: one pass, no temporary array
         return values
     bad = ~np.isfinite(values)
     if bad.any():
