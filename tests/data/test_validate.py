@@ -346,3 +346,26 @@ def test_duplicate_keys_from_id_codes_match_pandas_duplicated():
     wide.iloc[7] = wide.iloc[3]
     codes = [(c, len(u)) for c, u in (pd.factorize(wide[col]) for col in wide.columns)]
     np.testing.assert_array_equal(_duplicated_keys(codes), wide.duplicated(keep=False).to_numpy())
+
+
+def test_factorize_ids_equals_pandas_factorize(tmp_path):
+    """Ids read from a CSV (a few string objects shared by many rows), with missing entries and numbers mixed in,
+    and ids that are all distinct objects: the same codes and uniques as pandas.factorize."""
+    from bargaining.data import read_table
+    from bargaining.data.validate import _factorize_ids
+
+    rng = np.random.default_rng(1)
+    n = 20_000
+    frame = pd.DataFrame({"market": rng.choice(["m1", "m2", "007", " ", ""], size=n), "x": rng.normal(size=n)})
+    frame.loc[[3, 50, 999], "market"] = np.nan
+    path = tmp_path / "ids.csv"
+    frame.to_csv(path, index=False)
+    loaded = read_table(path, ids="market")
+    mixed = loaded["market"].copy()
+    mixed.iloc[[10, 11, 12]] = [3, "3", None]
+    distinct = pd.Series([f"id{i}" for i in range(n)], dtype=object)
+    for series in (loaded["market"], mixed, distinct, pd.Series(rng.integers(0, 9, n))):
+        codes, uniques = _factorize_ids(series)
+        expected_codes, expected_uniques = pd.factorize(series)
+        np.testing.assert_array_equal(codes, expected_codes)
+        assert list(uniques) == list(expected_uniques)
