@@ -107,8 +107,8 @@ def fit_linear(
     >>> x = np.array([[1.0], [2.0], [3.0], [4.0]])
     >>> fit = fit_linear(np.array([1.1, 1.9, 3.2, 3.9]), exog=x, endog=None, instruments=None,
     ...                  cov_type="robust")
-    >>> round(float(fit.params[0]), 4)   # sum(x y) / sum(x^2) = 30.2 / 30
-    1.0067
+    >>> round(float(fit.params[0]), 4)   # sum(x y) / sum(x^2) = 30.1 / 30
+    1.0033
     """
     if iv_method not in ("2sls", "gmm"):
         raise InvalidParameterError(f"unknown iv_method {iv_method!r}", hint="use '2sls' or 'gmm'")
