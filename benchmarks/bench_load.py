@@ -78,6 +78,7 @@ def main() -> None:
         write_table(make_data(args.rows), path)
         size = path.stat().st_size
         times, baseline = [], []
+        load_and_validate(path), (pd.read_parquet if args.parquet else pd.read_csv)(path)  # warm up (imports, cache)
         for _ in range(args.repeat):
             start = time.perf_counter()
             used = load_and_validate(path)

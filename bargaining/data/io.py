@@ -98,7 +98,7 @@ def read_table(
                     frame[column].astype(object).where(frame[column].isna(), frame[column].astype(str))
                 )
     for column in _names(numeric):
-        if column in frame.columns:
+        if column in frame.columns and frame[column].dtype != "float64":
             converted = pd.to_numeric(frame[column], errors="coerce")
             if (
                 pd.api.types.is_numeric_dtype(frame[column].dtype)

@@ -126,6 +126,66 @@ def _missing_or_blank(series: pd.Series, *, missing: bool = True) -> np.ndarray:
     return blank | series.isna().to_numpy() if missing else blank
 
 
+class _Addresses:
+    """The pointer buffer of an object array seen as integers (``__array_interface__``); holds the array, so
+    the view built on it cannot outlive the objects it points to."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = values
+        self.__array_interface__ = {
+            "data": (values.ctypes.data, True),
+            "typestr": np.dtype(np.intp).str,
+            "shape": values.shape,
+            "version": 3,
+        }
+
+
+def _factorize_ids(series: pd.Series) -> tuple[np.ndarray, Any]:
+    """``pandas.factorize`` of an id column: the same codes (first appearance order, -1 for missing) and uniques.
+
+    Text read by pandas' CSV parser holds one Python string object per distinct value and chunk, so an object
+    column of 10^6 ids points to a few thousand objects: factorizing the object addresses (integers) and then the
+    strings of one row per address hashes a few thousand strings instead of a million (about twice as fast).
+    Objects at different addresses with equal values are merged by the second step; when most rows hold their
+    own object the plain factorize is used.
+    """
+    values = series.to_numpy()
+    if values.dtype != object or values.ndim != 1 or not values.flags.c_contiguous or len(values) < 4096:
+        return pd.factorize(series)
+    addresses = np.asarray(_Addresses(values))
+    object_codes, objects = pd.factorize(addresses)
+    if len(objects) > len(values) // 4:
+        return pd.factorize(series)
+    # the first row of each object, in the order of the object codes: codes are numbered by first appearance, so
+    # their running maximum steps up exactly at those rows
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(object_codes), prepend=-1))
+    codes, uniques = pd.factorize(values[first])
+    return codes[object_codes], uniques
+
+
+def _duplicated_keys(codes: Sequence[tuple[np.ndarray, int]]) -> np.ndarray:
+    """Rows whose combination of id codes occurs more than once (all copies flagged), as a boolean array.
+
+    The codes of :func:`pandas.factorize` (-1 for a missing id, which equals other missing ids, as in
+    ``DataFrame.duplicated``) are combined into one int64 key, c_1 (G_2 + 1) + c_2 + 1 and so on, re-coded
+    densely whenever the next product could overflow; then one hash pass over the keys.
+    """
+    key = codes[0][0].astype(np.int64)  # a copy: updated in place below
+    key += 1
+    span = codes[0][1] + 1
+    for column_codes, distinct in codes[1:]:
+        if span * (distinct + 1) >= 2**62:
+            key, uniques = pd.factorize(key)
+            span = len(uniques)
+        key *= distinct + 1
+        key += column_codes
+        key += 1
+        span *= distinct + 1
+    if span <= 4 * len(key) + 1024:  # dense keys: count them directly
+        return np.bincount(key, minlength=span)[key] > 1
+    return pd.Series(key).duplicated(keep=False).to_numpy()
+
+
 def _show(labels: Sequence[Hashable]) -> str:
     shown = ", ".join(repr(label) for label in list(labels)[:MAX_ROWS_SHOWN])
     more = ", ..." if len(labels) > MAX_ROWS_SHOWN else ""
@@ -152,6 +212,8 @@ class _Checker:
         self.bad = np.zeros(len(frame), dtype=bool)
         self.dropped: dict[str, list[Hashable]] = {}
         self.converted: dict[str, np.ndarray] = {}
+        self.unchanged: set[str] = set()  # float64 columns whose converted values are the column itself
+        self.id_codes: dict[str, tuple[np.ndarray, int]] = {}  # id column -> (factorize codes, distinct ids)
 
     # -- whole-file checks
     def require(self, column: str | None, role: str) -> None:
@@ -200,7 +262,10 @@ class _Checker:
         if column in self.converted:
             return self.converted[column]
         series = self.frame[column]
-        if _is_plain_numeric(series.dtype):
+        if series.dtype == np.float64:
+            values = series.to_numpy()  # no copy; NaN marks missing entries
+            self.unchanged.add(column)
+        elif _is_plain_numeric(series.dtype):
             values = series.to_numpy(dtype=float, na_value=np.nan)
         else:
             raw = series.astype(object)
@@ -227,6 +292,11 @@ class _Checker:
                 f"column {column!r} (the {role}) has non-numeric entries",
                 f"correct those entries of {column!r} (numbers only)",
             )
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = np.sum(values)
+        if np.isfinite(total):  # a finite sum has only finite terms: one pass, no temporary array
+            self.converted[column] = values
+            return values
         if not allow_nan:
             self.row_problem(
                 np.isnan(values),
@@ -262,13 +332,20 @@ class _Checker:
         if column is None:
             return
         series = self.frame[column]
-        if series.dtype == object:
-            # ids repeat: check each distinct id once (pd.factorize marks NaN and None with code -1)
-            codes, uniques = pd.factorize(series)
-            blank_unique = _missing_or_blank(pd.Series(np.asarray(uniques, dtype=object)), missing=False)
-            missing = (codes < 0) | np.append(blank_unique, False)[codes]
+        # ids repeat: check each distinct id once (pd.factorize marks NaN and None with code -1); the codes are
+        # kept for the duplicate-key check (one hash pass per column, not two)
+        codes, uniques = _factorize_ids(series)
+        distinct = np.asarray(uniques, dtype=object)
+        if len(distinct) <= 10_000:  # few distinct ids: str.strip itself, no Arrow round trip
+            blank_unique = np.fromiter(
+                (isinstance(x, str) and x.strip() == "" for x in distinct), dtype=bool, count=len(distinct)
+            )
         else:
-            missing = _missing_or_blank(series)
+            blank_unique = _missing_or_blank(pd.Series(distinct), missing=False)
+        missing = codes < 0
+        if blank_unique.any():
+            missing |= np.append(blank_unique, False)[codes]
+        self.id_codes[column] = (codes, len(uniques))
         self.row_problem(
             missing,
             f"missing id in {column}",
@@ -279,15 +356,18 @@ class _Checker:
 
     def result(self, dtypes: dict[str, Any] | None = None) -> ValidatedData:
         keep = ~self.bad
-        if not keep.any():
+        if np.count_nonzero(self.bad) == len(self.frame):
             raise DataValidationError(
                 f"no valid row is left in the {self.what} data: all {len(self.frame)} rows have problems "
                 f"({', '.join(self.dropped)}).",
                 hint="fix the data; see the reasons above.",
             )
-        data = self.frame.loc[keep].copy() if self.bad.any() else self.frame.copy(deep=False)
+        dropping = bool(self.bad.any())
+        data = self.frame.loc[keep].copy() if dropping else self.frame.copy(deep=False)
         for column, values in self.converted.items():
-            data[column] = values[keep]
+            if column in self.unchanged:
+                continue  # already float64 in the frame (and subset with it)
+            data[column] = values[keep] if dropping else values
         for column, dtype in (dtypes or {}).items():
             data[column] = data[column].astype(dtype)
         counts = pd.DataFrame(
@@ -300,7 +380,7 @@ class _Checker:
             data=data,
             dropped=counts,
             n_input=len(self.frame),
-            n_used=int(keep.sum()),
+            n_used=len(self.frame) - int(np.count_nonzero(self.bad)),
             dropped_rows={reason: list(rows) for reason, rows in self.dropped.items()},
         )
 
@@ -391,7 +471,7 @@ def validate_agreements(
             check.numeric(column, roles[column])
     if buyer is not None and seller is not None:
         keys = list(schema.id_columns)
-        duplicated = frame.duplicated(subset=keys, keep=False).to_numpy()
+        duplicated = _duplicated_keys([check.id_codes[k] for k in keys])
         check.row_problem(
             duplicated,
             "duplicate key " + "/".join(keys),

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from bargaining.errors import DataValidationError, IdentificationError, InvalidParameterError
+from bargaining.estimate.engines.covariance import cross_product
 
 __all__ = [
     "check_full_rank",
@@ -117,6 +118,31 @@ def scaled_condition_number(design: np.ndarray) -> float:
     return float(singular[0] / singular[-1]) if singular[-1] > 0 else float("inf")
 
 
+GRAM_CONDITION_LIMIT = 1e3  # below this, the Gram matrix gives the scaled condition number to ~1e-10
+
+
+def _gram_condition(gram: np.ndarray) -> float | None:
+    r"""The scaled condition number from the k x k Gram matrix X'X when the design is well conditioned, else None.
+
+    The squared singular values of :math:`X D^{-1}` (D the column norms) are the eigenvalues of
+    :math:`D^{-1} X'X D^{-1}`: one pass over the data and no copy, where the QR route copies the scaled
+    design. Squaring the condition number costs accuracy (relative error about :math:`\epsilon\,\kappa^2`),
+    so above :data:`GRAM_CONDITION_LIMIT` (and for the rank decision near ``CONDITION_LIMIT``) the caller
+    uses the QR factor instead. One column: exactly 1.
+    """
+    if not np.all(np.isfinite(gram)):
+        return None
+    if gram.shape[0] == 1:
+        return 1.0
+    norms = np.sqrt(np.diag(gram))
+    scaled = gram / np.outer(norms, norms)
+    eigen = np.linalg.eigvalsh((scaled + scaled.T) / 2.0)
+    if not np.all(np.isfinite(eigen)) or eigen[0] <= 0:
+        return None
+    condition = float(np.sqrt(eigen[-1] / eigen[0]))
+    return condition if condition < GRAM_CONDITION_LIMIT else None
+
+
 def check_full_rank(design: np.ndarray, names: Sequence[str], *, what: str, hint: str) -> float:
     """Raise :class:`IdentificationError` naming the collinear columns when ``design`` is rank deficient.
 
@@ -124,11 +150,15 @@ def check_full_rank(design: np.ndarray, names: Sequence[str], *, what: str, hint
     condition number exceeds 1e10.
     """
     names = list(names)
-    norms = np.linalg.norm(design, axis=0)
-    zero = [names[i] for i in np.flatnonzero(norms == 0)]
+    gram = cross_product(design)  # k x k, one pass over the data
+    zero = [names[i] for i in np.flatnonzero(np.diag(gram) == 0)]
     if zero:
         raise IdentificationError(f"{what}: column(s) {zero} are identically zero", hint=hint)
+    condition = _gram_condition(gram) if design.shape[0] >= design.shape[1] else None
+    if condition is not None:
+        return condition
     # the singular values and right vectors of the n x k design are those of its k x k QR factor
+    norms = np.linalg.norm(design, axis=0)
     triangular = np.linalg.qr(design / norms, mode="r")
     _, singular, vt = np.linalg.svd(triangular)
     condition = float(singular[0] / singular[-1]) if singular[-1] > 0 else float("inf")

@@ -33,7 +33,9 @@ __all__ = [
     "build_equation",
     "check_identification",
     "check_instruments",
+    "linear_regressors",
     "require_columns",
+    "surplus_regressors",
     "validate_agreement_rows",
 ]
 
@@ -76,7 +78,15 @@ def require_columns(data: pd.DataFrame, columns: Sequence[str]) -> None:
 
 
 def _numeric(data: pd.DataFrame, column: str) -> np.ndarray:
-    values = pd.to_numeric(data[column], errors="coerce").to_numpy(dtype=float)
+    series = data[column]
+    if series.dtype == np.float64:  # validated columns are float64: no conversion, no copy
+        values = series.to_numpy()
+    else:
+        values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.sum(values)
+    if np.isfinite(total):  # a finite sum has only finite terms: one pass, no temporary array
+        return values
     bad = ~np.isfinite(values)
     if bad.any():
         raise DataValidationError(
@@ -232,8 +242,26 @@ def validate_agreement_rows(
     return validated.data, dropped, int(validated.n_input)
 
 
-def check_identification(design: NashPriceEquation) -> tuple[float, list[str]]:
-    """Reject unidentified designs; return the scaled condition number and identification notes."""
+def surplus_regressors(design: NashPriceEquation) -> np.ndarray:
+    """s w: the surplus times the weight design; for one constant beta, s as an (n, 1) view (no copy)."""
+    if design.weights.shape[1] == 1 and design.weight_names == ["beta"]:
+        return design.s[:, None]
+    return design.s[:, None] * design.weights
+
+
+def linear_regressors(design: NashPriceEquation) -> np.ndarray:
+    """The regressors (s w, z) of the price equation linear in (beta, pi = (1 - beta) gamma)."""
+    surplus = surplus_regressors(design)
+    return surplus if design.cost is None else np.hstack([surplus, design.cost])
+
+
+def check_identification(
+    design: NashPriceEquation, regressors: np.ndarray | None = None
+) -> tuple[float, list[str]]:
+    """Reject unidentified designs; return the scaled condition number and identification notes.
+
+    ``regressors`` is :func:`linear_regressors` of the design when the caller has it already.
+    """
     notes: list[str] = []
     surplus_name = "V - C" if design.cost is None else "V - r"
     if design.link == "identity" and design.weights.shape[1] > 1:
@@ -259,12 +287,12 @@ def check_identification(design: NashPriceEquation) -> tuple[float, list[str]]:
             what="the weight formula's design",
             hint="drop collinear covariates from the weight formula",
         )
-    regressors = design.s[:, None] * design.weights
+    if regressors is None:
+        regressors = linear_regressors(design)
     names = [
         f"({surplus_name})*{n}" if design.weights.shape[1] > 1 else surplus_name for n in design.weight_names
     ]
     if design.cost is not None:
-        regressors = np.hstack([regressors, design.cost])
         names += [n.replace("gamma[", "").rstrip("]") for n in design.cost_names]
     condition = check_full_rank(
         regressors, names, what="beta is not identified from the cost", hint=IDENTIFICATION_HINT

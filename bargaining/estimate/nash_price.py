@@ -2,8 +2,10 @@ r"""Fit the Nash (Nash-in-Nash) price equation p = C + beta (V - C) + u to agree
 
 :func:`fit_nash` is a front end: it validates the data, builds the model
 (:class:`bargaining.models.nash_moments.NashPriceEquation`, from columns and formulas in
-:mod:`bargaining.estimate.nash_design`) and calls an engine: linear variants go through ``linearmodels``
-(OLS, IV-2SLS, IV-GMM; :mod:`bargaining.estimate.engines.linear`), nonlinear ones (beta_i =
+:mod:`bargaining.estimate.nash_design`) and calls an engine: linear variants are OLS or IV-2SLS computed
+directly in numpy with the package's sandwich covariance (the numbers of ``linearmodels``' IV2SLS, its
+reference in the tests) or two-step IV-GMM through ``linearmodels``
+(:mod:`bargaining.estimate.engines.linear`), nonlinear ones (beta_i =
 logistic(x_i'delta), or beta by group with cost shifters) through the GMM engine
 (:mod:`bargaining.estimate.engines.gmm`: nonlinear least squares / nonlinear 2SLS with the analytic
 Jacobian). The results are :class:`bargaining.estimate.nash_results.NashResults`.
@@ -16,6 +18,7 @@ number and, with instruments, the first-stage partial F.
 
 from __future__ import annotations
 
+import functools
 import os
 import warnings
 from typing import Any, Literal
@@ -24,9 +27,8 @@ import numpy as np
 import pandas as pd
 
 from bargaining.errors import IdentificationWarning, InvalidParameterError
-from bargaining.estimate.engines.covariance import cluster_small_sample_factor
 from bargaining.estimate.engines.gmm import fit_moment_model
-from bargaining.estimate.engines.linear import fit_linear, solve_linear
+from bargaining.estimate.engines.linear import fit_linear, fit_linear_linearmodels, ols_2sls, solve_linear
 from bargaining.estimate.engines.options import InferenceOptions, read_data
 from bargaining.estimate.engines.wild_bootstrap import WildClusterBootstrap, WildInference
 from bargaining.estimate.engines.wild_iv import WildRestrictedEfficient
@@ -39,43 +41,74 @@ from bargaining.estimate.nash_design import (
     build_equation,
     check_identification,
     check_instruments,
+    linear_regressors,
     require_columns,
+    surplus_regressors,
     validate_agreement_rows,
 )
 from bargaining.estimate.nash_results import NashResults
 from bargaining.estimate.results import warn_not_converged
-from bargaining.models.nash_moments import NashPriceEquation, gamma_delta_method, nash_weights
+from bargaining.models.nash_moments import NashPriceEquation, gamma_delta_method
 
 __all__ = ["NashResults", "demo_fit", "fit_nash"]
 
 
 def _fit_linear_design(
-    design: NashPriceEquation, *, cov_type: str, iv_method: str
+    design: NashPriceEquation, *, cov_type: str, iv_method: str, regressors: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Any]:
-    """linearmodels fit of a linear design: (coefficients, covariance) with the weights first, residuals, result."""
-    surplus = design.s[:, None] * design.weights
+    """Fit of a linear design: (coefficients, covariance) with the weights first, residuals, and
+    ``linearmodels``' results object (IV-GMM) or a zero-argument function building it (OLS, 2SLS), for
+    ``NashResults.linear_result``.
+
+    OLS and 2SLS are computed directly (:func:`bargaining.estimate.engines.linear.ols_2sls`) with the
+    regressors ordered (s w, z); IV-GMM goes through ``linearmodels`` with exog (z) before endog (s w).
+    """
+    surplus = surplus_regressors(design)
     has_iv = design.excluded is not None
-    if has_iv:
-        exog, endog = design.cost, surplus
-    else:
-        exog, endog = (surplus if design.cost is None else np.hstack([design.cost, surplus])), None
-    fit = fit_linear(
+    clusters = design.clusters if cov_type == "clustered" else None
+    if has_iv and iv_method == "gmm":
+        fit = fit_linear(
+            design.y,
+            exog=design.cost,
+            endog=surplus,
+            instruments=design.excluded_interacted(),
+            cov_type=cov_type,
+            clusters=clusters,
+            iv_method=iv_method,
+        )
+        k_cost = 0 if design.cost is None else design.cost.shape[1]
+        # linearmodels orders exog before endog, and the cost shifters come first in exog: put beta first
+        order = np.r_[np.arange(k_cost, len(fit.params)), np.arange(k_cost)]
+        return fit.params[order], fit.cov[np.ix_(order, order)], fit.residuals, fit.result
+    # regressors (s w, z); the cost shifters z are exogenous and instrument themselves (design.instruments)
+    fit = ols_2sls(
         design.y,
-        exog=exog,
-        endog=endog,
-        instruments=design.excluded_interacted() if has_iv else None,
+        linear_regressors(design) if regressors is None else regressors,
+        design.instruments if has_iv else None,
         cov_type=cov_type,
-        clusters=design.clusters,
+        clusters=clusters,
+    )
+    return fit.params, fit.cov, fit.residuals, functools.partial(_linearmodels_result, design, cov_type, iv_method)
+
+
+def _linearmodels_result(design: NashPriceEquation, cov_type: str, iv_method: str) -> Any:
+    """``linearmodels``' results object of the same linear fit (computed on request: it copies the data)."""
+    fit = fit_linear_linearmodels(
+        design.y,
+        exog=design.cost if design.excluded is not None else _exog_for_linearmodels(design),
+        endog=surplus_regressors(design) if design.excluded is not None else None,
+        instruments=design.excluded_interacted(),
+        cov_type=cov_type,
+        clusters=design.clusters if cov_type == "clustered" else None,
         iv_method=iv_method,
     )
-    k_cost = 0 if design.cost is None else design.cost.shape[1]
-    # linearmodels orders exog before endog, and the cost shifters come first in exog: put beta first
-    order = np.r_[np.arange(k_cost, len(fit.params)), np.arange(k_cost)]
-    cov = fit.cov
-    if cov_type == "clustered" and design.clusters is not None:
-        # the package's clustered covariance carries the small-sample factor (engines/covariance.py)
-        cov = cov * cluster_small_sample_factor(len(design.y), len(fit.params), int(design.clusters.max()) + 1)
-    return fit.params[order], cov[np.ix_(order, order)], fit.residuals, fit.result
+    return fit.result
+
+
+def _exog_for_linearmodels(design: NashPriceEquation) -> np.ndarray:
+    """Exogenous regressors in linearmodels' order without instruments: (z, s w)."""
+    surplus = surplus_regressors(design)
+    return surplus if design.cost is None else np.hstack([design.cost, surplus])
 
 
 def _point_estimate(
@@ -238,7 +271,8 @@ def fit_nash(
     )
     design = build_equation(used, **spec)
     df_inference = options.cluster_inference(design.clusters)
-    condition, notes = check_identification(design)
+    regressors = linear_regressors(design)  # (s w, z): shared by the identification check and the linear fit
+    condition, notes = check_identification(design, regressors)
     first_stage, iv_notes = check_instruments(design)
     notes += iv_notes
     diagnostics: dict[str, Any] = {"condition number": condition}
@@ -253,8 +287,9 @@ def fit_nash(
     if design.linear:
         has_iv = instrument_matrix is not None
         coef, cov, residuals, linear_result = _fit_linear_design(
-            design, cov_type=cov_type, iv_method=iv_method
+            design, cov_type=cov_type, iv_method=iv_method, regressors=regressors
         )
+        del regressors
         if design.cost is None:
             theta, theta_cov = coef, cov
             method = "OLS" if not has_iv else ("IV-2SLS" if iv_method == "2sls" else "IV-GMM")
@@ -268,6 +303,7 @@ def fit_nash(
                 "OLS" if not has_iv else ("IV-2SLS" if iv_method == "2sls" else "IV-GMM")
             ) + " + delta method"
     else:
+        del regressors
         moment_fit = fit_moment_model(
             design,
             cov_type=cov_type,
@@ -293,8 +329,10 @@ def fit_nash(
 
     params = pd.Series(theta, index=names)
     analytic_cov = pd.DataFrame(theta_cov, index=names, columns=names)
-    beta_values, _ = nash_weights(params[design.weight_names].to_numpy(), design.weights, design.link)
-    if design.link == "identity" and np.any((beta_values < 0) | (beta_values > 1)):
+    # identity link: the weight design is one column of ones or group dummies (every group has rows), so the
+    # rows' beta_i = w_i'delta are exactly the entries of delta
+    delta = np.asarray(theta, dtype=float)[: len(design.weight_names)]
+    if design.link == "identity" and np.any((delta < 0) | (delta > 1)):
         notes.append("Some estimated beta lie outside [0, 1]; the Nash model requires 0 <= beta <= 1.")
 
     reported_cov, ci_method, draws, reported_type = analytic_cov, "normal", None, cov_type

@@ -55,7 +55,7 @@ class NashResults(EstimationResults):
         linear_cov: pd.DataFrame | None = None,
         first_stage: pd.Series | None = None,
         analytic_cov: pd.DataFrame | None = None,
-        linear_result: Any = None,
+        linear_result: Any = None,  # the object, or a zero-argument function building it
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -66,7 +66,18 @@ class NashResults(EstimationResults):
         self._linear_cov = linear_cov
         self._first_stage = first_stage
         self._analytic_cov = analytic_cov if analytic_cov is not None else self.cov
-        self.linear_result = linear_result
+        self._linear_result = linear_result
+
+    @property
+    def linear_result(self) -> Any:
+        """``linearmodels``' results object of a linear fit (None for nonlinear ones).
+
+        The package computes OLS and 2SLS directly; this object (the same numbers, up to rounding) is built on
+        first access, which copies the data into ``linearmodels``' pandas wrappers.
+        """
+        if callable(self._linear_result):
+            self._linear_result = self._linear_result()
+        return self._linear_result
 
     # -- fitted values -------------------------------------------------------------------------------
     @property

@@ -318,3 +318,54 @@ def test_text_covariate_is_categorical_missing_entries_flagged():
     # numbers written as text are numeric covariates and are converted
     frame["w"] = ["1.5"] * 8
     assert validate_agreements(frame, **AGREEMENT_COLUMNS, covariates="w").data["w"].dtype == np.float64
+
+
+def test_duplicate_keys_from_id_codes_match_pandas_duplicated():
+    """The duplicate-key check combines the id columns' factorize codes; pandas' DataFrame.duplicated is the
+    reference (missing ids equal each other, blank and missing differ, numbers and their strings differ)."""
+    from bargaining.data.validate import _duplicated_keys
+
+    rng = np.random.default_rng(0)
+    n = 3000
+    frame = pd.DataFrame(
+        {
+            "market": rng.choice(["m1", "m2", None, " ", "m3"], size=n).astype(object),
+            "buyer": rng.choice([1, "1", 2, np.nan], size=n).astype(object),
+            "seller": rng.integers(0, 40, size=n),
+        }
+    )
+    codes = []
+    for column in frame.columns:
+        c, uniques = pd.factorize(frame[column])
+        codes.append((c, len(uniques)))
+    expected = frame.duplicated(keep=False).to_numpy()
+    assert expected.any() and not expected.all()
+    np.testing.assert_array_equal(_duplicated_keys(codes), expected)
+    # many distinct ids: the combined key is re-coded before it could overflow, and hashed (not counted)
+    wide = pd.DataFrame({f"k{j}": rng.integers(0, 2**20, size=n) for j in range(4)})
+    wide.iloc[7] = wide.iloc[3]
+    codes = [(c, len(u)) for c, u in (pd.factorize(wide[col]) for col in wide.columns)]
+    np.testing.assert_array_equal(_duplicated_keys(codes), wide.duplicated(keep=False).to_numpy())
+
+
+def test_factorize_ids_equals_pandas_factorize(tmp_path):
+    """Ids read from a CSV (a few string objects shared by many rows), with missing entries and numbers mixed in,
+    and ids that are all distinct objects: the same codes and uniques as pandas.factorize."""
+    from bargaining.data import read_table
+    from bargaining.data.validate import _factorize_ids
+
+    rng = np.random.default_rng(1)
+    n = 20_000
+    frame = pd.DataFrame({"market": rng.choice(["m1", "m2", "007", " ", ""], size=n), "x": rng.normal(size=n)})
+    frame.loc[[3, 50, 999], "market"] = np.nan
+    path = tmp_path / "ids.csv"
+    frame.to_csv(path, index=False)
+    loaded = read_table(path, ids="market")
+    mixed = loaded["market"].copy()
+    mixed.iloc[[10, 11, 12]] = [3, "3", None]
+    distinct = pd.Series([f"id{i}" for i in range(n)], dtype=object)
+    for series in (loaded["market"], mixed, distinct, pd.Series(rng.integers(0, 9, n))):
+        codes, uniques = _factorize_ids(series)
+        expected_codes, expected_uniques = pd.factorize(series)
+        np.testing.assert_array_equal(codes, expected_codes)
+        assert list(uniques) == list(expected_uniques)

@@ -41,11 +41,52 @@ __all__ = [
     "cluster_small_sample_factor",
     "cluster_sums",
     "covariance_estimator",
+    "cross_product",
     "iv_covariance",
     "likelihood_covariance",
+    "linear_covariance",
+    "row_product",
     "sandwich",
     "symmetric_inverse",
 ]
+
+
+ROW_BLOCK = 8192  # rows per BLAS call in :func:`cross_product` and :func:`row_product`
+
+
+def cross_product(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
+    r""":math:`A'B` (:math:`A'A` without ``b``) of tall arrays, summed over blocks of :data:`ROW_BLOCK` rows.
+
+    The same numbers as ``a.T @ b`` up to rounding (blocked sums are, if anything, more accurate). One
+    multithreaded BLAS call over a million rows waits for every thread; on a shared machine with few cores that
+    wait can cost 10 times the arithmetic, while small blocks keep OpenBLAS on one thread. Vectors are taken
+    as one column.
+    """
+    a2 = a[:, None] if a.ndim == 1 else a
+    b2 = a2 if b is None else (b[:, None] if b.ndim == 1 else b)
+    n = a2.shape[0]
+    if n <= ROW_BLOCK:
+        out = a2.T @ b2
+    else:
+        out = np.zeros((a2.shape[1], b2.shape[1]))
+        for start in range(0, n, ROW_BLOCK):
+            out += a2[start : start + ROW_BLOCK].T @ b2[start : start + ROW_BLOCK]
+    if b is not None and b.ndim == 1:
+        out = out[:, 0]
+    return out
+
+
+def row_product(a: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    """``a @ coef`` for a tall (n, k) array, in blocks of :data:`ROW_BLOCK` rows (see :func:`cross_product`)."""
+    n = a.shape[0]
+    if n <= ROW_BLOCK:
+        return a @ coef
+    if a.shape[1] == 1 and coef.ndim == 1:
+        return a[:, 0] * coef[0]
+    out = np.empty((n, *coef.shape[1:]))
+    for start in range(0, n, ROW_BLOCK):
+        np.matmul(a[start : start + ROW_BLOCK], coef, out=out[start : start + ROW_BLOCK])
+    return out
 
 
 def cluster_small_sample_factor(nobs: int, nparams: int, nclusters: int) -> float:
@@ -60,9 +101,14 @@ def cluster_small_sample_factor(nobs: int, nparams: int, nclusters: int) -> floa
 
 
 def cluster_sums(scores: np.ndarray, clusters: np.ndarray) -> np.ndarray:
-    """Sums of the rows of ``scores`` within each cluster (integer codes 0..G-1): a (G, k) array."""
-    sums = np.zeros((int(clusters.max()) + 1, scores.shape[1]))
-    np.add.at(sums, clusters, scores)
+    """Sums of the rows of ``scores`` within each cluster (integer codes 0..G-1): a (G, k) array.
+
+    One ``numpy.bincount`` per column (rows added in order, as ``numpy.add.at`` does, many times faster).
+    """
+    n_clusters = int(clusters.max()) + 1
+    sums = np.empty((n_clusters, scores.shape[1]))
+    for j in range(scores.shape[1]):
+        sums[:, j] = np.bincount(clusters, weights=scores[:, j], minlength=n_clusters)
     return sums
 
 
@@ -93,7 +139,7 @@ class RobustCovariance(CovarianceEstimator):
     name = "robust"
 
     def meat(self, scores: np.ndarray, clusters: np.ndarray | None, model_meat: np.ndarray) -> np.ndarray:
-        return scores.T @ scores
+        return cross_product(scores)
 
 
 class ClusteredCovariance(CovarianceEstimator):
@@ -189,24 +235,52 @@ def iv_covariance(
     """
     x = np.asarray(regressors, dtype=float)
     u = np.asarray(residuals, dtype=float)
-    nobs = x.shape[0]
     if instruments is None:
         xhat = x
     else:
         z = np.asarray(instruments, dtype=float)
         xhat = z @ np.linalg.lstsq(z, x, rcond=None)[0]
+    return linear_covariance(
+        xhat, xhat.T @ x, u, cov_type=cov_type, clusters=clusters, small_sample=small_sample
+    )
+
+
+def linear_covariance(
+    xhat: np.ndarray,
+    bread: np.ndarray,
+    residuals: np.ndarray,
+    *,
+    cov_type: str,
+    clusters: np.ndarray | None = None,
+    small_sample: bool = True,
+    xhat_gram: np.ndarray | None = None,
+) -> np.ndarray:
+    r"""The sandwich :math:`A^{-1} B A^{-1\prime}` of an (I)V estimator from its projected regressors.
+
+    ``xhat`` is :math:`\hat X = P_Z X` (X itself without instruments), ``bread`` :math:`A = \hat X' X`, the
+    scores are :math:`s_i = \hat x_i u_i` and the unadjusted meat is :math:`(u'u/n)\,\hat X'\hat X`
+    (``xhat_gram`` when the caller has it; for (I)V it equals ``bread``). The workhorse of
+    :func:`iv_covariance` and of the direct linear fits (:mod:`bargaining.estimate.engines.linear`).
+    """
+    u = residuals
+    nobs = xhat.shape[0]
     bread_inv = symmetric_inverse(
-        xhat.T @ x,
+        bread,
         what="the linearized design X'P_Z X",
         hint="the parameters are not identified at the estimate; check collinear regressors or instruments",
     )
     estimator = covariance_estimator(cov_type)
-    model_meat = (u @ u / nobs) * (xhat.T @ xhat) if isinstance(estimator, UnadjustedCovariance) else None
-    meat = estimator.meat(xhat * u[:, None], clusters, model_meat if model_meat is not None else np.empty(0))
+    if isinstance(estimator, UnadjustedCovariance):
+        gram = cross_product(xhat) if xhat_gram is None else xhat_gram
+        meat = (float(np.sum(u * u)) / nobs) * gram
+    else:
+        # scores column by column in contiguous memory (the cluster sums read one column at a time)
+        scores = np.multiply(xhat.T, u, out=np.empty((xhat.shape[1], nobs))).T
+        meat = estimator.meat(scores, clusters, np.empty(0))
     cov = sandwich(bread_inv, meat)
     if isinstance(estimator, ClusteredCovariance) and small_sample:
         assert clusters is not None
-        cov = cov * cluster_small_sample_factor(nobs, x.shape[1], int(clusters.max()) + 1)
+        cov = cov * cluster_small_sample_factor(nobs, xhat.shape[1], int(clusters.max()) + 1)
     return cov
 
 
