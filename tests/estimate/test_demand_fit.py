@@ -36,7 +36,8 @@ def _by_hand(data):
 def test_demand_fit_equals_iv2sls(markets, cov_type):
     data = markets.data
     y, exog, excluded = _by_hand(data)
-    kwargs = {"clusters": data.market.to_numpy()} if cov_type == "clustered" else {}
+    # the package's clustered covariance carries the small-sample factor G/(G-1)(N-1)/(N-K): linearmodels' debiased
+    kwargs = {"clusters": data.market.to_numpy(), "debiased": True} if cov_type == "clustered" else {}
     ref = IV2SLS(y, exog, data.price.to_numpy()[:, None], excluded).fit(cov_type=cov_type, **kwargs)
     res = fit_logit_demand(data, **DEMAND, cov_type=cov_type, cluster="market" if cov_type == "clustered" else None)
     sign = np.array([1.0, 1.0, -1.0])
