@@ -123,6 +123,7 @@ class TypeDistribution:
         self._flat_cache: dict[tuple[str, float], list[Flat]] = {}
         self._table_cache: dict[tuple[str, float], np.ndarray] = {}
         self._grid: np.ndarray | None = None
+        self._inverse_grid_cache: np.ndarray | None = None
         self._integral_table: np.ndarray | None = None
 
     def _validate_density(self) -> None:
@@ -279,6 +280,26 @@ class TypeDistribution:
             self._grid[-1] = self.high
         return self._grid
 
+    def _inverse_grid(self) -> np.ndarray:
+        """The ironing grid plus points approaching each end geometrically (1e-3 to 1e-13 of the support).
+
+        Tabulated virtual types on it bracket the inverse: where a density vanishes at an end the virtual
+        type has a pole there, and the extra points give the root finder brackets on which it converges in a
+        few steps instead of crawling towards the pole.
+        """
+        if self._inverse_grid_cache is None:
+            grid = self._ironing_grid()
+            width = self.high - self.low
+            steps = width * 10.0 ** -np.arange(3.0, 13.01, 0.125)
+            extra = np.concatenate([self.low + steps, self.high - steps])
+            extra = extra[(extra > grid[0]) & (extra < grid[-1])]
+            merged = np.unique(np.concatenate([grid, extra]))
+            keep = np.concatenate([[True], np.diff(merged) > 1e-14 * self._scale])
+            merged = merged[keep]
+            merged[0], merged[-1] = self.low, self.high
+            self._inverse_grid_cache = merged
+        return self._inverse_grid_cache
+
     def _cdf_integral(self, x: np.ndarray) -> np.ndarray:
         """I(x) = int_low^x F(t) dt, by 8-point Gauss-Legendre on the cells of the ironing grid."""
         grid = self._ironing_grid()
@@ -369,7 +390,7 @@ class TypeDistribution:
     def _table(self, side: str, a: float) -> np.ndarray:
         key = (side, a)
         if key not in self._table_cache:
-            values = self._ironed(side, a, self._ironing_grid())
+            values = self._ironed(side, a, self._inverse_grid())
             self._table_cache[key] = np.maximum.accumulate(np.where(np.isnan(values), -np.inf, values))
         return self._table_cache[key]
 
@@ -377,7 +398,7 @@ class TypeDistribution:
         levels = np.asarray(y, dtype=float)
         if np.any(np.isnan(levels)):
             raise InvalidParameterError("Virtual-type levels must not be NaN.", hint="Check the inputs for missing values.")
-        grid = self._grid if self._grid is not None else self._ironing_grid()
+        grid = self._inverse_grid_cache if self._inverse_grid_cache is not None else self._inverse_grid()
         table = self._table(side, a)
         flat_y = levels.ravel()
         out = np.empty_like(flat_y)
@@ -399,8 +420,10 @@ class TypeDistribution:
         if np.any(todo):
             idx = k[todo]
             guess = _inverse_cubic_guess(grid, table, idx, flat_y[todo])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                slope = (grid[idx] - grid[idx - 1]) / (table[idx] - table[idx - 1])  # dx/dy across the cell
             out[todo] = self._illinois(
-                side, a, flat_y[todo], grid[idx - 1], grid[idx], table[idx - 1], table[idx], guess=guess
+                side, a, flat_y[todo], grid[idx - 1], grid[idx], table[idx - 1], table[idx], guess=guess, slope=slope
             )
         out = np.clip(out, self.low, self.high).reshape(levels.shape)
         return out[()] if out.ndim == 0 else out
@@ -416,6 +439,7 @@ class TypeDistribution:
         fr: np.ndarray,
         *,
         guess: np.ndarray | None = None,
+        slope: np.ndarray | None = None,
     ) -> np.ndarray:
         """Solve ironed h(x) = y on brackets [xl, xr] with h(xl) < y <= h(xr) (Illinois regula falsi).
 
@@ -423,44 +447,87 @@ class TypeDistribution:
         of the tabulated type; convergence is superlinear and stops when the bracket is 1e-13 of the support
         length or the virtual type is within 1e-13 (relative) of y.
         """
+        # Every level is solved by its own iterates; the arrays shrink to the levels still searched (most
+        # converge in one or two steps), which does not change any level's iterates.
+        out = np.empty(y.shape)
+        idx = np.arange(y.size)
         xl, xr = xl.astype(float).copy(), xr.astype(float).copy()
+        hl, hr = fl.astype(float), fr.astype(float)  # virtual types at the bracket ends (not halved)
         fl, fr = fl - y, fr - y
-        x = 0.5 * (xl + xr)
-        active = np.ones(y.shape, dtype=bool)
         last = np.zeros(y.shape, dtype=np.int8)  # which end moved last: -1 left, +1 right (Illinois)
         xtol = 1e-13 * self._scale
         ftol = 1e-11 * np.maximum(1.0, np.abs(y))
+        yy = y
+        newton: np.ndarray | None = None
+        x_prev = f_prev = x_older = f_older = dxdy = np.zeros(0)
         for iteration in range(100):
             denom = fr - fl
             width = xr - xl
-            # bisect while an end value is infinite (a density vanishing at an end of the support)
+            # An end value is infinite where a density vanishes at an end of the support: the virtual type has a
+            # pole there. Step to the root of the simple pole h(x) = h_finite * width / (distance to the pole)
+            # through the finite end (for a pole of higher order this lands between the root and the pole and
+            # gives a finite end); bisect when that model does not apply.
             secant = np.isfinite(denom) & (denom > 0)
             with np.errstate(invalid="ignore", divide="ignore"):
-                step = np.where(secant, xl - fl * width / np.where(secant, denom, 1.0), 0.5 * (xl + xr))
+                right_pole = np.isposinf(fr) & np.isfinite(fl) & (hl > 0) & (yy > hl)
+                left_pole = np.isneginf(fl) & np.isfinite(fr) & (hr < 0) & (yy < hr)
+                # at least 1e-3 of the bracket away from the pole (a huge level, 1e30 for an infinite one, would
+                # otherwise put the step on the pole itself after rounding)
+                pole = np.where(right_pole, xr - width * np.maximum(hl / np.where(right_pole, yy, 1.0), 1e-3),
+                                xl + width * np.maximum(hr / np.where(left_pole, yy, 1.0), 1e-3))
+                fallback = np.where(right_pole | left_pole, pole, 0.5 * (xl + xr))
+                step = np.where(secant, xl - fl * width / np.where(secant, denom, 1.0), fallback)
             if iteration == 0 and guess is not None:
                 step = np.where(np.isfinite(guess), guess, step)
+            elif iteration >= 1 and newton is not None:
+                # From a close start, regula falsi against the far end of the cell is slow. Step instead by the
+                # secant through the last two iterates (the first time: Newton with the cell's slope dx/dy),
+                # whenever that stays inside the bracket: superlinear, and safeguarded by the bracket.
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    if iteration == 1:
+                        fast = x_prev - f_prev * dxdy
+                    else:
+                        fast = x_prev - f_prev * (x_prev - x_older) / (f_prev - f_older)
+                usable = newton & np.isfinite(fast) & (fast > xl) & (fast < xr)
+                step = np.where(usable, fast, step)
             trial = np.clip(step, xl + 1e-9 * width, xr - 1e-9 * width)
-            trial = np.where(active, trial, x)
-            f = self._ironed(side, a, trial) - y
-            x = trial
-            neg = active & (f < 0)
-            pos = active & ~(f < 0)
+            h = self._ironed(side, a, trial)
+            f = h - yy
+            if iteration == 0 and guess is not None and slope is not None:
+                newton = np.isfinite(guess) & np.isfinite(slope) & (slope > 0) & np.isfinite(f)
+                dxdy = np.where(np.isfinite(slope), slope, 0.0)
+            if newton is not None:
+                newton = newton & np.isfinite(f)
+                x_older, f_older, x_prev, f_prev = x_prev, f_prev, trial, f
+            neg = f < 0
+            pos = ~neg
             fr = np.where(neg & (last == -1), 0.5 * fr, fr)  # halve the stale end
             fl = np.where(pos & (last == 1), 0.5 * fl, fl)
-            xl, fl = np.where(neg, trial, xl), np.where(neg, f, fl)
-            xr, fr = np.where(pos, trial, xr), np.where(pos, f, fr)
-            last = np.where(neg, -1, np.where(pos, 1, last)).astype(np.int8)
-            active &= ~((xr - xl <= xtol) | (np.abs(f) <= ftol))
-            if not active.any():
+            xl, fl, hl = np.where(neg, trial, xl), np.where(neg, f, fl), np.where(neg, h, hl)
+            xr, fr, hr = np.where(pos, trial, xr), np.where(pos, f, fr), np.where(pos, h, hr)
+            last = np.where(neg, -1, 1).astype(np.int8)
+            done = (xr - xl <= xtol) | (np.abs(f) <= ftol)
+            out[idx[done]] = trial[done]
+            keep = ~done
+            if not keep.any():
+                idx = idx[keep]
                 break
-        if np.any(active):
+            idx, xl, xr, fl, fr, hl, hr, last, ftol, yy = (
+                idx[keep], xl[keep], xr[keep], fl[keep], fr[keep], hl[keep], hr[keep], last[keep], ftol[keep], yy[keep]
+            )
+            if newton is not None:
+                newton, x_prev, f_prev, dxdy = newton[keep], x_prev[keep], f_prev[keep], dxdy[keep]
+                if iteration >= 1:
+                    x_older, f_older = x_older[keep], f_older[keep]
+        if idx.size:
             warnings.warn(
-                f"The inverse virtual type did not converge for {int(active.sum())} level(s); the bracket width is "
-                f"{float(np.max((xr - xl)[active])):.2g}.",
+                f"The inverse virtual type did not converge for {int(idx.size)} level(s); the bracket width is "
+                f"{float(np.max(xr - xl)):.2g}.",
                 AccuracyWarning,
                 stacklevel=4,
             )
-        return np.where(active, 0.5 * (xl + xr), x)
+            out[idx] = 0.5 * (xl + xr)
+        return out
 
     @property
     def cache_key(self) -> tuple[Any, ...] | None:

@@ -46,9 +46,10 @@ from bargaining.models.mechanism.integrals import (
     count_pmf,
     expected_overlap,
     integrate,
+    integrate_many,
 )
 from bargaining.models.mechanism.protocol import Evaluation, MechanismEngine
-from bargaining.models.mechanism.types import AgentView
+from bargaining.models.mechanism.types import AgentView, ahead_from, reach_from
 
 __all__ = ["Evaluation", "OneBuyerEngine", "SeparableEngine"]
 
@@ -130,53 +131,120 @@ class SeparableEngine(MechanismEngine):
         x = np.asarray(types, dtype=float).ravel()
         return self._interim_at_level(side, i, view.virtual(x), vb, vs).reshape(np.shape(types))
 
+    def _interim_batch(
+        self, side: str, who: np.ndarray, rows: np.ndarray, probs: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]],
+        vb: list[AgentView], vs: list[AgentView],
+    ) -> np.ndarray:
+        """Interim units of agents ``who[m]`` of ``side`` at levels given by column ``rows[m]`` of ``probs``.
+
+        ``probs[(side, l)]`` holds (base, tie) of agent l (:meth:`AgentView.at_levels`) at every level of the
+        round, so each agent's virtual type is inverted once per round however many agents ask about it. The
+        arithmetic is that of :meth:`_interim_at_level`; agent i itself is given probability 0 in its own count
+        of the agents ahead (a Bernoulli(0) adds nothing to the count).
+        """
+        own, other = (vb, vs) if side == "B" else (vs, vb)
+        other_side = "S" if side == "B" else "B"
+        k_own, k_other = (self.kb, self.ks) if side == "B" else (self.ks, self.kb)
+        cap = int(k_own.sum())
+        out = np.empty(who.size)
+        # the count distributions have cap + 1 rows at every level: bound the memory of one block
+        block = max(1, _BLOCK_ELEMENTS // (cap + 1))
+        for start in range(0, who.size, block):
+            ww, cols = who[start:start + block], rows[start:start + block]
+            p_ahead = np.empty((len(own), ww.size))
+            for l, view in enumerate(own):
+                base, tie = probs[(side, l)]
+                p_ahead[l] = ahead_from(view.is_buyer, base[cols], tie[cols], l < ww)
+                p_ahead[l, ww == l] = 0.0
+            pmf_s = count_pmf(p_ahead, k_own, cap)
+            p_other = np.empty((len(other), ww.size))
+            for l, view in enumerate(other):
+                base, tie = probs[(other_side, l)]
+                p_other[l] = reach_from(view.is_buyer, base[cols], tie[cols])
+            pmf_n = count_pmf(p_other, k_other, cap)
+            out[start:start + block] = _expected_overlap_each(pmf_s, pmf_n, k_own[ww])
+        return out
+
     # expectations ------------------------------------------------------------------------------------------
     def evaluate(self, buyer_ratios: np.ndarray, supplier_ratios: np.ndarray) -> Evaluation:
         vb, vs = self.views(buyer_ratios, supplier_ratios)
         nb, ns = len(vb), len(vs)
         out = {k: np.zeros(n) for k, n in (("bt", nb), ("bg", nb), ("br", nb), ("st", ns), ("sc", ns), ("sr", ns))}
+        everyone = [("B", i, v) for i, v in enumerate(vb)] + [("S", j, v) for j, v in enumerate(vs)]
+        # One adaptive integral per agent, all computed together: identical agents without ironing flats (no
+        # ties) have identical expectations, so one of them is integrated for all.
+        first: dict[tuple[Any, ...], int] = {}
+        levels_of = {id(view): view.levels() for _, _, view in everyone}
+        copy_of: list[int] = []
+        todo: list[tuple[str, int]] = []
+        point_sets = []
+        for side, i, view in everyone:
+            units = self.kb if side == "B" else self.ks
+            key = (side, id(view.dist), view.a, int(units[i]))
+            if not view.flats and key in first:
+                copy_of.append(first[key])
+                continue
+            if not view.flats:
+                first[key] = len(todo)
+            copy_of.append(len(todo))
+            todo.append((side, i))
+            levels = [lv for _, _, w in everyone if w is not view for lv in levels_of[id(w)]]
+            point_sets.append(_points_from_levels(view, levels))
+        sides = np.array([side for side, _ in todo])
+        index = np.array([i for _, i in todo])
+
+        def integrand(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+            y, dens, tail = np.empty(x.size), np.empty(x.size), np.empty(x.size)
+            for pos, (side, i) in enumerate(todo):
+                at = g == pos
+                if not np.any(at):
+                    continue
+                view = vb[i] if side == "B" else vs[i]
+                xi, dist = x[at], view.dist
+                y[at] = view.virtual(xi)
+                dens[at] = np.asarray(dist.pdf(xi), dtype=float)
+                tail[at] = np.asarray(dist.sf(xi) if side == "B" else dist.cdf(xi), dtype=float)
+            # every agent's probabilities at every level of the round: one inversion per agent
+            probs = {(side, i): view.at_levels(y) for side, i, view in everyone}
+            q = np.empty(x.size)
+            for side in ("B", "S"):
+                mine = np.flatnonzero(sides[g] == side)
+                if mine.size:
+                    q[mine] = self._interim_batch(side, index[g[mine]], mine, probs, vb, vs)
+            return np.stack([dens * q, x * dens * q, tail * q])
+
+        results = integrate_many(integrand, point_sets, atol=self.atol, rtol=self.rtol)
         error = 0.0
         converged = True
-        done: dict[tuple[Any, ...], tuple[np.ndarray, float, bool]] = {}
-        for side, views in (("B", vb), ("S", vs)):
-            others = vs + vb
-            units = self.kb if side == "B" else self.ks
-            for i, view in enumerate(views):
-                # identical agents without ironing flats (no ties) have identical expectations
-                key = (side, id(view.dist), view.a, int(units[i]))
-                if not view.flats and key in done:
-                    value, err, _ = done[key]
-                    error += err
-                    if side == "B":
-                        out["bt"][i], out["bg"][i], out["br"][i] = value
-                    else:
-                        out["st"][i], out["sc"][i], out["sr"][i] = value
-                    continue
-                levels = [lv for w in others if w is not view for lv in w.levels()]
-                points = _points_from_levels(view, levels)
-                dist = view.dist
-
-                def integrand(x: np.ndarray, side: str = side, i: int = i, view: AgentView = view, dist: Any = dist) -> np.ndarray:
-                    q = self._interim_at_level(side, i, view.virtual(x), vb, vs)
-                    dens = np.asarray(dist.pdf(x), dtype=float)
-                    tail = np.asarray(dist.sf(x) if side == "B" else dist.cdf(x), dtype=float)
-                    return np.stack([dens * q, x * dens * q, tail * q])
-
-                res = integrate(integrand, points, atol=self.atol, rtol=self.rtol)
-                converged &= res.converged
-                error += float(np.sum(res.error))
-                if not view.flats:
-                    done[key] = (res.value, float(np.sum(res.error)), res.converged)
-                if side == "B":
-                    out["bt"][i], out["bg"][i], out["br"][i] = res.value
-                else:
-                    out["st"][i], out["sc"][i], out["sr"][i] = res.value
+        for (side, i, _), pos in zip(everyone, copy_of):
+            res = results[pos]
+            converged &= res.converged
+            error += float(np.sum(res.error))
+            if side == "B":
+                out["bt"][i], out["bg"][i], out["br"][i] = res.value
+            else:
+                out["st"][i], out["sc"][i], out["sr"][i] = res.value
         # units bought and sold are equal in every state: their expectations differ only by quadrature error
         mismatch = abs(float(np.sum(out["bt"]) - np.sum(out["st"])))
         return Evaluation(
             out["bt"], out["bg"], out["br"], out["st"], out["sc"], out["sr"], error, converged,
             details={"units_mismatch": mismatch},
         )
+
+
+_BLOCK_ELEMENTS = 4_000_000
+"""Largest count-distribution array (rows x levels) built at once by the batched interim allocation."""
+
+
+def _expected_overlap_each(pmf_ahead: np.ndarray, pmf_other: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """:func:`~bargaining.models.mechanism.integrals.expected_overlap` with a capacity k per column."""
+    surv = np.cumsum(pmf_other[::-1], axis=0)[::-1]
+    cum = np.concatenate([np.zeros((1, surv.shape[1])), np.cumsum(surv, axis=0)], axis=0)
+    rows = np.arange(pmf_ahead.shape[0])[:, None]
+    last = cum.shape[0] - 1
+    upper = np.take_along_axis(cum, np.minimum(rows + k[None, :] + 1, last), axis=0)
+    lower = np.take_along_axis(cum, np.minimum(np.broadcast_to(rows + 1, pmf_ahead.shape), last), axis=0)
+    return np.sum(pmf_ahead * (upper - lower), axis=0)
 
 
 class OneBuyerEngine(MechanismEngine):
