@@ -340,6 +340,10 @@ class TypeDistribution:
             if len(self._flat_cache) > _CACHE_LIMIT:
                 self._flat_cache.clear()
                 self._table_cache.clear()
+            if a > 0.0 and not self._flats(side, 0.0):
+                # Phi_a is a mix of Phi_0 and the identity: regular at a = 0 means regular at every a (no search)
+                self._flat_cache[key] = []
+                return self._flat_cache[key]
             self._flat_cache[key] = find_flats(
                 self._ironing_grid(),
                 raw=lambda x: self._raw(side, a, x),

@@ -100,6 +100,10 @@ class SeparableEngine(MechanismEngine):
         self.ks = np.asarray(supplier_units, dtype=int)
         self.atol, self.rtol = atol, rtol
         self._flats = flats  # callable (side, index, a) -> flat intervals (cached by the market)
+        # Warm starts: when a dict, each agent's accepted panels are kept (with the breakpoints they were found
+        # for) and mapped onto the next evaluation's breakpoints as its starting panels. Set by
+        # Market.frontier, where neighbouring problems differ little; None otherwise.
+        self.warm: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] | None = None
 
     def views(self, buyer_ratios: np.ndarray, supplier_ratios: np.ndarray) -> tuple[list[AgentView], list[AgentView]]:
         vb = [AgentView(d, True, a, self._flats("B", i, a)) for i, (d, a) in enumerate(zip(self.buyers, buyer_ratios))]
@@ -213,7 +217,15 @@ class SeparableEngine(MechanismEngine):
                     q[mine] = self._interim_batch(side, index[g[mine]], mine, probs, vb, vs)
             return np.stack([dens * q, x * dens * q, tail * q])
 
-        results = integrate_many(integrand, point_sets, atol=self.atol, rtol=self.rtol)
+        initial = None
+        breaks = [np.unique(np.asarray([p for p in pts if np.isfinite(p)], dtype=float)) for pts in point_sets]
+        if self.warm is not None:
+            initial = [_mapped_edges(self.warm.get(key), b) for key, b in zip(todo, breaks)]
+        results = integrate_many(integrand, point_sets, atol=self.atol, rtol=self.rtol, initial=initial)
+        if self.warm is not None:
+            for key, b, res in zip(todo, breaks, results):
+                if res.edges is not None:
+                    self.warm[key] = (b, res.edges)
         error = 0.0
         converged = True
         for (side, i, _), pos in zip(everyone, copy_of):
@@ -234,6 +246,16 @@ class SeparableEngine(MechanismEngine):
 
 _BLOCK_ELEMENTS = 4_000_000
 """Largest count-distribution array (rows x levels) built at once by the batched interim allocation."""
+
+
+def _mapped_edges(previous: tuple[np.ndarray, np.ndarray] | None, breaks: np.ndarray) -> np.ndarray | None:
+    """Panel edges found for one set of breakpoints, moved onto another with as many (piecewise linearly)."""
+    if previous is None:
+        return None
+    old_breaks, old_edges = previous
+    if old_breaks.size != breaks.size or breaks.size < 2 or np.any(np.diff(old_breaks) <= 0):
+        return None
+    return np.interp(old_edges, old_breaks, breaks)
 
 
 def _expected_overlap_each(pmf_ahead: np.ndarray, pmf_other: np.ndarray, k: np.ndarray) -> np.ndarray:

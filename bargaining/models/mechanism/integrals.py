@@ -74,6 +74,8 @@ class IntegralResult:
     error: np.ndarray
     converged: bool
     panels: int
+    edges: np.ndarray | None = None
+    """Edges of the accepted panels (only from :func:`integrate_many`): a start for a similar integral."""
 
 
 def integrate(
@@ -158,6 +160,7 @@ def integrate_many(
     atol: float = 1e-13,
     rtol: float = 1e-11,
     max_panels: int = 20000,
+    initial: Sequence[Sequence[float] | None] | None = None,
 ) -> list[IntegralResult]:
     """Several adaptive Gauss-Kronrod integrals at once, the g-th over [min(point_sets[g]), max(point_sets[g])].
 
@@ -171,6 +174,10 @@ def integrate_many(
         For each integral, its ends and interior breakpoints (as ``points`` of :func:`integrate`).
     atol, rtol, max_panels
         As in :func:`integrate`, applied to each integral separately.
+    initial
+        Optional extra starting edges per integral (e.g. the accepted panels of a neighbouring problem,
+        ``IntegralResult.edges``): a warm start that saves the rounds of splitting. The acceptance test is
+        unchanged, so the error bound holds whatever the start.
 
     Returns
     -------
@@ -181,6 +188,12 @@ def integrate_many(
     """
     n = len(point_sets)
     edges = [np.unique(np.asarray([p for p in pts if np.isfinite(p)], dtype=float)) for pts in point_sets]
+    if initial is not None:
+        for g, extra in enumerate(initial):
+            if extra is not None and edges[g].size >= 2:
+                more = np.asarray(extra, dtype=float)
+                more = more[np.isfinite(more) & (more > edges[g][0]) & (more < edges[g][-1])]
+                edges[g] = np.unique(np.concatenate([edges[g], more]))
     total = np.array([e[-1] - e[0] if e.size >= 2 else 0.0 for e in edges])
     biggest = np.array([max(t, float(np.max(np.abs(e)))) if e.size >= 2 else 0.0 for e, t in zip(edges, total)])
     min_split = 1e-11 * biggest
@@ -200,6 +213,8 @@ def integrate_many(
     error_sum: np.ndarray | None = None
     panels = np.zeros(n, dtype=int)
     converged = np.ones(n, dtype=bool)
+    accepted_lo: list[np.ndarray] = []
+    accepted_owner: list[np.ndarray] = []
     safe_total = np.where(total > 0, total, 1.0)
     while lo.size:
         mid, half = 0.5 * (lo + hi), 0.5 * (hi - lo)
@@ -227,6 +242,8 @@ def integrate_many(
             converged &= ~over
         value = value + np.stack([np.bincount(owner[ok], weights=kronrod[q, ok], minlength=n) for q in range(k)])
         error_sum = error_sum + np.stack([np.bincount(owner[ok], weights=error[q, ok], minlength=n) for q in range(k)])
+        accepted_lo.append(lo[ok])
+        accepted_owner.append(owner[ok])
         split = ~ok
         lo = np.concatenate([lo[split], mid[split]])
         hi = np.concatenate([mid[split], hi[split]])
@@ -234,7 +251,15 @@ def integrate_many(
     if value is None or error_sum is None:
         probe = np.asarray(func(np.zeros(1), np.zeros(1, dtype=int)))
         value = error_sum = np.zeros((probe.shape[0], n))
-    return [IntegralResult(value[:, g], error_sum[:, g], bool(converged[g]), int(panels[g])) for g in range(n)]
+    all_lo = np.concatenate(accepted_lo) if accepted_lo else np.zeros(0)
+    all_owner = np.concatenate(accepted_owner) if accepted_owner else np.zeros(0, dtype=int)
+    return [
+        IntegralResult(
+            value[:, g], error_sum[:, g], bool(converged[g]), int(panels[g]),
+            np.unique(np.concatenate([all_lo[all_owner == g], edges[g][-1:]])) if edges[g].size >= 2 else None,
+        )
+        for g in range(n)
+    ]
 
 
 def count_pmf(probs: np.ndarray, units: Sequence[int] | np.ndarray, cap: int) -> np.ndarray:

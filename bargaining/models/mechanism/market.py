@@ -375,8 +375,68 @@ class Market:
         slope = (ev_hi.budget - ev_lo.budget) / (hi_t - lo_t)
         budget_err = ev.error + abs(ev.budget - costs)
         t_error = budget_err / abs(slope) + 1e-14 if slope != 0 else math.inf
-        return self._outcome(wb, ws, t_star, ev, eta_b, eta_s, binding=True, t_error=t_error,
-                             slopes=(ev_lo, ev_hi, hi_t - lo_t))
+        out = self._outcome(wb, ws, t_star, ev, eta_b, eta_s, binding=True, t_error=t_error,
+                            slopes=(ev_lo, ev_hi, hi_t - lo_t))
+        out.details["budget_slope"] = float(slope)
+        return out
+
+    def _solve_near(self, wb: np.ndarray, ws: np.ndarray, eta_b: np.ndarray, eta_s: np.ndarray, t_guess: float,
+                    slope_guess: float) -> tuple[BargainingOutcome, float, float] | None:
+        """The binding solution from a close guess of t = 1/rho and of the budget's slope in t (a warm start).
+
+        Safeguarded secant steps on the budget surplus B(t), non-increasing in t: the first from the guess with
+        the guessed slope, then through the last two evaluations, always inside the bracket of t* that the
+        signs of B give. Stops when the next step is below 1e-12, and reports the last evaluated t with the
+        error bound of :meth:`_solve` (the budget's error and residual divided by its slope, carried into
+        ``accuracy`` through the derivatives of the payoffs in t). Returns (outcome, t*, slope), or None when the guess is not usable (the constraint may be
+        slack, or the steps leave the bracket), so that the caller solves from scratch.
+        """
+        costs = float(self.buyer_participation_costs.sum() + self.supplier_participation_costs.sum())
+        if not (0.0 < t_guess < 1.0 - 1e-6) or not (slope_guess < 0.0) or not math.isfinite(slope_guess):
+            return None
+        lo, hi = 0.0, 1.0  # B(lo) >= 0 > B(hi) once hi is evaluated
+        hi_seen = False
+        points: list[tuple[float, Evaluation]] = []
+        t = t_guess
+        for _ in range(8):
+            ev = self._evaluate(wb, ws, t)
+            gap = ev.budget - costs
+            points.append((t, ev))
+            if gap >= 0.0:
+                lo = max(lo, t)
+            else:
+                hi, hi_seen = min(hi, t), True
+            if len(points) == 1:
+                step = -gap / slope_guess
+            else:
+                (t0, e0), (t1, e1) = points[-2], points[-1]
+                slope = (e1.budget - e0.budget) / (t1 - t0) if t1 != t0 else 0.0
+                if not slope < 0.0:
+                    return None
+                step = -gap / slope
+            # Brent's tolerance in _solve is 1e-14; a step below 1e-12 is accepted here too, and its size (the
+            # distance to t*, up to the budget's error) enters t_error and thus the reported accuracy
+            if abs(step) <= 1e-12 and len(points) >= 2:
+                break
+            t_next = t + step
+            if not (lo < t_next < hi) or (t_next >= 1.0 and not hi_seen):
+                return None
+            t = t_next
+        else:
+            return None
+        if not hi_seen and t >= 1.0 - 1e-6:
+            return None
+        t_star, ev = points[-1]
+        (t_a, ev_a), (t_b, ev_b) = sorted(points[-2:], key=lambda p: p[0])
+        if t_b - t_a <= 0 or t_b - t_a > 1e-3:
+            return None
+        slope = (ev_b.budget - ev_a.budget) / (t_b - t_a)
+        if not slope < 0.0:
+            return None
+        t_error = (ev.error + abs(ev.budget - costs)) / abs(slope) + 1e-14
+        out = self._outcome(wb, ws, t_star, ev, eta_b, eta_s, binding=True, t_error=t_error,
+                            slopes=(ev_a, ev_b, t_b - t_a))
+        return out, t_star, slope
 
     def _outcome(self, wb: np.ndarray, ws: np.ndarray, t: float, ev: Evaluation, eta_b: np.ndarray, eta_s: np.ndarray,
                  *, binding: bool, t_error: float, slopes: Any, kind: str = "bargaining") -> BargainingOutcome:
@@ -460,14 +520,52 @@ class Market:
         if isinstance(points, bool) or not isinstance(points, (int, np.integer)) or points < 2:
             raise InvalidParameterError(f"points must be an integer >= 2, got {points!r}.", hint="e.g. points=101.")
         rows = []
-        for d in np.linspace(-1.0, 1.0, int(points)):
-            out = self.bargain_delta(float(d))
-            rows.append({
+        # Neighbouring points differ little: each root search starts from t = 1/rho extrapolated from the points
+        # before it (with the slope of the budget found there), and each integral from the panels accepted at
+        # the point before. Every point is still solved to the tolerance of bargain_delta, with its own bound.
+        engine = self._engine
+        warm = hasattr(engine, "warm")
+        if warm:
+            engine.warm = {}  # type: ignore[attr-defined]
+        solved: list[tuple[float, float, float]] = []  # (delta, t, slope of the budget in t) of binding points
+        try:
+            for d in np.linspace(-1.0, 1.0, int(points)):
+                out = self._frontier_point(float(d), solved)
+                rows.append({
                 "delta": float(d), "buyer_payoff": out.buyer_payoff, "supplier_payoff": out.supplier_payoff,
                 "welfare": out.welfare, "rho": out.rho, "budget_surplus": out.budget_surplus,
-                "expected_trades": out.expected_trades, "accuracy": out.accuracy,
-            })
+                    "expected_trades": out.expected_trades, "accuracy": out.accuracy,
+                })
+        finally:
+            if warm:
+                engine.warm = None  # type: ignore[attr-defined]
         return pd.DataFrame(rows)
+
+    def _frontier_point(self, delta: float, solved: list[tuple[float, float, float]]) -> BargainingOutcome:
+        """bargain_delta(delta), warm-started from the binding points solved before it (appended to)."""
+        w_b, w_s = weights_from_delta(delta)
+        wb, ws = normalized_weights([w_b] * len(self.buyers), [w_s] * len(self.suppliers), len(self.buyers),
+                                    len(self.suppliers))
+        eta_b, eta_s = surplus_shares(None, wb, ws)
+        near = None
+        if solved and self.method == "quadrature":
+            recent = solved[-3:]
+            ds = np.array([p[0] for p in recent])
+            ts = np.array([p[1] for p in recent])
+            # polynomial extrapolation in Delta through the last points (exact for t quadratic in Delta)
+            guess = float(np.polyval(np.polyfit(ds, ts, len(recent) - 1), delta)) if len(recent) > 1 else float(ts[0])
+            near = self._solve_near(wb, ws, eta_b, eta_s, guess, recent[-1][2])
+        if near is not None:
+            out, t_star, slope = near
+            solved.append((delta, t_star, slope))
+        else:
+            out = self._solve(wb, ws, eta_b, eta_s)
+            slope = out.details.get("budget_slope", math.nan)
+            if out.binding and math.isfinite(slope):
+                solved.append((delta, 1.0 / out.rho, slope))
+            else:
+                solved.clear()
+        return replace_outcome(out, delta=float(delta))
 
     def weights_for(self, *, buyer_payoff: float | None = None, supplier_payoff: float | None = None,
                     xtol: float = 1e-12) -> BargainingOutcome:
