@@ -184,12 +184,12 @@ class SeparableEngine(MechanismEngine):
         point_sets = []
         for side, i, view in everyone:
             units = self.kb if side == "B" else self.ks
-            key = (side, id(view.dist), view.a, int(units[i]))
-            if not view.flats and key in first:
-                copy_of.append(first[key])
+            same = (side, id(view.dist), view.a, int(units[i]))
+            if not view.flats and same in first:
+                copy_of.append(first[same])
                 continue
             if not view.flats:
-                first[key] = len(todo)
+                first[same] = len(todo)
             copy_of.append(len(todo))
             todo.append((side, i))
             levels = [lv for _, _, w in everyone if w is not view for lv in levels_of[id(w)]]
@@ -217,15 +217,15 @@ class SeparableEngine(MechanismEngine):
                     q[mine] = self._interim_batch(side, index[g[mine]], mine, probs, vb, vs)
             return np.stack([dens * q, x * dens * q, tail * q])
 
-        initial = None
+        initial: list[np.ndarray | None] | None = None
         breaks = [np.unique(np.asarray([p for p in pts if np.isfinite(p)], dtype=float)) for pts in point_sets]
         if self.warm is not None:
-            initial = [_mapped_edges(self.warm.get(key), b) for key, b in zip(todo, breaks)]
+            initial = [_mapped_edges(self.warm.get(agent), b) for agent, b in zip(todo, breaks)]
         results = integrate_many(integrand, point_sets, atol=self.atol, rtol=self.rtol, initial=initial)
         if self.warm is not None:
-            for key, b, res in zip(todo, breaks, results):
+            for agent, b, res in zip(todo, breaks, results):
                 if res.edges is not None:
-                    self.warm[key] = (b, res.edges)
+                    self.warm[agent] = (b, res.edges)
         error = 0.0
         converged = True
         for (side, i, _), pos in zip(everyone, copy_of):

@@ -160,7 +160,7 @@ def integrate_many(
     atol: float = 1e-13,
     rtol: float = 1e-11,
     max_panels: int = 20000,
-    initial: Sequence[Sequence[float] | None] | None = None,
+    initial: Sequence[Sequence[float] | np.ndarray | None] | None = None,
 ) -> list[IntegralResult]:
     """Several adaptive Gauss-Kronrod integrals at once, the g-th over [min(point_sets[g]), max(point_sets[g])].
 
