@@ -65,6 +65,19 @@ __all__ = ["Market"]
 _METHODS = ("auto", "quadrature", "qmc")
 
 
+def _check_tol(tol: Any) -> float:
+    try:
+        value = float(tol)
+    except (TypeError, ValueError):
+        value = math.nan
+    if isinstance(tol, bool) or not (math.isfinite(value) and 0.0 < value < 1.0):
+        raise InvalidParameterError(
+            f"tol={tol!r} is not a number in (0, 1).",
+            hint="Pass tol as the accuracy wanted for payoffs, e.g. tol=1e-6 (or leave tol=None for 1e-10 or better).",
+        )
+    return value
+
+
 class Market:
     """A market of buyers and suppliers with private values and costs (Loertscher and Marx, 2022).
 
@@ -89,6 +102,11 @@ class Market:
         "auto" (quadrature whenever it applies, otherwise QMC), "quadrature" or "qmc".
     atol, rtol
         Quadrature tolerances (absolute in units of the type range, and relative).
+    tol
+        Target accuracy of payoffs and welfare, trading accuracy for speed: sets atol = rtol = tol / 10 and
+        the root search's tolerance in t = 1/rho to tol / 10. Default None: atol and rtol as given and t to
+        1e-14, which keeps ``accuracy`` at 1e-10 or better on smooth markets. The accuracy actually reached
+        is always reported on the outcome (``accuracy``, ``rho_accuracy``).
     qmc_points, qmc_replicates, seed
         Draws per replicate, number of independent scrambles, and seed of the QMC path.
 
@@ -120,6 +138,7 @@ class Market:
         qmc_points: int = 2**15,
         qmc_replicates: int = 16,
         seed: Any = 0,
+        tol: float | None = None,
     ) -> None:
         base_buyers = agent_list(buyers, "buyers")
         base_suppliers = agent_list(suppliers, "suppliers")
@@ -180,6 +199,13 @@ class Market:
         if not (np.isfinite(atol) and atol > 0 and np.isfinite(rtol) and rtol > 0):
             raise InvalidParameterError("atol and rtol must be positive.", hint="e.g. atol=1e-13, rtol=1e-11.")
         self.atol, self.rtol = float(atol) * self.scale, float(rtol)
+        self.tol = None if tol is None else _check_tol(tol)
+        self._xtol = 1e-14  # root search in t = 1/rho (Brent)
+        self._near_tol = 1e-12  # largest last step accepted by the warm-started search of frontier
+        if self.tol is not None:
+            self.atol, self.rtol = 0.1 * self.tol * self.scale, 0.1 * self.tol
+            self._xtol = max(1e-14, 0.1 * self.tol)
+            self._near_tol = max(1e-12, 0.1 * self.tol)
         self._flat_cache: dict[tuple[str, int, float], list[tuple[float, float, float]]] = {}
 
         quadrature_ok, reason = self._quadrature_applies()
@@ -312,6 +338,11 @@ class Market:
     def _evaluate(self, wb: np.ndarray, ws: np.ndarray, t: float) -> Evaluation:
         return self._engine.evaluate(wb * t, ws * t)
 
+    def _certify(self, wb: np.ndarray, ws: np.ndarray, t: float, ev: Evaluation) -> Evaluation:
+        """The engine's tighter error bound for the evaluation reported (engines without one: ``ev``)."""
+        certify = getattr(self._engine, "certify", None)
+        return ev if certify is None else certify(wb * t, ws * t, ev)
+
     def bargain(self, buyer_weights: Any, supplier_weights: Any, shares: Any = None) -> BargainingOutcome:
         """Loertscher-Marx outcome for bargaining weights in [0, 1] (at least one positive).
 
@@ -340,6 +371,7 @@ class Market:
         ev1 = self._evaluate(wb, ws, 1.0)
         tol = 1e-12 * self.scale + 2.0 * ev1.error
         if ev1.budget - costs >= -tol:
+            ev1 = self._certify(wb, ws, 1.0, ev1)
             return self._outcome(wb, ws, 1.0, ev1, eta_b, eta_s, binding=False, t_error=0.0, slopes=None)
         ev0 = self._evaluate(wb, ws, 0.0)
         if ev0.budget - costs < -(1e-12 * self.scale + 2.0 * ev0.error):
@@ -358,8 +390,9 @@ class Market:
         if gap(0.0) <= 0.0:
             t_star = 0.0
         else:
-            t_star = float(optimize.brentq(gap, 0.0, 1.0, xtol=1e-14, rtol=4 * np.finfo(float).eps, maxiter=300))
+            t_star = float(optimize.brentq(gap, 0.0, 1.0, xtol=self._xtol, rtol=4 * np.finfo(float).eps, maxiter=300))
         ev = cache.get(t_star) or self._evaluate(wb, ws, t_star)
+        ev = self._certify(wb, ws, t_star, ev)
         # error in t from the error of the budget, through the slope of the budget in t
         # the root search has already evaluated points close to t* on both sides; reuse them when they are
         # close enough for a slope (the slope only scales the error bound), else evaluate two more
@@ -416,7 +449,7 @@ class Market:
                 step = -gap / slope
             # Brent's tolerance in _solve is 1e-14; a step below 1e-12 is accepted here too, and its size (the
             # distance to t*, up to the budget's error) enters t_error and thus the reported accuracy
-            if abs(step) <= 1e-12 and len(points) >= 2:
+            if abs(step) <= self._near_tol and len(points) >= 2:
                 break
             t_next = t + step
             if not (lo < t_next < hi) or (t_next >= 1.0 and not hi_seen):
@@ -427,6 +460,7 @@ class Market:
         if not hi_seen and t >= 1.0 - 1e-6:
             return None
         t_star, ev = points[-1]
+        ev = self._certify(wb, ws, t_star, ev)
         (t_a, ev_a), (t_b, ev_b) = sorted(points[-2:], key=lambda p: p[0])
         if t_b - t_a <= 0 or t_b - t_a > 1e-3:
             return None
@@ -507,7 +541,7 @@ class Market:
         """
         nb, ns = len(self.buyers), len(self.suppliers)
         wb, ws = np.ones(nb), np.ones(ns)
-        ev = self._evaluate(wb, ws, 1.0)
+        ev = self._certify(wb, ws, 1.0, self._evaluate(wb, ws, 1.0))
         return self._outcome(wb, ws, 1.0, ev, np.zeros(nb), np.zeros(ns), binding=False, t_error=0.0, slopes=None,
                              kind="first_best")
 
