@@ -201,11 +201,13 @@ class Market:
         self.atol, self.rtol = float(atol) * self.scale, float(rtol)
         self.tol = None if tol is None else _check_tol(tol)
         self._xtol = 1e-14  # root search in t = 1/rho (Brent)
-        self._near_tol = 1e-12  # largest last step accepted by the warm-started search of frontier
+        # largest last step in t accepted by the warm-started search of frontier: its size enters rho_accuracy
+        # and accuracy (about 1e-11 in payoffs), as Brent's tolerance does in bargain
+        self._near_tol = 1e-10
         if self.tol is not None:
             self.atol, self.rtol = 0.1 * self.tol * self.scale, 0.1 * self.tol
             self._xtol = max(1e-14, 0.1 * self.tol)
-            self._near_tol = max(1e-12, 0.1 * self.tol)
+            self._near_tol = max(1e-10, 0.1 * self.tol)
         self._flat_cache: dict[tuple[str, int, float], list[tuple[float, float, float]]] = {}
 
         quadrature_ok, reason = self._quadrature_applies()
@@ -419,7 +421,7 @@ class Market:
 
         Safeguarded secant steps on the budget surplus B(t), non-increasing in t: the first from the guess with
         the guessed slope, then through the last two evaluations, always inside the bracket of t* that the
-        signs of B give. Stops when the next step is below 1e-12, and reports the last evaluated t with the
+        signs of B give. Stops when the next step is below 1e-10 (``tol`` / 10 if larger), and reports the last evaluated t with the
         error bound of :meth:`_solve` (the budget's error and residual divided by its slope, carried into
         ``accuracy`` through the derivatives of the payoffs in t). Returns (outcome, t*, slope), or None when the guess is not usable (the constraint may be
         slack, or the steps leave the bracket), so that the caller solves from scratch.
@@ -447,8 +449,8 @@ class Market:
                 if not slope < 0.0:
                     return None
                 step = -gap / slope
-            # Brent's tolerance in _solve is 1e-14; a step below 1e-12 is accepted here too, and its size (the
-            # distance to t*, up to the budget's error) enters t_error and thus the reported accuracy
+            # a last step below _near_tol is accepted; its size (the distance to t*, up to the budget's error)
+            # enters t_error and thus the reported accuracy
             if abs(step) <= self._near_tol and len(points) >= 2:
                 break
             t_next = t + step
@@ -467,7 +469,9 @@ class Market:
         slope = (ev_b.budget - ev_a.budget) / (t_b - t_a)
         if not slope < 0.0:
             return None
-        t_error = (ev.error + abs(ev.budget - costs)) / abs(slope) + 1e-14
+        # the residual over the slope is the first-order distance to t*; twice it bounds the distance with room
+        # for the change of slope between t* and the last evaluation
+        t_error = (ev.error + 2.0 * abs(ev.budget - costs)) / abs(slope) + 1e-14
         out = self._outcome(wb, ws, t_star, ev, eta_b, eta_s, binding=True, t_error=t_error,
                             slopes=(ev_a, ev_b, t_b - t_a))
         return out, t_star, slope
@@ -582,13 +586,19 @@ class Market:
                                     len(self.suppliers))
         eta_b, eta_s = surplus_shares(None, wb, ws)
         near = None
-        if solved and self.method == "quadrature":
-            recent = solved[-3:]
+        # the weights are smooth in Delta on each side of 0 (w_B = 1 for Delta >= 0, w_S = 1 below), with a
+        # kink at 0: extrapolate only through points on the same side
+        same_side = [p for p in solved if p[0] * delta >= 0.0]
+        if same_side and self.method == "quadrature":
+            recent = same_side[-4:]
             ds = np.array([p[0] for p in recent])
             ts = np.array([p[1] for p in recent])
-            # polynomial extrapolation in Delta through the last points (exact for t quadratic in Delta)
+            slopes = np.array([p[2] for p in recent])
+            # polynomial extrapolation in Delta through the last points (exact for t cubic in Delta), and of the
+            # budget's slope linearly through the last two
             guess = float(np.polyval(np.polyfit(ds, ts, len(recent) - 1), delta)) if len(recent) > 1 else float(ts[0])
-            near = self._solve_near(wb, ws, eta_b, eta_s, guess, recent[-1][2])
+            slope = float(np.polyval(np.polyfit(ds[-2:], slopes[-2:], 1), delta)) if len(recent) > 1 else slopes[0]
+            near = self._solve_near(wb, ws, eta_b, eta_s, guess, slope)
         if near is not None:
             out, t_star, slope = near
             solved.append((delta, t_star, slope))
