@@ -467,20 +467,12 @@ class TypeDistribution:
         for iteration in range(100):
             denom = fr - fl
             width = xr - xl
-            # An end value is infinite where a density vanishes at an end of the support: the virtual type has a
-            # pole there. Step to the root of the simple pole h(x) = h_finite * width / (distance to the pole)
-            # through the finite end (for a pole of higher order this lands between the root and the pole and
-            # gives a finite end); bisect when that model does not apply.
+            # an infinite end value (a pole of the virtual type where a density vanishes): see _pole_step
             secant = np.isfinite(denom) & (denom > 0)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                right_pole = np.isposinf(fr) & np.isfinite(fl) & (hl > 0) & (yy > hl)
-                left_pole = np.isneginf(fl) & np.isfinite(fr) & (hr < 0) & (yy < hr)
-                # at least 1e-3 of the bracket away from the pole (a huge level, 1e30 for an infinite one, would
-                # otherwise put the step on the pole itself after rounding)
-                pole = np.where(right_pole, xr - width * np.maximum(hl / np.where(right_pole, yy, 1.0), 1e-3),
-                                xl + width * np.maximum(hr / np.where(left_pole, yy, 1.0), 1e-3))
-                fallback = np.where(right_pole | left_pole, pole, 0.5 * (xl + xr))
-                step = np.where(secant, xl - fl * width / np.where(secant, denom, 1.0), fallback)
+            if secant.all():
+                step = xl - fl * width / denom
+            else:
+                step = self._pole_step(secant, xl, xr, fl, fr, hl, hr, yy, width, denom)
             if iteration == 0 and guess is not None:
                 step = np.where(np.isfinite(guess), guess, step)
             elif iteration >= 1 and newton is not None:
@@ -532,6 +524,27 @@ class TypeDistribution:
             )
             out[idx] = 0.5 * (xl + xr)
         return out
+
+    @staticmethod
+    def _pole_step(
+        secant: np.ndarray, xl: np.ndarray, xr: np.ndarray, fl: np.ndarray, fr: np.ndarray, hl: np.ndarray,
+        hr: np.ndarray, y: np.ndarray, width: np.ndarray, denom: np.ndarray,
+    ) -> np.ndarray:
+        """Regula falsi where both end values are finite; elsewhere a step for an end at a pole, or bisection.
+
+        An end value is infinite where a density vanishes at an end of the support: the virtual type has a
+        pole there. Step to the root of the simple pole h(x) = h_finite * width / (distance to the pole) through
+        the finite end (for a pole of higher order this lands between the root and the pole and gives a finite
+        end), at least 1e-3 of the bracket away from the pole (a huge level, 1e30 for an infinite one, would
+        otherwise put the step on the pole itself after rounding); bisect when that model does not apply.
+        """
+        with np.errstate(invalid="ignore", divide="ignore"):
+            right_pole = np.isposinf(fr) & np.isfinite(fl) & (hl > 0) & (y > hl)
+            left_pole = np.isneginf(fl) & np.isfinite(fr) & (hr < 0) & (y < hr)
+            pole = np.where(right_pole, xr - width * np.maximum(hl / np.where(right_pole, y, 1.0), 1e-3),
+                            xl + width * np.maximum(hr / np.where(left_pole, y, 1.0), 1e-3))
+            fallback = np.where(right_pole | left_pole, pole, 0.5 * (xl + xr))
+            return np.where(secant, xl - fl * width / np.where(secant, denom, 1.0), fallback)
 
     @property
     def cache_key(self) -> tuple[Any, ...] | None:

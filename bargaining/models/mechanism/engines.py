@@ -208,8 +208,16 @@ class SeparableEngine(MechanismEngine):
                 y[at] = view.virtual(xi)
                 dens[at] = np.asarray(dist.pdf(xi), dtype=float)
                 tail[at] = np.asarray(dist.sf(xi) if side == "B" else dist.cdf(xi), dtype=float)
-            # every agent's probabilities at every level of the round: one inversion per agent
-            probs = {(side, i): view.at_levels(y) for side, i, view in everyone}
+            # every agent's probabilities at the levels of the round: one inversion per agent (not at the levels of
+            # its own integral, where its count leaves it out)
+            probs = {}
+            for side, i, view in everyone:
+                own = todo.index((side, i)) if (side, i) in todo else -1
+                need = g != own
+                base, tie = np.zeros(x.size), np.zeros(x.size)
+                if np.any(need):
+                    base[need], tie[need] = view.at_levels(y[need])
+                probs[(side, i)] = (base, tie)
             q = np.empty(x.size)
             for side in ("B", "S"):
                 mine = np.flatnonzero(sides[g] == side)
