@@ -124,6 +124,7 @@ class TypeDistribution:
         self._table_cache: dict[tuple[str, float], np.ndarray] = {}
         self._grid: np.ndarray | None = None
         self._inverse_grid_cache: np.ndarray | None = None
+        self._ratio_cache: dict[tuple[str, str], np.ndarray] = {}
         self._integral_table: np.ndarray | None = None
 
     def _validate_density(self) -> None:
@@ -394,7 +395,20 @@ class TypeDistribution:
     def _table(self, side: str, a: float) -> np.ndarray:
         key = (side, a)
         if key not in self._table_cache:
-            values = self._ironed(side, a, self._inverse_grid())
+            grid = self._inverse_grid()
+            if type(self)._raw is TypeDistribution._raw and not self._flats(side, a):
+                # no ironing: the raw virtual type x -+ (1 - a) * ratio from the hazard ratio on the grid, kept
+                # once per side (the same arithmetic as _raw, without re-evaluating the distribution at every a)
+                rkey = (side, "ratio")
+                if rkey not in self._ratio_cache:
+                    self._ratio_cache[rkey] = self._hazard_ratio(grid, side)
+                ratio = self._ratio_cache[rkey]
+                if a >= 1:
+                    values = grid.copy()
+                else:
+                    values = grid - (1.0 - a) * ratio if side == "value" else grid + (1.0 - a) * ratio
+            else:
+                values = self._ironed(side, a, grid)
             self._table_cache[key] = np.maximum.accumulate(np.where(np.isnan(values), -np.inf, values))
         return self._table_cache[key]
 
