@@ -238,3 +238,19 @@ def test_tol_must_be_a_number_in_the_unit_interval(bad: Any) -> None:
     with pytest.raises(InvalidParameterError) as info:
         Market([D.Uniform(0, 1)], [D.Uniform(0, 1)], tol=bad)
     assert "tol" in str(info.value.hint)
+
+
+def test_cached_cubic_start_equals_the_direct_lagrange_formula() -> None:
+    from bargaining.models.distributions.base import _inverse_cubic_guess
+
+    dist = D.Beta(3.0, 2.0)
+    a = 0.4
+    grid, table = dist._inverse_grid(), dist._table("cost", a)
+    y = np.linspace(0.05, 50.0, 400)
+    idx = np.searchsorted(table, y, side="left")
+    inside = (idx > 0) & (idx < len(grid))
+    idx, y = idx[inside], y[inside]
+    direct = _inverse_cubic_guess(grid, table, idx, y)
+    cached = dist._cubic_guess("cost", a, grid, table, idx, y)
+    assert np.array_equal(np.isnan(direct), np.isnan(cached))
+    np.testing.assert_allclose(cached, direct, rtol=0, atol=1e-12)

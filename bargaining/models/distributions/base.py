@@ -125,6 +125,7 @@ class TypeDistribution:
         self._grid: np.ndarray | None = None
         self._inverse_grid_cache: np.ndarray | None = None
         self._ratio_cache: dict[tuple[str, str], np.ndarray] = {}
+        self._cubic_cache: dict[tuple[str, float], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._integral_table: np.ndarray | None = None
 
     def _validate_density(self) -> None:
@@ -341,6 +342,7 @@ class TypeDistribution:
             if len(self._flat_cache) > _CACHE_LIMIT:
                 self._flat_cache.clear()
                 self._table_cache.clear()
+                self._cubic_cache.clear()
             if a > 0.0 and not self._flats(side, 0.0):
                 # Phi_a is a mix of Phi_0 and the identity: regular at a = 0 means regular at every a (no search)
                 self._flat_cache[key] = []
@@ -437,7 +439,7 @@ class TypeDistribution:
         todo &= ~exact
         if np.any(todo):
             idx = k[todo]
-            guess = _inverse_cubic_guess(grid, table, idx, flat_y[todo])
+            guess = self._cubic_guess(side, a, grid, table, idx, flat_y[todo])
             with np.errstate(invalid="ignore", divide="ignore"):
                 slope = (grid[idx] - grid[idx - 1]) / (table[idx] - table[idx - 1])  # dx/dy across the cell
             out[todo] = self._illinois(
@@ -537,6 +539,43 @@ class TypeDistribution:
                 stacklevel=4,
             )
             out[idx] = 0.5 * (xl + xr)
+        return out
+
+    def _cubic_guess(self, side: str, a: float, grid: np.ndarray, table: np.ndarray, idx: np.ndarray,
+                     y: np.ndarray) -> np.ndarray:
+        """:func:`_inverse_cubic_guess` with the Lagrange denominators of every stencil computed once per table.
+
+        The stencil of cell k is the four table nodes from clip(k - 2, 0, n - 4); x(y) = sum_j c_j prod_{m != j}
+        (y - y_m) with c_j = x_j / prod_{m != j} (y_j - y_m). NaN where the nodes are not finite and strictly
+        increasing (the root finder then starts from its bracket).
+        """
+        key = (side, a)
+        if key not in self._cubic_cache:
+            n = len(grid)
+            first = np.arange(max(n - 3, 1))
+            nodes = np.clip(first[:, None] + np.arange(4), 0, n - 1)
+            ys, xs = table[nodes], grid[nodes]
+            with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+                ok = np.all(np.isfinite(ys), axis=1) & np.all(np.diff(ys, axis=1) > 0, axis=1)
+                coef = np.empty_like(xs)
+                for j in range(4):
+                    denom = np.ones(len(first))
+                    for m in range(4):
+                        if m != j:
+                            denom = denom * (ys[:, j] - ys[:, m])
+                    coef[:, j] = xs[:, j] / denom
+            self._cubic_cache[key] = (ok, np.where(ok[:, None], ys, 0.0), np.where(ok[:, None], coef, 0.0))
+        ok_all, ys_all, coef_all = self._cubic_cache[key]
+        first = np.clip(idx - 2, 0, len(grid) - 4)
+        out = np.full(y.shape, np.nan)
+        ok = ok_all[first]
+        if not np.any(ok):
+            return out
+        f, t = first[ok], y[ok]
+        d = t[:, None] - ys_all[f]
+        c = coef_all[f]
+        p01, p23 = d[:, 0] * d[:, 1], d[:, 2] * d[:, 3]
+        out[ok] = c[:, 0] * d[:, 1] * p23 + c[:, 1] * d[:, 0] * p23 + c[:, 2] * p01 * d[:, 3] + c[:, 3] * p01 * d[:, 2]
         return out
 
     @staticmethod
