@@ -16,6 +16,10 @@ Workloads and baselines:
                     pandas' parallel reader) vs pandas.read_csv; benchmarks/bench_load.py measures 10^6 rows
   fit_incomplete    a further fit_incomplete with known laws (cached rho curve), 5,000 rows,
                     vs a statsmodels Logit of traded on (1, v, c) on the same rows
+  market_1x8_het    one Beta(2,3) buyer and 8 suppliers Beta(3 + j/2, 2 + j/4) (all different), w = (1, 0.6)
+                    vs the one-supplier market Beta(2,3) / Beta(3,2) solved the same way (issue 15: at most 10)
+  frontier_101      Market([Beta(2,3)], [Beta(3,2)]).frontier(points=101) vs one bargain([1], [1]) of the same
+                    market (issue 15: within 5; every point warm-started from its neighbour)
   cli_help          `bargaining --help` (python -c "from bargaining.cli import main; ...") vs `python -c pass`
 
 Run:  python benchmarks/check_ratios.py [--repeat K] [--only NAME ...] [--record] [--tolerance 1.5] [--retries 2]
@@ -67,6 +71,33 @@ def _market_1x1() -> Pair:
         return float(np.mean(qb)), float(np.mean(v * qb - c * qs))
 
     return solve, monte_carlo
+
+
+def _market_1x8_het() -> Pair:
+    from bargaining.models import distributions as D
+    from bargaining.models.mechanism import Market
+
+    def market(n: int) -> Callable[[], object]:
+        def solve() -> object:
+            suppliers = [D.Beta(3.0 + 0.5 * j, 2.0 + 0.25 * j) for j in range(n)]
+            return Market([D.Beta(2.0, 3.0)], suppliers).bargain([1.0], [0.6] * n)
+
+        return solve
+
+    return market(8), market(1)
+
+
+def _frontier_101() -> Pair:
+    from bargaining.models import distributions as D
+    from bargaining.models.mechanism import Market
+
+    def frontier() -> object:
+        return Market([D.Beta(2.0, 3.0)], [D.Beta(3.0, 2.0)]).frontier(points=101)
+
+    def one() -> object:
+        return Market([D.Beta(2.0, 3.0)], [D.Beta(3.0, 2.0)]).bargain([1.0], [1.0])
+
+    return frontier, one
 
 
 def _fit_nash() -> Pair:
@@ -170,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         workloads: dict[str, Callable[[], Pair]] = {
             "market_1x1_beta": _market_1x1,
+            "market_1x8_het": _market_1x8_het,
+            "frontier_101": _frontier_101,
             "fit_nash_robust": _fit_nash,
             "load_validate": lambda: _load_validate(Path(tmp)),
             "fit_incomplete": _fit_incomplete,

@@ -123,6 +123,9 @@ class TypeDistribution:
         self._flat_cache: dict[tuple[str, float], list[Flat]] = {}
         self._table_cache: dict[tuple[str, float], np.ndarray] = {}
         self._grid: np.ndarray | None = None
+        self._inverse_grid_cache: np.ndarray | None = None
+        self._ratio_cache: dict[tuple[str, str], np.ndarray] = {}
+        self._cubic_cache: dict[tuple[str, float], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._integral_table: np.ndarray | None = None
 
     def _validate_density(self) -> None:
@@ -279,6 +282,26 @@ class TypeDistribution:
             self._grid[-1] = self.high
         return self._grid
 
+    def _inverse_grid(self) -> np.ndarray:
+        """The ironing grid plus points approaching each end geometrically (1e-3 to 1e-13 of the support).
+
+        Tabulated virtual types on it bracket the inverse: where a density vanishes at an end the virtual
+        type has a pole there, and the extra points give the root finder brackets on which it converges in a
+        few steps instead of crawling towards the pole.
+        """
+        if self._inverse_grid_cache is None:
+            grid = self._ironing_grid()
+            width = self.high - self.low
+            steps = width * 10.0 ** -np.arange(3.0, 13.01, 0.125)
+            extra = np.concatenate([self.low + steps, self.high - steps])
+            extra = extra[(extra > grid[0]) & (extra < grid[-1])]
+            merged = np.unique(np.concatenate([grid, extra]))
+            keep = np.concatenate([[True], np.diff(merged) > 1e-14 * self._scale])
+            merged = merged[keep]
+            merged[0], merged[-1] = self.low, self.high
+            self._inverse_grid_cache = merged
+        return self._inverse_grid_cache
+
     def _cdf_integral(self, x: np.ndarray) -> np.ndarray:
         """I(x) = int_low^x F(t) dt, by 8-point Gauss-Legendre on the cells of the ironing grid."""
         grid = self._ironing_grid()
@@ -319,6 +342,11 @@ class TypeDistribution:
             if len(self._flat_cache) > _CACHE_LIMIT:
                 self._flat_cache.clear()
                 self._table_cache.clear()
+                self._cubic_cache.clear()
+            if a > 0.0 and not self._flats(side, 0.0):
+                # Phi_a is a mix of Phi_0 and the identity: regular at a = 0 means regular at every a (no search)
+                self._flat_cache[key] = []
+                return self._flat_cache[key]
             self._flat_cache[key] = find_flats(
                 self._ironing_grid(),
                 raw=lambda x: self._raw(side, a, x),
@@ -369,7 +397,20 @@ class TypeDistribution:
     def _table(self, side: str, a: float) -> np.ndarray:
         key = (side, a)
         if key not in self._table_cache:
-            values = self._ironed(side, a, self._ironing_grid())
+            grid = self._inverse_grid()
+            if type(self)._raw is TypeDistribution._raw and not self._flats(side, a):
+                # no ironing: the raw virtual type x -+ (1 - a) * ratio from the hazard ratio on the grid, kept
+                # once per side (the same arithmetic as _raw, without re-evaluating the distribution at every a)
+                rkey = (side, "ratio")
+                if rkey not in self._ratio_cache:
+                    self._ratio_cache[rkey] = self._hazard_ratio(grid, side)
+                ratio = self._ratio_cache[rkey]
+                if a >= 1:
+                    values = grid.copy()
+                else:
+                    values = grid - (1.0 - a) * ratio if side == "value" else grid + (1.0 - a) * ratio
+            else:
+                values = self._ironed(side, a, grid)
             self._table_cache[key] = np.maximum.accumulate(np.where(np.isnan(values), -np.inf, values))
         return self._table_cache[key]
 
@@ -377,7 +418,7 @@ class TypeDistribution:
         levels = np.asarray(y, dtype=float)
         if np.any(np.isnan(levels)):
             raise InvalidParameterError("Virtual-type levels must not be NaN.", hint="Check the inputs for missing values.")
-        grid = self._grid if self._grid is not None else self._ironing_grid()
+        grid = self._inverse_grid_cache if self._inverse_grid_cache is not None else self._inverse_grid()
         table = self._table(side, a)
         flat_y = levels.ravel()
         out = np.empty_like(flat_y)
@@ -398,9 +439,11 @@ class TypeDistribution:
         todo &= ~exact
         if np.any(todo):
             idx = k[todo]
-            guess = _inverse_cubic_guess(grid, table, idx, flat_y[todo])
+            guess = self._cubic_guess(side, a, grid, table, idx, flat_y[todo])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                slope = (grid[idx] - grid[idx - 1]) / (table[idx] - table[idx - 1])  # dx/dy across the cell
             out[todo] = self._illinois(
-                side, a, flat_y[todo], grid[idx - 1], grid[idx], table[idx - 1], table[idx], guess=guess
+                side, a, flat_y[todo], grid[idx - 1], grid[idx], table[idx - 1], table[idx], guess=guess, slope=slope
             )
         out = np.clip(out, self.low, self.high).reshape(levels.shape)
         return out[()] if out.ndim == 0 else out
@@ -416,6 +459,7 @@ class TypeDistribution:
         fr: np.ndarray,
         *,
         guess: np.ndarray | None = None,
+        slope: np.ndarray | None = None,
     ) -> np.ndarray:
         """Solve ironed h(x) = y on brackets [xl, xr] with h(xl) < y <= h(xr) (Illinois regula falsi).
 
@@ -423,44 +467,137 @@ class TypeDistribution:
         of the tabulated type; convergence is superlinear and stops when the bracket is 1e-13 of the support
         length or the virtual type is within 1e-13 (relative) of y.
         """
+        # Every level is solved by its own iterates; the arrays shrink to the levels still searched (most
+        # converge in one or two steps), which does not change any level's iterates.
+        out = np.empty(y.shape)
+        idx = np.arange(y.size)
         xl, xr = xl.astype(float).copy(), xr.astype(float).copy()
+        hl, hr = fl.astype(float), fr.astype(float)  # virtual types at the bracket ends (not halved)
         fl, fr = fl - y, fr - y
-        x = 0.5 * (xl + xr)
-        active = np.ones(y.shape, dtype=bool)
         last = np.zeros(y.shape, dtype=np.int8)  # which end moved last: -1 left, +1 right (Illinois)
         xtol = 1e-13 * self._scale
         ftol = 1e-11 * np.maximum(1.0, np.abs(y))
+        yy = y
+        newton: np.ndarray | None = None
+        x_prev = f_prev = x_older = f_older = dxdy = np.zeros(0)
         for iteration in range(100):
             denom = fr - fl
             width = xr - xl
-            # bisect while an end value is infinite (a density vanishing at an end of the support)
+            # an infinite end value (a pole of the virtual type where a density vanishes): see _pole_step
             secant = np.isfinite(denom) & (denom > 0)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                step = np.where(secant, xl - fl * width / np.where(secant, denom, 1.0), 0.5 * (xl + xr))
+            if secant.all():
+                step = xl - fl * width / denom
+            else:
+                step = self._pole_step(secant, xl, xr, fl, fr, hl, hr, yy, width, denom)
             if iteration == 0 and guess is not None:
                 step = np.where(np.isfinite(guess), guess, step)
+            elif iteration >= 1 and newton is not None:
+                # From a close start, regula falsi against the far end of the cell is slow. Step instead by the
+                # secant through the last two iterates (the first time: Newton with the cell's slope dx/dy),
+                # whenever that stays inside the bracket: superlinear, and safeguarded by the bracket.
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    if iteration == 1:
+                        fast = x_prev - f_prev * dxdy
+                    else:
+                        fast = x_prev - f_prev * (x_prev - x_older) / (f_prev - f_older)
+                usable = newton & np.isfinite(fast) & (fast > xl) & (fast < xr)
+                step = np.where(usable, fast, step)
             trial = np.clip(step, xl + 1e-9 * width, xr - 1e-9 * width)
-            trial = np.where(active, trial, x)
-            f = self._ironed(side, a, trial) - y
-            x = trial
-            neg = active & (f < 0)
-            pos = active & ~(f < 0)
+            h = self._ironed(side, a, trial)
+            f = h - yy
+            if iteration == 0 and guess is not None and slope is not None:
+                newton = np.isfinite(guess) & np.isfinite(slope) & (slope > 0) & np.isfinite(f)
+                dxdy = np.where(np.isfinite(slope), slope, 0.0)
+            if newton is not None:
+                newton = newton & np.isfinite(f)
+                x_older, f_older, x_prev, f_prev = x_prev, f_prev, trial, f
+            neg = f < 0
+            pos = ~neg
             fr = np.where(neg & (last == -1), 0.5 * fr, fr)  # halve the stale end
             fl = np.where(pos & (last == 1), 0.5 * fl, fl)
-            xl, fl = np.where(neg, trial, xl), np.where(neg, f, fl)
-            xr, fr = np.where(pos, trial, xr), np.where(pos, f, fr)
-            last = np.where(neg, -1, np.where(pos, 1, last)).astype(np.int8)
-            active &= ~((xr - xl <= xtol) | (np.abs(f) <= ftol))
-            if not active.any():
+            xl, fl, hl = np.where(neg, trial, xl), np.where(neg, f, fl), np.where(neg, h, hl)
+            xr, fr, hr = np.where(pos, trial, xr), np.where(pos, f, fr), np.where(pos, h, hr)
+            last = np.where(neg, -1, 1).astype(np.int8)
+            done = (xr - xl <= xtol) | (np.abs(f) <= ftol)
+            out[idx[done]] = trial[done]
+            keep = ~done
+            if not keep.any():
+                idx = idx[keep]
                 break
-        if np.any(active):
+            idx, xl, xr, fl, fr, hl, hr, last, ftol, yy = (
+                idx[keep], xl[keep], xr[keep], fl[keep], fr[keep], hl[keep], hr[keep], last[keep], ftol[keep], yy[keep]
+            )
+            if newton is not None:
+                newton, x_prev, f_prev, dxdy = newton[keep], x_prev[keep], f_prev[keep], dxdy[keep]
+                if iteration >= 1:
+                    x_older, f_older = x_older[keep], f_older[keep]
+        if idx.size:
             warnings.warn(
-                f"The inverse virtual type did not converge for {int(active.sum())} level(s); the bracket width is "
-                f"{float(np.max((xr - xl)[active])):.2g}.",
+                f"The inverse virtual type did not converge for {int(idx.size)} level(s); the bracket width is "
+                f"{float(np.max(xr - xl)):.2g}.",
                 AccuracyWarning,
                 stacklevel=4,
             )
-        return np.where(active, 0.5 * (xl + xr), x)
+            out[idx] = 0.5 * (xl + xr)
+        return out
+
+    def _cubic_guess(self, side: str, a: float, grid: np.ndarray, table: np.ndarray, idx: np.ndarray,
+                     y: np.ndarray) -> np.ndarray:
+        """:func:`_inverse_cubic_guess` with the Lagrange denominators of every stencil computed once per table.
+
+        The stencil of cell k is the four table nodes from clip(k - 2, 0, n - 4); x(y) = sum_j c_j prod_{m != j}
+        (y - y_m) with c_j = x_j / prod_{m != j} (y_j - y_m). NaN where the nodes are not finite and strictly
+        increasing (the root finder then starts from its bracket).
+        """
+        key = (side, a)
+        if key not in self._cubic_cache:
+            n = len(grid)
+            first = np.arange(max(n - 3, 1))
+            nodes = np.clip(first[:, None] + np.arange(4), 0, n - 1)
+            ys, xs = table[nodes], grid[nodes]
+            with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+                ok = np.all(np.isfinite(ys), axis=1) & np.all(np.diff(ys, axis=1) > 0, axis=1)
+                coef = np.empty_like(xs)
+                for j in range(4):
+                    denom = np.ones(len(first))
+                    for m in range(4):
+                        if m != j:
+                            denom = denom * (ys[:, j] - ys[:, m])
+                    coef[:, j] = xs[:, j] / denom
+            self._cubic_cache[key] = (ok, np.where(ok[:, None], ys, 0.0), np.where(ok[:, None], coef, 0.0))
+        ok_all, ys_all, coef_all = self._cubic_cache[key]
+        first = np.clip(idx - 2, 0, len(grid) - 4)
+        out = np.full(y.shape, np.nan)
+        ok = ok_all[first]
+        if not np.any(ok):
+            return out
+        f, t = first[ok], y[ok]
+        d = t[:, None] - ys_all[f]
+        c = coef_all[f]
+        p01, p23 = d[:, 0] * d[:, 1], d[:, 2] * d[:, 3]
+        out[ok] = c[:, 0] * d[:, 1] * p23 + c[:, 1] * d[:, 0] * p23 + c[:, 2] * p01 * d[:, 3] + c[:, 3] * p01 * d[:, 2]
+        return out
+
+    @staticmethod
+    def _pole_step(
+        secant: np.ndarray, xl: np.ndarray, xr: np.ndarray, fl: np.ndarray, fr: np.ndarray, hl: np.ndarray,
+        hr: np.ndarray, y: np.ndarray, width: np.ndarray, denom: np.ndarray,
+    ) -> np.ndarray:
+        """Regula falsi where both end values are finite; elsewhere a step for an end at a pole, or bisection.
+
+        An end value is infinite where a density vanishes at an end of the support: the virtual type has a
+        pole there. Step to the root of the simple pole h(x) = h_finite * width / (distance to the pole) through
+        the finite end (for a pole of higher order this lands between the root and the pole and gives a finite
+        end), at least 1e-3 of the bracket away from the pole (a huge level, 1e30 for an infinite one, would
+        otherwise put the step on the pole itself after rounding); bisect when that model does not apply.
+        """
+        with np.errstate(invalid="ignore", divide="ignore"):
+            right_pole = np.isposinf(fr) & np.isfinite(fl) & (hl > 0) & (y > hl)
+            left_pole = np.isneginf(fl) & np.isfinite(fr) & (hr < 0) & (y < hr)
+            pole = np.where(right_pole, xr - width * np.maximum(hl / np.where(right_pole, y, 1.0), 1e-3),
+                            xl + width * np.maximum(hr / np.where(left_pole, y, 1.0), 1e-3))
+            fallback = np.where(right_pole | left_pole, pole, 0.5 * (xl + xr))
+            return np.where(secant, xl - fl * width / np.where(secant, denom, 1.0), fallback)
 
     @property
     def cache_key(self) -> tuple[Any, ...] | None:

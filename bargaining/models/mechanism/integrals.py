@@ -6,6 +6,9 @@
   The error bound reported is the sum over panels of |K15 - G7|, the error estimate of the 7-point Gauss
   rule; the 15-point Kronrod value that is returned is far more accurate than that on smooth panels, so
   the bound is conservative.
+* :func:`integrate_many` -- the same rule for several integrals over different intervals at once (one
+  integrand call per round for all of them); each integral gets exactly the panels :func:`integrate`
+  would give it alone, so the values agree to rounding.
 * :func:`count_pmf` -- distribution of sum_l k_l B_l for independent Bernoulli(p_l) and integer unit
   counts k_l (a weighted Poisson-binomial law), computed by convolution, vectorized over many p-vectors.
 * :func:`expected_overlap` -- E[clip(N - s, 0, k)] for independent counts N and s: the number of an
@@ -20,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["IntegralResult", "count_pmf", "expected_overlap", "integrate", "survival"]
+__all__ = ["IntegralResult", "count_pmf", "expected_overlap", "integrate", "integrate_many", "survival"]
 
 # Gauss-Kronrod 15-point nodes on [-1, 1] (the 7-point Gauss nodes are the odd entries) and weights;
 # standard constants (Piessens et al., QUADPACK, 1983).
@@ -71,6 +74,8 @@ class IntegralResult:
     error: np.ndarray
     converged: bool
     panels: int
+    edges: np.ndarray | None = None
+    """Edges of the accepted panels (only from :func:`integrate_many`): a start for a similar integral."""
 
 
 def integrate(
@@ -146,6 +151,115 @@ def integrate(
         hi = np.concatenate([split_mid, split_hi])
     assert accepted_value is not None and accepted_error is not None
     return IntegralResult(accepted_value, accepted_error, converged, panels)
+
+
+def integrate_many(
+    func: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    point_sets: Sequence[Sequence[float]],
+    *,
+    atol: float = 1e-13,
+    rtol: float = 1e-11,
+    max_panels: int = 20000,
+    initial: Sequence[Sequence[float] | np.ndarray | None] | None = None,
+) -> list[IntegralResult]:
+    """Several adaptive Gauss-Kronrod integrals at once, the g-th over [min(point_sets[g]), max(point_sets[g])].
+
+    Parameters
+    ----------
+    func
+        ``func(x, owner)`` maps abscissae x (1-D) and, for each, the index g of the integral it belongs to
+        (same shape, integers) to an array of shape (k, len(x)): the k integrands of integral g at x. Every
+        integral has the same number k of integrands.
+    point_sets
+        For each integral, its ends and interior breakpoints (as ``points`` of :func:`integrate`).
+    atol, rtol, max_panels
+        As in :func:`integrate`, applied to each integral separately.
+    initial
+        Optional extra starting edges per integral (e.g. the accepted panels of a neighbouring problem,
+        ``IntegralResult.edges``): a warm start that saves the rounds of splitting. The acceptance test is
+        unchanged, so the error bound holds whatever the start.
+
+    Returns
+    -------
+    list of IntegralResult
+        One per integral. A panel is accepted or split by the test :func:`integrate` applies, with the
+        integral's own running estimate, so each integral is computed on the panels it would get alone;
+        only the integrand calls are shared (one per round for all unfinished panels of all integrals).
+    """
+    n = len(point_sets)
+    edges = [np.unique(np.asarray([p for p in pts if np.isfinite(p)], dtype=float)) for pts in point_sets]
+    if initial is not None:
+        for g, extra in enumerate(initial):
+            if extra is not None and edges[g].size >= 2:
+                more = np.asarray(extra, dtype=float)
+                more = more[np.isfinite(more) & (more > edges[g][0]) & (more < edges[g][-1])]
+                edges[g] = np.unique(np.concatenate([edges[g], more]))
+    total = np.array([e[-1] - e[0] if e.size >= 2 else 0.0 for e in edges])
+    biggest = np.array([max(t, float(np.max(np.abs(e)))) if e.size >= 2 else 0.0 for e, t in zip(edges, total)])
+    min_split = 1e-11 * biggest
+    lo_parts, hi_parts, own_parts = [], [], []
+    for g, e in enumerate(edges):
+        if e.size < 2:
+            continue
+        widths = np.diff(e)
+        keep = widths > 1e-15 * biggest[g]
+        lo_parts.append(e[:-1][keep])
+        hi_parts.append(e[1:][keep])
+        own_parts.append(np.full(int(keep.sum()), g))
+    lo = np.concatenate(lo_parts) if lo_parts else np.zeros(0)
+    hi = np.concatenate(hi_parts) if hi_parts else np.zeros(0)
+    owner = np.concatenate(own_parts).astype(int) if own_parts else np.zeros(0, dtype=int)
+    value: np.ndarray | None = None
+    error_sum: np.ndarray | None = None
+    panels = np.zeros(n, dtype=int)
+    converged = np.ones(n, dtype=bool)
+    accepted_lo: list[np.ndarray] = []
+    accepted_owner: list[np.ndarray] = []
+    safe_total = np.where(total > 0, total, 1.0)
+    while lo.size:
+        mid, half = 0.5 * (lo + hi), 0.5 * (hi - lo)
+        x = mid[:, None] + half[:, None] * _NODES[None, :]
+        fx = np.asarray(func(x.ravel(), np.repeat(owner, _NODES.size)), dtype=float)
+        fx = fx.reshape(fx.shape[0], lo.size, _NODES.size)
+        kronrod = half[None, :] * (fx @ _WK)
+        gauss = half[None, :] * (fx @ _WG)
+        error = np.abs(kronrod - gauss)
+        k = fx.shape[0]
+        if value is None:
+            value, error_sum = np.zeros((k, n)), np.zeros((k, n))
+        assert error_sum is not None
+        if not np.all(np.isfinite(kronrod)):
+            raise FloatingPointError("non-finite integrand value in quadrature")
+        round_sum = np.stack([np.bincount(owner, weights=kronrod[q], minlength=n) for q in range(k)])
+        tolerance = np.maximum(atol, rtol * np.abs(value + round_sum))  # (k, n)
+        share = (hi - lo) / safe_total[owner]
+        ok = np.all(error <= tolerance[:, owner] * share[None, :], axis=0)
+        ok |= (hi - lo) < 2.0 * min_split[owner]
+        panels += np.bincount(owner, minlength=n)
+        over = panels + 2 * np.bincount(owner, weights=~ok, minlength=n).astype(int) > max_panels
+        if np.any(over):
+            ok |= over[owner]
+            converged &= ~over
+        value = value + np.stack([np.bincount(owner[ok], weights=kronrod[q, ok], minlength=n) for q in range(k)])
+        error_sum = error_sum + np.stack([np.bincount(owner[ok], weights=error[q, ok], minlength=n) for q in range(k)])
+        accepted_lo.append(lo[ok])
+        accepted_owner.append(owner[ok])
+        split = ~ok
+        lo = np.concatenate([lo[split], mid[split]])
+        hi = np.concatenate([mid[split], hi[split]])
+        owner = np.concatenate([owner[split], owner[split]])
+    if value is None or error_sum is None:
+        probe = np.asarray(func(np.zeros(1), np.zeros(1, dtype=int)))
+        value = error_sum = np.zeros((probe.shape[0], n))
+    all_lo = np.concatenate(accepted_lo) if accepted_lo else np.zeros(0)
+    all_owner = np.concatenate(accepted_owner) if accepted_owner else np.zeros(0, dtype=int)
+    return [
+        IntegralResult(
+            value[:, g], error_sum[:, g], bool(converged[g]), int(panels[g]),
+            np.unique(np.concatenate([all_lo[all_owner == g], edges[g][-1:]])) if edges[g].size >= 2 else None,
+        )
+        for g in range(n)
+    ]
 
 
 def count_pmf(probs: np.ndarray, units: Sequence[int] | np.ndarray, cap: int) -> np.ndarray:

@@ -65,6 +65,19 @@ __all__ = ["Market"]
 _METHODS = ("auto", "quadrature", "qmc")
 
 
+def _check_tol(tol: Any) -> float:
+    try:
+        value = float(tol)
+    except (TypeError, ValueError):
+        value = math.nan
+    if isinstance(tol, bool) or not (math.isfinite(value) and 0.0 < value < 1.0):
+        raise InvalidParameterError(
+            f"tol={tol!r} is not a number in (0, 1).",
+            hint="Pass tol as the accuracy wanted for payoffs, e.g. tol=1e-6 (or leave tol=None for 1e-10 or better).",
+        )
+    return value
+
+
 class Market:
     """A market of buyers and suppliers with private values and costs (Loertscher and Marx, 2022).
 
@@ -89,6 +102,11 @@ class Market:
         "auto" (quadrature whenever it applies, otherwise QMC), "quadrature" or "qmc".
     atol, rtol
         Quadrature tolerances (absolute in units of the type range, and relative).
+    tol
+        Target accuracy of payoffs and welfare, trading accuracy for speed: sets atol = rtol = tol / 10 and
+        the root search's tolerance in t = 1/rho to tol / 10. Default None: atol and rtol as given and t to
+        1e-14, which keeps ``accuracy`` at 1e-10 or better on smooth markets. The accuracy actually reached
+        is always reported on the outcome (``accuracy``, ``rho_accuracy``).
     qmc_points, qmc_replicates, seed
         Draws per replicate, number of independent scrambles, and seed of the QMC path.
 
@@ -120,6 +138,7 @@ class Market:
         qmc_points: int = 2**15,
         qmc_replicates: int = 16,
         seed: Any = 0,
+        tol: float | None = None,
     ) -> None:
         base_buyers = agent_list(buyers, "buyers")
         base_suppliers = agent_list(suppliers, "suppliers")
@@ -180,6 +199,15 @@ class Market:
         if not (np.isfinite(atol) and atol > 0 and np.isfinite(rtol) and rtol > 0):
             raise InvalidParameterError("atol and rtol must be positive.", hint="e.g. atol=1e-13, rtol=1e-11.")
         self.atol, self.rtol = float(atol) * self.scale, float(rtol)
+        self.tol = None if tol is None else _check_tol(tol)
+        self._xtol = 1e-14  # root search in t = 1/rho (Brent)
+        # largest last step in t accepted by the warm-started search of frontier: its size enters rho_accuracy
+        # and accuracy (about 1e-11 in payoffs), as Brent's tolerance does in bargain
+        self._near_tol = 1e-10
+        if self.tol is not None:
+            self.atol, self.rtol = 0.1 * self.tol * self.scale, 0.1 * self.tol
+            self._xtol = max(1e-14, 0.1 * self.tol)
+            self._near_tol = max(1e-10, 0.1 * self.tol)
         self._flat_cache: dict[tuple[str, int, float], list[tuple[float, float, float]]] = {}
 
         quadrature_ok, reason = self._quadrature_applies()
@@ -312,6 +340,11 @@ class Market:
     def _evaluate(self, wb: np.ndarray, ws: np.ndarray, t: float) -> Evaluation:
         return self._engine.evaluate(wb * t, ws * t)
 
+    def _certify(self, wb: np.ndarray, ws: np.ndarray, t: float, ev: Evaluation) -> Evaluation:
+        """The engine's tighter error bound for the evaluation reported (engines without one: ``ev``)."""
+        certify = getattr(self._engine, "certify", None)
+        return ev if certify is None else certify(wb * t, ws * t, ev)
+
     def bargain(self, buyer_weights: Any, supplier_weights: Any, shares: Any = None) -> BargainingOutcome:
         """Loertscher-Marx outcome for bargaining weights in [0, 1] (at least one positive).
 
@@ -340,6 +373,7 @@ class Market:
         ev1 = self._evaluate(wb, ws, 1.0)
         tol = 1e-12 * self.scale + 2.0 * ev1.error
         if ev1.budget - costs >= -tol:
+            ev1 = self._certify(wb, ws, 1.0, ev1)
             return self._outcome(wb, ws, 1.0, ev1, eta_b, eta_s, binding=False, t_error=0.0, slopes=None)
         ev0 = self._evaluate(wb, ws, 0.0)
         if ev0.budget - costs < -(1e-12 * self.scale + 2.0 * ev0.error):
@@ -358,8 +392,9 @@ class Market:
         if gap(0.0) <= 0.0:
             t_star = 0.0
         else:
-            t_star = float(optimize.brentq(gap, 0.0, 1.0, xtol=1e-14, rtol=4 * np.finfo(float).eps, maxiter=300))
+            t_star = float(optimize.brentq(gap, 0.0, 1.0, xtol=self._xtol, rtol=4 * np.finfo(float).eps, maxiter=300))
         ev = cache.get(t_star) or self._evaluate(wb, ws, t_star)
+        ev = self._certify(wb, ws, t_star, ev)
         # error in t from the error of the budget, through the slope of the budget in t
         # the root search has already evaluated points close to t* on both sides; reuse them when they are
         # close enough for a slope (the slope only scales the error bound), else evaluate two more
@@ -375,8 +410,71 @@ class Market:
         slope = (ev_hi.budget - ev_lo.budget) / (hi_t - lo_t)
         budget_err = ev.error + abs(ev.budget - costs)
         t_error = budget_err / abs(slope) + 1e-14 if slope != 0 else math.inf
-        return self._outcome(wb, ws, t_star, ev, eta_b, eta_s, binding=True, t_error=t_error,
-                             slopes=(ev_lo, ev_hi, hi_t - lo_t))
+        out = self._outcome(wb, ws, t_star, ev, eta_b, eta_s, binding=True, t_error=t_error,
+                            slopes=(ev_lo, ev_hi, hi_t - lo_t))
+        out.details["budget_slope"] = float(slope)
+        return out
+
+    def _solve_near(self, wb: np.ndarray, ws: np.ndarray, eta_b: np.ndarray, eta_s: np.ndarray, t_guess: float,
+                    slope_guess: float) -> tuple[BargainingOutcome, float, float] | None:
+        """The binding solution from a close guess of t = 1/rho and of the budget's slope in t (a warm start).
+
+        Safeguarded secant steps on the budget surplus B(t), non-increasing in t: the first from the guess with
+        the guessed slope, then through the last two evaluations, always inside the bracket of t* that the
+        signs of B give. Stops when the next step is below 1e-10 (``tol`` / 10 if larger), and reports the last evaluated t with the
+        error bound of :meth:`_solve` (the budget's error and residual divided by its slope, carried into
+        ``accuracy`` through the derivatives of the payoffs in t). Returns (outcome, t*, slope), or None when the guess is not usable (the constraint may be
+        slack, or the steps leave the bracket), so that the caller solves from scratch.
+        """
+        costs = float(self.buyer_participation_costs.sum() + self.supplier_participation_costs.sum())
+        if not (0.0 < t_guess < 1.0 - 1e-6) or not (slope_guess < 0.0) or not math.isfinite(slope_guess):
+            return None
+        lo, hi = 0.0, 1.0  # B(lo) >= 0 > B(hi) once hi is evaluated
+        hi_seen = False
+        points: list[tuple[float, Evaluation]] = []
+        t = t_guess
+        for _ in range(8):
+            ev = self._evaluate(wb, ws, t)
+            gap = ev.budget - costs
+            points.append((t, ev))
+            if gap >= 0.0:
+                lo = max(lo, t)
+            else:
+                hi, hi_seen = min(hi, t), True
+            if len(points) == 1:
+                step = -gap / slope_guess
+            else:
+                (t0, e0), (t1, e1) = points[-2], points[-1]
+                slope = (e1.budget - e0.budget) / (t1 - t0) if t1 != t0 else 0.0
+                if not slope < 0.0:
+                    return None
+                step = -gap / slope
+            # a last step below _near_tol is accepted; its size (the distance to t*, up to the budget's error)
+            # enters t_error and thus the reported accuracy
+            if abs(step) <= self._near_tol and len(points) >= 2:
+                break
+            t_next = t + step
+            if not (lo < t_next < hi) or (t_next >= 1.0 and not hi_seen):
+                return None
+            t = t_next
+        else:
+            return None
+        if not hi_seen and t >= 1.0 - 1e-6:
+            return None
+        t_star, ev = points[-1]
+        ev = self._certify(wb, ws, t_star, ev)
+        (t_a, ev_a), (t_b, ev_b) = sorted(points[-2:], key=lambda p: p[0])
+        if t_b - t_a <= 0 or t_b - t_a > 1e-3:
+            return None
+        slope = (ev_b.budget - ev_a.budget) / (t_b - t_a)
+        if not slope < 0.0:
+            return None
+        # the residual over the slope is the first-order distance to t*; twice it bounds the distance with room
+        # for the change of slope between t* and the last evaluation
+        t_error = (ev.error + 2.0 * abs(ev.budget - costs)) / abs(slope) + 1e-14
+        out = self._outcome(wb, ws, t_star, ev, eta_b, eta_s, binding=True, t_error=t_error,
+                            slopes=(ev_a, ev_b, t_b - t_a))
+        return out, t_star, slope
 
     def _outcome(self, wb: np.ndarray, ws: np.ndarray, t: float, ev: Evaluation, eta_b: np.ndarray, eta_s: np.ndarray,
                  *, binding: bool, t_error: float, slopes: Any, kind: str = "bargaining") -> BargainingOutcome:
@@ -447,7 +545,7 @@ class Market:
         """
         nb, ns = len(self.buyers), len(self.suppliers)
         wb, ws = np.ones(nb), np.ones(ns)
-        ev = self._evaluate(wb, ws, 1.0)
+        ev = self._certify(wb, ws, 1.0, self._evaluate(wb, ws, 1.0))
         return self._outcome(wb, ws, 1.0, ev, np.zeros(nb), np.zeros(ns), binding=False, t_error=0.0, slopes=None,
                              kind="first_best")
 
@@ -460,14 +558,58 @@ class Market:
         if isinstance(points, bool) or not isinstance(points, (int, np.integer)) or points < 2:
             raise InvalidParameterError(f"points must be an integer >= 2, got {points!r}.", hint="e.g. points=101.")
         rows = []
-        for d in np.linspace(-1.0, 1.0, int(points)):
-            out = self.bargain_delta(float(d))
-            rows.append({
+        # Neighbouring points differ little: each root search starts from t = 1/rho extrapolated from the points
+        # before it (with the slope of the budget found there), and each integral from the panels accepted at
+        # the point before. Every point is still solved to the tolerance of bargain_delta, with its own bound.
+        engine = self._engine
+        warm = hasattr(engine, "warm")
+        if warm:
+            engine.warm = {}  # type: ignore[attr-defined]
+        solved: list[tuple[float, float, float]] = []  # (delta, t, slope of the budget in t) of binding points
+        try:
+            for d in np.linspace(-1.0, 1.0, int(points)):
+                out = self._frontier_point(float(d), solved)
+                rows.append({
                 "delta": float(d), "buyer_payoff": out.buyer_payoff, "supplier_payoff": out.supplier_payoff,
                 "welfare": out.welfare, "rho": out.rho, "budget_surplus": out.budget_surplus,
-                "expected_trades": out.expected_trades, "accuracy": out.accuracy,
-            })
+                    "expected_trades": out.expected_trades, "accuracy": out.accuracy,
+                })
+        finally:
+            if warm:
+                engine.warm = None  # type: ignore[attr-defined]
         return pd.DataFrame(rows)
+
+    def _frontier_point(self, delta: float, solved: list[tuple[float, float, float]]) -> BargainingOutcome:
+        """bargain_delta(delta), warm-started from the binding points solved before it (appended to)."""
+        w_b, w_s = weights_from_delta(delta)
+        wb, ws = normalized_weights([w_b] * len(self.buyers), [w_s] * len(self.suppliers), len(self.buyers),
+                                    len(self.suppliers))
+        eta_b, eta_s = surplus_shares(None, wb, ws)
+        near = None
+        # the weights are smooth in Delta on each side of 0 (w_B = 1 for Delta >= 0, w_S = 1 below), with a
+        # kink at 0: extrapolate only through points on the same side
+        same_side = [p for p in solved if p[0] * delta >= 0.0]
+        if same_side and self.method == "quadrature":
+            recent = same_side[-4:]
+            ds = np.array([p[0] for p in recent])
+            ts = np.array([p[1] for p in recent])
+            slopes = np.array([p[2] for p in recent])
+            # polynomial extrapolation in Delta through the last points (exact for t cubic in Delta), and of the
+            # budget's slope linearly through the last two
+            guess = float(np.polyval(np.polyfit(ds, ts, len(recent) - 1), delta)) if len(recent) > 1 else float(ts[0])
+            slope = float(np.polyval(np.polyfit(ds[-2:], slopes[-2:], 1), delta)) if len(recent) > 1 else slopes[0]
+            near = self._solve_near(wb, ws, eta_b, eta_s, guess, slope)
+        if near is not None:
+            out, t_star, slope = near
+            solved.append((delta, t_star, slope))
+        else:
+            out = self._solve(wb, ws, eta_b, eta_s)
+            slope = out.details.get("budget_slope", math.nan)
+            if out.binding and math.isfinite(slope):
+                solved.append((delta, 1.0 / out.rho, slope))
+            else:
+                solved.clear()
+        return replace_outcome(out, delta=float(delta))
 
     def weights_for(self, *, buyer_payoff: float | None = None, supplier_payoff: float | None = None,
                     xtol: float = 1e-12) -> BargainingOutcome:

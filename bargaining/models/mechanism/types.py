@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["AgentView", "Shifted", "flat_intervals"]
+__all__ = ["AgentView", "Shifted", "ahead_from", "flat_intervals", "reach_from"]
 
 _FLAT_GRID = 2049
 _HUGE = 1e30
@@ -200,6 +200,18 @@ class AgentView:
         hit = np.abs(y[..., None] - self._flat_levels) <= self._tie_tol
         return np.sum(hit * self._flat_mass, axis=-1)
 
+    def at_levels(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(base, tie) at levels y, from one inversion: base is P(phi >= y) for a buyer (including a tie at y)
+        and P(gamma < y) for a supplier (excluding it); tie is P(virtual type == y).
+
+        :meth:`reach` and :meth:`ahead` are :func:`reach_from` and :func:`ahead_from` of these two arrays, so
+        callers that need both (or need them at the levels of many agents) invert once.
+        """
+        x = self.inverse(y)
+        if self.is_buyer:
+            return np.asarray(self.dist.sf(x), dtype=float), self.tie(y)
+        return np.asarray(self.dist.cdf(x), dtype=float), self.tie(y)
+
     def reach(self, y: np.ndarray) -> np.ndarray:
         """Buyer: P(phi >= y); supplier: P(gamma <= y). The probability of trading at price level y."""
         x = self.inverse(y)
@@ -233,6 +245,19 @@ class AgentView:
             if self.low < b < self.high:
                 xs += [b - 1e-9 * width, b + 1e-9 * width]
         values = self.virtual(np.array(xs))
-        out = [float(v) for v in values if np.isfinite(v)]
+        # an infinite virtual type at an end of the support (clipped to +-1e30 by virtual) is no level: every
+        # agent reaches it only at the end of its own support
+        out = [float(v) for v in values if abs(v) < _HUGE]
         out += [float(f[2]) for f in self.flats]
         return out
+
+
+def reach_from(is_buyer: bool, base: np.ndarray, tie: np.ndarray) -> np.ndarray:
+    """:meth:`AgentView.reach` from :meth:`AgentView.at_levels` (same arithmetic)."""
+    return base if is_buyer else base + tie
+
+
+def ahead_from(is_buyer: bool, base: np.ndarray, tie: np.ndarray, ties: Any) -> np.ndarray:
+    """:meth:`AgentView.ahead` from :meth:`AgentView.at_levels`; ``ties`` may be an array of booleans."""
+    strict = base - tie if is_buyer else base
+    return np.clip(np.where(ties, strict + tie, strict), 0.0, 1.0)
