@@ -397,6 +397,25 @@ def plot_merger_price_changes(result: Any, *, wholesale: bool = False, ax: Any =
         parties", the others "other products" (a product removed by the counterfactual has no bar height: 0,
         hatched); the industry's pre-merger-share-weighted change is a dashed horizontal line labelled
         "share-weighted (industry)".
+
+    Examples
+    --------
+    Two logit products bargained with a retailer (seller weight 1/2), whose sellers A and B merge; the
+    bars are the percentage price changes of :meth:`MergerResult.to_frame
+    <bargaining.MergerResult.to_frame>`:
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> demand = LogitDemand(0.2, [2.0, 1.5], outside_price=2.0)
+    >>> market = NashInNashMarket(demand, seller=["A", "B"], marginal_cost=[3.0, 4.0], seller_weight=0.5)
+    >>> result = market.simulate(seller_post=["A", "A"])
+    >>> fig = plot_merger_price_changes(result)
+    >>> type(fig).__name__, [round(float(bar.get_height()), 1) for bar in fig.axes[0].patches]
+    ('Figure', [39.1, 54.2])
+    >>> result.to_frame()["price_change_pct"].round(1).tolist()
+    [39.1, 54.2]
+    >>> round(float(result.industry.loc["industry", "price_change_pct"]), 1)   # the dashed line
+    44.7
     """
     column = "wholesale_price" if wholesale else "price"
     if column not in result.pre.columns:

@@ -181,6 +181,29 @@ class InvalidTestStatistic(TestStatistic):
         Name of the test.
     null
         Its null hypothesis, if known.
+
+    Examples
+    --------
+    A minimum-distance fit with diagonal weights has no valid J test (the J statistic is chi-square only
+    under efficient weights), so the fit reports why instead of a p-value:
+
+    >>> df = load_example("negotiations")
+    >>> res = fit_incomplete_moments(df[df.group == "g1"], traded="traded", price="price",
+    ...                              price_rule="k-double-auction", weighting="diagonal")
+    >>> test = res.tests["J"]
+    >>> test.valid, test.reason, test.pvalue
+    (False, 'diagonal weighting is not efficient', nan)
+    >>> print(test)
+    J (over-identification)
+    Invalid test statistic
+    Reason: diagonal weighting is not efficient
+
+    With the (default) optimal weights the test is available:
+
+    >>> optimal = fit_incomplete_moments(df[df.group == "g1"], traded="traded", price="price",
+    ...                                  price_rule="k-double-auction")
+    >>> {name: round(t.pvalue, 3) for name, t in optimal.tests.items() if t.valid}
+    {'J': 0.599}
     """
 
     def __init__(self, reason: str, *, name: str, null: str = "") -> None:

@@ -256,6 +256,30 @@ class IncompleteResults(EstimationResults):
         reports for Delta).
     bootstrap_failures
         Number of failed bootstrap replications (left out of ``bootstrap_params``).
+
+    Examples
+    --------
+    2,000 negotiations with uniform values and costs, Delta = 0.5 and logistic noise of scale 0.05 on the
+    weighted virtual surplus Phi(v) - Gamma(c), with Phi(v) = v - (1 - w_B/rho)(1 - v) and
+    Gamma(c) = c + (1 - w_S/rho) c for uniform [0, 1] types:
+
+    >>> rng = np.random.default_rng(0)
+    >>> v, c = rng.uniform(size=2000), rng.uniform(size=2000)
+    >>> a, b = np.array(weights_from_delta(0.5)) / rho_from_delta(0.5)    # w_B/rho, w_S/rho
+    >>> surplus = (v - (1 - a) * (1 - v)) - (c + (1 - b) * c)
+    >>> traded = rng.uniform(size=2000) < 1 / (1 + np.exp(-surplus / 0.05))
+    >>> df = pd.DataFrame({"traded": traded.astype(int), "value": v, "cost": c})
+    >>> res = fit_incomplete(df, traded="traded", value="value", cost="cost",
+    ...                      value_dist=Uniform(), cost_dist=Uniform())
+    >>> res.params.round(3).to_dict(), res.std_errors.round(3).to_dict()
+    ({'Delta': 0.487, 'sigma': 0.044}, {'Delta': 0.027, 'sigma': 0.004})
+    >>> res.rho_method, res.at_boundary
+    ('closed form (eq. 38)', False)
+
+    Trade probabilities at the estimates for new pairs (v, c):
+
+    >>> res.predict(pd.DataFrame({"value": [0.9, 0.6], "cost": [0.1, 0.4]})).round(3).tolist()
+    [1.0, 0.11]
     """
 
     model_name = "Incomplete-information bargaining (Loertscher-Marx): trade likelihood"

@@ -86,7 +86,23 @@ class MinDistanceResults(EstimationResults):
 
     Examples
     --------
-    See :func:`fit_incomplete_moments`; ``res.tests`` holds the J test of the overidentifying moments.
+    Delta and the common support [low, high] of the types from trades and prices of group ``g1`` of the
+    bundled negotiations (true Delta 0.5, k-double auction prices, uniform [0, 1] types): the four cell
+    moments are matched, and with three parameters the J test has one degree of freedom:
+
+    >>> df = load_example("negotiations")
+    >>> res = fit_incomplete_moments(df[df.group == "g1"], traded="traded", price="price",
+    ...                              price_rule="k-double-auction")
+    >>> res.moments[["moment", "data", "model", "std_error"]].round(4)
+                   moment    data   model  std_error
+    0   trade_probability  0.2820  0.2773     0.0090
+    1          mean_price  0.4227  0.4225     0.0040
+    2      price_variance  0.0111  0.0111     0.0005
+    3  price_third_moment -0.0004 -0.0004     0.0001
+    >>> round(res.j_statistic, 3), res.j_df, round(res.j_pvalue, 3)
+    (0.277, 1, 0.599)
+    >>> round(res.implied_k, 3)    # the k-double auction's k at Delta-hat
+    0.677
     """
 
     model_name = "Incomplete-information bargaining: minimum distance on cell moments"

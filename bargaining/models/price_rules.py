@@ -105,6 +105,21 @@ class PriceMoments:
         Absolute error bound of the numbers (0 for closed forms, up to rounding).
     method
         "closed form" or "quadrature".
+
+    Examples
+    --------
+    The k = 1/2 double auction with uniform [0, 1] types (Chatterjee-Samuelson): trade iff v - c >= 1/4,
+    with probability 9/32, at price (v + c) / 3 + 1/6, whose mean given trade is 1/2 and variance 1/96:
+
+    >>> m = get_price_rule("k-double-auction", k=0.5).moments()
+    >>> m.trade_probability, round(m.mean_price, 12), round(m.price_variance, 12), m.method
+    (0.28125, 0.5, 0.010416666667, 'closed form')
+
+    A posted price of 0.4 trades iff c <= 0.4 <= v, with probability 0.4 x 0.6, always at 0.4:
+
+    >>> m = get_price_rule("posted-price", price=0.4).moments(Uniform(), Uniform())
+    >>> round(m.trade_probability, 12), m.mean_price, round(m.price_variance, 12)
+    (0.24, 0.4, 0.0)
     """
 
     trade_probability: float

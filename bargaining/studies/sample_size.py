@@ -35,6 +35,21 @@ class SampleSizeResults:
         and ``ok`` = the slope is within ``tolerance`` of -1/2 (root-N consistency).
     results
         The :class:`MonteCarloResults` by (study, N).
+
+    Examples
+    --------
+    ``fit_nash`` (IV, unobserved costs; true beta 0.5) at N = 100 and 400 agreements, 10 replications each
+    (a smoke run: the defaults are five sizes and 200 replications). Quadrupling N should halve the RMSE,
+    a log-log slope of -1/2; with 10 replications the slope's standard error is 0.25, so the ``ok`` flags
+    mean little here:
+
+    >>> res = sample_size_study(["nash-constant-formula"], sizes=(100, 400), reps=10, progress=False)
+    >>> res.table.query("parameter == 'beta'")[["N", "bias", "rmse", "rmse_mcse", "coverage"]].round(4)
+         N    bias    rmse  rmse_mcse  coverage
+    0  100 -0.0023  0.0139     0.0029       0.8
+    4  400 -0.0009  0.0060     0.0016       0.9
+    >>> res.slopes.set_index("parameter").loc["beta", ["slope", "slope_se"]].round(2).tolist()
+    [-0.6, 0.25]
     """
 
     def __init__(self, results: dict[tuple[str, int], MonteCarloResults], *, tolerance: float = 0.1) -> None:
@@ -185,6 +200,21 @@ def sample_size_study(
         As in :func:`run_monte_carlo`.
     tolerance
         Allowed distance of the fitted log-log RMSE slope from -1/2.
+
+    Returns
+    -------
+    SampleSizeResults
+
+    Examples
+    --------
+    A smoke run of ``fit_nash`` (IV, unobserved costs) at N = 100 and 400 agreements, 10 replications per
+    size; the RMSE of beta-hat falls from 0.014 to 0.006, close to the root-N halving:
+
+    >>> res = sample_size_study(["nash-constant-formula"], sizes=(100, 400), reps=10, progress=False)
+    >>> sorted(res.results)
+    [('nash-constant-formula', 100), ('nash-constant-formula', 400)]
+    >>> res.table.query("parameter == 'beta'").set_index("N")["rmse"].round(3).to_dict()
+    {100: 0.014, 400: 0.006}
     """
     sizes = sorted(int(s) for s in sizes)
     if len(sizes) < 2:

@@ -396,8 +396,20 @@ class EstimationResults:
 
         Examples
         --------
-        >>> res.wald_test("beta = 0.5").pvalue  # doctest: +SKIP
-        >>> res.wald_test([[1.0, -1.0]]).statistic  # doctest: +SKIP
+        The Nash weight fitted to the bundled hospital-insurer data (true beta 0.4), tested against 0.4
+        and 0.5:
+
+        >>> res = demo_fit()
+        >>> test = res.wald_test("beta = 0.4")
+        >>> round(test.statistic, 3), round(test.pvalue, 3), test.distribution
+        (1.005, 0.316, 'chi2(1)')
+        >>> res.wald_test("beta = 0.5").pvalue < 1e-12
+        True
+
+        The same test as a restriction matrix R beta = q (R = [[1.0]], q = 0.4):
+
+        >>> round(res.wald_test([[1.0]], 0.4).statistic, 3)
+        1.005
         """
         return wald_test(self._params, self._cov.to_numpy(), restriction, value, name=name, df_denom=df_denom)
 

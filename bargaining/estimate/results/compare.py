@@ -211,8 +211,37 @@ def compare(
 
     Examples
     --------
-    >>> from bargaining.estimate.results import compare
-    >>> print(compare({"OLS": first, "IV": second}))  # doctest: +SKIP
+    Nash weights from the bundled hospital-insurer prices with the seller's cost unobserved
+    (C = recapture + z'gamma + omega): OLS, and IV with the insurer's willingness to pay per patient as the
+    instrument for V - recapture:
+
+    >>> df = load_example("hospital_insurer")
+    >>> spec = dict(price="price", buyer_value="buyer_value", cost_formula="~ 1 + z1 + z2",
+    ...             recapture="recapture")
+    >>> ols = fit_nash(df, **spec)
+    >>> iv = fit_nash(df, **spec, instruments="~ wtp_drop")
+    >>> print(compare({"OLS": ols, "IV": iv}))
+                          Model comparison
+    ============================================================
+                                     OLS                      IV
+    ------------------------------------------------------------
+    beta                          0.4004                  0.4013
+                              (0.001875)              (0.002404)
+    gamma[Intercept]              5.9961                  5.9696
+                               (0.05341)               (0.06772)
+    gamma[z1]                     0.9915                  0.9929
+                               (0.01447)               (0.01462)
+    gamma[z2]                     0.4729                  0.4735
+                               (0.01405)               (0.01412)
+    ------------------------------------------------------------
+    Method            OLS + delta method  IV-2SLS + delta method
+    Observations                    2000                    2000
+    Cov. type                     robust                  robust
+    Converged                        yes                     yes
+    ============================================================
+    Standard errors in parentheses.
+    >>> compare({"OLS": ols, "IV": iv}).params.loc["beta"].round(4).to_dict()
+    {'OLS': 0.4004, 'IV': 0.4013}
     """
     if isinstance(results, Mapping):
         labelled = {str(k): v for k, v in results.items()}

@@ -76,6 +76,34 @@ class IntermediaryPlay:
         p - c_i for the winner, plus each supplier's lump sum
     intermediary_revenue
         fee minus the lump sums paid out
+
+    Examples
+    --------
+    One buyer and one supplier with uniform types and equal weights (Delta = 0, w/rho = 2/3). The buyer's
+    reserve is Phi(v) = v - (1 - v)/3, the supplier's exit price Gamma(c) = 4c/3, and the winner is paid
+    p = 3 r / 4. With v = 0.9 and c = 0.2: r = 0.8667 >= 0.2667, so they trade at p = 0.65, and the
+    intermediary's fee is Phi^{-1}(Gamma(p / 2)) - p = 0.575 - 0.65 (p / 2 is the inverse of the unweighted
+    virtual cost 2c), a subsidy this time:
+
+    >>> game = intermediary_game(Uniform(), [Uniform()])
+    >>> play = game.play([0.9, 0.3], [[0.2], [0.5]])
+    >>> play.traded.tolist(), play.reserve.round(4).tolist(), play.exit_prices.ravel().round(4).tolist()
+    ([True, False], [0.8667, 0.0667], [0.2667, 0.6667])
+    >>> play.price.round(4).tolist(), play.fee.round(4).tolist()
+    ([0.65, nan], [-0.075, nan])
+    >>> play.buyer_payoff.round(4).tolist(), play.supplier_payoffs.ravel().round(4).tolist()
+    ([0.325, 0.0], [0.45, 0.0])
+
+    Over many draws the intermediary breaks even, trade happens with the second-best probability 9/32 and
+    each side expects 9/128 = 0.0703:
+
+    >>> rng = np.random.default_rng(0)
+    >>> play = game.play(rng.uniform(size=100_000), rng.uniform(size=(100_000, 1)))
+    >>> [round(float(x.mean()), 3) for x in (play.traded, play.buyer_payoff, play.supplier_payoffs)]
+    [0.28, 0.07, 0.07]
+    >>> revenue = play.intermediary_revenue
+    >>> bool(abs(revenue.mean()) < 3 * revenue.std() / np.sqrt(revenue.size))   # zero up to noise
+    True
     """
 
     reserve: np.ndarray

@@ -93,6 +93,31 @@ class HospitalInsurerEquilibrium:
         s_hi = q_hi / N_i.
     beta
         The hospital's bargaining weight per agreement.
+
+    Examples
+    --------
+    One insurer (100 enrollees, 10 dollars per util) and two identical hospitals (u = 0, cost 1, beta =
+    1/2). Each has share s = 1/3, the insurer loses w = 10 (-log(2/3)) / (1/3) = 12.16 per patient when
+    one leaves, and half of its patients divert to the other hospital (D = 1/2), so V = w + p/2, C = 1 and
+    p = C + (V - C)/2 gives p = (1/2 + w/2) / (3/4) = 8.776:
+
+    >>> model = HospitalInsurerMarkets(utility=np.zeros((1, 1, 2)), enrollees=[[100.0]],
+    ...                                wtp_per_util=[[10.0]], marginal_cost=np.ones((1, 1, 2)), beta=0.5)
+    >>> eq = model.equilibrium()
+    >>> eq.price.round(3), eq.wtp_drop.round(3), eq.buyer_value.round(3), eq.seller_cost.round(3)
+    (array([[[8.776, 8.776]]]), array([[[12.164, 12.164]]]), array([[[16.552, 16.552]]]),
+     array([[[1., 1.]]]))
+    >>> eq.has_gains_from_trade, round(eq.smallest_gain, 3)
+    (True, 15.552)
+
+    When the two hospitals form one system, a failed agreement keeps half of the patients at the sibling
+    (recapture R = (p - 1)/2), which raises the price to 1/2 + w = 12.664:
+
+    >>> merged = HospitalInsurerMarkets(utility=np.zeros((1, 1, 2)), enrollees=[[100.0]],
+    ...                                 wtp_per_util=[[10.0]], marginal_cost=np.ones((1, 1, 2)), beta=0.5,
+    ...                                 systems=["s", "s"]).equilibrium()
+    >>> merged.price.round(3), merged.recapture.round(3)
+    (array([[[12.664, 12.664]]]), array([[[5.832, 5.832]]]))
     """
 
     price: np.ndarray

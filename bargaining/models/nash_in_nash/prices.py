@@ -75,6 +75,28 @@ class NashInNashEquilibrium:
         its last prices finished; ``iterations`` then counts both); the tolerance.
     profits
         The function that computes :attr:`payoffs` (called once, on first access).
+
+    Examples
+    --------
+    Two hospitals and one insurer, 100 patients each; when a hospital drops out, 150 go to the other.
+    Cost 2 and value 10 per patient, equal weights. The agreement with h1 is worth 2,000 - 1,500 = 500 of
+    value to the insurer and saves it the payments for the 50 patients who would otherwise go to h2, so
+    V = (500 + 50 p) / 100 = 5 + p / 2 per patient of h1; with C = 2, p = C + (V - C) / 2 gives p = 14/3
+    and V = 22/3:
+
+    >>> eq = NashInNashPrices.per_unit(
+    ...     [("h1", "m"), ("h2", "m")],
+    ...     quantity=lambda pair, agreements: 100.0 if len(agreements) == 2 else 150.0,
+    ...     seller_cost=2.0, buyer_value=10.0).solve()
+    >>> eq.prices[["price", "seller_cost", "buyer_value", "beta", "gain_i", "gain_j"]].round(4)
+                price  seller_cost  buyer_value  beta    gain_i    gain_j
+    agreement
+    h1-m       4.6667          2.0       7.3333   0.5  266.6667  266.6667
+    h2-m       4.6667          2.0       7.3333   0.5  266.6667  266.6667
+    >>> eq.converged, eq.method, round(eq.price_of("h2-m"), 6)
+    (True, 'newton', 4.666667)
+    >>> eq.payoffs["profit"].round(2).to_dict()      # the insurer: 200 (10 - 14/3)
+    {'h1': 266.67, 'm': 1066.67, 'h2': 266.67}
     """
 
     prices: pd.DataFrame
