@@ -14,8 +14,12 @@ given) and one market of the data (prices p, shares s, sellers), the market is r
 then :meth:`bargaining.models.merger.NashInNashMarket.simulate` solves the post-merger equilibrium. The effects
 :math:`f(\theta)`: the relative price change of each product ``price_change[P]``, the post-merger price
 ``price_post[P]`` and share ``share_post[P]``, ``consumer_surplus_change`` (per unit of market size, money),
-``hhi_post`` and ``hhi_change``. They depend on theta only through alpha and the weights of the market's
-sellers.
+``hhi_post`` and ``hhi_change``; for each product P of the merging parties the upward pricing pressure
+``upp[P]`` and the compensating marginal-cost reduction ``cmcr[P]`` (money) and ``cmcr_relative[P]`` (fraction
+of the pre-merger cost) of :mod:`bargaining.models.merger.outputs` (both are 0 by construction for the other
+products, so they are not listed); the change in producer surplus (profit per unit of market size)
+``producer_surplus_change`` (all sellers) and ``producer_surplus_change_merging`` (the merging firms). They
+depend on theta only through alpha and the weights of the market's sellers.
 
 Delta method: :math:`\mathrm{var} f(\hat\theta) \approx \nabla f\, \hat V \nabla f'`, the gradient by central
 differences of the re-solved equilibria (step ``step`` times max(1, |theta_k|); one-sided for a weight within
@@ -56,7 +60,9 @@ class EstimatedMerger:
         The :class:`~bargaining.models.merger.MergerResult` at the estimates.
     effects
         One row per effect (``price_change[P]``, ``price_post[P]``, ``share_post[P]``,
-        ``consumer_surplus_change``, ``hhi_post``, ``hhi_change``): ``estimate``, ``std_error``, ``lower``,
+        ``consumer_surplus_change``, ``hhi_post``, ``hhi_change``, and for the merging parties' products
+        ``upp[P]``, ``cmcr[P]``, ``cmcr_relative[P]``; ``producer_surplus_change``,
+        ``producer_surplus_change_merging``): ``estimate``, ``std_error``, ``lower``,
         ``upper`` (delta method) and, with draws, ``boot_std_error``, ``boot_lower``, ``boot_upper``
         (percentile).
     gradient
@@ -138,6 +144,16 @@ class _Market:
             "hhi_post": float(result.hhi["post"]),
             "hhi_change": float(result.hhi["change"]),
         }
+        merging = result.merging.to_numpy(dtype=bool)
+        upp = result.upward_pricing_pressure["price"]
+        cmcr = result.compensating_cost_reduction
+        for p in self.products[merging]:      # elsewhere both are 0 by construction (no interval to report)
+            values[f"upp[{p}]"] = float(upp.loc[p])
+            values[f"cmcr[{p}]"] = float(cmcr.loc[p, "marginal_cost"])
+            values[f"cmcr_relative[{p}]"] = float(cmcr.loc[p, "marginal_cost_relative"])
+        surplus = result.producer_surplus["change"]
+        values["producer_surplus_change"] = float(surplus.sum())
+        values["producer_surplus_change_merging"] = float(surplus[surplus.index.isin(result.merging_firms)].sum())
         return pd.Series(values), result
 
 
