@@ -37,7 +37,6 @@ MISSING_EXAMPLES = frozenset(
         "IntermediaryPlay",
         "InvalidTestStatistic",
         "InvestmentResult",
-        "MergerPricingMoments",
         "MinimumDistanceModel",
         "MomentModel",
         "NashInNashEquilibrium",

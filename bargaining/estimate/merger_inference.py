@@ -19,7 +19,9 @@ then :meth:`bargaining.models.merger.NashInNashMarket.simulate` solves the post-
 of the pre-merger cost) of :mod:`bargaining.models.merger.outputs` (both are 0 by construction for the other
 products, so they are not listed); the change in producer surplus (profit per unit of market size)
 ``producer_surplus_change`` (all sellers) and ``producer_surplus_change_merging`` (the merging firms). They
-depend on theta only through alpha and the weights of the market's sellers.
+depend on theta only through alpha and the weights of the market's sellers (with weights by covariates,
+``fit_merger_model(weight_formula=...)``: through delta, each product's weight :math:`\Lambda(w_j'\delta)` with
+w_j the weight formula evaluated on the market's rows by the fit's model spec).
 
 Delta method: :math:`\mathrm{var} f(\hat\theta) \approx \nabla f\, \hat V \nabla f'`, the gradient by central
 differences of the re-solved equilibria (step ``step`` times max(1, |theta_k|); one-sided for a weight within
@@ -40,6 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.special import expit
 
 from bargaining.errors import BargainingError, InvalidParameterError
 from bargaining.estimate.engines.options import read_data
@@ -119,14 +122,22 @@ class _Market:
     share: np.ndarray
     seller: np.ndarray
     products: pd.Index
-    weight_names: list[str]          # the parameter name of each product's weight
+    weight_names: list[str]          # the parameter name of each product's weight (or the delta[TERM] names)
     seller_post: np.ndarray
+    weight_design: np.ndarray | None = None   # with weights by covariates: the products' rows w_j
+
+    def weights(self, weights: Mapping[str, float]) -> np.ndarray:
+        """The products' seller weights at the weight parameters."""
+        if self.weight_design is None:
+            return np.array([weights[name] for name in self.weight_names])
+        out: np.ndarray = expit(self.weight_design @ np.array([weights[name] for name in self.weight_names]))
+        return out
 
     def effects(self, alpha: float, weights: Mapping[str, float]) -> tuple[pd.Series, MergerResult]:
         from bargaining.models.demand import LogitDemand
         from bargaining.models.merger.equations import same_owner, tau
 
-        beta = np.array([weights[name] for name in self.weight_names])
+        beta = self.weights(weights)
         outside = 1.0 - self.share.sum()
         delta = np.log(self.share) - np.log(outside) + alpha * self.price
         coefficient = np.eye(self.share.size) - same_owner(pd.factorize(self.seller)[0]) * self.share[None, :]
@@ -189,7 +200,20 @@ def _read_market(fit: Any, data: Any, market: Any, seller_post: Any, product: st
                 hint='pass a mapping {"C": "B"} (seller C joins B), a column name, or one label per product.')
     names = fit.full_params.index
     group = columns.get("weight_by")
-    if "seller_weight" in names:
+    weight_design = None
+    if fit.weight_spec is not None:
+        try:
+            matrix = fit.weight_spec.get_model_matrix(rows, na_action="raise")
+        except Exception as error:  # formulaic raises several types for missing columns and values
+            raise InvalidParameterError(
+                f"the weight formula {fit.weight_formula!r} cannot be evaluated on market {market!r}: {error}",
+                hint="pass the data the fit used (the weight formula's columns without missing values).") from error
+        weight_names = [f"delta[{c}]" for c in matrix.columns]
+        missing = sorted(set(weight_names) - set(names))
+        if missing:
+            raise InvalidParameterError(f"the fit has no {missing}.", hint="pass the data the fit used.")
+        weight_design = np.asarray(matrix, dtype=float)
+    elif "seller_weight" in names:
         weight_names = ["seller_weight"] * len(rows)
     else:
         assert group is not None
@@ -200,15 +224,15 @@ def _read_market(fit: Any, data: Any, market: Any, seller_post: Any, product: st
                                         "been estimated.")
     return _Market(price=rows[columns["price"]].to_numpy(dtype=float),
                    share=rows[columns["share"]].to_numpy(dtype=float), seller=sellers, products=products,
-                   weight_names=weight_names, seller_post=post)
+                   weight_names=weight_names, seller_post=post, weight_design=weight_design)
 
 
 def _evaluate(spec: _Market, names: list[str], theta: np.ndarray) -> tuple[pd.Series | None, str | None]:
     """Effects at theta (over ``names``), or the reason the draw is left out."""
     values = dict(zip(names, theta, strict=True))
     alpha = float(values["alpha"])
-    weights = {k: float(v) for k, v in values.items() if k.startswith("seller_weight")}
-    if any(not 0.0 <= w <= 1.0 for w in weights.values()):
+    weights = {k: float(v) for k, v in values.items() if k != "alpha"}
+    if any(not 0.0 <= w <= 1.0 for k, w in weights.items() if k.startswith("seller_weight")):
         return None, FAILURE_REASONS[0]
     if not alpha > 0:
         return None, FAILURE_REASONS[1]
@@ -309,9 +333,10 @@ def simulate_estimated_merger(
         up, down = theta.copy(), theta.copy()
         up[k] += h
         down[k] -= h
-        if k > 0 and up[k] > 1.0:
+        bounded = names[k].startswith("seller_weight")     # delta[TERM] of covariate weights is unbounded
+        if bounded and up[k] > 1.0:
             up[k], width = theta[k], h
-        elif k > 0 and down[k] < 0.0:
+        elif bounded and down[k] < 0.0:
             down[k], width = theta[k], h
         else:
             width = 2 * h

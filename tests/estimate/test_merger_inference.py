@@ -171,3 +171,29 @@ def test_cmcr_upp_and_producer_surplus_intervals(case):
         assert out.effects.loc[label, "std_error"] == pytest.approx(np.sqrt(g @ v @ g), rel=1e-12)
         assert out.effects.loc[label, "std_error"] > 0
         assert 0.6 < out.effects.loc[label, "boot_std_error"] / out.effects.loc[label, "std_error"] < 1.5
+
+
+def test_covariate_weight_fits():
+    """Weights by covariates: group indicators through the link give the same effects and delta-method
+    standard errors as weight_by (invariance of the delta method to the reparametrization beta = expit(delta));
+    with a continuous covariate each product's weight is expit(w_j'delta)."""
+    sim = simulate("bargaining-markets", n=80, seed=21, seller_weight={"A": 0.3, "B": 0.5, "C": 0.7})
+    options = {**SUPPLY, "alpha": 1.0, "alpha_cov": 0.05**2}
+    grouped = fit_merger_model(sim.data, **options, weight_by="seller")
+    logistic = fit_merger_model(sim.data, **options, weight_formula="~ 0 + C(seller)")
+    a = simulate_estimated_merger(grouped, sim.data, market=2, seller_post={"C": "B"}, product="product")
+    b = simulate_estimated_merger(logistic, sim.data, market=2, seller_post={"C": "B"}, product="product")
+    assert list(b.gradient.columns) == ["alpha", "delta[C(seller)[A]]", "delta[C(seller)[B]]",
+                                        "delta[C(seller)[C]]"]
+    assert np.allclose(b.effects["estimate"], a.effects["estimate"], rtol=1e-5, atol=1e-9)
+    assert np.allclose(b.effects["std_error"], a.effects["std_error"], rtol=1e-4, atol=1e-9)
+    continuous = simulate("bargaining-markets", n=120, seed=5, weight_delta={"Intercept": 0.0, "w": 0.8})
+    fit = fit_merger_model(continuous.data, **SUPPLY, alpha=1.0, weight_formula="~ 1 + w")
+    out = simulate_estimated_merger(fit, continuous.data, market=3, seller_post={"C": "B"}, product="product",
+                                    draws=20, seed=2)
+    rows = continuous.data[continuous.data.market == 3]
+    index = fit.params["delta[Intercept]"] + fit.params["delta[w]"] * rows.w.to_numpy()
+    weights = out.result.params[[f"seller_weight[P{j}]" for j in range(1, 5)]].to_numpy()
+    assert np.allclose(weights, 1 / (1 + np.exp(-index)), rtol=1e-12)
+    assert out.failures.sum() + len(out.draws) == 20
+    assert (out.effects["std_error"] > 0).all()
