@@ -36,7 +36,7 @@ Percentile intervals and the standard deviation of the kept draws are reported n
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -125,6 +125,7 @@ class _Market:
     weight_names: list[str]          # the parameter name of each product's weight (or the delta[TERM] names)
     seller_post: np.ndarray
     weight_design: np.ndarray | None = None   # with weights by covariates: the products' rows w_j
+    merging: np.ndarray | None = None         # the merging parties' products (fixed by the owners; set once)
 
     def weights(self, weights: Mapping[str, float]) -> np.ndarray:
         """The products' seller weights at the weight parameters."""
@@ -155,16 +156,20 @@ class _Market:
             "hhi_post": float(result.hhi["post"]),
             "hhi_change": float(result.hhi["change"]),
         }
-        merging = result.merging.to_numpy(dtype=bool)
-        upp = result.upward_pricing_pressure["price"]
+        merging = result.merging.to_numpy(dtype=bool) if self.merging is None else self.merging
+        upp = result.upward_pricing_pressure["price"].to_numpy()
         cmcr = result.compensating_cost_reduction
-        for p in self.products[merging]:      # elsewhere both are 0 by construction (no interval to report)
-            values[f"upp[{p}]"] = float(upp.loc[p])
-            values[f"cmcr[{p}]"] = float(cmcr.loc[p, "marginal_cost"])
-            values[f"cmcr_relative[{p}]"] = float(cmcr.loc[p, "marginal_cost_relative"])
-        surplus = result.producer_surplus["change"]
-        values["producer_surplus_change"] = float(surplus.sum())
-        values["producer_surplus_change_merging"] = float(surplus[surplus.index.isin(result.merging_firms)].sum())
+        cut, relative = cmcr["marginal_cost"].to_numpy(), cmcr["marginal_cost_relative"].to_numpy()
+        for j in np.flatnonzero(merging):      # elsewhere both are 0 by construction (no interval to report)
+            p = self.products[j]
+            values[f"upp[{p}]"] = float(upp[j])
+            values[f"cmcr[{p}]"] = float(cut[j])
+            values[f"cmcr_relative[{p}]"] = float(relative[j])
+        # producer surplus: profit s (p - c) per unit of market size, after minus before (sellers facing
+        # consumers; the merging firms own exactly the merging products)
+        change = post["share"].to_numpy() * (post["price"].to_numpy() - cost) - self.share * (self.price - cost)
+        values["producer_surplus_change"] = float(change.sum())
+        values["producer_surplus_change_merging"] = float(change[merging].sum())
         return pd.Series(values), result
 
 
@@ -327,6 +332,7 @@ def simulate_estimated_merger(
         raise InvalidParameterError(f"the merger cannot be simulated at the estimates: {reason}.",
                                     hint="check the fit (weights in [0, 1], alpha > 0) and the market.")
     _, result = spec.effects(float(theta[0]), dict(zip(names[1:], theta[1:], strict=True)))
+    spec = replace(spec, merging=result.merging.to_numpy(dtype=bool))
     gradient = np.empty((point.size, theta.size))
     for k in range(theta.size):
         h = step * max(1.0, abs(theta[k]))
