@@ -161,7 +161,7 @@ class _Market:
         cmcr = result.compensating_cost_reduction
         cut, relative = cmcr["marginal_cost"].to_numpy(), cmcr["marginal_cost_relative"].to_numpy()
         for j in np.flatnonzero(merging):      # elsewhere both are 0 by construction (no interval to report)
-            p = self.products[j]
+            p = self.products[int(j)]
             values[f"upp[{p}]"] = float(upp[j])
             values[f"cmcr[{p}]"] = float(cut[j])
             values[f"cmcr_relative[{p}]"] = float(relative[j])
