@@ -11,7 +11,12 @@ instruments are the cost regressors z and the excluded instruments E (``instrume
 demand shifters, rivals' characteristics; default: the sums over the other products of the market of the
 non-constant cost regressors, which move rivals' prices, hence own shares, but not own costs). With seller
 weights by group (``weight_by``) every excluded instrument is interacted with the group indicators, so each
-group's weight has its own excluded variation.
+group's weight has its own excluded variation. With seller weights by covariates (``weight_formula="~ 1 + w"``:
+:math:`\beta_{jt} = \Lambda(w_{jt}'\delta)`, parameters ``delta[TERM]``) every excluded instrument is
+interacted with every column of the weight design, and the design's columns that add rank to the instruments
+are instruments too (exogenous by assumption, like ``weight_by``'s group indicators); a design of group
+indicators, ``"~ 0 + C(g)"``, then has the instruments of ``weight_by="g"`` (the same column span) and
+reproduces its estimates through the link, :math:`\Lambda(\hat\delta_g) = \hat\beta_g`.
 
 Demand uncertainty. alpha is taken as known; with ``alpha_cov`` (its variance, e.g. from a first-stage
 logit estimate on other data or the same data) the covariance of the estimates adds the delta-method term
@@ -63,11 +68,71 @@ class MergerEstimationResults(EstimationResults):
         alpha's variance is 0 when it was given without ``alpha_cov``.
     columns
         The data's column names by role: ``price``, ``share``, ``seller``, ``market``, ``weight_by``.
+    weight_formula, weight_spec, weight_rows
+        With seller weights by covariates: the formula, its formulaic model spec (to evaluate the design on
+        other rows with the same columns and categories) and the design of the estimation rows (columns named
+        like the parameters); None otherwise.
+
+    Examples
+    --------
+    >>> sim = simulate("bargaining-markets", n=100, seed=4, weight_delta={"Intercept": 0.0, "w": 1.0})
+    >>> res = fit_merger_model(sim.data, price="price", share="share", seller="seller", market="market",
+    ...                        cost_formula="~ 1 + z1 + z2", alpha=1.0, weight_formula="~ 1 + w",
+    ...                        instruments="~ x + x_rivals + z1_rivals + z2_rivals")
+    >>> frame = res.implied_weights()
+    >>> list(frame.columns), bool(frame["seller_weight"].between(0, 1).all())
+    (['seller_weight', 'std_error', 'lower', 'upper'], True)
     """
 
     full_params: pd.Series
     full_cov: pd.DataFrame
     columns: dict[str, str | None]
+    weight_formula: str | None = None
+    weight_spec: Any = None
+    weight_rows: pd.DataFrame | None = None
+
+    def implied_weights(self, level: float = 0.95) -> pd.DataFrame:
+        r"""The seller weight of every estimation row with delta-method intervals.
+
+        With weights by covariates, :math:`\hat\beta_{jt} = \Lambda(w_{jt}'\hat\delta)` and
+        :math:`\mathrm{se} = \hat\beta (1 - \hat\beta) \sqrt{w' \hat V_\delta w}`; the interval is the link of
+        the interval of the index :math:`w'\hat\delta` (inside (0, 1)). Without covariates the weights are
+        parameters and are reported as such (one row per parameter).
+
+        Parameters
+        ----------
+        level
+            Confidence level.
+
+        Examples
+        --------
+        >>> sim = simulate("bargaining-markets", n=80, seed=4)
+        >>> res = fit_merger_model(sim.data, price="price", share="share", seller="seller", market="market",
+        ...                        cost_formula="~ 1 + z1 + z2", alpha=1.0, weight_formula="~ 1",
+        ...                        instruments="~ x + x_rivals + z1_rivals + z2_rivals")
+        >>> bool(abs(res.implied_weights()["seller_weight"].iloc[0] - 0.5) < 0.2)
+        True
+        """
+        from scipy import stats
+        from scipy.special import expit
+
+        if not 0 < float(level) < 1:
+            raise InvalidParameterError(f"level must be in (0, 1), got {level!r}.", hint="e.g. level=0.95.")
+        z = float(stats.norm.ppf((1 + level) / 2))
+        if self.weight_rows is None:
+            names = [n for n in self.params.index if str(n).startswith("seller_weight")]
+            value = self.params[names].to_numpy(dtype=float)
+            se = np.sqrt(np.diag(self.cov.loc[names, names].to_numpy(dtype=float)))
+            return pd.DataFrame({"seller_weight": value, "std_error": se, "lower": value - z * se,
+                                 "upper": value + z * se}, index=pd.Index(names, name="parameter"))
+        names = list(self.weight_rows.columns)
+        w = self.weight_rows.to_numpy(dtype=float)
+        index = w @ self.params[names].to_numpy(dtype=float)
+        index_se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", w, self.cov.loc[names, names].to_numpy(), w), 0))
+        beta = expit(index)
+        return pd.DataFrame({"seller_weight": beta, "std_error": beta * (1 - beta) * index_se,
+                             "lower": expit(index - z * index_se), "upper": expit(index + z * index_se)},
+                            index=self.weight_rows.index)
 
 
 def _check_columns(frame: pd.DataFrame, columns: dict[str, str]) -> None:
@@ -167,6 +232,7 @@ def fit_merger_model(
     demand_instruments: str | None = None,
     instruments: str | None = None,
     weight_by: str | None = None,
+    weight_formula: str | None = None,
     cov_type: str = "robust",
     cluster: str | None = None,
     bootstrap: int | None = None,
@@ -206,6 +272,10 @@ def fit_merger_model(
     weight_by
         Column whose values get their own seller weight (``seller_weight[VALUE]``); default one
         ``seller_weight``.
+    weight_formula
+        Seller weights by covariates instead (not with ``weight_by``): beta_jt = logistic(w_jt'delta) with w
+        from this right-hand-side formula (``"~ 1 + w"``; ``"~ 0 + C(g)"`` for groups through the link);
+        parameters ``delta[TERM]``, the weights per row in :meth:`MergerEstimationResults.implied_weights`.
     cov_type, cluster, bootstrap, bootstrap_kind, seed, n_jobs, progress
         Inference options with the package-wide meaning; ``cluster`` is a column (e.g. the market).
         ``bootstrap_kind="wild"`` gives wild restricted score bootstrap p-values and intervals of every
@@ -241,6 +311,11 @@ def fit_merger_model(
         raise InvalidParameterError(
             "give exactly one of alpha (known price coefficient) and demand (estimated).",
             hint='pass alpha=1.0, or demand="~ 1 + x" with demand_instruments="~ ...".')
+    if weight_by is not None and weight_formula is not None:
+        raise InvalidParameterError(
+            "give at most one of weight_by (a weight per group) and weight_formula (weights by covariates).",
+            hint="for groups through the logistic link use weight_formula='~ 0 + C(group)'; add covariates "
+                 "with weight_formula='~ 0 + C(group) + w'.")
     if demand_fit is not None:
         if alpha_cov is not None or "alpha" not in demand_fit.params.index:
             raise InvalidParameterError(
@@ -283,7 +358,8 @@ def fit_merger_model(
     used = list(dict.fromkeys([*columns.values(), *formula_variables(cost_formula, what="cost formula"),
                                *formula_variables(instruments, what="instruments"),
                                *formula_variables(demand_formula, what="demand formula"),
-                               *formula_variables(demand_instruments, what="demand instruments")]))
+                               *formula_variables(demand_instruments, what="demand instruments"),
+                               *formula_variables(weight_formula, what="weight formula")]))
     _check_columns(frame, {f"formula variable {c}": c for c in used})
     complete = frame[used].notna().all(axis=1).to_numpy()
     rows = frame.loc[complete]
@@ -323,9 +399,24 @@ def fit_merger_model(
         dummies, group_names = group_dummies(rows[weight_by])
         group_codes = dummies.argmax(axis=1)
         excluded = np.hstack([excluded * dummies[:, [g]] for g in range(dummies.shape[1])] + [dummies[:, 1:]])
+    weight_design, weight_terms, weight_spec = None, None, None
+    instrument_matrix = np.hstack([design, excluded])
+    if weight_formula is not None:
+        import formulaic
+
+        weight_design, weight_terms = model_matrix(weight_formula, rows, what="weight formula")
+        weight_spec = formulaic.model_matrix(weight_formula, rows, na_action="raise").model_spec
+        interacted = (excluded[:, :, None] * weight_design[:, None, :]).reshape(len(rows), -1)
+        instrument_matrix = np.hstack([design, interacted])
+        rank = np.linalg.matrix_rank(instrument_matrix)
+        for column in weight_design.T:          # the design's columns that add rank (exogenous)
+            candidate = np.hstack([instrument_matrix, column[:, None]])
+            if np.linalg.matrix_rank(candidate) > rank:
+                instrument_matrix, rank = candidate, rank + 1
     model = MergerPricingMoments(
         rows[price].to_numpy(), rows[share].to_numpy(), market_labels, rows[seller].to_numpy(), design, cost_names,
-        alpha=alpha, weight_group=group_codes, group_names=group_names, instruments=np.hstack([design, excluded]),
+        alpha=alpha, weight_group=group_codes, group_names=group_names, weight_design=weight_design,
+        weight_design_names=weight_terms, instruments=instrument_matrix,
     )
     title = "Nash-in-Nash pricing conditions (sellers and consumers, logit)"
     cluster_labels = None if cluster is None else rows[cluster].to_numpy()
@@ -378,10 +469,14 @@ def fit_merger_model(
         cluster_count=None if cluster_labels is None else int(pd.Series(cluster_labels).nunique()),
         df_inference=fit.df_inference, resampled_inference=fit.resampled_inference,
         specification={"cost_formula": cost_formula, "instruments": instruments or "rivals' sums of cost shifters",
-                       "weight_by": weight_by, "demand_formula": demand_formula,
+                       "weight_by": weight_by, "weight_formula": weight_formula, "demand_formula": demand_formula,
                        "demand_instruments": demand_instruments},
     )
     result.full_params = full_params
     result.full_cov = full_cov
     result.columns = {"price": price, "share": share, "seller": seller, "market": market, "weight_by": weight_by}
+    result.weight_formula = weight_formula
+    result.weight_spec = weight_spec
+    result.weight_rows = None if weight_design is None else pd.DataFrame(
+        weight_design, index=rows.index, columns=[f"delta[{t}]" for t in (weight_terms or [])])
     return result

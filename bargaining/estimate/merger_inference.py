@@ -14,8 +14,14 @@ given) and one market of the data (prices p, shares s, sellers), the market is r
 then :meth:`bargaining.models.merger.NashInNashMarket.simulate` solves the post-merger equilibrium. The effects
 :math:`f(\theta)`: the relative price change of each product ``price_change[P]``, the post-merger price
 ``price_post[P]`` and share ``share_post[P]``, ``consumer_surplus_change`` (per unit of market size, money),
-``hhi_post`` and ``hhi_change``. They depend on theta only through alpha and the weights of the market's
-sellers.
+``hhi_post`` and ``hhi_change``; for each product P of the merging parties the upward pricing pressure
+``upp[P]`` and the compensating marginal-cost reduction ``cmcr[P]`` (money) and ``cmcr_relative[P]`` (fraction
+of the pre-merger cost) of :mod:`bargaining.models.merger.outputs` (both are 0 by construction for the other
+products, so they are not listed); the change in producer surplus (profit per unit of market size)
+``producer_surplus_change`` (all sellers) and ``producer_surplus_change_merging`` (the merging firms). They
+depend on theta only through alpha and the weights of the market's sellers (with weights by covariates,
+``fit_merger_model(weight_formula=...)``: through delta, each product's weight :math:`\Lambda(w_j'\delta)` with
+w_j the weight formula evaluated on the market's rows by the fit's model spec).
 
 Delta method: :math:`\mathrm{var} f(\hat\theta) \approx \nabla f\, \hat V \nabla f'`, the gradient by central
 differences of the re-solved equilibria (step ``step`` times max(1, |theta_k|); one-sided for a weight within
@@ -30,12 +36,13 @@ Percentile intervals and the standard deviation of the kept draws are reported n
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.special import expit
 
 from bargaining.errors import BargainingError, InvalidParameterError
 from bargaining.estimate.engines.options import read_data
@@ -56,7 +63,9 @@ class EstimatedMerger:
         The :class:`~bargaining.models.merger.MergerResult` at the estimates.
     effects
         One row per effect (``price_change[P]``, ``price_post[P]``, ``share_post[P]``,
-        ``consumer_surplus_change``, ``hhi_post``, ``hhi_change``): ``estimate``, ``std_error``, ``lower``,
+        ``consumer_surplus_change``, ``hhi_post``, ``hhi_change``, and for the merging parties' products
+        ``upp[P]``, ``cmcr[P]``, ``cmcr_relative[P]``; ``producer_surplus_change``,
+        ``producer_surplus_change_merging``): ``estimate``, ``std_error``, ``lower``,
         ``upper`` (delta method) and, with draws, ``boot_std_error``, ``boot_lower``, ``boot_upper``
         (percentile).
     gradient
@@ -113,14 +122,23 @@ class _Market:
     share: np.ndarray
     seller: np.ndarray
     products: pd.Index
-    weight_names: list[str]          # the parameter name of each product's weight
+    weight_names: list[str]          # the parameter name of each product's weight (or the delta[TERM] names)
     seller_post: np.ndarray
+    weight_design: np.ndarray | None = None   # with weights by covariates: the products' rows w_j
+    merging: np.ndarray | None = None         # the merging parties' products (fixed by the owners; set once)
+
+    def weights(self, weights: Mapping[str, float]) -> np.ndarray:
+        """The products' seller weights at the weight parameters."""
+        if self.weight_design is None:
+            return np.array([weights[name] for name in self.weight_names])
+        out: np.ndarray = expit(self.weight_design @ np.array([weights[name] for name in self.weight_names]))
+        return out
 
     def effects(self, alpha: float, weights: Mapping[str, float]) -> tuple[pd.Series, MergerResult]:
         from bargaining.models.demand import LogitDemand
         from bargaining.models.merger.equations import same_owner, tau
 
-        beta = np.array([weights[name] for name in self.weight_names])
+        beta = self.weights(weights)
         outside = 1.0 - self.share.sum()
         delta = np.log(self.share) - np.log(outside) + alpha * self.price
         coefficient = np.eye(self.share.size) - same_owner(pd.factorize(self.seller)[0]) * self.share[None, :]
@@ -138,6 +156,20 @@ class _Market:
             "hhi_post": float(result.hhi["post"]),
             "hhi_change": float(result.hhi["change"]),
         }
+        merging = result.merging.to_numpy(dtype=bool) if self.merging is None else self.merging
+        upp = result.upward_pricing_pressure["price"].to_numpy()
+        cmcr = result.compensating_cost_reduction
+        cut, relative = cmcr["marginal_cost"].to_numpy(), cmcr["marginal_cost_relative"].to_numpy()
+        for j in np.flatnonzero(merging):      # elsewhere both are 0 by construction (no interval to report)
+            p = self.products[int(j)]
+            values[f"upp[{p}]"] = float(upp[j])
+            values[f"cmcr[{p}]"] = float(cut[j])
+            values[f"cmcr_relative[{p}]"] = float(relative[j])
+        # producer surplus: profit s (p - c) per unit of market size, after minus before (sellers facing
+        # consumers; the merging firms own exactly the merging products)
+        change = post["share"].to_numpy() * (post["price"].to_numpy() - cost) - self.share * (self.price - cost)
+        values["producer_surplus_change"] = float(change.sum())
+        values["producer_surplus_change_merging"] = float(change[merging].sum())
         return pd.Series(values), result
 
 
@@ -173,7 +205,20 @@ def _read_market(fit: Any, data: Any, market: Any, seller_post: Any, product: st
                 hint='pass a mapping {"C": "B"} (seller C joins B), a column name, or one label per product.')
     names = fit.full_params.index
     group = columns.get("weight_by")
-    if "seller_weight" in names:
+    weight_design = None
+    if fit.weight_spec is not None:
+        try:
+            matrix = fit.weight_spec.get_model_matrix(rows, na_action="raise")
+        except Exception as error:  # formulaic raises several types for missing columns and values
+            raise InvalidParameterError(
+                f"the weight formula {fit.weight_formula!r} cannot be evaluated on market {market!r}: {error}",
+                hint="pass the data the fit used (the weight formula's columns without missing values).") from error
+        weight_names = [f"delta[{c}]" for c in matrix.columns]
+        missing = sorted(set(weight_names) - set(names))
+        if missing:
+            raise InvalidParameterError(f"the fit has no {missing}.", hint="pass the data the fit used.")
+        weight_design = np.asarray(matrix, dtype=float)
+    elif "seller_weight" in names:
         weight_names = ["seller_weight"] * len(rows)
     else:
         assert group is not None
@@ -184,15 +229,15 @@ def _read_market(fit: Any, data: Any, market: Any, seller_post: Any, product: st
                                         "been estimated.")
     return _Market(price=rows[columns["price"]].to_numpy(dtype=float),
                    share=rows[columns["share"]].to_numpy(dtype=float), seller=sellers, products=products,
-                   weight_names=weight_names, seller_post=post)
+                   weight_names=weight_names, seller_post=post, weight_design=weight_design)
 
 
 def _evaluate(spec: _Market, names: list[str], theta: np.ndarray) -> tuple[pd.Series | None, str | None]:
     """Effects at theta (over ``names``), or the reason the draw is left out."""
     values = dict(zip(names, theta, strict=True))
     alpha = float(values["alpha"])
-    weights = {k: float(v) for k, v in values.items() if k.startswith("seller_weight")}
-    if any(not 0.0 <= w <= 1.0 for w in weights.values()):
+    weights = {k: float(v) for k, v in values.items() if k != "alpha"}
+    if any(not 0.0 <= w <= 1.0 for k, w in weights.items() if k.startswith("seller_weight")):
         return None, FAILURE_REASONS[0]
     if not alpha > 0:
         return None, FAILURE_REASONS[1]
@@ -287,15 +332,17 @@ def simulate_estimated_merger(
         raise InvalidParameterError(f"the merger cannot be simulated at the estimates: {reason}.",
                                     hint="check the fit (weights in [0, 1], alpha > 0) and the market.")
     _, result = spec.effects(float(theta[0]), dict(zip(names[1:], theta[1:], strict=True)))
+    spec = replace(spec, merging=result.merging.to_numpy(dtype=bool))
     gradient = np.empty((point.size, theta.size))
     for k in range(theta.size):
         h = step * max(1.0, abs(theta[k]))
         up, down = theta.copy(), theta.copy()
         up[k] += h
         down[k] -= h
-        if k > 0 and up[k] > 1.0:
+        bounded = names[k].startswith("seller_weight")     # delta[TERM] of covariate weights is unbounded
+        if bounded and up[k] > 1.0:
             up[k], width = theta[k], h
-        elif k > 0 and down[k] < 0.0:
+        elif bounded and down[k] < 0.0:
             down[k], width = theta[k], h
         else:
             width = 2 * h

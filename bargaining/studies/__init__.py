@@ -45,6 +45,8 @@ bargained with consumers; N = products, a multiple of 4) and
 =========================== ===========================================================================
 merger-constant-weight      one seller weight 0.5 and gamma (Intercept, z1, z2)
 merger-grouped-weight       one weight per seller (A 0.3, B 0.5, C 0.8) and gamma
+merger-covariate-weight     weights logistic(delta_0 + delta_w w) by a covariate w (0, 0.8) and gamma
+                            (``weight_formula="~ 1 + w"``)
 merger-effect-constant      one weight 0.5, logit demand estimated jointly (``demand="~ 1 + x"``), and the
                             relative price change of P4 when seller C joins A in a fixed extra market
                             (:func:`~bargaining.studies.merger.fit_merger_with_effect`, delta method)

@@ -36,6 +36,7 @@ MERGER_POST = {"C": "A"}
 EFFECT = "price_change[P4]"
 
 GROUP_WEIGHTS = {"A": 0.3, "B": 0.5, "C": 0.8}
+COVARIATE_WEIGHTS = {"Intercept": 0.0, "w": 0.8}     # beta = logistic(0 + 0.8 w), w ~ N(0, 1)
 FIT_MERGER = "bargaining.estimate.merger_estimation:fit_merger_model"
 OPTIONS: dict[str, Any] = {
     "price": "price", "share": "share", "seller": "seller", "market": "market",
@@ -45,7 +46,7 @@ OPTIONS: dict[str, Any] = {
 
 
 def _truth(truth: Mapping[str, Any]) -> dict[str, float]:
-    return {k: float(v) for k, v in truth.items() if k.startswith(("seller_weight", "gamma["))}
+    return {k: float(v) for k, v in truth.items() if k.startswith(("seller_weight", "delta[", "gamma["))}
 
 
 def _study(weights: str) -> Study:
@@ -54,6 +55,10 @@ def _study(weights: str) -> Study:
     if weights == "constant":
         params["seller_weight"] = 0.5
         what = "one seller weight 0.5"
+    elif weights == "covariate":
+        params["weight_delta"] = dict(COVARIATE_WEIGHTS)
+        options["weight_formula"] = "~ 1 + w"
+        what = "seller weights logistic(0 + 0.8 w) by a product-market covariate w"
     else:
         params["seller_weight"] = dict(GROUP_WEIGHTS)
         options["weight_by"] = "seller"
@@ -196,5 +201,5 @@ def _effect_study(weights: str) -> Study:
     )
 
 
-MERGER_STUDIES: list[Study] = [_study("constant"), _study("grouped"), _effect_study("constant"),
+MERGER_STUDIES: list[Study] = [_study("constant"), _study("grouped"), _study("covariate"), _effect_study("constant"),
                                _effect_study("grouped")]

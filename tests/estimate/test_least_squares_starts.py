@@ -185,3 +185,15 @@ def test_singular_hessian_is_an_identification_error_not_linalg_error(cov_type):
     with pytest.raises(IdentificationError, match="singular") as error:
         likelihood_covariance(hessian, scores, cov_type=cov_type)
     assert "identified" in error.value.hint
+
+
+def test_gauss_newton_step_with_a_flat_direction():
+    """A Jacobian column of zeros (a saturated logistic weight) gets no step; the others solve the least-squares
+    problem they span (here exactly: f + J b = 0 for the first column, b = -f / 2)."""
+    from bargaining.estimate.engines.least_squares import _gauss_newton_step
+
+    jac = np.array([[2.0, 0.0], [2.0, 0.0], [2.0, 0.0]])
+    f = np.array([1.0, 1.0, 1.0])
+    step = _gauss_newton_step(f, jac)
+    assert np.all(np.isfinite(step))
+    assert step == pytest.approx([-0.5, 0.0])

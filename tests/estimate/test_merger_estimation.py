@@ -115,3 +115,70 @@ def test_bad_inputs(markets):
         fit_merger_model(markets.data, **OPTIONS, alpha_cov=0.01, bootstrap=10)
     with pytest.raises(InvalidParameterError):
         fit_merger_model(markets.data, **{**OPTIONS, "alpha": -1.0})
+
+
+# -- seller weights by covariates (weight_formula) --------------------------------------------------------------
+COVARIATE_TRUTH = {"Intercept": 0.0, "w": 0.8}
+
+
+@pytest.fixture(scope="module")
+def covariate_markets():
+    return simulate("bargaining-markets", n=300, seed=5, weight_delta=COVARIATE_TRUTH)
+
+
+def test_covariate_weights_simulator_residuals_and_jacobian(covariate_markets):
+    data, truth = covariate_markets.data, covariate_markets.truth
+    assert truth["delta[Intercept]"] == 0.0 and truth["delta[w]"] == 0.8 and "seller_weight" not in truth
+    assert np.allclose(data.seller_weight, 1 / (1 + np.exp(-0.8 * data.w)), rtol=1e-14)
+    z = np.column_stack([np.ones(len(data)), data.z1, data.z2])
+    w = np.column_stack([np.ones(len(data)), data.w])
+    model = MergerPricingMoments(data.price, data.share, data.market, data.seller, z, ["Intercept", "z1", "z2"],
+                                 alpha=1.0, weight_design=w, weight_design_names=["Intercept", "w"],
+                                 instruments=np.column_stack([z, data.x, data.x_rivals, data.x * data.w]))
+    assert model.param_names == ["delta[Intercept]", "delta[w]", "gamma[Intercept]", "gamma[z1]", "gamma[z2]"]
+    theta = np.array([0.0, 0.8, 2.0, 1.0, 0.5])
+    # at the truth the residuals are the simulated cost shocks (the equilibria solve the FOCs to ~1e-10)
+    assert np.max(np.abs(model.residuals(theta) - data.omega)) < 1e-8
+    assert np.allclose(model.seller_weights(theta), data.seller_weight, rtol=1e-14)
+    at = np.array([0.3, -0.5, 2.0, 1.0, 0.5])
+    step = 1e-6
+    numeric = np.column_stack([(model.residuals(at + step * e) - model.residuals(at - step * e)) / (2 * step)
+                               for e in np.eye(5)])
+    assert np.max(np.abs(model.jacobian(at) - numeric)) < 1e-7
+    rows = np.array([7, 7, 100])
+    sub = model.subset(rows)
+    assert np.allclose(sub.residuals(at), model.residuals(at)[rows])
+    assert np.allclose(sub.jacobian(at), model.jacobian(at)[rows])
+
+
+def test_group_formula_reproduces_weight_by():
+    sim = simulate("bargaining-markets", n=150, seed=21, seller_weight={"A": 0.3, "B": 0.5, "C": 0.7})
+    grouped = fit_merger_model(sim.data, **OPTIONS, weight_by="seller")
+    logistic = fit_merger_model(sim.data, **OPTIONS, weight_formula="~ 0 + C(seller)")
+    assert logistic.converged
+    delta = logistic.params[[f"delta[C(seller)[{g}]]" for g in "ABC"]].to_numpy()
+    beta = 1 / (1 + np.exp(-delta))
+    names = [f"seller_weight[{g}]" for g in "ABC"]
+    assert np.allclose(beta, grouped.params[names], atol=1e-6)
+    # delta method: se(beta_g) = beta (1 - beta) se(delta_g), same instrument span, same sandwich
+    se_delta = logistic.std_errors[[f"delta[C(seller)[{g}]]" for g in "ABC"]].to_numpy()
+    assert np.allclose(beta * (1 - beta) * se_delta, grouped.std_errors[names], rtol=1e-5)
+    gammas = ["gamma[Intercept]", "gamma[z1]", "gamma[z2]"]
+    assert np.allclose(logistic.params[gammas], grouped.params[gammas], atol=1e-6)
+    assert np.allclose(logistic.std_errors[gammas], grouped.std_errors[gammas], rtol=1e-5)
+    implied = logistic.implied_weights()
+    first_a = int(np.flatnonzero(sim.data.seller.to_numpy() == "A")[0])
+    assert implied["seller_weight"].iloc[first_a] == pytest.approx(grouped.params["seller_weight[A]"], abs=1e-6)
+    assert implied["std_error"].iloc[first_a] == pytest.approx(grouped.std_errors["seller_weight[A]"], rel=1e-5)
+    with pytest.raises(InvalidParameterError, match="weight_formula") as info:
+        fit_merger_model(sim.data, **OPTIONS, weight_by="seller", weight_formula="~ 1 + x")
+    assert "weight_formula=" in info.value.hint
+
+
+def test_covariate_weights_are_recovered(covariate_markets):
+    fit = fit_merger_model(covariate_markets.data, **OPTIONS, weight_formula="~ 1 + w")
+    truth = covariate_markets.truth
+    assert fit.converged
+    for name in ("delta[Intercept]", "delta[w]", "gamma[Intercept]", "gamma[z1]", "gamma[z2]"):
+        assert abs(fit.params[name] - truth[name]) < 3 * fit.std_errors[name], name
+    assert fit.std_errors["delta[w]"] < 0.2           # the slope is identified, not merely not rejected

@@ -34,6 +34,8 @@ def test_truths():
     assert get_study("merger-grouped-weight").truth() == {
         "seller_weight[A]": 0.3, "seller_weight[B]": 0.5, "seller_weight[C]": 0.8,
         "gamma[Intercept]": 2.0, "gamma[z1]": 1.0, "gamma[z2]": 0.5}
+    assert get_study("merger-covariate-weight").truth() == {
+        "delta[Intercept]": 0.0, "delta[w]": 0.8, "gamma[Intercept]": 2.0, "gamma[z1]": 1.0, "gamma[z2]": 0.5}
 
 
 def test_reduced_merger_study_recovers_the_seller_weight():
@@ -43,7 +45,7 @@ def test_reduced_merger_study_recovers_the_seller_weight():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["merger-constant-weight", "merger-grouped-weight"])
+@pytest.mark.parametrize("name", ["merger-constant-weight", "merger-grouped-weight", "merger-covariate-weight"])
 def test_full_merger_study(name):
     reps = 200
     mc = run_study(name, reps=reps, n=800, seed=3, n_jobs=2, progress=False)

@@ -32,7 +32,7 @@ COMPLETE = [
     "nash-constant-formula-ols",
 ]
 INCOMPLETE = ["incomplete-likelihood", "incomplete-min-distance"]
-MERGER = ["merger-constant-weight", "merger-grouped-weight", "merger-effect-constant",
+MERGER = ["merger-constant-weight", "merger-grouped-weight", "merger-covariate-weight", "merger-effect-constant",
           "merger-effect-grouped"]  # reduced runs in test_merger_studies.py
 SIZE = {name: 250 for name in COMPLETE} | {name: 1000 for name in INCOMPLETE}
 

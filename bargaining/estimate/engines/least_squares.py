@@ -170,6 +170,7 @@ def _sigma2(u: np.ndarray, k: int) -> float:
 
 def _gauss_newton_step(f: np.ndarray, jac: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(jac, axis=0)
+    norms = np.where(norms > 0, norms, 1.0)   # a flat direction (e.g. a saturated logistic weight): no step there
     step: np.ndarray = -np.linalg.lstsq(jac / norms, f, rcond=None)[0] / norms
     return step
 

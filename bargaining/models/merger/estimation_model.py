@@ -37,8 +37,14 @@ Analytic Jacobian: :math:`\partial u / \partial \gamma' = -z'`, and
 :math:`D = \beta L + (1 - \beta) r`. For the delta method in alpha:
 :math:`\partial u / \partial \alpha = M / \alpha`.
 
-Every row carries its market's row of :math:`A_t^{-1}` and its market mates' shares and weight groups
-(padded to the largest market), so ``subset(rows)`` is a plain row selection and the bootstrap may resample
+Seller weights by covariates: :math:`\beta_{jt} = \Lambda(w_{jt}'\delta)` with the logistic function
+:math:`\Lambda` and a weight design w (parameters ``delta[TERM]``, as in :func:`bargaining.fit_nash`); then
+:math:`\partial u_{jt} / \partial \delta = -\frac{1}{\alpha} \sum_k [A_t^{-1}]_{jk}
+\, \partial \tau^{(1)}_k / \partial \beta \; \beta_k (1 - \beta_k) \, w_k`. A design of group indicators
+(``~ 0 + C(group)``) gives the group weights through the link, :math:`\beta_g = \Lambda(\delta_g)`.
+
+Every row carries its market's row of :math:`A_t^{-1}` and its market mates' shares and weight groups or
+weight-design rows (padded to the largest market), so ``subset(rows)`` is a plain row selection and the bootstrap may resample
 rows or whole markets.
 """
 
@@ -49,6 +55,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 from bargaining.errors import DataValidationError, InvalidParameterError
 from bargaining.models.merger.equations import tau
@@ -85,9 +92,19 @@ class MergerPricingMoments:
     weight_group, group_names
         Integer code of the seller-weight group of each row (0..G-1) and the groups' names; None: one common
         weight, named ``seller_weight`` (otherwise ``seller_weight[GROUP]``).
+    weight_design, weight_design_names
+        Instead of groups: the n x K design w of logistic seller weights beta = Lambda(w'delta) and the names
+        of its columns (parameters ``delta[TERM]``).
     instruments
         n x m instruments (m >= number of parameters), or None for nonlinear least squares (inconsistent
         when shares respond to cost shocks; for checks only).
+
+    Examples
+    --------
+    >>> m = MergerPricingMoments([2.0, 2.5], [0.3, 0.2], [0, 0], ["A", "B"], [[1.0], [1.0]], ["Intercept"],
+    ...                          alpha=1.0, weight_design=[[1.0], [1.0]], weight_design_names=["Intercept"])
+    >>> m.param_names, [round(float(b), 3) for b in m.seller_weights([0.0, 1.0])]
+    (['delta[Intercept]', 'gamma[Intercept]'], [0.5, 0.5])
     """
 
     def __init__(
@@ -102,6 +119,8 @@ class MergerPricingMoments:
         alpha: float,
         weight_group: Any = None,
         group_names: Sequence[str] | None = None,
+        weight_design: Any = None,
+        weight_design_names: Sequence[str] | None = None,
         instruments: Any = None,
     ) -> None:
         price = np.asarray(price, dtype=float)
@@ -117,7 +136,18 @@ class MergerPricingMoments:
                                       hint="drop products with zero shares, and markets without an outside good.")
         market_codes = pd.factorize(pd.Series(np.asarray(market, dtype=object)))[0]
         seller_labels = np.asarray(seller, dtype=object)
-        if weight_group is None:
+        own_design = None
+        if weight_design is not None:
+            if weight_group is not None or weight_design_names is None:
+                raise InvalidParameterError("pass weight_design with weight_design_names, and not with weight_group.",
+                                            hint="seller weights are by group or by covariates, not both.")
+            own_design = np.asarray(weight_design, dtype=float).reshape(n, -1)
+            if own_design.shape[1] != len(weight_design_names) or not np.all(np.isfinite(own_design)):
+                raise DataValidationError("weight_design must be finite with one name per column.",
+                                          hint="check weight_design_names and missing values.")
+            groups = np.zeros(n, dtype=np.int64)
+            names = [f"delta[{t}]" for t in weight_design_names]
+        elif weight_group is None:
             groups = np.zeros(n, dtype=np.int64)
             names = ["seller_weight"]
         else:
@@ -135,6 +165,7 @@ class MergerPricingMoments:
         coef = np.zeros((n, width))
         mate_share = np.full((n, width), _PAD_SHARE)
         mate_group = np.zeros((n, width), dtype=np.int64)
+        mate_design = None if own_design is None else np.zeros((n, width, own_design.shape[1]))
         order = np.argsort(market_codes, kind="stable")
         starts = np.concatenate([[0], np.cumsum(sizes)])
         for size in np.unique(sizes):
@@ -149,17 +180,21 @@ class MergerPricingMoments:
             coef[flat, :size] = inverse.reshape(-1, size)
             mate_share[flat, :size] = np.repeat(s, size, axis=0)
             mate_group[flat, :size] = np.repeat(groups[rows], size, axis=0)
+            if mate_design is not None and own_design is not None:
+                mate_design[flat, :size] = np.repeat(own_design[rows], size, axis=0)
         self._set(price, design, coef, mate_share, mate_group, float(alpha),
                   None if instruments is None else np.asarray(instruments, dtype=float).reshape(n, -1),
-                  names, [f"gamma[{t}]" for t in cost_names])
+                  names, [f"gamma[{t}]" for t in cost_names], groups, own_design, mate_design)
 
     def _set(self, price: np.ndarray, design: np.ndarray, coef: np.ndarray, mate_share: np.ndarray,
              mate_group: np.ndarray, alpha: float, instruments: np.ndarray | None, weight_names: list[str],
-             cost_names: list[str]) -> None:
+             cost_names: list[str], own_group: np.ndarray, own_design: np.ndarray | None,
+             mate_design: np.ndarray | None) -> None:
         self.price, self.cost_design, self.coef = price, design, coef
         self.mate_share, self.mate_group, self.alpha = mate_share, mate_group, alpha
         self._instruments = instruments
         self.weight_names, self.cost_names = weight_names, cost_names
+        self.own_group, self.own_design, self.mate_design = own_group, own_design, mate_design
 
     # -- protocol --------------------------------------------------------------------------------------------
     @property
@@ -182,9 +217,33 @@ class MergerPricingMoments:
         params = np.asarray(params, dtype=float)
         return params[: self.n_weights], params[self.n_weights:]
 
+    @property
+    def logistic(self) -> bool:
+        """Seller weights by covariates, beta = Lambda(w'delta)."""
+        return self.mate_design is not None
+
+    def _mate_weights(self, weights: np.ndarray) -> np.ndarray:
+        """The seller weight of each row's market mates (n x width) at the weight parameters."""
+        weights = np.asarray(weights, dtype=float)
+        if self.mate_design is not None:
+            out: np.ndarray = expit(self.mate_design @ weights)
+            return out
+        mates: np.ndarray = weights[self.mate_group]
+        return mates
+
+    def seller_weights(self, params: np.ndarray) -> np.ndarray:
+        """Each row's own seller weight beta_jt (n,) at ``params`` (the implied weights)."""
+        weights, _ = self._split(params)
+        if self.own_design is not None:
+            out: np.ndarray = expit(self.own_design @ weights)
+            return out
+        own: np.ndarray = weights[self.own_group]
+        return own
+
     def margin_coefficients(self, weights: np.ndarray) -> np.ndarray:
-        """alpha times the implied margins, :math:`\\alpha M_{jt}` (n,), at the seller weights."""
-        value, _ = tau(self.mate_share, np.asarray(weights, dtype=float)[self.mate_group], 1.0)
+        """alpha times the implied margins, :math:`\\alpha M_{jt}` (n,), at the weight parameters (the group
+        weights, or delta)."""
+        value, _ = tau(self.mate_share, self._mate_weights(weights), 1.0)
         out: np.ndarray = (self.coef * value).sum(axis=1)
         return out
 
@@ -194,8 +253,8 @@ class MergerPricingMoments:
         return self.margin_coefficients(weights) / self.alpha
 
     def start_values(self) -> np.ndarray:
-        """beta = 0.5 for every group and gamma by least squares of p - M(0.5) on z."""
-        weights = np.full(self.n_weights, 0.5)
+        """beta = 0.5 for every group (delta = 0 with covariates) and gamma by least squares of p - M(0.5) on z."""
+        weights = np.zeros(self.n_weights) if self.logistic else np.full(self.n_weights, 0.5)
         target = self.price - self.margin_coefficients(weights) / self.alpha
         gamma = np.linalg.lstsq(self.cost_design, target, rcond=None)[0]
         return np.concatenate([weights, gamma])
@@ -207,10 +266,14 @@ class MergerPricingMoments:
 
     def jacobian(self, params: np.ndarray) -> np.ndarray:
         weights, _ = self._split(params)
-        slope = tau_weight_derivative(self.mate_share, weights[self.mate_group]) * self.coef
-        d_weights = np.zeros((self.nobs, self.n_weights))
-        for g in range(self.n_weights):
-            d_weights[:, g] = (slope * (self.mate_group == g)).sum(axis=1)
+        beta = self._mate_weights(weights)
+        slope = tau_weight_derivative(self.mate_share, beta) * self.coef
+        if self.mate_design is not None:
+            d_weights = np.einsum("nw,nwk->nk", slope * beta * (1.0 - beta), self.mate_design)
+        else:
+            d_weights = np.zeros((self.nobs, self.n_weights))
+            for g in range(self.n_weights):
+                d_weights[:, g] = (slope * (self.mate_group == g)).sum(axis=1)
         return np.hstack([-d_weights / self.alpha, -self.cost_design])
 
     def alpha_derivative(self, params: np.ndarray) -> np.ndarray:
@@ -222,5 +285,7 @@ class MergerPricingMoments:
         out = MergerPricingMoments.__new__(MergerPricingMoments)
         out._set(self.price[rows], self.cost_design[rows], self.coef[rows], self.mate_share[rows],
                  self.mate_group[rows], self.alpha, None if self._instruments is None else self._instruments[rows],
-                 self.weight_names, self.cost_names)
+                 self.weight_names, self.cost_names, self.own_group[rows],
+                 None if self.own_design is None else self.own_design[rows],
+                 None if self.mate_design is None else self.mate_design[rows])
         return out
