@@ -409,6 +409,22 @@ def fit_incomplete(
     Returns
     -------
     IncompleteResults
+
+    Examples
+    --------
+    Trades of 3,000 negotiations with uniform [0, 1] values and costs, generated at Delta = -0.3 (the seller
+    favoured) with logistic noise of scale 0.05 on the weighted virtual surplus; the likelihood recovers Delta
+    within its standard error (rho(Delta) in closed form, eq. 38, since both laws are uniform on [0, 1]):
+
+    >>> rng = np.random.default_rng(8)
+    >>> v, c = rng.uniform(size=3000), rng.uniform(size=3000)
+    >>> a, b = np.array(weights_from_delta(-0.3)) / rho_from_delta(-0.3)      # w_B/rho, w_S/rho
+    >>> surplus = (v - (1 - a) * (1 - v)) - (c + (1 - b) * c)
+    >>> traded = (rng.uniform(size=3000) < 1 / (1 + np.exp(-surplus / 0.05))).astype(int)
+    >>> res = fit_incomplete(pd.DataFrame({"traded": traded, "value": v, "cost": c}), traded="traded",
+    ...                      value="value", cost="cost", value_dist=Uniform(0, 1), cost_dist=Uniform(0, 1))
+    >>> res.params.round(2).to_dict(), res.std_errors.round(2).to_dict()
+    ({'Delta': -0.32, 'sigma': 0.05}, {'Delta': 0.03, 'sigma': 0.0})
     """
     from bargaining.data import validate_negotiations
 
