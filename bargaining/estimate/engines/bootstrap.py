@@ -104,17 +104,34 @@ def bootstrap_replicates(
         except (ArithmeticError, ValueError, np.linalg.LinAlgError, BargainingError):
             return None
 
-    iterator = children
+    bar = None
     if progress:
         from tqdm.auto import tqdm
 
-        iterator = tqdm(children, desc="bootstrap", unit="rep")
+        bar = tqdm(total=len(children), desc="bootstrap", unit="rep")
+    draws: list[np.ndarray | None] = []
     if n_jobs == 1:
-        draws = [one(child) for child in iterator]
+        for child in children:
+            draws.append(one(child))
+            if bar is not None:
+                bar.update(1)
     else:
-        from joblib import Parallel, delayed
+        from joblib import Parallel, delayed, effective_n_jobs
 
-        draws = list(Parallel(n_jobs=n_jobs)(delayed(one)(child) for child in iterator))
+        # a few blocks per worker instead of one task per replicate: the estimator (with its data and any
+        # caches its model objects hold) is sent to a worker once per block, not once per replicate
+        n_blocks = min(len(children), 4 * max(1, effective_n_jobs(n_jobs)))
+        blocks = [list(block) for block in np.array_split(np.arange(len(children)), n_blocks) if len(block)]
+
+        def run_block(block: list[int]) -> list[np.ndarray | None]:
+            return [one(children[i]) for i in block]
+
+        for result in Parallel(n_jobs=n_jobs, return_as="generator")(delayed(run_block)(b) for b in blocks):
+            draws.extend(result)
+            if bar is not None:
+                bar.update(len(result))
+    if bar is not None:
+        bar.close()
     ok = [i for i, d in enumerate(draws) if d is not None and np.all(np.isfinite(d))]
     table = pd.DataFrame(
         np.array([draws[i] for i in ok]).reshape(len(ok), len(names)),
