@@ -57,7 +57,7 @@ from bargaining.estimate.engines.mle import (
     profile_interval,
     with_covariance,
 )
-from bargaining.estimate.engines.options import InferenceOptions, read_data
+from bargaining.estimate.engines.options import InferenceOptions, check_maxiter, read_data
 from bargaining.estimate.results import EstimationResults, warn_not_converged
 from bargaining.estimate.trade_diagnostics import (
     SMALL_SAMPLE,
@@ -344,7 +344,7 @@ def fit_incomplete(
     seed: Any = None,
     progress: bool = False,
     rho_method: str = "auto",
-    maxiter: int = 200,
+    maxiter: int | None = 200,
     drop_invalid: bool = False,
 ) -> IncompleteResults:
     """Fit the bargaining differential Delta and noise scale sigma by maximum likelihood.
@@ -385,6 +385,7 @@ def fit_incomplete(
     from bargaining.data import validate_negotiations
 
     frame = read_data(data)
+    maxiter = check_maxiter(maxiter, 200)
     options = InferenceOptions.build(
         cov_type=cov_type,
         cluster=cluster,

@@ -44,7 +44,7 @@ import pandas as pd
 
 from bargaining.errors import DataValidationError, InvalidParameterError, UnknownNameError
 from bargaining.estimate.engines.min_distance import WEIGHTINGS, DistanceInference, minimize_distance
-from bargaining.estimate.engines.options import InferenceOptions, read_data
+from bargaining.estimate.engines.options import InferenceOptions, check_maxiter, read_data
 from bargaining.estimate.hypotheses import InvalidTestStatistic, TestStatistic, chi2_test
 from bargaining.estimate.results import EstimationResults, warn_not_converged
 from bargaining.models.price_rule_moments import PriceRuleMoments, cell_moments
@@ -110,7 +110,7 @@ def fit_incomplete_moments(
     seed: Any = None,
     progress: bool = False,
     drop_invalid: bool = False,
-    maxiter: int = 200,
+    maxiter: int | None = 200,
 ) -> MinDistanceResults:
     """Fit a price rule's parameters to cell moments of trades and prices by minimum distance.
 
@@ -144,7 +144,7 @@ def fit_incomplete_moments(
     drop_invalid
         Drop (and report) invalid rows instead of raising.
     maxiter
-        Iteration limit of the least-squares solver (function evaluations = 100 x maxiter).
+        Iteration limit of the least-squares solver (function evaluations = 100 x maxiter); None: 200.
 
     Examples
     --------
@@ -163,6 +163,7 @@ def fit_incomplete_moments(
             f"No minimum-distance model for price rule {price_rule!r}.", hint=f"Use one of {tuple(PRICE_RULES)}."
         )
     rule = price_rule_class(rule_name)
+    maxiter = check_maxiter(maxiter, 200)
     options = InferenceOptions.build(
         cov_type=cov_type,
         cluster=cluster,

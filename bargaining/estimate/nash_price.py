@@ -27,7 +27,7 @@ from bargaining.errors import IdentificationWarning, InvalidParameterError
 from bargaining.estimate.engines.covariance import cluster_small_sample_factor
 from bargaining.estimate.engines.gmm import fit_moment_model
 from bargaining.estimate.engines.linear import fit_linear, solve_linear
-from bargaining.estimate.engines.options import InferenceOptions, read_data
+from bargaining.estimate.engines.options import InferenceOptions, check_maxiter, read_data
 from bargaining.estimate.engines.wild_bootstrap import WildClusterBootstrap, WildInference
 from bargaining.estimate.formulas import formula_variables
 from bargaining.estimate.hypotheses import f_test
@@ -199,6 +199,7 @@ def fit_nash(
         "cluster": cluster,
     }
     _check_options(spec, iv_method=iv_method)
+    maxiter = check_maxiter(maxiter, None)
     options = InferenceOptions.build(
         cov_type=cov_type,
         cluster=cluster,

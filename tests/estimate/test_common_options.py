@@ -129,3 +129,20 @@ def test_every_front_end_reads_a_path(front_end, tmp_path, monkeypatch):
     monkeypatch.setitem(globals(), "NEGOTIATIONS", str(path))
     from_path = _run(front_end)
     np.testing.assert_allclose(from_path.params.to_numpy(), from_frame.params.to_numpy(), rtol=1e-8)
+
+
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
+def test_maxiter_none_means_the_default_everywhere(front_end):
+    # found by the property suite: fit_incomplete_moments(maxiter=None) raised a TypeError from inside scipy
+    default = _run(front_end)
+    res = _run(front_end, maxiter=None)
+    pd.testing.assert_series_equal(res.params, default.params)
+
+
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
+@pytest.mark.parametrize("maxiter", [0, -1, 2.5, "x", True])
+def test_bad_maxiter_is_refused_with_a_hint(front_end, maxiter):
+    with pytest.raises(InvalidParameterError, match="maxiter") as info:
+        _run(front_end, maxiter=maxiter)
+    assert "maxiter" in info.value.hint
+

@@ -31,7 +31,7 @@ import os
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,7 @@ from bargaining.errors import FewClustersWarning, IdentificationError, InvalidPa
 from bargaining.estimate.engines.bootstrap import bootstrap_replicates
 from bargaining.estimate.engines.covariance import canonical_cov_type
 
-__all__ = ["DEFAULT_BOOTSTRAP_REPS", "FEW_CLUSTERS", "InferenceOptions", "read_data"]
+__all__ = ["DEFAULT_BOOTSTRAP_REPS", "FEW_CLUSTERS", "InferenceOptions", "check_maxiter", "read_data"]
 
 DEFAULT_BOOTSTRAP_REPS = 199
 #: bootstrap kinds: resample rows, resample clusters, or the wild cluster restricted bootstrap (linear fits)
@@ -48,6 +48,25 @@ BOOTSTRAP_KINDS = ("pairs", "cluster", "wild")
 WILD_DEFAULT_REPS = 999
 #: below this many clusters, clustered inference warns (Cameron and Miller 2015: "few" is below 20-50)
 FEW_CLUSTERS = 30
+
+
+@overload
+def check_maxiter(maxiter: Any, default: int) -> int: ...
+@overload
+def check_maxiter(maxiter: Any, default: None) -> int | None: ...
+def check_maxiter(maxiter: Any, default: int | None) -> int | None:
+    """Validate an iteration limit: a positive integer, or None for ``default``.
+
+    Raises :class:`~bargaining.errors.InvalidParameterError` (hint naming ``maxiter``) otherwise.
+    """
+    if maxiter is None:
+        return default
+    if isinstance(maxiter, bool) or not isinstance(maxiter, (int, np.integer)) or maxiter < 1:
+        raise InvalidParameterError(
+            f"maxiter={maxiter!r} is not a positive number of iterations",
+            hint="pass maxiter as an integer >= 1 (e.g. maxiter=200), or leave it out",
+        )
+    return int(maxiter)
 
 
 def read_data(data: Any) -> pd.DataFrame:
