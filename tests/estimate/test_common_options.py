@@ -146,3 +146,10 @@ def test_bad_maxiter_is_refused_with_a_hint(front_end, maxiter):
         _run(front_end, maxiter=maxiter)
     assert "maxiter" in info.value.hint
 
+
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
+def test_huge_bootstrap_is_refused_before_drawing(front_end):
+    # found by the property suite: bootstrap=10**9 was accepted and started drawing 10**9 replicate seeds
+    with pytest.raises(InvalidParameterError, match="bootstrap") as info:
+        _run(front_end, bootstrap=10**9, seed=1)
+    assert "bootstrap=" in info.value.hint

@@ -40,12 +40,14 @@ from bargaining.errors import FewClustersWarning, IdentificationError, InvalidPa
 from bargaining.estimate.engines.bootstrap import bootstrap_replicates
 from bargaining.estimate.engines.covariance import canonical_cov_type
 
-__all__ = ["DEFAULT_BOOTSTRAP_REPS", "FEW_CLUSTERS", "InferenceOptions", "check_maxiter", "read_data"]
+__all__ = ["DEFAULT_BOOTSTRAP_REPS", "FEW_CLUSTERS", "MAX_BOOTSTRAP_REPS", "InferenceOptions", "check_maxiter", "read_data"]
 
 DEFAULT_BOOTSTRAP_REPS = 199
 #: bootstrap kinds: resample rows, resample clusters, or the wild cluster restricted bootstrap (linear fits)
 BOOTSTRAP_KINDS = ("pairs", "cluster", "wild")
 WILD_DEFAULT_REPS = 999
+#: more bootstrap replicates than this are refused before any is drawn (their seeds alone would fill the memory)
+MAX_BOOTSTRAP_REPS = 100_000
 #: below this many clusters, clustered inference warns (Cameron and Miller 2015: "few" is below 20-50)
 FEW_CLUSTERS = 30
 
@@ -119,6 +121,11 @@ class InferenceOptions:
             if int(bootstrap) < 2:
                 raise InvalidParameterError(
                     f"bootstrap={bootstrap} replicates is too few", hint="use e.g. bootstrap=499"
+                )
+            if int(bootstrap) > MAX_BOOTSTRAP_REPS:
+                raise InvalidParameterError(
+                    f"bootstrap={bootstrap} replicates is more than the {MAX_BOOTSTRAP_REPS:,} supported",
+                    hint="use e.g. bootstrap=999 (or 9999 for tail p-values)",
                 )
         kind = bootstrap_kind if bootstrap_kind is not None else ("cluster" if cluster is not None else "pairs")
         if kind not in BOOTSTRAP_KINDS:
