@@ -87,6 +87,25 @@ _BOUNDARY = 1e-6  # |Delta| > 1 - _BOUNDARY is treated as the boundary of [-1, 1
 
 
 # ------------------------------------------------------------------------------------------- first stage
+def _check_bounds(bounds: Any, argument: str) -> tuple[float, float] | None:
+    """``value_bounds`` / ``cost_bounds``: None or a pair (low, high) of finite numbers with low < high."""
+    if bounds is None:
+        return None
+    try:
+        low, high = (float(b) for b in bounds)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(
+            f"{argument}={bounds!r} is not a pair of numbers (low, high).",
+            hint=f"Pass {argument}=(low, high) with low < high, or leave it out to use the sample range.",
+        ) from None
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise InvalidParameterError(
+            f"{argument}={tuple(bounds)!r} is not an interval.",
+            hint=f"Pass {argument}=(low, high) with finite low < high, or leave it out to use the sample range.",
+        )
+    return low, high
+
+
 def _support(x: np.ndarray, bounds: Sequence[float] | None, name: str) -> tuple[float, float]:
     if bounds is not None:
         low, high = (float(b) for b in bounds)
@@ -396,6 +415,8 @@ def fit_incomplete(
         progress=progress,
     )
     options.require_resampling_bootstrap("fit_incomplete")
+    value_bounds = _check_bounds(value_bounds, "value_bounds")
+    cost_bounds = _check_bounds(cost_bounds, "cost_bounds")
     validated = validate_negotiations(
         frame,
         traded=traded,
