@@ -65,6 +65,9 @@ __all__ = ["Market"]
 _METHODS = ("auto", "quadrature", "qmc")
 
 
+#: Market.frontier(points=...) above this is refused before allocating (each point is one solve of the market)
+MAX_FRONTIER_POINTS = 100_001
+
 class Market:
     """A market of buyers and suppliers with private values and costs (Loertscher and Marx, 2022).
 
@@ -459,6 +462,11 @@ class Market:
         """
         if isinstance(points, bool) or not isinstance(points, (int, np.integer)) or points < 2:
             raise InvalidParameterError(f"points must be an integer >= 2, got {points!r}.", hint="e.g. points=101.")
+        if points > MAX_FRONTIER_POINTS:  # refused before the grid is allocated (one solve per point)
+            raise InvalidParameterError(
+                f"points={points:,} is more than the {MAX_FRONTIER_POINTS:,} frontier points supported.",
+                hint="Pass points=101 (or up to 10,001 for a fine plot).",
+            )
         rows = []
         for d in np.linspace(-1.0, 1.0, int(points)):
             out = self.bargain_delta(float(d))
