@@ -292,3 +292,17 @@ def test_parameter_on_its_bound_gets_a_distance_interval_and_spares_the_others()
     cov = np.diag([np.nan, 0.01, 0.02])
     out = _delta_method(jac, cov)
     assert np.isnan(out[0, 0]) and out[1, 1] == pytest.approx(0.01) and out[2, 2] == pytest.approx(0.03)
+
+
+def test_moment_covariance_not_positive_definite_is_an_identification_error():
+    # found by the property suite: 10 negotiations with 3 trades (k-double auction, support estimated) gave a
+    # moment covariance that inverts but is not positive definite; numpy's LinAlgError escaped from cholesky
+    from bargaining import simulate
+    from bargaining.errors import IdentificationError
+    from bargaining.estimate.min_distance import fit_incomplete_moments
+
+    frame = simulate("negotiations", n=400, seed=3, proxy_noise=0.1, delta=[0.3, -0.3]).data.iloc[83:93]
+    assert frame["traded"].tolist() == [1, 0, 0, 0, 0, 0, 0, 1, 0, 1]
+    with pytest.raises(IdentificationError) as info:
+        fit_incomplete_moments(frame, traded="traded", price="price", price_rule="k-double-auction")
+    assert "moments" in info.value.hint
