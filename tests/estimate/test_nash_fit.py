@@ -495,3 +495,19 @@ def test_demo_fit_on_bundled_example():
     ).fit(cov_type="robust")
     assert res.params["beta"] == pytest.approx(lm.params.iloc[0], rel=1e-10)
     assert res.std_errors["beta"] == pytest.approx(lm.std_errors.iloc[0], rel=1e-8)
+
+
+def test_one_row_with_instruments_is_reported_like_one_row_without():
+    # found by the property suite: one agreement with instruments raised ZeroDivisionError in the first-stage F
+    from bargaining import load_example
+
+    row = load_example("hospital_insurer").iloc[:1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit_nash(row, price="price", buyer_value="buyer_value", seller_cost="seller_cost",
+                       instruments="~ 0 + wtp_drop")
+    # one row: beta = (p - C) / (V - C) exactly, and no standard error (NaN with a note, never 0)
+    expected = (row["price"] - row["seller_cost"]) / (row["buyer_value"] - row["seller_cost"])
+    assert res.params["beta"] == pytest.approx(float(expected.iloc[0]), rel=1e-10)
+    assert np.isnan(res.std_errors["beta"])
+    assert any("standard error of beta" in note for note in res.notes)

@@ -88,6 +88,9 @@ def first_stage_partial_f(endog: np.ndarray, exog: np.ndarray | None, excluded: 
             rss_r = float(target @ target)
         else:
             rss_r = float(np.sum((target - exog @ np.linalg.lstsq(exog, target, rcond=None)[0]) ** 2))
+        if n <= full.shape[1]:  # no residual degrees of freedom: F is not defined
+            out.append(np.nan)
+            continue
         denom = rss_u / (n - full.shape[1])
         out.append(((rss_r - rss_u) / q) / denom if denom > 0 else np.inf)
     return pd.Series(out, dtype=float)
