@@ -144,6 +144,13 @@ class InferenceOptions:
                 f"(cov_type={cov_type!r})",
                 hint="pass cov_type='clustered' (or bootstrap_kind='cluster'), or drop cluster",
             )
+        if seed is not None and not isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
+            try:  # what numpy accepts as entropy: a non-negative int or a sequence of them
+                np.random.SeedSequence(seed)
+            except (TypeError, ValueError):
+                raise InvalidParameterError(
+                    f"seed={seed!r} is not a seed", hint="pass seed as an integer >= 0 (e.g. seed=1) or a Generator"
+                ) from None
         if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
             raise InvalidParameterError(
                 f"n_jobs={n_jobs!r} is not a number of workers", hint="use n_jobs=1, 2, ... or -1 for all cores"
