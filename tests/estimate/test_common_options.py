@@ -162,3 +162,11 @@ def test_bad_seed_is_refused_with_a_hint(front_end, seed):
     with pytest.raises(InvalidParameterError, match="seed") as info:
         _run(front_end, bootstrap=3, seed=seed)
     assert "seed=" in info.value.hint
+
+
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
+def test_cluster_given_as_a_list_is_refused_with_a_hint(front_end):
+    # found by the property suite: cluster=["a", "b"] with a bootstrap raised TypeError (unhashable type: 'list')
+    with pytest.raises(InvalidParameterError, match="cluster") as info:
+        _run(front_end, cluster=["market", "market"], bootstrap=3, seed=1)
+    assert "cluster=" in info.value.hint

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
 
@@ -110,6 +110,10 @@ class InferenceOptions:
         progress: bool = False,
     ) -> InferenceOptions:
         """Validate and normalize; raises :class:`~bargaining.errors.InvalidParameterError` with a hint."""
+        if cluster is not None and not isinstance(cluster, Hashable):
+            raise InvalidParameterError(
+                f"cluster={cluster!r} is not a column name", hint="pass cluster='COLUMN' (one column of cluster ids)"
+            )
         canonical = canonical_cov_type(cov_type, cluster=cluster, bootstrap=True)
         if canonical == "bootstrap" and bootstrap is None:
             bootstrap = DEFAULT_BOOTSTRAP_REPS
