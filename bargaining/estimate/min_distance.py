@@ -89,6 +89,10 @@ class MinDistanceResults(EstimationResults):
         self.price_rule, self.implied_k = price_rule, implied_k
 
 
+#: largest data moment accepted: third moments of prices beyond ~1e33 overflow the moment covariance
+_MAX_MOMENT = 1e100
+
+
 def fit_incomplete_moments(
     data: Any,
     *,
@@ -223,6 +227,15 @@ def fit_incomplete_moments(
         fixed_delta=fixed_delta,
         support=support,
     )
+    with np.errstate(over="ignore", invalid="ignore"):
+        target = np.asarray(model.data_moments, dtype=float)
+        too_large = not np.all(np.isfinite(target)) or float(np.max(np.abs(target), initial=0.0)) > _MAX_MOMENT
+    if too_large:  # squares and cubes of the prices overflow (before the moment covariance does)
+        raise DataValidationError(
+            f"The price moments are too large to compute (largest |{price}| = {np.nanmax(np.abs(p)):.3g}).",
+            hint=f"Rescale the price column {price!r} (e.g. to thousands), or drop rows with absurd prices.",
+            column=price,
+        )
     if not model.param_names:
         from bargaining.errors import IdentificationError
 
