@@ -511,3 +511,15 @@ def test_one_row_with_instruments_is_reported_like_one_row_without():
     assert res.params["beta"] == pytest.approx(float(expected.iloc[0]), rel=1e-10)
     assert np.isnan(res.std_errors["beta"])
     assert any("standard error of beta" in note for note in res.notes)
+
+
+def test_buyer_values_of_order_1e150_are_an_identification_error():
+    # found by the property suite: with buyer_value scaled by 1e150 (cost formula and recapture), linearmodels'
+    # "regressors [exog endog] do not have full column rank" ValueError escaped
+    from bargaining import load_example
+
+    frame = load_example("hospital_insurer").iloc[:60].copy()
+    frame["buyer_value"] = frame["buyer_value"] * 1e150
+    with pytest.raises(IdentificationError, match="full column rank") as info:
+        fit_nash(frame, price="price", buyer_value="buyer_value", cost_formula="~ 1 + z1", recapture="recapture")
+    assert "rescale" in info.value.hint

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from bargaining.errors import InvalidParameterError
+from bargaining.errors import IdentificationError, InvalidParameterError
 
 __all__ = ["LinearFit", "first_stage_partial_f", "fit_linear", "solve_linear"]
 
@@ -45,15 +45,26 @@ def fit_linear(
     from linearmodels.iv import IV2SLS, IVGMM
 
     cov_config: dict[str, Any] = {"clusters": clusters} if cov_type == "clustered" else {}
-    if instruments is None or iv_method == "2sls":
-        model: IV2SLS | IVGMM = IV2SLS(y, exog, endog, instruments)
-        result = model.fit(cov_type=cov_type, **cov_config)
-    elif iv_method == "gmm":
-        weight_type = {"unadjusted": "unadjusted", "robust": "robust", "clustered": "clustered"}[cov_type]
-        model = IVGMM(y, exog, endog, instruments, weight_type=weight_type, **cov_config)
-        result = model.fit(cov_type=cov_type, **cov_config)
-    else:
+    if instruments is not None and iv_method not in ("2sls", "gmm"):
         raise InvalidParameterError(f"unknown iv_method {iv_method!r}", hint="use '2sls' or 'gmm'")
+    try:
+        if instruments is None or iv_method == "2sls":
+            model: IV2SLS | IVGMM = IV2SLS(y, exog, endog, instruments)
+            result = model.fit(cov_type=cov_type, **cov_config)
+        else:
+            weight_type = {"unadjusted": "unadjusted", "robust": "robust", "clustered": "clustered"}[cov_type]
+            model = IVGMM(y, exog, endog, instruments, weight_type=weight_type, **cov_config)
+            result = model.fit(cov_type=cov_type, **cov_config)
+    except ValueError as error:
+        if "full column rank" not in str(error):
+            raise
+        # linearmodels' own rank check: collinear columns, or columns on scales 1e100 apart
+        raise IdentificationError(
+            "The regressors of the price equation are not of full column rank in floating point (collinear "
+            "columns, or columns whose scales differ by many orders of magnitude).",
+            hint="Check the value, cost and price columns for absurd values (e.g. 1e150) or rescale them to "
+            "common units, and drop cost shifters that are collinear with the others.",
+        ) from None
     return LinearFit(
         params=np.asarray(result.params, dtype=float),
         cov=np.asarray(result.cov, dtype=float),
