@@ -23,7 +23,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from bargaining.errors import IdentificationWarning, InvalidParameterError
+from bargaining.errors import DataValidationError, IdentificationWarning, InvalidParameterError
 from bargaining.estimate.engines.covariance import cluster_small_sample_factor
 from bargaining.estimate.engines.gmm import fit_moment_model
 from bargaining.estimate.engines.linear import fit_linear, solve_linear
@@ -45,6 +45,10 @@ from bargaining.estimate.results import warn_not_converged
 from bargaining.models.nash_moments import NashPriceEquation, gamma_delta_method, nash_weights
 
 __all__ = ["NashResults", "demo_fit", "fit_nash"]
+
+
+#: largest |price|, |value|, |cost| accepted by fit_nash (the robust covariance uses their 4th powers)
+_MAX_MONEY = 1e50
 
 
 def _fit_linear_design(
@@ -230,6 +234,16 @@ def fit_nash(
     used, dropped, n_input = validate_agreement_rows(
         data, columns=spec, covariates=covariates, instruments=instrument_columns, drop_invalid=drop_invalid
     )
+    for column in (price, buyer_value, seller_cost, recapture):
+        # the robust covariance takes 4th powers of these: beyond ~1e50 it overflows to inf
+        if column is not None and len(used) and float(np.max(np.abs(used[column].to_numpy(dtype=float)))) > _MAX_MONEY:
+            raise DataValidationError(
+                f"Column {column!r} has values up to {float(np.max(np.abs(used[column].to_numpy(dtype=float)))):.3g}, "
+                "too large for the covariance to be computed.",
+                hint=f"Rescale {column!r} (and the other money columns) to common units, e.g. thousands, or drop "
+                "the rows with absurd values.",
+                column=column,
+            )
     design = build_equation(used, **spec)
     df_inference = options.cluster_inference(design.clusters)
     condition, notes = check_identification(design)
