@@ -236,10 +236,12 @@ def fit_nash(
     )
     for column in (price, buyer_value, seller_cost, recapture):
         # the robust covariance takes 4th powers of these: beyond ~1e50 it overflows to inf
-        if column is not None and len(used) and float(np.max(np.abs(used[column].to_numpy(dtype=float)))) > _MAX_MONEY:
+        if column is None or not len(used):
+            continue
+        largest = float(np.nanmax(np.abs(pd.to_numeric(used[column], errors="coerce").to_numpy(dtype=float)), initial=0.0))
+        if largest > _MAX_MONEY:
             raise DataValidationError(
-                f"Column {column!r} has values up to {float(np.max(np.abs(used[column].to_numpy(dtype=float)))):.3g}, "
-                "too large for the covariance to be computed.",
+                f"Column {column!r} has values up to {largest:.3g}, too large for the covariance to be computed.",
                 hint=f"Rescale {column!r} (and the other money columns) to common units, e.g. thousands, or drop "
                 "the rows with absurd values.",
                 column=column,
