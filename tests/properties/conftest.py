@@ -20,6 +20,6 @@ _COMMON = {
                               HealthCheck.function_scoped_fixture],
     "print_blob": True,
 }
-settings.register_profile("ci", max_examples=int(os.environ.get("PROPERTIES_CI_EXAMPLES", "25")),
+settings.register_profile("ci", max_examples=int(os.environ.get("PROPERTIES_CI_EXAMPLES", "100")),
                           derandomize=True, **_COMMON)
 settings.register_profile("explore", max_examples=10_000, derandomize=False, **_COMMON)
