@@ -57,7 +57,7 @@ from bargaining.estimate.engines.mle import (
     profile_interval,
     with_covariance,
 )
-from bargaining.estimate.engines.options import InferenceOptions, read_data
+from bargaining.estimate.engines.options import InferenceOptions, check_maxiter, read_data
 from bargaining.estimate.engines.wild_score import wild_score_inference
 from bargaining.estimate.results import EstimationResults, warn_not_converged
 from bargaining.estimate.trade_diagnostics import (
@@ -88,6 +88,25 @@ _BOUNDARY = 1e-6  # |Delta| > 1 - _BOUNDARY is treated as the boundary of [-1, 1
 
 
 # ------------------------------------------------------------------------------------------- first stage
+def _check_bounds(bounds: Any, argument: str) -> tuple[float, float] | None:
+    """``value_bounds`` / ``cost_bounds``: None or a pair (low, high) of finite numbers with low < high."""
+    if bounds is None:
+        return None
+    try:
+        low, high = (float(b) for b in bounds)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(
+            f"{argument}={bounds!r} is not a pair of numbers (low, high).",
+            hint=f"Pass {argument}=(low, high) with low < high, or leave it out to use the sample range.",
+        ) from None
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise InvalidParameterError(
+            f"{argument}={tuple(bounds)!r} is not an interval.",
+            hint=f"Pass {argument}=(low, high) with finite low < high, or leave it out to use the sample range.",
+        )
+    return low, high
+
+
 def _support(x: np.ndarray, bounds: Sequence[float] | None, name: str) -> tuple[float, float]:
     if bounds is not None:
         low, high = (float(b) for b in bounds)
@@ -369,7 +388,7 @@ def fit_incomplete(
     seed: Any = None,
     progress: bool = False,
     rho_method: str = "auto",
-    maxiter: int = 200,
+    maxiter: int | None = 200,
     drop_invalid: bool = False,
 ) -> IncompleteResults:
     """Fit the bargaining differential Delta and noise scale sigma by maximum likelihood.
@@ -429,6 +448,7 @@ def fit_incomplete(
     from bargaining.data import validate_negotiations
 
     frame = read_data(data)
+    maxiter = check_maxiter(maxiter, 200)
     options = InferenceOptions.build(
         cov_type=cov_type,
         cluster=cluster,
@@ -438,6 +458,8 @@ def fit_incomplete(
         seed=seed,
         progress=progress,
     )
+    value_bounds = _check_bounds(value_bounds, "value_bounds")
+    cost_bounds = _check_bounds(cost_bounds, "cost_bounds")
     validated = validate_negotiations(
         frame,
         traded=traded,

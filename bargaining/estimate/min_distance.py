@@ -44,7 +44,7 @@ import pandas as pd
 
 from bargaining.errors import DataValidationError, InvalidParameterError, UnknownNameError
 from bargaining.estimate.engines.min_distance import WEIGHTINGS, DistanceInference, minimize_distance
-from bargaining.estimate.engines.options import InferenceOptions, read_data
+from bargaining.estimate.engines.options import InferenceOptions, check_maxiter, read_data
 from bargaining.estimate.engines.wild_score import wild_score_inference
 from bargaining.estimate.hypotheses import InvalidTestStatistic, TestStatistic, chi2_test
 from bargaining.estimate.results import EstimationResults, warn_not_converged
@@ -124,6 +124,10 @@ class MinDistanceResults(EstimationResults):
         self.price_rule, self.implied_k = price_rule, implied_k
 
 
+#: largest data moment accepted: third moments of prices beyond ~1e33 overflow the moment covariance
+_MAX_MOMENT = 1e100
+
+
 def fit_incomplete_moments(
     data: Any,
     *,
@@ -145,7 +149,7 @@ def fit_incomplete_moments(
     seed: Any = None,
     progress: bool = False,
     drop_invalid: bool = False,
-    maxiter: int = 200,
+    maxiter: int | None = 200,
 ) -> MinDistanceResults:
     """Fit a price rule's parameters to cell moments of trades and prices by minimum distance.
 
@@ -182,7 +186,7 @@ def fit_incomplete_moments(
     drop_invalid
         Drop (and report) invalid rows instead of raising.
     maxiter
-        Iteration limit of the least-squares solver (function evaluations = 100 x maxiter).
+        Iteration limit of the least-squares solver (function evaluations = 100 x maxiter); None: 200.
 
     Examples
     --------
@@ -201,6 +205,7 @@ def fit_incomplete_moments(
             f"No minimum-distance model for price rule {price_rule!r}.", hint=f"Use one of {tuple(PRICE_RULES)}."
         )
     rule = price_rule_class(rule_name)
+    maxiter = check_maxiter(maxiter, 200)
     options = InferenceOptions.build(
         cov_type=cov_type,
         cluster=cluster,
@@ -259,6 +264,15 @@ def fit_incomplete_moments(
         fixed_delta=fixed_delta,
         support=support,
     )
+    with np.errstate(over="ignore", invalid="ignore"):
+        target = np.asarray(model.data_moments, dtype=float)
+        too_large = not np.all(np.isfinite(target)) or float(np.max(np.abs(target), initial=0.0)) > _MAX_MOMENT
+    if too_large:  # squares and cubes of the prices overflow (before the moment covariance does)
+        raise DataValidationError(
+            f"The price moments are too large to compute (largest |{price}| = {np.nanmax(np.abs(p)):.3g}).",
+            hint=f"Rescale the price column {price!r} (e.g. to thousands), or drop rows with absurd prices.",
+            column=price,
+        )
     if not model.param_names:
         from bargaining.errors import IdentificationError
 

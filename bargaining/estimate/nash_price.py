@@ -26,10 +26,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from bargaining.errors import IdentificationWarning, InvalidParameterError
+from bargaining.errors import DataValidationError, IdentificationWarning, InvalidParameterError
 from bargaining.estimate.engines.gmm import fit_moment_model
 from bargaining.estimate.engines.linear import fit_linear, fit_linear_linearmodels, ols_2sls, solve_linear
-from bargaining.estimate.engines.options import InferenceOptions, read_data
+from bargaining.estimate.engines.options import InferenceOptions, check_maxiter, read_data
 from bargaining.estimate.engines.wild_bootstrap import WildClusterBootstrap, WildInference
 from bargaining.estimate.engines.wild_iv import WildRestrictedEfficient
 from bargaining.estimate.engines.wild_score import wild_score_inference
@@ -51,6 +51,10 @@ from bargaining.estimate.results import warn_not_converged
 from bargaining.models.nash_moments import NashPriceEquation, gamma_delta_method
 
 __all__ = ["NashResults", "demo_fit", "fit_nash"]
+
+
+#: largest |price|, |value|, |cost| accepted by fit_nash (the robust covariance uses their 4th powers)
+_MAX_MONEY = 1e50
 
 
 def _fit_linear_design(
@@ -239,6 +243,7 @@ def fit_nash(
         "cluster": cluster,
     }
     _check_options(spec, iv_method=iv_method)
+    maxiter = check_maxiter(maxiter, None)
     options = InferenceOptions.build(
         cov_type=cov_type,
         cluster=cluster,
@@ -269,6 +274,18 @@ def fit_nash(
     used, dropped, n_input = validate_agreement_rows(
         data, columns=spec, covariates=covariates, instruments=instrument_columns, drop_invalid=drop_invalid
     )
+    for column in (price, buyer_value, seller_cost, recapture):
+        # the robust covariance takes 4th powers of these: beyond ~1e50 it overflows to inf
+        if column is None or not len(used):
+            continue
+        largest = float(np.nanmax(np.abs(pd.to_numeric(used[column], errors="coerce").to_numpy(dtype=float)), initial=0.0))
+        if largest > _MAX_MONEY:
+            raise DataValidationError(
+                f"Column {column!r} has values up to {largest:.3g}, too large for the covariance to be computed.",
+                hint=f"Rescale {column!r} (and the other money columns) to common units, e.g. thousands, or drop "
+                "the rows with absurd values.",
+                column=column,
+            )
     design = build_equation(used, **spec)
     df_inference = options.cluster_inference(design.clusters)
     regressors = linear_regressors(design)  # (s w, z): shared by the identification check and the linear fit

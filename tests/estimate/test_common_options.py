@@ -129,3 +129,44 @@ def test_every_front_end_reads_a_path(front_end, tmp_path, monkeypatch):
     monkeypatch.setitem(globals(), "NEGOTIATIONS", str(path))
     from_path = _run(front_end)
     np.testing.assert_allclose(from_path.params.to_numpy(), from_frame.params.to_numpy(), rtol=1e-8)
+
+
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
+def test_maxiter_none_means_the_default_everywhere(front_end):
+    # found by the property suite: fit_incomplete_moments(maxiter=None) raised a TypeError from inside scipy
+    default = _run(front_end)
+    res = _run(front_end, maxiter=None)
+    pd.testing.assert_series_equal(res.params, default.params)
+
+
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
+@pytest.mark.parametrize("maxiter", [0, -1, 2.5, "x", True])
+def test_bad_maxiter_is_refused_with_a_hint(front_end, maxiter):
+    with pytest.raises(InvalidParameterError, match="maxiter") as info:
+        _run(front_end, maxiter=maxiter)
+    assert "maxiter" in info.value.hint
+
+
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
+def test_huge_bootstrap_is_refused_before_drawing(front_end):
+    # found by the property suite: bootstrap=10**9 was accepted and started drawing 10**9 replicate seeds
+    with pytest.raises(InvalidParameterError, match="bootstrap") as info:
+        _run(front_end, bootstrap=10**9, seed=1)
+    assert "bootstrap=" in info.value.hint
+
+
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
+@pytest.mark.parametrize("seed", [-1, "a", 2.5, float("nan")], ids=repr)
+def test_bad_seed_is_refused_with_a_hint(front_end, seed):
+    # found by the property suite: fit_nash(bootstrap=2, seed=-1) raised numpy's ValueError, seed="a" TypeError
+    with pytest.raises(InvalidParameterError, match="seed") as info:
+        _run(front_end, bootstrap=3, seed=seed)
+    assert "seed=" in info.value.hint
+
+
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
+def test_cluster_given_as_a_list_is_refused_with_a_hint(front_end):
+    # found by the property suite: cluster=["a", "b"] with a bootstrap raised TypeError (unhashable type: 'list')
+    with pytest.raises(InvalidParameterError, match="cluster") as info:
+        _run(front_end, cluster=["market", "market"], bootstrap=3, seed=1)
+    assert "cluster=" in info.value.hint

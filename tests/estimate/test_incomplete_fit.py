@@ -422,3 +422,18 @@ def test_solver_curve_handles_a_slack_budget_region(recwarn):
         a, b = curve(d)
         assert a == pytest.approx(float(out.buyer_weight_ratios[0]), abs=1e-6)
         assert b == pytest.approx(float(out.supplier_weight_ratios[0]), abs=1e-6)
+
+
+@pytest.mark.parametrize("drop_invalid", [False, True])
+@pytest.mark.parametrize(
+    "bounds", [(0.0,), (0.0, 0.5, 1.0), "a", 3.0, (1.0, 0.0), (0.0, math.inf), (math.nan, 1.0), ("x", 1.0)], ids=repr
+)
+def test_malformed_bounds_are_refused_with_a_hint(bounds, drop_invalid):
+    # found by the property suite: cost_bounds=(0.0,) with drop_invalid=True raised IndexError
+    from bargaining.errors import InvalidParameterError
+
+    df = simulate(200, 0.0, 0.05, seed=1)
+    with pytest.raises(InvalidParameterError, match="cost_bounds") as info:
+        fit_incomplete(df, traded="traded", value="value", cost="cost", value_bounds=(0, 1), cost_bounds=bounds,
+                       drop_invalid=drop_invalid)
+    assert "cost_bounds=(low, high)" in info.value.hint

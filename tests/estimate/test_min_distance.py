@@ -306,3 +306,34 @@ def test_fewer_clusters_than_moments_is_an_identification_error(n_clusters):
             df, traded="traded", price="price", price_rule="k-double-auction", cov_type="clustered", cluster="market"
         )
     assert "cluster" in error.value.hint
+
+
+def test_moment_covariance_not_positive_definite_is_an_identification_error():
+    # found by the property suite: 10 negotiations with 3 trades (k-double auction, support estimated) gave a
+    # moment covariance that inverts but is not positive definite; numpy's LinAlgError escaped from cholesky
+    from bargaining import simulate
+    from bargaining.errors import IdentificationError
+    from bargaining.estimate.min_distance import fit_incomplete_moments
+
+    frame = simulate("negotiations", n=400, seed=3, proxy_noise=0.1, delta=[0.3, -0.3]).data.iloc[83:93]
+    assert frame["traded"].tolist() == [1, 0, 0, 0, 0, 0, 0, 1, 0, 1]
+    with pytest.raises(IdentificationError) as info:
+        fit_incomplete_moments(frame, traded="traded", price="price", price_rule="k-double-auction")
+    assert "moments" in info.value.hint
+
+
+@pytest.mark.parametrize("scale", [1e150, 1e40])
+def test_absurd_prices_are_a_data_error_naming_the_column(scale):
+    # found by the property suite: prices of order 1e150 overflowed (OverflowError) in the moment covariance
+    from bargaining import simulate
+    from bargaining.errors import DataValidationError
+
+    frame = simulate("negotiations", n=300, seed=3).data
+    frame["price"] = frame["price"] * scale
+    with pytest.raises(DataValidationError, match="price") as info:
+        fit_incomplete_moments(frame, traded="traded", price="price", price_rule="k-double-auction")
+    assert "Rescale the price column 'price'" in info.value.hint
+    # the same prices in ordinary units fit
+    frame["price"] = frame["price"] / scale
+    res = fit_incomplete_moments(frame, traded="traded", price="price", price_rule="k-double-auction")
+    assert np.all(np.isfinite(res.params))

@@ -495,3 +495,46 @@ def test_demo_fit_on_bundled_example():
     ).fit(cov_type="robust")
     assert res.params["beta"] == pytest.approx(lm.params.iloc[0], rel=1e-10)
     assert res.std_errors["beta"] == pytest.approx(lm.std_errors.iloc[0], rel=1e-8)
+
+
+def test_one_row_with_instruments_is_reported_like_one_row_without():
+    # found by the property suite: one agreement with instruments raised ZeroDivisionError in the first-stage F
+    from bargaining import load_example
+
+    row = load_example("hospital_insurer").iloc[:1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = fit_nash(row, price="price", buyer_value="buyer_value", seller_cost="seller_cost",
+                       instruments="~ 0 + wtp_drop")
+    # one row: beta = (p - C) / (V - C) exactly, and no standard error (NaN with a note, never 0)
+    expected = (row["price"] - row["seller_cost"]) / (row["buyer_value"] - row["seller_cost"])
+    assert res.params["beta"] == pytest.approx(float(expected.iloc[0]), rel=1e-10)
+    assert np.isnan(res.std_errors["beta"])
+    assert any("standard error of beta" in note for note in res.notes)
+
+
+def test_buyer_values_of_order_1e20_are_an_identification_error():
+    # found by the property suite: with buyer_value scaled by 1e150 (cost formula and recapture), linearmodels'
+    # "regressors [exog endog] do not have full column rank" ValueError escaped (1e150 is now refused earlier,
+    # as too large; 1e20 still reaches linearmodels' rank check)
+    from bargaining import load_example
+
+    frame = load_example("hospital_insurer").iloc[:60].copy()
+    frame["buyer_value"] = frame["buyer_value"] * 1e20
+    with pytest.raises(IdentificationError, match="full column rank") as info:
+        fit_nash(frame, price="price", buyer_value="buyer_value", cost_formula="~ 1 + z1", recapture="recapture")
+    assert "rescale" in info.value.hint
+
+
+def test_prices_of_order_1e150_are_a_data_error_not_an_infinite_standard_error():
+    # found by the property suite: price scaled by 1e150 gave beta = 8e299 with a standard error of inf
+    from bargaining import load_example
+    from bargaining.errors import DataValidationError
+
+    frame = load_example("hospital_insurer").iloc[:60].copy()
+    frame["price"] = frame["price"] * 1e150
+    with pytest.raises(DataValidationError, match="'price'") as info:
+        fit_nash(frame, price="price", buyer_value="buyer_value", seller_cost="seller_cost")
+    assert "Rescale 'price'" in info.value.hint
+    frame["price"] = frame["price"] / 1e150  # ordinary units fit
+    assert fit_nash(frame, price="price", buyer_value="buyer_value", seller_cost="seller_cost").std_errors["beta"] > 0

@@ -315,3 +315,12 @@ def test_bad_allocate_inputs(uniform_market: Market) -> None:
         uniform_market.allocate([[1.5]], [[0.5]], out)
     with pytest.raises(BargainingError):
         uniform_market.interim_trades(out, "middleman")
+
+
+def test_huge_frontier_is_refused_before_allocating(uniform_market):
+    # found writing the property suite: frontier(points=10**9) went on to allocate a grid of 10**9 points (8 GB)
+    from bargaining.errors import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="points") as info:
+        uniform_market.frontier(points=10**9)
+    assert "points=" in info.value.hint

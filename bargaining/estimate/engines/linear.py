@@ -186,14 +186,25 @@ def fit_linear_linearmodels(
 
     cov_type = canonical_cov_type(cov_type, cluster=clusters)
     cov_config: dict[str, Any] = {"clusters": clusters} if cov_type == "clustered" else {}
-    if instruments is None or iv_method == "2sls":
-        model: IV2SLS | IVGMM = IV2SLS(y, exog, endog, instruments)
-        result = model.fit(cov_type=cov_type, **cov_config)
-    elif iv_method == "gmm":
-        model = IVGMM(y, exog, endog, instruments, weight_type=cov_type, **cov_config)
-        result = model.fit(cov_type=cov_type, **cov_config)
-    else:
-        raise InvalidParameterError(f"unknown iv_method {iv_method!r}", hint="use '2sls' or 'gmm'")
+    try:
+        if instruments is None or iv_method == "2sls":
+            model: IV2SLS | IVGMM = IV2SLS(y, exog, endog, instruments)
+            result = model.fit(cov_type=cov_type, **cov_config)
+        elif iv_method == "gmm":
+            model = IVGMM(y, exog, endog, instruments, weight_type=cov_type, **cov_config)
+            result = model.fit(cov_type=cov_type, **cov_config)
+        else:
+            raise InvalidParameterError(f"unknown iv_method {iv_method!r}", hint="use '2sls' or 'gmm'")
+    except ValueError as error:
+        if "full column rank" not in str(error):
+            raise
+        # linearmodels' own rank check: collinear columns, or columns on scales 1e100 apart
+        raise IdentificationError(
+            "The regressors of the price equation are not of full column rank in floating point (collinear "
+            "columns, or columns whose scales differ by many orders of magnitude).",
+            hint="Check the value, cost and price columns for absurd values (e.g. 1e150) or rescale them to "
+            "common units, and drop cost shifters that are collinear with the others.",
+        ) from None
     params = np.asarray(result.params, dtype=float)
     cov = np.asarray(result.cov, dtype=float)
     if cov_type == "clustered" and clusters is not None:
@@ -227,6 +238,9 @@ def first_stage_partial_f(endog: np.ndarray, exog: np.ndarray | None, excluded: 
             rss_r = float(target @ target)
         else:
             rss_r = float(np.sum((target - exog @ np.linalg.lstsq(exog, target, rcond=None)[0]) ** 2))
+        if n <= full.shape[1]:  # no residual degrees of freedom: F is not defined
+            out.append(np.nan)
+            continue
         denom = rss_u / (n - full.shape[1])
         out.append(((rss_r - rss_u) / q) / denom if denom > 0 else np.inf)
     return pd.Series(out, dtype=float)

@@ -138,7 +138,13 @@ def minimize_distance(
         ) from None
 
     def solve(weight: np.ndarray, points: Sequence[np.ndarray]) -> Any:
-        root = np.linalg.cholesky(weight).T
+        try:
+            root = np.linalg.cholesky(weight).T
+        except np.linalg.LinAlgError:  # invertible in floating point, but not positive definite
+            raise IdentificationError(
+                "The covariance of the moments is not positive definite (too few observations per moment).",
+                hint="Use fewer moments (moments=...), fewer cells, or more data per cell.",
+            ) from None
 
         def weighted_gap(th: np.ndarray) -> np.ndarray:
             return root @ (target - model.model_moments(th))

@@ -36,9 +36,9 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -47,14 +47,35 @@ from bargaining.errors import FewClustersWarning, IdentificationError, InvalidPa
 from bargaining.estimate.engines.bootstrap import bootstrap_replicates
 from bargaining.estimate.engines.covariance import canonical_cov_type
 
-__all__ = ["DEFAULT_BOOTSTRAP_REPS", "FEW_CLUSTERS", "InferenceOptions", "read_data"]
+__all__ = ["DEFAULT_BOOTSTRAP_REPS", "FEW_CLUSTERS", "MAX_BOOTSTRAP_REPS", "InferenceOptions", "check_maxiter", "read_data"]
 
 DEFAULT_BOOTSTRAP_REPS = 199
 #: bootstrap kinds: resample rows, resample clusters, or the wild cluster restricted bootstrap (linear fits)
 BOOTSTRAP_KINDS = ("pairs", "cluster", "wild")
 WILD_DEFAULT_REPS = 999
+#: more bootstrap replicates than this are refused before any is drawn (their seeds alone would fill the memory)
+MAX_BOOTSTRAP_REPS = 100_000
 #: below this many clusters, clustered inference warns (Cameron and Miller 2015: "few" is below 20-50)
 FEW_CLUSTERS = 30
+
+
+@overload
+def check_maxiter(maxiter: Any, default: int) -> int: ...
+@overload
+def check_maxiter(maxiter: Any, default: None) -> int | None: ...
+def check_maxiter(maxiter: Any, default: int | None) -> int | None:
+    """Validate an iteration limit: a positive integer, or None for ``default``.
+
+    Raises :class:`~bargaining.errors.InvalidParameterError` (hint naming ``maxiter``) otherwise.
+    """
+    if maxiter is None:
+        return default
+    if isinstance(maxiter, bool) or not isinstance(maxiter, (int, np.integer)) or maxiter < 1:
+        raise InvalidParameterError(
+            f"maxiter={maxiter!r} is not a positive number of iterations",
+            hint="pass maxiter as an integer >= 1 (e.g. maxiter=200), or leave it out",
+        )
+    return int(maxiter)
 
 
 def read_data(data: Any) -> pd.DataFrame:
@@ -96,6 +117,10 @@ class InferenceOptions:
         progress: bool = False,
     ) -> InferenceOptions:
         """Validate and normalize; raises :class:`~bargaining.errors.InvalidParameterError` with a hint."""
+        if cluster is not None and not isinstance(cluster, Hashable):
+            raise InvalidParameterError(
+                f"cluster={cluster!r} is not a column name", hint="pass cluster='COLUMN' (one column of cluster ids)"
+            )
         canonical = canonical_cov_type(cov_type, cluster=cluster, bootstrap=True)
         if canonical == "bootstrap" and bootstrap is None:
             bootstrap = DEFAULT_BOOTSTRAP_REPS
@@ -107,6 +132,11 @@ class InferenceOptions:
             if int(bootstrap) < 2:
                 raise InvalidParameterError(
                     f"bootstrap={bootstrap} replicates is too few", hint="use e.g. bootstrap=499"
+                )
+            if int(bootstrap) > MAX_BOOTSTRAP_REPS:
+                raise InvalidParameterError(
+                    f"bootstrap={bootstrap} replicates is more than the {MAX_BOOTSTRAP_REPS:,} supported",
+                    hint="use e.g. bootstrap=999 (or 9999 for tail p-values)",
                 )
         kind = bootstrap_kind if bootstrap_kind is not None else ("cluster" if cluster is not None else "pairs")
         if kind not in BOOTSTRAP_KINDS:
@@ -125,6 +155,13 @@ class InferenceOptions:
                 f"(cov_type={cov_type!r})",
                 hint="pass cov_type='clustered' (or bootstrap_kind='cluster'), or drop cluster",
             )
+        if seed is not None and not isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
+            try:  # what numpy accepts as entropy: a non-negative int or a sequence of them
+                np.random.SeedSequence(seed)
+            except (TypeError, ValueError):
+                raise InvalidParameterError(
+                    f"seed={seed!r} is not a seed", hint="pass seed as an integer >= 0 (e.g. seed=1) or a Generator"
+                ) from None
         if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
             raise InvalidParameterError(
                 f"n_jobs={n_jobs!r} is not a number of workers", hint="use n_jobs=1, 2, ... or -1 for all cores"

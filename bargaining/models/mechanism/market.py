@@ -65,6 +65,10 @@ __all__ = ["Market"]
 _METHODS = ("auto", "quadrature", "qmc")
 
 
+#: Market.frontier(points=...) above this is refused before allocating (each point is one solve of the market)
+MAX_FRONTIER_POINTS = 100_001
+
+
 def _check_tol(tol: Any) -> float:
     try:
         value = float(tol)
@@ -557,6 +561,11 @@ class Market:
         """
         if isinstance(points, bool) or not isinstance(points, (int, np.integer)) or points < 2:
             raise InvalidParameterError(f"points must be an integer >= 2, got {points!r}.", hint="e.g. points=101.")
+        if points > MAX_FRONTIER_POINTS:  # refused before the grid is allocated (one solve per point)
+            raise InvalidParameterError(
+                f"points={points:,} is more than the {MAX_FRONTIER_POINTS:,} frontier points supported.",
+                hint="Pass points=101 (or up to 10,001 for a fine plot).",
+            )
         rows = []
         # Neighbouring points differ little: each root search starts from t = 1/rho extrapolated from the points
         # before it (with the slope of the budget found there), and each integral from the panels accepted at
