@@ -125,6 +125,30 @@ def fit_linear(
     )
 
 
+#: regressors whose root-mean-square sizes differ by more than this are refused (units far apart)
+MAX_SCALE_RATIO = 1e12
+
+
+def _check_scales(x: np.ndarray) -> None:
+    """Refuse regressors on scales many orders of magnitude apart.
+
+    Such a design is not of full column rank in floating point for the covariance (the standard errors of the
+    small-scale coefficients are lost to rounding, linearmodels' rank check rejects it) even where the
+    coefficients themselves can still be computed; it almost always means values in absurd units.
+    """
+    if x.ndim != 2 or x.shape[1] < 2 or x.shape[0] == 0:
+        return
+    size = np.sqrt(np.einsum("ij,ij->j", x, x) / x.shape[0])  # one pass, no (n, k) temporary
+    size = size[size > 0]
+    if size.size >= 2 and np.all(np.isfinite(size)) and size.max() > MAX_SCALE_RATIO * size.min():
+        raise IdentificationError(
+            "The regressors are not of full column rank in floating point: their scales differ by "
+            f"{size.max() / size.min():.1e} (collinear columns, or values in units many orders of magnitude apart).",
+            hint="Check the value, cost and price columns for absurd values (e.g. 1e20) and rescale them to "
+            "common units.",
+        )
+
+
 def ols_2sls(
     y: np.ndarray,
     regressors: np.ndarray,
@@ -142,6 +166,7 @@ def ols_2sls(
     cov_type = canonical_cov_type(cov_type, cluster=clusters)
     y = np.asarray(y, dtype=float)
     x = np.asarray(regressors, dtype=float)
+    _check_scales(x)
     if instruments is None:
         xhat, bread = x, cross_product(x)
         params = _solve(bread, cross_product(x, y), "the design X'X")
