@@ -129,16 +129,16 @@ def fit_linear(
 MAX_SCALE_RATIO = 1e12
 
 
-def _check_scales(x: np.ndarray) -> None:
+def _check_scales(squares: np.ndarray, nobs: int) -> None:
     """Refuse regressors on scales many orders of magnitude apart.
 
     Such a design is not of full column rank in floating point for the covariance (the standard errors of the
     small-scale coefficients are lost to rounding, linearmodels' rank check rejects it) even where the
     coefficients themselves can still be computed; it almost always means values in absurd units.
     """
-    if x.ndim != 2 or x.shape[1] < 2 or x.shape[0] == 0:
+    if squares.size < 2 or nobs == 0:
         return
-    size = np.sqrt(np.einsum("ij,ij->j", x, x) / x.shape[0])  # one pass, no (n, k) temporary
+    size = np.sqrt(np.abs(squares) / nobs)  # root mean square of each column (from the diagonal of X'X)
     size = size[size > 0]
     if size.size >= 2 and np.all(np.isfinite(size)) and size.max() > MAX_SCALE_RATIO * size.min():
         raise IdentificationError(
@@ -166,12 +166,13 @@ def ols_2sls(
     cov_type = canonical_cov_type(cov_type, cluster=clusters)
     y = np.asarray(y, dtype=float)
     x = np.asarray(regressors, dtype=float)
-    _check_scales(x)
     if instruments is None:
         xhat, bread = x, cross_product(x)
+        _check_scales(np.diag(bread), x.shape[0])
         params = _solve(bread, cross_product(x, y), "the design X'X")
     else:
         z = np.asarray(instruments, dtype=float)
+        _check_scales(np.einsum("ij,ij->j", x, x), x.shape[0])
         ztx = cross_product(z, x)
         coef = _solve(cross_product(z), np.column_stack([ztx, cross_product(z, y)]), "the instruments' Z'Z")
         pi, pi_y = coef[:, :-1], coef[:, -1]  # (Z'Z)^{-1} Z'X and (Z'Z)^{-1} Z'y
