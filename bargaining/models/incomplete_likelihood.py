@@ -223,14 +223,24 @@ class WeightRatioCurve:
             )
 
         def exact(deltas: np.ndarray) -> np.ndarray:
-            return np.array([solve(d)[:2] for d in deltas]).reshape(len(deltas), 2)
+            # one warm-started sweep in increasing Delta (each point still solved to the solver's tolerance)
+            order = np.argsort(deltas)
+            outcomes = market.bargain_deltas(np.asarray(deltas, dtype=float)[order])
+            out = np.empty((len(deltas), 2))
+            for position, outcome in zip(order, outcomes, strict=True):
+                out[position] = (float(np.ravel(outcome.buyer_weight_ratios)[0]),
+                                 float(np.ravel(outcome.supplier_weight_ratios)[0]))
+            return out
 
         def slack(d: float) -> bool:
             return solve(d)[2] <= 1.0 + 1e-12
 
         n = max(3, initial_points | 1)  # odd, so that 0 is a node
         grid = np.linspace(-1.0, 1.0, n)
-        solved = np.array([solve(d) for d in grid])
+        solved = np.array([
+            (float(np.ravel(o.buyer_weight_ratios)[0]), float(np.ravel(o.supplier_weight_ratios)[0]), float(o.rho))
+            for o in market.bargain_deltas(grid)
+        ])
         values = solved[:, :2]
         # where the budget constraint stops binding (rho = max w), rho(Delta) has a kink: make it a knot
         status = list(solved[:, 2] <= 1.0 + 1e-12)

@@ -254,3 +254,18 @@ def test_cached_cubic_start_equals_the_direct_lagrange_formula() -> None:
     cached = dist._cubic_guess("cost", a, grid, table, idx, y)
     assert np.array_equal(np.isnan(direct), np.isnan(cached))
     np.testing.assert_allclose(cached, direct, rtol=0, atol=1e-12)
+
+
+def test_bargain_deltas_equal_fresh_solves_within_their_bounds():
+    """The warm-started sweep (used by frontier and by the rho(Delta) curve of fit_incomplete) gives each point to
+    the accuracy of a fresh bargain_delta, in any order of Deltas."""
+    from bargaining import Beta, InvalidParameterError, Market
+
+    market = Market([Beta(2.0, 3.0)], [Beta(3.0, 2.0)])
+    deltas = [0.4, -0.7, -0.1, 0.0, 0.9]
+    for d, warm in zip(deltas, market.bargain_deltas(deltas), strict=True):
+        fresh = Market([Beta(2.0, 3.0)], [Beta(3.0, 2.0)]).bargain_delta(d)
+        assert abs(warm.rho - fresh.rho) <= 10 * (warm.accuracy + fresh.accuracy) + 1e-12
+        assert abs(warm.buyer_payoff - fresh.buyer_payoff) <= 10 * (warm.accuracy + fresh.accuracy) + 1e-12
+    with pytest.raises(InvalidParameterError, match="deltas"):
+        market.bargain_deltas([0.2, 1.5])

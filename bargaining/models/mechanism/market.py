@@ -566,27 +566,58 @@ class Market:
                 f"points={points:,} is more than the {MAX_FRONTIER_POINTS:,} frontier points supported.",
                 hint="Pass points=101 (or up to 10,001 for a fine plot).",
             )
-        rows = []
-        # Neighbouring points differ little: each root search starts from t = 1/rho extrapolated from the points
-        # before it (with the slope of the budget found there), and each integral from the panels accepted at
-        # the point before. Every point is still solved to the tolerance of bargain_delta, with its own bound.
+        grid = np.linspace(-1.0, 1.0, int(points))
+        rows = [
+            {
+                "delta": float(d), "buyer_payoff": out.buyer_payoff, "supplier_payoff": out.supplier_payoff,
+                "welfare": out.welfare, "rho": out.rho, "budget_surplus": out.budget_surplus,
+                "expected_trades": out.expected_trades, "accuracy": out.accuracy,
+            }
+            for d, out in zip(grid, self.bargain_deltas(grid), strict=True)
+        ]
+        return pd.DataFrame(rows)
+
+    def bargain_deltas(self, deltas: Any) -> list[BargainingOutcome]:
+        """:meth:`bargain_delta` at several Deltas, each solve warm-started from the ones before it.
+
+        Neighbouring points differ little: each root search starts from t = 1/rho extrapolated from the
+        points before it on the same side of Delta = 0 (with the slope of the budget found there), and each
+        integral from the panels accepted at the point before. Every point is still solved to the tolerance of
+        :meth:`bargain_delta` and carries its own accuracy bound; sorted Deltas gain the most.
+
+        Parameters
+        ----------
+        deltas
+            Bargaining differentials in [-1, 1], solved in the order given.
+
+        Returns
+        -------
+        list of BargainingOutcome
+            One outcome per Delta, in the order given.
+
+        Examples
+        --------
+        >>> market = Market([Uniform(0, 1)], [Uniform(0, 1)])
+        >>> [round(float(out.rho), 6) for out in market.bargain_deltas([-0.5, 0.0, 0.5])]
+        [1.183013, 1.5, 1.183013]
+        >>> round(float(rho_from_delta(0.5)), 6)  # uniform types: the closed form (appendix eq. 38)
+        1.183013
+        """
+        values = np.atleast_1d(np.asarray(deltas, dtype=float))
+        if values.ndim != 1 or not np.all(np.isfinite(values)) or np.any(np.abs(values) > 1.0):
+            raise InvalidParameterError(
+                f"deltas must be numbers in [-1, 1], got {deltas!r}.", hint="e.g. deltas=np.linspace(-1, 1, 21)."
+            )
         engine = self._engine
         warm = hasattr(engine, "warm")
         if warm:
             engine.warm = {}  # type: ignore[attr-defined]
         solved: list[tuple[float, float, float]] = []  # (delta, t, slope of the budget in t) of binding points
         try:
-            for d in np.linspace(-1.0, 1.0, int(points)):
-                out = self._frontier_point(float(d), solved)
-                rows.append({
-                "delta": float(d), "buyer_payoff": out.buyer_payoff, "supplier_payoff": out.supplier_payoff,
-                "welfare": out.welfare, "rho": out.rho, "budget_surplus": out.budget_surplus,
-                    "expected_trades": out.expected_trades, "accuracy": out.accuracy,
-                })
+            return [self._frontier_point(float(d), solved) for d in values]
         finally:
             if warm:
                 engine.warm = None  # type: ignore[attr-defined]
-        return pd.DataFrame(rows)
 
     def _frontier_point(self, delta: float, solved: list[tuple[float, float, float]]) -> BargainingOutcome:
         """bargain_delta(delta), warm-started from the binding points solved before it (appended to)."""
