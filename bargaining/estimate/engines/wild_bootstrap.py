@@ -21,6 +21,7 @@ Everything is linear in the weights: with :math:`A = (X'X)^{-1}`, :math:`w = X A
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -130,23 +131,29 @@ class WildClusterBootstrap:
                 hint="the coefficient is fit exactly (no residual variation within clusters)",
             )
 
-        def excess(b0: float) -> float:
-            return self.pvalue(j, b0) - alpha
+        # p(b0) is a step function of b0: bisect to a tolerance of 1e-4 standard errors
+        return invert_test(lambda b0: self.pvalue(j, b0), estimate, se, alpha, xtol=1e-4 * se)
 
-        ends = []
-        for direction in (-1.0, 1.0):
-            step = 2.0 * se
+
+def invert_test(
+    pvalue: Callable[[float], float], estimate: float, se: float, alpha: float, *, xtol: float
+) -> tuple[float, float]:
+    """The interval of b0 with pvalue(b0) > alpha: on each side of the estimate, steps of 2, 4, 8, ... standard
+    errors until the test rejects, then bisection between the last accepted and the first rejected b0. An end
+    not reached within 10^6 standard errors is infinite (e.g. the WRE with weak instruments)."""
+    ends = []
+    for direction in (-1.0, 1.0):
+        inner, step = estimate, 2.0 * se
+        while True:
             outer = estimate + direction * step
-            while excess(outer) > 0:
-                step *= 2.0
-                outer = estimate + direction * step
-                if step > 1e6 * se:
-                    ends.append(direction * math.inf)
-                    break
-            else:
-                # p(b0) is a step function of b0: bisect to a tolerance of 1e-4 standard errors
-                ends.append(optimize.bisect(excess, estimate, outer, xtol=1e-4 * se))
-        return (float(ends[0]), float(ends[1]))
+            if pvalue(outer) - alpha <= 0:
+                ends.append(optimize.bisect(lambda b0: pvalue(b0) - alpha, inner, outer, xtol=xtol))
+                break
+            inner, step = outer, 2.0 * step
+            if step > 1e6 * se:
+                ends.append(direction * math.inf)
+                break
+    return (float(ends[0]), float(ends[1]))
 
 
 class WildTest(Protocol):

@@ -22,15 +22,13 @@ MacKinnon 2010). All B refits are computed at once from per-cluster cross produc
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
 
 from bargaining.errors import IdentificationError, InvalidParameterError
 from bargaining.estimate.engines.covariance import cluster_small_sample_factor
-from bargaining.estimate.engines.wild_bootstrap import wild_weights
+from bargaining.estimate.engines.wild_bootstrap import invert_test, wild_weights
 
 __all__ = ["WildRestrictedEfficient"]
 
@@ -177,20 +175,5 @@ class WildRestrictedEfficient:
                 hint="the coefficient is fit exactly (no residual variation within clusters)",
             )
 
-        def excess(b0: float) -> float:
-            return self.pvalue(j, b0) - alpha
-
-        ends = []
-        for direction in (-1.0, 1.0):
-            inner, step = estimate, 2.0 * se
-            while True:
-                outer = estimate + direction * step
-                if excess(outer) <= 0:
-                    ends.append(optimize.bisect(excess, inner, outer, xtol=1e-3 * se))
-                    break
-                inner, step = outer, 2.0 * step
-                if step > 1e6 * se:
-                    # weak instruments: the WRE can leave the interval unbounded (as it should)
-                    ends.append(direction * math.inf)
-                    break
-        return (float(ends[0]), float(ends[1]))
+        # unbounded ends are kept: with weak instruments the WRE can leave an interval unbounded (as it should)
+        return invert_test(lambda b0: self.pvalue(j, b0), estimate, se, alpha, xtol=1e-3 * se)
