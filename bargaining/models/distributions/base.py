@@ -440,6 +440,16 @@ class TypeDistribution:
         if np.any(todo):
             idx = k[todo]
             guess = self._cubic_guess(side, a, grid, table, idx, flat_y[todo])
+            trusted = self._trusted_cells(side, a, grid, table, idx)
+            if trusted is not None:
+                take = trusted & np.isfinite(guess) & (guess >= grid[idx - 1]) & (guess <= grid[idx])
+                if np.any(take):
+                    where = np.flatnonzero(todo)
+                    out[where[take]] = guess[take]
+                    todo[where[take]] = False
+                    keep = ~take
+                    idx, guess = idx[keep], guess[keep]
+        if np.any(todo):
             with np.errstate(invalid="ignore", divide="ignore"):
                 slope = (grid[idx] - grid[idx - 1]) / (table[idx] - table[idx - 1])  # dx/dy across the cell
             out[todo] = self._illinois(
@@ -541,6 +551,36 @@ class TypeDistribution:
             out[idx] = 0.5 * (xl + xr)
         return out
 
+    def _trusted_cells(self, side: str, a: float, grid: np.ndarray, table: np.ndarray,
+                       idx: np.ndarray) -> np.ndarray | None:
+        """For each cell ``idx`` (between grid[idx - 1] and grid[idx]): whether the cubic interpolant of the
+        inverse is accurate enough there to need no root finding; None when the check does not apply.
+
+        Only for the unironed virtual type of the built-in families (the table is then x -+ (1 - a) * ratio).
+        The interpolant is checked where its error is largest, at the cell midpoint: the inverse interpolated at
+        the virtual type of the midpoint is compared with the midpoint itself, and the cell is trusted when that
+        error times the cell's slope dy/dx (the residual in the virtual type it implies) is below 1e-13 (at
+        least 1) of the level: a hundredth of the residual at which :meth:`_illinois` stops. Cells next to
+        poles, at non-finite or non-increasing table values are never trusted.
+        """
+        if type(self)._raw is not TypeDistribution._raw or self._flats(side, a) or a >= 1:
+            return None
+        rkey = (side, "mid ratio")
+        if rkey not in self._ratio_cache:
+            self._ratio_cache[rkey] = self._hazard_ratio(0.5 * (grid[1:] + grid[:-1]), side)
+        mid = 0.5 * (grid[idx - 1] + grid[idx])
+        ratio = self._ratio_cache[rkey][idx - 1]
+        y_mid = mid - (1.0 - a) * ratio if side == "value" else mid + (1.0 - a) * ratio
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+            x_mid = self._cubic_guess(side, a, grid, table, idx, y_mid)
+            slope = (table[idx] - table[idx - 1]) / (grid[idx] - grid[idx - 1])
+            residual = np.abs(x_mid - mid) * slope
+            return np.asarray(
+                np.isfinite(residual) & np.isfinite(y_mid) & (slope > 0)
+                & (residual <= 1e-13 * np.maximum(1.0, np.abs(y_mid))),
+                dtype=bool,
+            )
+
     def _cubic_guess(self, side: str, a: float, grid: np.ndarray, table: np.ndarray, idx: np.ndarray,
                      y: np.ndarray) -> np.ndarray:
         """:func:`_inverse_cubic_guess` with the Lagrange denominators of every stencil computed once per table.
@@ -550,6 +590,9 @@ class TypeDistribution:
         increasing (the root finder then starts from its bracket).
         """
         key = (side, a)
+        if key not in self._cubic_cache and 4 * idx.size < grid.size:
+            # few levels at this ratio (e.g. breakpoints, or the neighbouring ratios of a sweep): per level
+            return _inverse_cubic_guess(grid, table, idx, y)
         if key not in self._cubic_cache:
             n = len(grid)
             first = np.arange(max(n - 3, 1))

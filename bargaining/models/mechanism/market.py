@@ -36,6 +36,7 @@ rho.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -63,6 +64,10 @@ from bargaining.models.mechanism.types import Shifted, flat_intervals
 __all__ = ["Market"]
 
 _METHODS = ("auto", "quadrature", "qmc")
+_COARSE_TOL = 1e-6
+"""Relative quadrature tolerance of the cheap evaluations that locate t* = 1/rho before the final ones."""
+_COARSE_XTOL = 1e-6
+"""Tolerance in t of the root search on those cheap evaluations."""
 
 
 #: Market.frontier(points=...) above this is refused before allocating (each point is one solve of the market)
@@ -213,6 +218,7 @@ class Market:
             self._xtol = max(1e-14, 0.1 * self.tol)
             self._near_tol = max(1e-10, 0.1 * self.tol)
         self._flat_cache: dict[tuple[str, int, float], list[tuple[float, float, float]]] = {}
+        self._coarse_engine: MechanismEngine | None = None
 
         quadrature_ok, reason = self._quadrature_applies()
         if method == "quadrature" and not quadrature_ok:
@@ -374,6 +380,22 @@ class Market:
 
     def _solve(self, wb: np.ndarray, ws: np.ndarray, eta_b: np.ndarray, eta_s: np.ndarray) -> BargainingOutcome:
         costs = float(self.buyer_participation_costs.sum() + self.supplier_participation_costs.sum())
+        coarse = self._coarse_guess(wb, ws, costs)
+        if coarse is not None:
+            # finish to Brent's tolerance in t (not the looser one of the frontier's warm starts), each
+            # evaluation starting from the panels of the one before (unless a caller already keeps them)
+            engine = self._engine
+            fresh = hasattr(engine, "warm") and engine.warm is None  # type: ignore[attr-defined]
+            if fresh:
+                engine.warm = {}  # type: ignore[attr-defined]
+            try:
+                near = self._solve_near(wb, ws, eta_b, eta_s, *coarse, step_tol=max(self._xtol, 1e-12))
+            finally:
+                if fresh:
+                    engine.warm = None  # type: ignore[attr-defined]
+            if near is not None:
+                near[0].details["budget_slope"] = float(near[2])
+                return near[0]
         ev1 = self._evaluate(wb, ws, 1.0)
         tol = 1e-12 * self.scale + 2.0 * ev1.error
         if ev1.budget - costs >= -tol:
@@ -419,8 +441,52 @@ class Market:
         out.details["budget_slope"] = float(slope)
         return out
 
+    def _coarse_guess(self, wb: np.ndarray, ws: np.ndarray, costs: float) -> tuple[float, float] | None:
+        """t* to about 1e-7 and the budget's slope there, from cheap evaluations at loose tolerances, or None.
+
+        The root search in t = 1/rho needs about ten evaluations from the bracket [0, 1]; done at the final
+        tolerances each costs as much as the last. Here Brent's method runs on evaluations with tolerances 1e-6
+        (about half the cost) and :meth:`_solve` finishes from its result with a few secant steps at the
+        requested tolerances (:meth:`_solve_near`), so the result and its accuracy bound are those of the
+        tolerances asked for. None (and the caller's full search) when the quadrature is already loose, the
+        constraint may be slack, the bracket is in doubt at the loose accuracy, or the root is near t = 1.
+        """
+        engine = self._engine
+        if self.method != "quadrature" or not hasattr(engine, "atol") or self.rtol >= 1e-8:
+            return None
+        if self._coarse_engine is None:
+            loose = copy.copy(engine)
+            loose.atol, loose.rtol = max(self.atol, _COARSE_TOL * 0.1 * self.scale), _COARSE_TOL  # type: ignore[attr-defined]
+            self._coarse_engine = loose
+        loose_engine = self._coarse_engine
+        if hasattr(loose_engine, "warm"):
+            # each evaluation starts from the panels of the previous one (neighbouring t need about the same)
+            loose_engine.warm = {}
+        cache: dict[float, Evaluation] = {}
+
+        def gap(t: float) -> float:
+            if t not in cache:
+                cache[t] = loose_engine.evaluate(wb * t, ws * t)
+            return cache[t].budget - costs
+
+        margin = 1e-6 * self.scale
+        if not (gap(1.0) < -(margin + 10.0 * cache[1.0].error)) or not (gap(0.0) > margin + 10.0 * cache[0.0].error):
+            return None
+        t_c = float(optimize.brentq(gap, 0.0, 1.0, xtol=_COARSE_XTOL, rtol=_COARSE_XTOL, maxiter=100))
+        if not 1e-6 < t_c < 1.0 - 1e-6:
+            return None
+        # the slope from the evaluated points nearest t* that are far enough apart for the loose budget's error
+        # (about 1e-6) not to matter
+        far = [t for t in cache if abs(t - t_c) >= 1e-4]
+        if not far:
+            return None
+        far_t = min(far, key=lambda t: abs(t - t_c))
+        near = min(cache, key=lambda t: abs(t - t_c))
+        slope = (cache[far_t].budget - cache[near].budget) / (far_t - near)
+        return (t_c, slope) if slope < 0.0 and math.isfinite(slope) else None
+
     def _solve_near(self, wb: np.ndarray, ws: np.ndarray, eta_b: np.ndarray, eta_s: np.ndarray, t_guess: float,
-                    slope_guess: float) -> tuple[BargainingOutcome, float, float] | None:
+                    slope_guess: float, step_tol: float | None = None) -> tuple[BargainingOutcome, float, float] | None:
         """The binding solution from a close guess of t = 1/rho and of the budget's slope in t (a warm start).
 
         Safeguarded secant steps on the budget surplus B(t), non-increasing in t: the first from the guess with
@@ -455,7 +521,7 @@ class Market:
                 step = -gap / slope
             # a last step below _near_tol is accepted; its size (the distance to t*, up to the budget's error)
             # enters t_error and thus the reported accuracy
-            if abs(step) <= self._near_tol and len(points) >= 2:
+            if abs(step) <= (self._near_tol if step_tol is None else step_tol) and len(points) >= 2:
                 break
             t_next = t + step
             if not (lo < t_next < hi) or (t_next >= 1.0 and not hi_seen):
