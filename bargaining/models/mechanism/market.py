@@ -385,7 +385,7 @@ class Market:
             # finish to Brent's tolerance in t (not the looser one of the frontier's warm starts), each
             # evaluation starting from the panels of the one before (unless a caller already keeps them)
             engine = self._engine
-            fresh = hasattr(engine, "warm") and engine.warm is None  # type: ignore[attr-defined]
+            fresh = hasattr(engine, "warm") and engine.warm is None
             if fresh:
                 engine.warm = {}  # type: ignore[attr-defined]
             try:
