@@ -51,6 +51,7 @@ _EXPORTS: dict[str, str] = {
     "simulate_merger": "bargaining.estimate.merger",
     "fit_merger_model": "bargaining.estimate.merger_estimation",
     "fit_logit_demand": "bargaining.estimate.demand_fit",
+    "fit_nested_logit_demand": "bargaining.estimate.demand_fit",
     "simulate_estimated_merger": "bargaining.estimate.merger_inference",
     "EstimatedMerger": "bargaining.estimate.merger_inference",
     "MergerPricingMoments": "bargaining.models.merger.estimation_model",
@@ -215,6 +216,9 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     )
     from bargaining.estimate.demand_fit import (
         fit_logit_demand as fit_logit_demand,
+    )
+    from bargaining.estimate.demand_fit import (
+        fit_nested_logit_demand as fit_nested_logit_demand,
     )
     from bargaining.estimate.efficiency import (
         EfficiencyReport as EfficiencyReport,
