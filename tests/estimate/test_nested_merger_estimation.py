@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from _nested_merger_data import TRUTH, simulate_nested_markets
 
-from bargaining import NestedLogitDemand
+from bargaining import NestedLogitDemand, fit_merger_model, fit_model, fit_nested_logit_demand
+from bargaining.errors import InvalidParameterError
 from bargaining.models.merger.nested_estimation_model import (
     NestedMergerPricingMoments,
     nested_logit_closed_forms,
@@ -99,3 +100,122 @@ def test_analytic_derivatives_against_central_differences(data):
     # subset keeps markets whole: the residuals of the selected rows are unchanged
     rows = np.array([5, 3, 3, 100])
     assert np.array_equal(model.subset(rows).residuals(theta), model.residuals(theta)[rows])
+
+
+def _numeric_stacked_cov(data, theta, *, clustered):
+    """The two-step GMM sandwich A^{-1} L Omega L' A^{-T}, G from central differences of the stacked moments
+    (demand: H_d xi with xi = log(s/s_0) - b0 - b1 x + alpha p - sigma log s_(j|g); supply: H_s u)."""
+    outside = 1.0 - data.groupby("market").share.transform("sum")
+    nest_share = data.groupby(["market", "nest"]).share.transform("sum")
+    y = (np.log(data.share) - np.log(outside)).to_numpy()
+    log_within = np.log(data.share / nest_share).to_numpy()
+    exog = np.column_stack([np.ones(len(data)), data.x])
+    h_d = np.column_stack([exog, data[DEMAND_EXCLUDED]])
+    price = data.price.to_numpy()
+
+    def contributions(t):
+        xi = y - exog @ t[:2] + t[2] * price - t[3] * log_within
+        model = _moments(data, t[2], 1 - t[3])
+        u = model.residuals(t[4:])
+        return np.hstack([h_d * xi[:, None], model.instruments * u[:, None]])
+
+    h_s = _moments(data, 1.0, 0.5).instruments
+    m = contributions(theta)
+    k, l_d, k_d = theta.size, h_d.shape[1], 4
+    g = np.empty((m.shape[1], k))
+    for j in range(k):
+        step = 1e-6 * max(1.0, abs(theta[j]))
+        e = np.zeros(k)
+        e[j] = step
+        g[:, j] = (contributions(theta + e).sum(0) - contributions(theta - e).sum(0)) / (2 * step)
+    w_d, w_s = np.linalg.inv(h_d.T @ h_d), np.linalg.inv(h_s.T @ h_s)
+    g_dd, g_sd, g_ss = g[:l_d, :k_d], g[l_d:, :k_d], g[l_d:, k_d:]
+    a = np.zeros((k, k))
+    a[:k_d, :k_d] = g_dd.T @ w_d @ g_dd
+    a[k_d:, :k_d] = g_ss.T @ w_s @ g_sd
+    a[k_d:, k_d:] = g_ss.T @ w_s @ g_ss
+    selection = np.zeros((k, m.shape[1]))
+    selection[:k_d, :l_d] = g_dd.T @ w_d
+    selection[k_d:, l_d:] = g_ss.T @ w_s
+    if clustered:
+        sums = pd.DataFrame(m).groupby(data.market.to_numpy()).sum().to_numpy()
+        omega = sums.T @ sums
+        n_groups, n = sums.shape[0], len(data)
+        omega *= n_groups / (n_groups - 1) * (n - 1) / (n - k)
+    else:
+        omega = m.T @ m
+    inverse = np.linalg.inv(a)
+    return inverse @ selection @ omega @ selection.T @ inverse.T
+
+
+@pytest.mark.parametrize("clustered", [False, True])
+def test_joint_fit_and_stacked_covariance(data, clustered):
+    options = {"cov_type": "clustered", "cluster": "market"} if clustered else {}
+    joint = fit_merger_model(data, **SUPPLY, **JOINT, **options)
+    demand = fit_nested_logit_demand(data, share="share", price="price", market="market", nests="nest",
+                                     formula="~ 1 + x", instruments=JOINT["demand_instruments"])
+    assert list(joint.params.index)[:4] == ["demand[Intercept]", "demand[x]", "alpha", "sigma"]
+    assert np.max(np.abs(joint.params[demand.params.index] - demand.params)) < 1e-10
+    # the supply estimates: a fit of the pricing moments at the demand estimates (fit_model, built here)
+    model = _moments(data, demand.params["alpha"], 1 - demand.params["sigma"])
+    supply = fit_model(model)
+    assert np.max(np.abs(joint.params[supply.params.index] - supply.params)) < 1e-7
+    theta = joint.params.to_numpy()
+    numeric = _numeric_stacked_cov(data, theta, clustered=clustered)
+    relative = np.abs(joint.cov.to_numpy() - numeric) / np.sqrt(np.outer(np.diag(numeric), np.diag(numeric)))
+    assert np.max(relative) < 1e-5
+    for name in ("alpha", "sigma", "seller_weight", "gamma[Intercept]", "gamma[z]"):
+        assert abs(joint.params[name] - TRUTH[name]) < 3 * joint.std_errors[name], name
+    if not clustered:  # the demand block is IV2SLS's robust covariance of the demand equation alone
+        block = joint.cov.loc[demand.params.index, demand.params.index] - demand.cov
+        assert np.max(np.abs(block.to_numpy())) < 1e-10
+
+
+def test_fitted_nested_demand_enters_by_the_delta_method(data):
+    demand = fit_nested_logit_demand(data, share="share", price="price", market="market", nests="nest",
+                                     formula="~ 1 + x", instruments=JOINT["demand_instruments"])
+    res = fit_merger_model(data, **SUPPLY, demand=demand)
+    alpha, sigma = float(demand.params["alpha"]), float(demand.params["sigma"])
+    names = ["seller_weight", "gamma[Intercept]", "gamma[z]"]
+    # d theta / d (alpha, sigma) = -(J'PJ)^{-1} J'P du, the implicit-function derivative of the 2SLS condition
+    # J'P u = 0, with J and du by central differences of the residuals (built here)
+    model = _moments(data, alpha, 1 - sigma)
+    theta = fit_model(model).params.to_numpy()
+    h = 1e-6
+    jac = np.column_stack([(model.residuals(theta + e) - model.residuals(theta - e)) / (2 * h)
+                           for e in np.eye(3) * h])
+    du = np.column_stack([
+        (_moments(data, alpha + h, 1 - sigma).residuals(theta) - _moments(data, alpha - h, 1 - sigma).residuals(theta)),
+        (_moments(data, alpha, 1 - sigma - h).residuals(theta) - _moments(data, alpha, 1 - sigma + h).residuals(theta)),
+    ]) / (2 * h)
+    hz = model.instruments
+    pj = hz @ np.linalg.lstsq(hz, jac, rcond=None)[0]
+    d = -np.linalg.solve(jac.T @ pj, pj.T @ du)
+    # re-estimating at perturbed (alpha, sigma) moves the estimates by about d (it adds the finite-sample term
+    # (dJ/d alpha)' P u, which the asymptotic derivative leaves out: a few percent here)
+    for k, (da, ds) in enumerate([(1e-4, 0.0), (0.0, 1e-4)]):
+        up = fit_model(_moments(data, alpha + da, 1 - (sigma + ds))).params.to_numpy()
+        down = fit_model(_moments(data, alpha - da, 1 - (sigma - ds))).params.to_numpy()
+        assert np.allclose((up - down) / 2e-4, d[:, k], rtol=0.05, atol=0.01)
+    v = demand.cov.loc[["alpha", "sigma"], ["alpha", "sigma"]].to_numpy()
+    alone = fit_model(model).cov.to_numpy()
+    expected = alone + d @ v @ d.T
+    assert np.max(np.abs(res.cov.loc[names, names].to_numpy() - expected) / np.sqrt(
+        np.outer(np.diag(expected), np.diag(expected)))) < 1e-6
+    assert np.allclose(res.full_cov.loc[names, ["alpha", "sigma"]].to_numpy(), d @ v, rtol=1e-6, atol=1e-12)
+    assert res.full_cov.loc["sigma", "sigma"] == demand.cov.loc["sigma", "sigma"]
+    # the nests column is taken from the demand fit unless given
+    assert res.columns["nests"] == "nest"
+
+
+def test_bad_nested_inputs(data):
+    with pytest.raises(InvalidParameterError, match="nests= needs"):
+        fit_merger_model(data, **SUPPLY, alpha=1.0)
+    logit = fit_merger_model(data, **{**SUPPLY, "nests": None}, alpha=1.0)
+    assert "sigma" not in logit.full_params.index
+    with pytest.raises(InvalidParameterError, match="two endogenous"):
+        fit_merger_model(data, **SUPPLY, demand="~ 1 + x", demand_instruments="~ z")
+    small = simulate_nested_markets(40, seed=0, truth={"sigma": 0.0})      # sigma-hat = -0.095 here
+    with pytest.raises(InvalidParameterError, match="outside \\[0, 1\\)") as info:
+        fit_merger_model(small, **SUPPLY, **JOINT)
+    assert "demand_instruments" in info.value.hint
