@@ -406,6 +406,12 @@ def fit_merger_model(
     if alpha_cov is not None and (
         bootstrap is not None or str(cov_type).lower() == "bootstrap" or bootstrap_kind == "wild"
     ):
+        if demand_fit is not None:
+            raise InvalidParameterError(
+                "a fitted demand (demand=) cannot be combined with the bootstrap (the replicates would hold its "
+                "parameters fixed).",
+                hint="use an analytic cov_type (robust or clustered) with demand=, or estimate demand jointly "
+                     "(demand='~ 1 + x' with demand_instruments=).")
         raise InvalidParameterError(
             "alpha_cov cannot be combined with the bootstrap (the replicates hold alpha fixed).",
             hint="use an analytic cov_type (robust or clustered) with alpha_cov, or drop alpha_cov.",

@@ -206,6 +206,14 @@ def test_fitted_nested_demand_enters_by_the_delta_method(data):
     assert res.full_cov.loc["sigma", "sigma"] == demand.cov.loc["sigma", "sigma"]
     # the nests column is taken from the demand fit unless given
     assert res.columns["nests"] == "nest"
+    with pytest.raises(InvalidParameterError, match="fitted demand"):
+        fit_merger_model(data, **SUPPLY, demand=demand, bootstrap=20)
+    from bargaining import fit_logit_demand
+
+    logit = fit_logit_demand(data, share="share", price="price", market="market", formula="~ 1 + x",
+                             instruments=JOINT["demand_instruments"])
+    with pytest.raises(InvalidParameterError, match="plain logit"):
+        fit_merger_model(data, **SUPPLY, demand=logit)
 
 
 def test_bad_nested_inputs(data):
