@@ -77,10 +77,12 @@ class MergerEstimationResults(EstimationResults):
     Attributes
     ----------
     full_params, full_cov
-        Estimates and covariance with ``alpha`` included (and ``demand[TERM]`` when demand was estimated);
+        Estimates and covariance with ``alpha`` (and ``sigma`` with nested logit) included (and
+        ``demand[TERM]`` when demand was estimated);
         alpha's variance is 0 when it was given without ``alpha_cov``.
     columns
-        The data's column names by role: ``price``, ``share``, ``seller``, ``market``, ``weight_by``.
+        The data's column names by role: ``price``, ``share``, ``seller``, ``market``, ``weight_by``, ``nests``
+        (nested logit; None otherwise).
     weight_formula, weight_spec, weight_rows
         With seller weights by covariates: the formula, its formulaic model spec (to evaluate the design on
         other rows with the same columns and categories) and the design of the estimation rows (columns named

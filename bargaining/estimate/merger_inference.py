@@ -308,7 +308,8 @@ def simulate_estimated_merger(
     ----------
     fit
         A :func:`~bargaining.estimate.merger_estimation.fit_merger_model` result (its ``full_params`` and
-        ``full_cov`` include alpha: estimated with ``demand=``, with ``alpha_cov``, or known with variance 0).
+        ``full_cov`` include alpha: estimated with ``demand=``, with ``alpha_cov``, or known with variance 0;
+        and sigma for a nested logit fit, ``nests=``, whose nests column the data must have).
     data
         The data (DataFrame or path) with the columns the fit used.
     market
