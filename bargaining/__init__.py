@@ -51,9 +51,11 @@ _EXPORTS: dict[str, str] = {
     "simulate_merger": "bargaining.estimate.merger",
     "fit_merger_model": "bargaining.estimate.merger_estimation",
     "fit_logit_demand": "bargaining.estimate.demand_fit",
+    "fit_nested_logit_demand": "bargaining.estimate.demand_fit",
     "simulate_estimated_merger": "bargaining.estimate.merger_inference",
     "EstimatedMerger": "bargaining.estimate.merger_inference",
     "MergerPricingMoments": "bargaining.models.merger.estimation_model",
+    "NestedMergerPricingMoments": "bargaining.models.merger.nested_estimation_model",
     **{n: "bargaining.models.bilateral" for n in (
         "k_double_auction", "KDoubleAuction", "delta_from_k", "k_from_delta", "rho_from_delta",
         "uniform_trade_threshold", "posted_price", "PostedPrice", "random_posted_price",
@@ -215,6 +217,9 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     )
     from bargaining.estimate.demand_fit import (
         fit_logit_demand as fit_logit_demand,
+    )
+    from bargaining.estimate.demand_fit import (
+        fit_nested_logit_demand as fit_nested_logit_demand,
     )
     from bargaining.estimate.efficiency import (
         EfficiencyReport as EfficiencyReport,
@@ -410,6 +415,9 @@ if TYPE_CHECKING:  # what the lazy loader provides, visible to type checkers (ke
     )
     from bargaining.models.merger.estimation_model import (
         MergerPricingMoments as MergerPricingMoments,
+    )
+    from bargaining.models.merger.nested_estimation_model import (
+        NestedMergerPricingMoments as NestedMergerPricingMoments,
     )
     from bargaining.models.nash import (
         FeasibleSet as FeasibleSet,

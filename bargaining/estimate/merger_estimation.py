@@ -32,12 +32,21 @@ the implicit-function derivative of the 2SLS first-order condition :math:`J' P u
 :math:`\hat\alpha` as independent of the supply-side moments (exact when alpha comes from another sample;
 an approximation otherwise, since the covariance between demand and supply moments is left out). With
 ``cov_type="bootstrap"`` alpha is held fixed in the replicates, so ``alpha_cov`` is refused there.
+
+Nested logit (``nests=COLUMN``). The pricing conditions are those of
+:class:`bargaining.models.merger.nested_estimation_model.NestedMergerPricingMoments` at (alpha, lambda = 1 -
+sigma). With a fitted :func:`bargaining.fit_nested_logit_demand` result the same delta method carries the
+2 x 2 covariance V of (alpha, sigma): :math:`D V D'` with
+:math:`D = -(J'PJ)^{-1} J'P [\partial u/\partial\alpha, \partial u/\partial\sigma]`. With
+``demand=FORMULA`` the nested logit equation (price and log s_{j|g} instrumented) is stacked with the pricing
+conditions and the sandwich's bread has the columns :math:`\hat J' \partial u / \partial \alpha` and
+:math:`\hat J' \partial u / \partial \sigma` (both analytic).
 """
 
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -53,6 +62,10 @@ from bargaining.estimate.fit_model import fit_model
 from bargaining.estimate.formulas import formula_variables, group_dummies, model_matrix
 from bargaining.estimate.results import EstimationResults
 from bargaining.models.merger.estimation_model import MergerPricingMoments
+from bargaining.models.merger.nested_estimation_model import NestedMergerPricingMoments
+
+if TYPE_CHECKING:
+    from bargaining.estimate.demand_fit import LogitDemandArrays
 
 __all__ = ["MergerEstimationResults", "alpha_sensitivity", "fit_merger_model", "stacked_covariance"]
 
@@ -64,10 +77,12 @@ class MergerEstimationResults(EstimationResults):
     Attributes
     ----------
     full_params, full_cov
-        Estimates and covariance with ``alpha`` included (and ``demand[TERM]`` when demand was estimated);
+        Estimates and covariance with ``alpha`` (and ``sigma`` with nested logit) included (and
+        ``demand[TERM]`` when demand was estimated);
         alpha's variance is 0 when it was given without ``alpha_cov``.
     columns
-        The data's column names by role: ``price``, ``share``, ``seller``, ``market``, ``weight_by``.
+        The data's column names by role: ``price``, ``share``, ``seller``, ``market``, ``weight_by``, ``nests``
+        (nested logit; None otherwise).
     weight_formula, weight_spec, weight_rows
         With seller weights by covariates: the formula, its formulaic model spec (to evaluate the design on
         other rows with the same columns and categories) and the design of the estimation rows (columns named
@@ -155,12 +170,26 @@ def _rival_sums(values: np.ndarray, market: np.ndarray) -> np.ndarray:
 
 def alpha_sensitivity(model: MergerPricingMoments, params: np.ndarray) -> np.ndarray:
     r"""d theta-hat / d alpha (k,) of the 2SLS (or least-squares) estimate (module docstring)."""
+    out: np.ndarray = _sensitivity(model, params, model.alpha_derivative(params)[:, None])[:, 0]
+    return out
+
+
+def _sensitivity(model: Any, params: np.ndarray, du: np.ndarray) -> np.ndarray:
+    r"""d theta-hat / d (demand parameters) (k x m) = -(J' P J)^{-1} J' P du, du: n x m."""
     jac = model.jacobian(params)
     h = model.instruments if model.instruments is not None else jac
     projected_jac = h @ np.linalg.lstsq(h, jac, rcond=None)[0]        # P J
     lhs = jac.T @ projected_jac                                         # J' P J
-    rhs = projected_jac.T @ model.alpha_derivative(params)              # J' P du/dalpha
+    rhs = projected_jac.T @ du                                          # J' P du
     out: np.ndarray = -np.linalg.solve(lhs, rhs)
+    return out
+
+
+def _demand_columns(model: Any, params: np.ndarray) -> dict[str, np.ndarray]:
+    """d u / d (alpha, sigma) of the pricing residuals (sigma only with nested logit: du/dsigma = -du/dlambda)."""
+    out = {"alpha": model.alpha_derivative(params)}
+    if isinstance(model, NestedMergerPricingMoments):
+        out["sigma"] = -model.nesting_derivative(params)
     return out
 
 
@@ -172,7 +201,7 @@ def _projected(instruments: np.ndarray, matrix: np.ndarray) -> np.ndarray:
 def stacked_covariance(
     demand: Any,
     demand_params: np.ndarray,
-    model: MergerPricingMoments,
+    model: MergerPricingMoments | NestedMergerPricingMoments,
     supply_params: np.ndarray,
     *,
     cov_type: str = "robust",
@@ -180,8 +209,8 @@ def stacked_covariance(
 ) -> np.ndarray:
     r"""Covariance of (b, alpha, theta_s) from the stacked 2SLS estimating equations (module docstring).
 
-    ``demand`` is a :class:`~bargaining.estimate.demand_fit.LogitDemandArrays`, ``model`` the pricing
-    conditions at alpha-hat (rows aligned with ``demand``); ``cov_type`` is ``"robust"`` or ``"clustered"``
+    ``demand`` is a :class:`~bargaining.estimate.demand_fit.LogitDemandArrays` (or its nested logit version,
+    with sigma), ``model`` the pricing conditions at the demand estimates (rows aligned with ``demand``); ``cov_type`` is ``"robust"`` or ``"clustered"``
     (``clusters``: integer codes 0..G-1).
     """
     x_d = demand.regressors
@@ -194,7 +223,9 @@ def stacked_covariance(
     k_d, k_s = x_d.shape[1], jac.shape[1]
     bread = np.zeros((k_d + k_s, k_d + k_s))
     bread[:k_d, :k_d] = -xhat_d.T @ x_d
-    bread[k_d:, k_d - 1] = jhat.T @ model.alpha_derivative(supply_params)   # alpha is the last demand parameter
+    demand_names = list(demand.param_names)
+    for name, column in _demand_columns(model, supply_params).items():      # alpha (and sigma)
+        bread[k_d:, demand_names.index(name)] = jhat.T @ column
     bread[k_d:, k_d:] = jhat.T @ jac
     scores = np.hstack([xhat_d * xi[:, None], jhat * u[:, None]])
     factor = 1.0
@@ -230,6 +261,7 @@ def fit_merger_model(
     alpha_cov: float | None = None,
     demand: Any = None,
     demand_instruments: str | None = None,
+    nests: str | None = None,
     instruments: str | None = None,
     weight_by: str | None = None,
     weight_formula: str | None = None,
@@ -265,7 +297,17 @@ def fit_merger_model(
         the same rows and stacks it with the pricing conditions (module docstring; parameters
         ``demand[TERM]`` and ``alpha`` come first); or a fitted
         :func:`~bargaining.estimate.demand_fit.fit_logit_demand` result (other data): its alpha and variance
-        enter by the delta method.
+        enter by the delta method. With ``nests`` the demand is nested logit (below).
+    nests
+        Column with each product's nest: the demand is nested logit (Berry's sigma, the nesting parameter of
+        :class:`~bargaining.models.demand.NestedLogitDemand` is lambda = 1 - sigma) and the pricing conditions
+        use its derivatives and removal shares
+        (:class:`~bargaining.models.merger.nested_estimation_model.NestedMergerPricingMoments`). Needs demand
+        estimated: ``demand="~ 1 + x"`` with ``demand_instruments`` (at least two excluded instruments, for the
+        price and log s_{j|g}; stacked with the pricing conditions, parameters ``demand[TERM]``, ``alpha``,
+        ``sigma`` first), or ``demand=`` a :func:`~bargaining.estimate.demand_fit.fit_nested_logit_demand`
+        result (alpha and sigma with their covariance enter by the delta method; ``nests`` defaults to the
+        fit's column). A sigma outside [0, 1) is refused.
     instruments
         Excluded instruments (a right-hand-side formula without intercept is fine, ``"~ x + x_rivals"``);
         default: rivals' sums of the non-constant cost regressors.
@@ -299,6 +341,8 @@ def fit_merger_model(
     """
     demand_fit: EstimationResults | None = None
     demand_formula: str | None = None
+    sigma: float | None = None                     # Berry's nesting coefficient (nested logit), lambda = 1 - sigma
+    demand_block: np.ndarray | None = None         # covariance of (alpha, sigma) from a nested logit fit
     if isinstance(demand, EstimationResults):
         demand_fit = demand
     elif isinstance(demand, str):
@@ -324,6 +368,20 @@ def fit_merger_model(
         position = list(demand_fit.params.index).index("alpha")
         alpha = float(demand_fit.params.to_numpy()[position])
         alpha_cov = float(demand_fit.cov.to_numpy()[position, position])
+        if "sigma" in demand_fit.params.index:           # a fit_nested_logit_demand result
+            nests = nests if nests is not None else demand_fit.specification.get("Nests")
+            if nests is None:
+                raise InvalidParameterError("a nested logit demand fit needs the nests of the products.",
+                                            hint="pass nests= the column with each product's nest.")
+            sigma = float(demand_fit.params["sigma"])
+            demand_block = demand_fit.cov.loc[["alpha", "sigma"], ["alpha", "sigma"]].to_numpy(dtype=float)
+        elif nests is not None:
+            raise InvalidParameterError("nests= was given with a plain logit demand fit.",
+                                        hint="pass demand=fit_nested_logit_demand(...), or drop nests=.")
+    elif demand_formula is None and nests is not None:
+        raise InvalidParameterError(
+            "nests= needs the nested logit demand estimated: its sigma is not known otherwise.",
+            hint='pass demand="~ 1 + x" with demand_instruments=..., or demand=fit_nested_logit_demand(...).')
     if demand_formula is not None:
         if demand_instruments is None:
             raise InvalidParameterError(
@@ -342,12 +400,20 @@ def fit_merger_model(
     columns = {"price": price, "share": share, "seller": seller, "market": market}
     if weight_by is not None:
         columns["weight_by"] = weight_by
+    if nests is not None:
+        columns["nests"] = nests
     if cluster is not None:
         columns["cluster"] = cluster
     _check_columns(frame, columns)
     if alpha_cov is not None and (
         bootstrap is not None or str(cov_type).lower() == "bootstrap" or bootstrap_kind == "wild"
     ):
+        if demand_fit is not None:
+            raise InvalidParameterError(
+                "a fitted demand (demand=) cannot be combined with the bootstrap (the replicates would hold its "
+                "parameters fixed).",
+                hint="use an analytic cov_type (robust or clustered) with demand=, or estimate demand jointly "
+                     "(demand='~ 1 + x' with demand_instruments=).")
         raise InvalidParameterError(
             "alpha_cov cannot be combined with the bootstrap (the replicates hold alpha fixed).",
             hint="use an analytic cov_type (robust or clustered) with alpha_cov, or drop alpha_cov.",
@@ -377,23 +443,35 @@ def fit_merger_model(
     else:
         excluded, names = model_matrix(instruments, rows, what="instruments")
         excluded = excluded[:, [j for j, name in enumerate(names) if name != "Intercept"]]
-    demand_arrays = None
+    demand_arrays: LogitDemandArrays | None = None
     demand_params = np.empty(0)
     if demand_formula is not None:
-        from bargaining.estimate.demand_fit import logit_demand_arrays
+        from bargaining.estimate.demand_fit import logit_demand_arrays, nested_logit_demand_arrays
         from bargaining.estimate.engines.linear import solve_linear
 
         assert demand_instruments is not None
-        demand_arrays = logit_demand_arrays(rows, share=share, price=price, market=market, formula=demand_formula,
-                                            instruments=demand_instruments)
+        if nests is None:
+            demand_arrays = logit_demand_arrays(
+                rows, share=share, price=price, market=market, formula=demand_formula,
+                instruments=demand_instruments)
+        else:
+            demand_arrays = nested_logit_demand_arrays(rows, share=share, price=price, market=market, nests=nests,
+                                                       formula=demand_formula, instruments=demand_instruments)
         demand_params = solve_linear(demand_arrays.y, demand_arrays.regressors, demand_arrays.instruments)
-        alpha = float(demand_params[-1])
+        alpha = float(demand_params[demand_arrays.param_names.index("alpha")])
+        if nests is not None:
+            sigma = float(demand_params[-1])
         if not alpha > 0:
             raise InvalidParameterError(
                 f"the estimated logit price coefficient alpha = {alpha:.4g} is not positive: demand does not slope "
                 "down, and the pricing conditions are undefined.",
                 hint="check demand_instruments (strength, exclusion) and the demand formula.")
     assert alpha is not None
+    if sigma is not None and not 0.0 <= sigma < 1.0:
+        raise InvalidParameterError(
+            f"the estimated nested logit sigma = {sigma:.4g} is outside [0, 1): not consistent with utility "
+            "maximization, and the pricing conditions are undefined (lambda = 1 - sigma must be in (0, 1]).",
+            hint="check the demand instruments of the log within-nest share (demand_instruments=) and nests=.")
     group_codes, group_names = None, None
     if weight_by is not None:
         dummies, group_names = group_dummies(rows[weight_by])
@@ -413,12 +491,23 @@ def fit_merger_model(
             candidate = np.hstack([instrument_matrix, column[:, None]])
             if np.linalg.matrix_rank(candidate) > rank:
                 instrument_matrix, rank = candidate, rank + 1
-    model = MergerPricingMoments(
-        rows[price].to_numpy(), rows[share].to_numpy(), market_labels, rows[seller].to_numpy(), design, cost_names,
-        alpha=alpha, weight_group=group_codes, group_names=group_names, weight_design=weight_design,
-        weight_design_names=weight_terms, instruments=instrument_matrix,
-    )
-    title = "Nash-in-Nash pricing conditions (sellers and consumers, logit)"
+    model: MergerPricingMoments | NestedMergerPricingMoments
+    if sigma is None:
+        model = MergerPricingMoments(
+            rows[price].to_numpy(), rows[share].to_numpy(), market_labels, rows[seller].to_numpy(), design,
+            cost_names, alpha=alpha, weight_group=group_codes, group_names=group_names, weight_design=weight_design,
+            weight_design_names=weight_terms, instruments=instrument_matrix,
+        )
+        title = "Nash-in-Nash pricing conditions (sellers and consumers, logit)"
+    else:
+        assert nests is not None
+        model = NestedMergerPricingMoments(
+            rows[price].to_numpy(), rows[share].to_numpy(), market_labels, rows[seller].to_numpy(),
+            rows[nests].to_numpy(), design, cost_names, alpha=alpha, nesting_parameter=1.0 - sigma,
+            weight_group=group_codes, group_names=group_names, weight_design=weight_design,
+            weight_design_names=weight_terms, instruments=instrument_matrix,
+        )
+        title = "Nash-in-Nash pricing conditions (sellers and consumers, nested logit)"
     cluster_labels = None if cluster is None else rows[cluster].to_numpy()
     fit = fit_model(
         model, cov_type=cov_type, cluster=cluster_labels, bootstrap=bootstrap, bootstrap_kind=bootstrap_kind,
@@ -440,22 +529,38 @@ def fit_merger_model(
                                    clusters=codes)
         cov = pd.DataFrame(joint, index=names, columns=names)
         full_params, full_cov = params, cov
-        notes.append("Demand (logit, Berry inversion, 2SLS) and pricing conditions estimated on the same rows; "
+        kind = "logit" if sigma is None else "nested logit"
+        notes.append(f"Demand ({kind}, Berry inversion, 2SLS) and pricing conditions estimated on the same rows; "
                      "covariance: stacked sandwich, demand-supply correlation included.")
-        title = "Logit demand and Nash-in-Nash pricing conditions (stacked 2SLS)"
+        title = ("Logit" if sigma is None else "Nested logit") + " demand and Nash-in-Nash pricing conditions " \
+            "(stacked 2SLS)"
     else:
         diagnostics["alpha"] = float(alpha)
-        variance = 0.0 if alpha_cov is None else float(alpha_cov)
-        sensitivity = alpha_sensitivity(model, fit.params.to_numpy())
-        cov = cov + variance * pd.DataFrame(np.outer(sensitivity, sensitivity), index=cov.index, columns=cov.columns)
-        full_names = [*names, "alpha"]
-        full_params = pd.Series([*fit.params.to_numpy(), float(alpha)], index=full_names)
+        if sigma is None:
+            demand_names, demand_values = ["alpha"], [float(alpha)]
+            variance = np.array([[0.0 if alpha_cov is None else float(alpha_cov)]])
+        else:
+            assert demand_block is not None
+            diagnostics["sigma"] = sigma
+            demand_names, demand_values, variance = ["alpha", "sigma"], [float(alpha), sigma], demand_block
+        columns_du = _demand_columns(model, fit.params.to_numpy())
+        sensitivity = _sensitivity(model, fit.params.to_numpy(),
+                                   np.column_stack([columns_du[name] for name in demand_names]))
+        carried = sensitivity @ variance
+        cov = cov + pd.DataFrame(carried @ sensitivity.T, index=cov.index, columns=cov.columns)
+        m = len(demand_names)
+        full_names = [*names, *demand_names]
+        full_params = pd.Series([*fit.params.to_numpy(), *demand_values], index=full_names)
         block = np.zeros((len(full_names), len(full_names)))
-        block[:-1, :-1] = cov.to_numpy()
-        block[:-1, -1] = block[-1, :-1] = variance * sensitivity
-        block[-1, -1] = variance
+        block[:-m, :-m] = cov.to_numpy()
+        block[:-m, -m:] = carried
+        block[-m:, :-m] = carried.T
+        block[-m:, -m:] = variance
         full_cov = pd.DataFrame(block, index=full_names, columns=full_names)
-        if alpha_cov is not None:
+        if sigma is not None:
+            notes.append("Standard errors include the uncertainty in the nested logit alpha and sigma (delta "
+                         "method, demand estimates independent of the supply-side moments).")
+        elif alpha_cov is not None:
             diagnostics["alpha std. error"] = float(np.sqrt(alpha_cov))
             notes.append("Standard errors include the uncertainty in alpha (delta method, alpha independent of "
                          "the supply-side moments).")
@@ -470,11 +575,12 @@ def fit_merger_model(
         df_inference=fit.df_inference, resampled_inference=fit.resampled_inference,
         specification={"cost_formula": cost_formula, "instruments": instruments or "rivals' sums of cost shifters",
                        "weight_by": weight_by, "weight_formula": weight_formula, "demand_formula": demand_formula,
-                       "demand_instruments": demand_instruments},
+                       "demand_instruments": demand_instruments, "nests": nests},
     )
     result.full_params = full_params
     result.full_cov = full_cov
-    result.columns = {"price": price, "share": share, "seller": seller, "market": market, "weight_by": weight_by}
+    result.columns = {"price": price, "share": share, "seller": seller, "market": market, "weight_by": weight_by,
+                      "nests": nests}
     result.weight_formula = weight_formula
     result.weight_spec = weight_spec
     result.weight_rows = None if weight_design is None else pd.DataFrame(

@@ -23,6 +23,12 @@ depend on theta only through alpha and the weights of the market's sellers (with
 ``fit_merger_model(weight_formula=...)``: through delta, each product's weight :math:`\Lambda(w_j'\delta)` with
 w_j the weight formula evaluated on the market's rows by the fit's model spec).
 
+Nested logit (a fit with ``nests=``, parameters alpha and sigma, lambda = 1 - sigma): the mean utilities are
+those of :meth:`bargaining.models.demand.NestedLogitDemand.from_shares` and the marginal costs
+:math:`c = p - M` with the margins of the nested logit conditions
+(:func:`bargaining.models.merger.general.consumer_margins`); theta includes sigma, and a bootstrap draw with
+sigma outside [0, 1) is left out (counted).
+
 Delta method: :math:`\mathrm{var} f(\hat\theta) \approx \nabla f\, \hat V \nabla f'`, the gradient by central
 differences of the re-solved equilibria (step ``step`` times max(1, |theta_k|); one-sided for a weight within
 a step of 0 or 1); the equilibria are solved to a residual of 1e-9 in price units, so the differencing error
@@ -50,7 +56,8 @@ from bargaining.models.merger import MergerResult, NashInNashMarket
 
 __all__ = ["EstimatedMerger", "simulate_estimated_merger"]
 
-FAILURE_REASONS = ("seller weight outside [0, 1]", "alpha not positive", "equilibrium not solved")
+FAILURE_REASONS = ("seller weight outside [0, 1]", "alpha not positive", "equilibrium not solved",
+                   "sigma outside [0, 1)")
 
 
 @dataclass
@@ -126,6 +133,7 @@ class _Market:
     seller_post: np.ndarray
     weight_design: np.ndarray | None = None   # with weights by covariates: the products' rows w_j
     merging: np.ndarray | None = None         # the merging parties' products (fixed by the owners; set once)
+    nests: np.ndarray | None = None           # nested logit: each product's nest
 
     def weights(self, weights: Mapping[str, float]) -> np.ndarray:
         """The products' seller weights at the weight parameters."""
@@ -134,18 +142,29 @@ class _Market:
         out: np.ndarray = expit(self.weight_design @ np.array([weights[name] for name in self.weight_names]))
         return out
 
-    def effects(self, alpha: float, weights: Mapping[str, float]) -> tuple[pd.Series, MergerResult]:
-        from bargaining.models.demand import LogitDemand
+    def effects(self, alpha: float, weights: Mapping[str, float], sigma: float | None = None
+                ) -> tuple[pd.Series, MergerResult]:
+        from bargaining.models.demand import DiscreteChoiceDemand, LogitDemand, NestedLogitDemand
         from bargaining.models.merger.equations import same_owner, tau
 
         beta = self.weights(weights)
-        outside = 1.0 - self.share.sum()
-        delta = np.log(self.share) - np.log(outside) + alpha * self.price
-        coefficient = np.eye(self.share.size) - same_owner(pd.factorize(self.seller)[0]) * self.share[None, :]
-        value, _ = tau(self.share, beta, alpha)
-        cost = self.price - np.linalg.solve(coefficient, value)
-        market = NashInNashMarket(LogitDemand(alpha, delta, products=self.products), seller=self.seller,
-                                  marginal_cost=cost, seller_weight=beta)
+        ownership = same_owner(pd.factorize(self.seller)[0])
+        demand: DiscreteChoiceDemand
+        if self.nests is None:
+            outside = 1.0 - self.share.sum()
+            delta = np.log(self.share) - np.log(outside) + alpha * self.price
+            coefficient = np.eye(self.share.size) - ownership * self.share[None, :]
+            value, _ = tau(self.share, beta, alpha)
+            cost = self.price - np.linalg.solve(coefficient, value)
+            demand = LogitDemand(alpha, delta, products=self.products)
+        else:
+            from bargaining.models.merger.general import consumer_margins, demand_state
+
+            assert sigma is not None
+            demand = NestedLogitDemand.from_shares(self.price, self.share, alpha, list(self.nests), 1.0 - sigma,
+                                                   products=self.products)
+            cost = self.price - consumer_margins(demand_state(demand, self.price, second=False), ownership, beta)
+        market = NashInNashMarket(demand, seller=self.seller, marginal_cost=cost, seller_weight=beta)
         result = market.simulate(seller_post=self.seller_post, start=self.price)
         post = result.post
         values = {
@@ -227,22 +246,32 @@ def _read_market(fit: Any, data: Any, market: Any, seller_post: Any, product: st
         if missing:
             raise InvalidParameterError(f"the fit has no {missing}.", hint="the market's weight groups must have "
                                         "been estimated.")
+    nests = None
+    if "sigma" in names:
+        nest_column = columns.get("nests")
+        if nest_column is None:
+            raise InvalidParameterError("the fit has a nested logit sigma but no nests column.",
+                                        hint="pass a fit_merger_model result estimated with nests=.")
+        nests = rows[nest_column].to_numpy(dtype=object)
     return _Market(price=rows[columns["price"]].to_numpy(dtype=float),
                    share=rows[columns["share"]].to_numpy(dtype=float), seller=sellers, products=products,
-                   weight_names=weight_names, seller_post=post, weight_design=weight_design)
+                   weight_names=weight_names, seller_post=post, weight_design=weight_design, nests=nests)
 
 
 def _evaluate(spec: _Market, names: list[str], theta: np.ndarray) -> tuple[pd.Series | None, str | None]:
     """Effects at theta (over ``names``), or the reason the draw is left out."""
     values = dict(zip(names, theta, strict=True))
     alpha = float(values["alpha"])
-    weights = {k: float(v) for k, v in values.items() if k != "alpha"}
+    sigma = float(values["sigma"]) if "sigma" in values else None
+    weights = {k: float(v) for k, v in values.items() if k not in ("alpha", "sigma")}
     if any(not 0.0 <= w <= 1.0 for k, w in weights.items() if k.startswith("seller_weight")):
         return None, FAILURE_REASONS[0]
     if not alpha > 0:
         return None, FAILURE_REASONS[1]
+    if sigma is not None and not 0.0 <= sigma < 1.0:
+        return None, FAILURE_REASONS[3]
     try:
-        effects, result = spec.effects(alpha, weights)
+        effects, result = spec.effects(alpha, weights, sigma)
     except (BargainingError, ArithmeticError, ValueError, np.linalg.LinAlgError):
         return None, FAILURE_REASONS[2]
     post = result.post
@@ -279,7 +308,8 @@ def simulate_estimated_merger(
     ----------
     fit
         A :func:`~bargaining.estimate.merger_estimation.fit_merger_model` result (its ``full_params`` and
-        ``full_cov`` include alpha: estimated with ``demand=``, with ``alpha_cov``, or known with variance 0).
+        ``full_cov`` include alpha: estimated with ``demand=``, with ``alpha_cov``, or known with variance 0;
+        and sigma for a nested logit fit, ``nests=``, whose nests column the data must have).
     data
         The data (DataFrame or path) with the columns the fit used.
     market
@@ -324,14 +354,15 @@ def simulate_estimated_merger(
     if not (np.isfinite(step) and 0 < step < 0.1):
         raise InvalidParameterError(f"step must be in (0, 0.1), got {step!r}.", hint="e.g. step=1e-4.")
     spec = _read_market(fit, data, market, seller_post, product)
-    names = ["alpha", *dict.fromkeys(spec.weight_names)]
+    names = ["alpha", *(["sigma"] if spec.nests is not None else []), *dict.fromkeys(spec.weight_names)]
     theta = fit.full_params[names].to_numpy(dtype=float)
     cov = fit.full_cov.loc[names, names].to_numpy(dtype=float)
     point, reason = _evaluate(spec, names, theta)
     if point is None:
         raise InvalidParameterError(f"the merger cannot be simulated at the estimates: {reason}.",
                                     hint="check the fit (weights in [0, 1], alpha > 0) and the market.")
-    _, result = spec.effects(float(theta[0]), dict(zip(names[1:], theta[1:], strict=True)))
+    at = dict(zip(names, theta, strict=True))
+    _, result = spec.effects(float(at.pop("alpha")), at, at.pop("sigma", None))
     spec = replace(spec, merging=result.merging.to_numpy(dtype=bool))
     gradient = np.empty((point.size, theta.size))
     for k in range(theta.size):
@@ -339,7 +370,7 @@ def simulate_estimated_merger(
         up, down = theta.copy(), theta.copy()
         up[k] += h
         down[k] -= h
-        bounded = names[k].startswith("seller_weight")     # delta[TERM] of covariate weights is unbounded
+        bounded = names[k].startswith("seller_weight") or names[k] == "sigma"   # delta[TERM] is unbounded
         if bounded and up[k] > 1.0:
             up[k], width = theta[k], h
         elif bounded and down[k] < 0.0:
