@@ -17,7 +17,8 @@ are calibrated from the prices, shares and margins, exactly when exactly identif
 before and after the change of owners, weights or costs. --seller-weight is the seller's Nash weight beta
 (R antitrust's bargaining power is 1 - beta). --market-elasticity adds the aggregate elasticity of the inside
 goods as a moment (and, with shares that sum to 1, calibrates the outside share); --weight-by calibrates one
-weight per seller, buyer or group; --nests with --nesting-parameter uses nested logit demand (lambda given).
+weight per seller, buyer or group; --nests uses nested logit demand, with lambda given by --nesting-parameter or
+(without it) calibrated as one common lambda, which needs one margin more.
 
 examples:
   bargaining merger miller.csv --price price --share share --seller firm --product product \\
@@ -75,7 +76,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--weight-by", metavar="seller|buyer|COL",
                         help="calibrate one seller weight per seller, per buyer, or per group of a column "
                         "(default: one common weight)")
-    parser.add_argument("--nests", metavar="COL", help="nest column: nested logit demand (with --nesting-parameter)")
+    parser.add_argument("--nests", metavar="COL", help="nest column: nested logit demand (lambda from --nesting-parameter, else calibrated)")
     parser.add_argument("--nesting-parameter", metavar="X",
                         help="nested logit lambda in (0, 1]: one number, or NEST=X,NEST=X,... per nest")
     parser.add_argument("--starts", type=int, default=1, metavar="K",

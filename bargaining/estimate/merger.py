@@ -162,7 +162,8 @@ def simulate_merger(
         as unknowns, and a margin that depends on each group's weight.
     nests, nesting_parameter
         Nested logit demand: a column of nest labels and the nesting parameter lambda in (0, 1] (one number, a
-        mapping nest -> lambda, or one per nest in order of appearance); given, not calibrated.
+        mapping nest -> lambda, or one per nest in order of appearance); with ``nests`` and no
+        ``nesting_parameter`` one common lambda is calibrated (one margin more is needed).
 
     Returns
     -------

@@ -103,3 +103,27 @@ def test_merger_new_flags_in_help_and_bad_nesting(run_cli, nested_csv, capsys):
                              "--margin", "margin", "--seller-weight", "0.5", "--nests", "nest",
                              "--nesting-parameter", "a=x")
     assert code == 2 and "nesting-parameter" in err and len(err.strip().splitlines()) == 1
+
+
+def test_merger_calibrates_the_nesting_parameter_without_the_flag(run_cli, tmp_path):
+    """--nests without --nesting-parameter: one common lambda is calibrated (data generated at lambda 0.6)."""
+    from bargaining import NashInNashMarket, NestedLogitDemand
+
+    demand = NestedLogitDemand(0.9, [1.0, 0.3, -0.2, 0.5], nests=list("aabb"), nesting_parameter=0.6)
+    market = NashInNashMarket(demand, seller=["A", "B", "B", "C"], marginal_cost=[1.0, 1.2, 0.8, 1.0],
+                              seller_weight=0.4)
+    eqm = market.equilibrium()
+    path = tmp_path / "nested_common.csv"
+    pd.DataFrame({"product": [1, 2, 3, 4], "price": eqm["price"].to_numpy(), "share": eqm["share"].to_numpy(),
+                  "firm": ["A", "B", "B", "C"], "post": ["A", "A", "A", "C"], "nest": list("aabb"),
+                  "margin": eqm["margin"].to_numpy()}).to_csv(path, index=False, float_format="%.17g")
+    code, out, err = run_cli("merger", str(path), "--price", "price", "--share", "share", "--seller", "firm",
+                             "--product", "product", "--margin", "margin", "--nests", "nest", "--seller-post", "post",
+                             "--json")
+    assert code == 0 and err == ""
+    payload = json.loads(out)
+    assert payload["params"]["nesting_parameter[a]"] == pytest.approx(0.6, abs=1e-6)
+    assert payload["params"]["nesting_parameter[b]"] == pytest.approx(0.6, abs=1e-6)
+    weights = [v for k, v in payload["params"].items() if k.startswith("seller_weight")]
+    assert weights and weights == pytest.approx([0.4] * len(weights), abs=1e-6)
+    assert payload["params"]["alpha"] == pytest.approx(0.9, rel=1e-6)

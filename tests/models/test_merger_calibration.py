@@ -159,8 +159,11 @@ def test_calibration_input_errors() -> None:
     with pytest.raises(InvalidParameterError, match="outside good"):
         calibrate_market(price, share / share.sum(), seller=OWNERS, margin=one, market_elasticity=-1.0,
                          normalize=0)
-    with pytest.raises(InvalidParameterError, match="go together"):
+    with pytest.raises(InvalidParameterError, match="without nests"):
+        calibrate_market(price, share, seller=OWNERS, margin=one, seller_weight=0.5, nesting_parameter=0.5)
+    with pytest.raises(IdentificationError, match="nesting parameter") as nesting:   # 1 margin, alpha and lambda
         calibrate_market(price, share, seller=OWNERS, margin=one, seller_weight=0.5, nests=list("aabb"))
+    assert "nesting_parameter=" in nesting.value.hint
     with pytest.raises(InvalidParameterError, match="weight_by"):
         calibrate_market(price, share, seller=OWNERS, margin=one, seller_weight=0.5, weight_by="seller")
     with pytest.raises(InvalidParameterError, match="buyer"):
@@ -217,3 +220,25 @@ def test_nested_rounded_margins_land_within_what_rounding_allows() -> None:
     slopes = [(weight(known + h * (np.arange(4) == i)) - 0.4) / h for i in (0, 2)]
     allowed = 5e-7 * sum(abs(x) for x in slopes)
     assert abs(weight(np.round(known, 6)) - 0.4) <= 1.01 * allowed + 1e-9
+
+
+@pytest.mark.parametrize("weight_known", [True, False])
+def test_nesting_parameter_is_calibrated_when_not_given(weight_known: bool) -> None:
+    """Data from the nested-logit equilibrium at lambda = 0.6 (common) and weight 0.35; calibrating with nests and
+    no nesting_parameter recovers lambda (and the weight, alpha, costs) from the margins: two margins identify
+    alpha and lambda with the weight known, three add the weight."""
+    demand = NestedLogitDemand(0.9, DELTA, nests=list("aabb"), nesting_parameter=0.6)
+    _, price, share, margin = generate(0.35, demand=demand)
+    given = [margin[0], np.nan, margin[2], np.nan] if weight_known else [margin[0], margin[1], margin[2], np.nan]
+    fit = calibrate_market(price, share, seller=OWNERS, margin=given, nests=list("aabb"),
+                           seller_weight=0.35 if weight_known else None)
+    assert fit.exact
+    assert fit.nesting_parameter == pytest.approx(0.6, abs=1e-6)
+    assert fit.market.seller_weight == pytest.approx(0.35, abs=1e-6)
+    assert fit.market.demand.alpha == pytest.approx(0.9, rel=1e-6)
+    assert fit.market.marginal_cost == pytest.approx(COST, abs=1e-6)
+    assert fit.info["nesting_parameter"] == "0.6"
+    # one margin more than unknowns: least squares, still exact on exact data
+    over = calibrate_market(price, share, seller=OWNERS, margin=margin, nests=list("aabb"))
+    assert over.nesting_parameter == pytest.approx(0.6, abs=1e-6)
+    assert over.market.seller_weight == pytest.approx(0.35, abs=1e-6)

@@ -25,6 +25,7 @@ products (Miller 2014's published inputs give product 1 a cost of -11.97).
 
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from collections.abc import Hashable
@@ -55,6 +56,8 @@ EXACT_TOLERANCE = 1e-8
 WEIGHT_EDGE = 1e-9
 #: the interior of (0, 1) searched for an unknown outside share
 SHARE_EDGE = 1e-9
+#: the smallest nesting parameter searched when it is calibrated (lambda -> 0 makes nests perfect substitutes)
+NESTING_EDGE = 1e-3
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,8 @@ class Calibration:
     """A calibrated market and how well it fits: ``market``, ``observed`` and ``fitted`` moments (margins by
     product and ``market_elasticity`` when given), ``max_error`` (largest misfit: |fitted - observed| margin, and
     for the elasticity the relative misfit of alpha), ``n_margins``, ``n_unknowns``, ``exact`` and
-    ``outside_share`` (calibrated from the market elasticity when shares were of inside goods; else None)."""
+    ``outside_share`` (calibrated from the market elasticity when shares were of inside goods; else None) and
+    ``nesting_parameter`` (calibrated lambda when nests were given without it; else None)."""
 
     market: NashInNashMarket
     observed: pd.Series
@@ -72,6 +76,7 @@ class Calibration:
     n_unknowns: int
     exact: bool
     outside_share: float | None = None
+    nesting_parameter: float | None = None
 
     @property
     def info(self) -> pd.Series:
@@ -81,6 +86,8 @@ class Calibration:
         out = {"fit": status, "max_margin_error": f"{self.max_error:.2e}"}
         if self.outside_share is not None:
             out["outside_share"] = f"{self.outside_share:.6g}"
+        if self.nesting_parameter is not None:
+            out["nesting_parameter"] = f"{self.nesting_parameter:.6g}"
         return pd.Series(out, name="calibration")
 
 
@@ -164,8 +171,11 @@ def calibrate_market(
         With ``seller_weight=None``: ``None`` (one common weight), ``"seller"`` (one per seller), ``"buyer"``
         (one per retailer, in a chain) or one group label per product.
     nests, nesting_parameter
-        Nested logit demand: one nest label per product and the nesting parameter lambda in (0, 1] (given, as
-        in :class:`~bargaining.models.demand.NestedLogitDemand`). Default: logit.
+        Nested logit demand: one nest label per product and the nesting parameter lambda in (0, 1] (as in
+        :class:`~bargaining.models.demand.NestedLogitDemand`: a number, or per nest). With ``nests`` and
+        ``nesting_parameter=None`` one common lambda is calibrated in [0.001, 1] together with alpha and the
+        weights (it needs one more margin, and margins of products whose nests differ in their shares).
+        Default (no ``nests``): logit.
 
     Returns
     -------
@@ -174,8 +184,8 @@ def calibrate_market(
 
     Notes
     -----
-    Unknowns: :math:`\theta = 1/\alpha` (profiled in closed form), the weights and, with inside shares, the
-    outside share; moments: the known margins and the market elasticity. Fewer moments than unknowns, or a
+    Unknowns: :math:`\theta = 1/\alpha` (profiled in closed form), the weights, a calibrated nesting parameter
+    and, with inside shares, the outside share; moments: the known margins and the market elasticity. Fewer moments than unknowns, or a
     weight that no moment depends on, raise :class:`~bargaining.errors.IdentificationError`; an exactly
     identified system that no weights in [0, 1] (and outside share in (0, 1)) reproduce raises
     :class:`~bargaining.errors.InfeasibleProblemError`. Weights are never returned outside [0, 1]. With more
@@ -191,10 +201,11 @@ def calibrate_market(
     (0.0, True)
     """
     nested = nests is not None
-    if nested != (nesting_parameter is not None):
-        raise InvalidParameterError("nests and nesting_parameter go together (nested logit demand).",
-                                    hint="pass both nests= (one nest label per product) and nesting_parameter= "
-                                    "(lambda in (0, 1]), or neither for logit.")
+    if not nested and nesting_parameter is not None:
+        raise InvalidParameterError("nesting_parameter was given without nests (nested logit demand).",
+                                    hint="pass nests= (one nest label per product) with nesting_parameter=, or "
+                                    "drop nesting_parameter= for logit.")
+    lambda_unknown = nested and nesting_parameter is None
     elasticity: float | None = None
     if market_elasticity is not None:
         try:
@@ -252,16 +263,16 @@ def calibrate_market(
                                     hint="drop seller_weight= to calibrate one weight per group, or drop weight_by=.")
     group_labels, groups = _weight_groups(weight_by, index, sellers, buyers)
 
-    def unit_demand(s: np.ndarray, alpha: float = 1.0) -> LogitDemand | NestedLogitDemand:
+    def unit_demand(s: np.ndarray, alpha: float = 1.0, lam: Any = None) -> LogitDemand | NestedLogitDemand:
         if nested:
-            return NestedLogitDemand.from_shares(p, s, alpha, nests, nesting_parameter, outside_price, normalize,
-                                                 products=index)
+            return NestedLogitDemand.from_shares(p, s, alpha, nests, nesting_parameter if lam is None else lam,
+                                                 outside_price, normalize, products=index)
         return LogitDemand.from_shares(p, s, alpha, outside_price, normalize, products=index)
 
-    def coefficients(beta: np.ndarray, s: np.ndarray) -> np.ndarray:
+    def coefficients(beta: np.ndarray, s: np.ndarray, lam: Any = None) -> np.ndarray:
         """Margins in levels times alpha, stacked like ``observed``."""
         if nested:
-            state = general.demand_state(unit_demand(s), p, second=False)
+            state = general.demand_state(unit_demand(s, lam=lam), p, second=False)
             if chain:
                 return np.concatenate(general.chain_margins_at(state, structure, beta))
             return general.consumer_margins(state, ownership, beta)
@@ -270,9 +281,9 @@ def calibrate_market(
             return np.concatenate([down, up])
         return eq.consumer_margin_coefficients(s, ownership, beta)
 
-    def unit_elasticity(s: np.ndarray) -> float:
+    def unit_elasticity(s: np.ndarray, lam: Any = None) -> float:
         """The market elasticity at alpha = 1 (it is proportional to alpha)."""
-        d = unit_demand(s)
+        d = unit_demand(s, lam=lam)
         return float((d._derivatives(p, s) @ p).sum() / s.sum())
 
     seen = np.flatnonzero(np.isfinite(observed))
@@ -284,11 +295,13 @@ def calibrate_market(
     n_moments = seen.size + (elasticity is not None)
     weights_unknown = seller_weight is None
     n_weights = len(group_labels) if weights_unknown else 0
-    n_unknowns = 1 + n_weights + int(inside)
+    n_unknowns = 1 + n_weights + int(lambda_unknown) + int(inside)
     if n_moments < n_unknowns:
         missing = []
         if weights_unknown:
             missing.append(f"{n_weights} seller weight{'s' if n_weights > 1 else ''}")
+        if lambda_unknown:
+            missing.append("the nesting parameter")
         if inside:
             missing.append("the outside share")
         raise IdentificationError(
@@ -296,19 +309,22 @@ def calibrate_market(
             f"{' and the market elasticity' if elasticity is not None else ''}) cannot identify alpha and "
             + " and ".join(missing) + f" ({n_unknowns} unknowns).",
             hint="give more margins (margin=, wholesale_margin= in a chain) or market_elasticity=, fix "
-            "seller_weight= (R antitrust's bargaining power is 1 - seller_weight), or use fewer weight_by groups.")
+            "seller_weight= (R antitrust's bargaining power is 1 - seller_weight), fix nesting_parameter=, or use "
+            "fewer weight_by groups.")
 
-    def split(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def split(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, Any]:
+        """(weights, shares, lambda) from the free unknowns z = (weights, lambda, outside share)."""
         beta = (z[groups] if weights_unknown else _weights(seller_weight, index, "seller_weight", chain=chain))
         s = observed_shares * (1.0 - z[-1]) if inside else observed_shares
-        return beta, s
+        lam = float(z[n_weights]) if lambda_unknown else None
+        return beta, s, lam
 
     def profile(z: np.ndarray) -> tuple[float, np.ndarray]:
-        beta, s = split(z)
-        a = coefficients(beta, s)[seen] / reference[seen]
+        beta, s, lam = split(z)
+        a = coefficients(beta, s, lam)[seen] / reference[seen]
         y = observed[seen]
         if elasticity is not None:
-            a = np.append(a, elasticity / unit_elasticity(s))
+            a = np.append(a, elasticity / unit_elasticity(s, lam))
             y = np.append(y, 1.0)
         denominator = float(a @ a)
         theta = float(a @ y) / denominator if denominator > 0 else np.nan
@@ -317,21 +333,24 @@ def calibrate_market(
     def residuals(z: np.ndarray) -> np.ndarray:
         return profile(z)[1]
 
-    n_free = n_weights + int(inside)
+    n_free = n_weights + int(lambda_unknown) + int(inside)
     z = np.zeros(0)
     if n_free:
-        lower = np.r_[np.full(n_weights, WEIGHT_EDGE), [SHARE_EDGE] * int(inside)]
-        upper = np.r_[np.full(n_weights, 1.0 - WEIGHT_EDGE), [1.0 - SHARE_EDGE] * int(inside)]
+        lower = np.r_[np.full(n_weights, WEIGHT_EDGE), [NESTING_EDGE] * int(lambda_unknown), [SHARE_EDGE] * int(inside)]
+        upper = np.r_[np.full(n_weights, 1.0 - WEIGHT_EDGE), [1.0] * int(lambda_unknown),
+                      [1.0 - SHARE_EDGE] * int(inside)]
         beta_grid = np.linspace(WEIGHT_EDGE, 1.0 - WEIGHT_EDGE, 199 if not (inside or nested) else 21)
         share_grid = np.linspace(0.1, 0.9, 9) if inside else np.zeros(1)
+        lambda_grid = np.linspace(0.1, 1.0, 10) if lambda_unknown else np.zeros(1)
         fixed = None if weights_unknown else np.zeros(0)
         candidates = []
-        for b in (beta_grid if weights_unknown else [np.nan]):
-            for outside_share in share_grid:
-                point = np.r_[np.full(n_weights, b) if fixed is None else fixed, [outside_share] * int(inside)]
-                with np.errstate(all="ignore"):
-                    ssr = float(np.sum(residuals(point) ** 2))
-                candidates.append((ssr if np.isfinite(ssr) else np.inf, point))
+        for b, lam0, outside_share in itertools.product(beta_grid if weights_unknown else [np.nan], lambda_grid,
+                                                         share_grid):
+            point = np.r_[np.full(n_weights, b) if fixed is None else fixed, [lam0] * int(lambda_unknown),
+                          [outside_share] * int(inside)]
+            with np.errstate(all="ignore"):
+                ssr = float(np.sum(residuals(point) ** 2))
+            candidates.append((ssr if np.isfinite(ssr) else np.inf, point))
         ssr_best, start = min(candidates, key=lambda item: item[0])
         if not np.isfinite(ssr_best):
             raise InfeasibleProblemError("the margins cannot be fitted by any seller weight in [0, 1].",
@@ -360,18 +379,21 @@ def calibrate_market(
             column = np.sqrt((np.asarray(best.jac) ** 2).sum(axis=0))
             flat = np.flatnonzero(column <= 1e-10 * max(1.0, float(column.max())))
             if flat.size:
-                names = [f"seller_weight[{group_labels[i]}]" if i < n_weights else "outside share" for i in flat]
+                names = [f"seller_weight[{group_labels[i]}]" if i < n_weights else
+                         "nesting_parameter" if lambda_unknown and i == n_weights else "outside share" for i in flat]
                 raise IdentificationError(
                     f"no given margin depends on {', '.join(map(str, names))}, so it is not identified.",
-                    hint="give a margin for a product of that group, or use fewer weight_by groups.")
+                    hint="give a margin for a product of that group (for the nesting parameter: margins in nests "
+                    "with different shares), fix nesting_parameter=, or use fewer weight_by groups.")
         if len(exact_fits) > 1:
             shown = "; ".join("(" + ", ".join(f"{v:.6g}" for v in fit.x) + ")" for fit in exact_fits[:3])
             warnings.warn(IdentificationWarning(
                 f"several parameter values reproduce the moments exactly ({shown}: the weights in the order of "
-                f"weight_by's groups{', then the outside share' if inside else ''}); the calibration keeps the first "
+                f"weight_by's groups{', then lambda' if lambda_unknown else ''}"
+                f"{', then the outside share' if inside else ''}); the calibration keeps the first "
                 "(from the best grid start). Add a moment (a margin) or fix a weight to tell them apart."),
                 stacklevel=2)
-    beta, s = split(z)
+    beta, s, lam = split(z)
     theta, error = profile(z)
     if not (np.isfinite(theta) and theta > 0):
         raise InfeasibleProblemError(
@@ -388,8 +410,8 @@ def calibrate_market(
             f"{shown or f'{beta[0]:.6g}'} misses a moment by {max_error:.3g}).",
             hint="R antitrust's bargaining power is 1 - seller_weight; check the margins, or fix seller_weight=.")
     alpha = 1.0 / theta
-    demand = unit_demand(s, alpha)
-    levels = coefficients(beta, s) * theta
+    demand = unit_demand(s, alpha, lam)
+    levels = coefficients(beta, s, lam) * theta
     if chain:
         m_down, m_up = levels[: len(index)], levels[len(index):]
         market = NashInNashMarket(demand, seller=sellers, buyer=buyers, upstream_cost=w - m_up,
@@ -414,7 +436,7 @@ def calibrate_market(
     if elasticity is not None:
         labels.append("market_elasticity")
         observed_values.append(elasticity)
-        fitted_values.append(unit_elasticity(s) * alpha)
+        fitted_values.append(unit_elasticity(s, lam) * alpha)
     return Calibration(
         market=market,
         observed=pd.Series(observed_values, index=labels, name="observed", dtype=float),
@@ -424,4 +446,5 @@ def calibrate_market(
         n_unknowns=n_unknowns,
         exact=exact,
         outside_share=float(z[-1]) if inside else None,
+        nesting_parameter=lam,
     )
