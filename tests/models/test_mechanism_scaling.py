@@ -204,15 +204,35 @@ def test_eight_heterogeneous_suppliers_cost_at_most_twenty_one_supplier_markets(
     assert ratio < 20.0, f"1 x 8 took {ratio:.1f} times the 1 x 1 market"
 
 
-def test_frontier_costs_at_most_thirty_single_solves() -> None:
-    # issue 15: 100 times before the warm start (every point from scratch)
+def test_frontier_needs_few_engine_evaluations_per_point() -> None:
+    """Issue 15: every point solved from scratch took 1,061 engine evaluations for 101 points; warm-started from
+    its neighbours a point takes about 2.6 (counted, so that the test does not depend on the machine's load)."""
+    market = Market([D.Beta(2.0, 3.0)], [D.Beta(3.0, 2.0)])
+    calls = 0
+    evaluate = market._engine.evaluate
+
+    def counted(*args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return evaluate(*args)
+
+    market._engine.evaluate = counted  # type: ignore[method-assign]
+    frame = market.frontier(points=101)
+    assert calls <= 3.0 * 101, f"frontier(points=101) took {calls} engine evaluations"
+    assert frame["accuracy"].max() < 1e-10
+
+
+def test_frontier_costs_at_most_forty_five_single_solves() -> None:
+    # issue 15: 100 times before the warm start; one bargain itself got 1.5 times faster since (a cheap root
+    # search before the final evaluations), which raised this ratio from about 15 to about 22 at the same
+    # frontier time
     def one() -> Any:
         return Market([D.Beta(2.0, 3.0)], [D.Beta(3.0, 2.0)]).bargain([1.0], [1.0])
 
     one()
     base = _median_time(one, 5)
     ratio = _median_time(lambda: Market([D.Beta(2.0, 3.0)], [D.Beta(3.0, 2.0)]).frontier(points=101), 1) / base
-    assert ratio < 30.0, f"frontier(points=101) took {ratio:.1f} times one bargain"
+    assert ratio < 45.0, f"frontier(points=101) took {ratio:.1f} times one bargain"
 
 
 # ---------------------------------------------------------------------------------------------- tol
