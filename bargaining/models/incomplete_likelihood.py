@@ -248,11 +248,7 @@ class WeightRatioCurve:
         for lo, hi, s_lo, s_hi in zip(grid[:-1], grid[1:], status[:-1], status[1:], strict=True):
             if s_lo == s_hi:
                 continue
-            a_, b_ = float(lo), float(hi)
-            while b_ - a_ > 1e-10:
-                mid = 0.5 * (a_ + b_)
-                a_, b_ = (mid, b_) if slack(mid) == s_lo else (a_, mid)
-            kink = 0.5 * (a_ + b_)
+            kink = _kink(market, float(lo), float(hi), s_lo, slack)
             if 1e-8 < abs(kink) < 1.0 - 1e-8:
                 knots.append(kink)
         if len(knots) > 1:
@@ -354,6 +350,30 @@ class WeightRatioCurve:
 # in every sample and simply miss). Least recently used entries are evicted beyond CURVE_CACHE_SIZE.
 _CURVE_CACHE: OrderedDict[tuple[Any, Any], WeightRatioCurve] = OrderedDict()
 _CURVE_LOCK = threading.Lock()
+
+
+def _kink(market: Any, lo: float, hi: float, slack_lo: bool, slack: Callable[[float], bool]) -> float:
+    """The Delta in (lo, hi) where the budget constraint switches between slack and binding, to 1e-10.
+
+    The budget surplus at rho = max weight (``Market._slack_at_delta``) is smooth in Delta and negative exactly
+    where the constraint binds, so the switch is its root: Brent's method, one engine evaluation a step. When
+    its signs at the ends do not bracket a root (the surplus within the quadrature error of 0 at an end), the
+    switch is bisected with full solves instead.
+    """
+    from scipy.optimize import brentq
+
+    (g_lo, tol_lo), (g_hi, tol_hi) = market._slack_at_delta(lo), market._slack_at_delta(hi)
+    # slack means g >= -tol: shift by the slack end's tolerance so that the ends have opposite signs even when
+    # the slack end is slack only within that tolerance (at Delta = +-1 the surplus is 0 up to rounding)
+    shift = tol_lo if slack_lo else tol_hi
+    f_lo, f_hi = g_lo + shift, g_hi + shift
+    if f_lo * f_hi < 0.0:
+        return float(brentq(lambda d: market._slack_at_delta(d)[0] + shift, lo, hi, xtol=1e-11, rtol=1e-14))
+    a_, b_ = lo, hi
+    while b_ - a_ > 1e-10:
+        mid = 0.5 * (a_ + b_)
+        a_, b_ = (mid, b_) if slack(mid) == slack_lo else (a_, mid)
+    return 0.5 * (a_ + b_)
 
 
 def _law_key(dist: Any) -> Any:

@@ -82,13 +82,13 @@ def test_second_fit_reuses_the_curve_and_gives_identical_numbers(monkeypatch):
 
     monkeypatch.setattr(il.WeightRatioCurve, "from_solver", classmethod(coarse))
     calls = []
-    solve = Market.bargain_delta
+    evaluate = Market._evaluate  # every solve, sweep and kink search evaluates the engine through it
 
     def counted(self, *args, **kwargs):
         calls.append(args)
-        return solve(self, *args, **kwargs)
+        return evaluate(self, *args, **kwargs)
 
-    monkeypatch.setattr(Market, "bargain_delta", counted)
+    monkeypatch.setattr(Market, "_evaluate", counted)
 
     value_dist, cost_dist = Uniform(0, 1), Uniform(0, 1.5)  # not one interval: the solver path
     rng = np.random.default_rng(7)

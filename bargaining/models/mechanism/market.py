@@ -378,6 +378,20 @@ class Market:
         out = self.bargain([w_b] * len(self.buyers), [w_s] * len(self.suppliers), shares=shares)
         return replace_outcome(out, delta=float(delta))
 
+    def _slack_at_delta(self, delta: float) -> tuple[float, float]:
+        """(budget surplus net of participation costs at rho = max weight, its slack tolerance) at Delta.
+
+        The constraint is slack at Delta (rho = 1, :meth:`_solve`'s first branch) exactly when the first is at
+        least minus the second; the first is smooth in Delta, so the Delta where the constraint starts to bind
+        is a root of it (one evaluation a step instead of a solve).
+        """
+        w_b, w_s = weights_from_delta(float(delta))
+        wb, ws = normalized_weights([w_b] * len(self.buyers), [w_s] * len(self.suppliers), len(self.buyers),
+                                    len(self.suppliers))
+        ev = self._evaluate(wb, ws, 1.0)
+        costs = float(self.buyer_participation_costs.sum() + self.supplier_participation_costs.sum())
+        return ev.budget - costs, 1e-12 * self.scale + 2.0 * ev.error
+
     def _solve(self, wb: np.ndarray, ws: np.ndarray, eta_b: np.ndarray, eta_s: np.ndarray) -> BargainingOutcome:
         costs = float(self.buyer_participation_costs.sum() + self.supplier_participation_costs.sum())
         coarse = self._coarse_guess(wb, ws, costs)
