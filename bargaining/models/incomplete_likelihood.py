@@ -222,15 +222,27 @@ class WeightRatioCurve:
                 float(outcome.rho),
             )
 
-        def exact(deltas: np.ndarray) -> np.ndarray:
-            # one warm-started sweep in increasing Delta (each point still solved to the solver's tolerance)
+        def exact(deltas: np.ndarray, hints: list[tuple[float, float] | None] | None = None) -> np.ndarray:
+            """(a, b, slope of the budget in t) at each Delta: one sweep in increasing Delta, each point started
+            from its hint (t, slope) when given, else from the points before it; every point is still solved
+            to the solver's tolerance."""
             order = np.argsort(deltas)
-            outcomes = market.bargain_deltas(np.asarray(deltas, dtype=float)[order])
-            out = np.empty((len(deltas), 2))
+            outcomes = market._sweep(np.asarray(deltas, dtype=float)[order],
+                                     None if hints is None else [hints[i] for i in order])
+            out = np.empty((len(deltas), 3))
             for position, outcome in zip(order, outcomes, strict=True):
                 out[position] = (float(np.ravel(outcome.buyer_weight_ratios)[0]),
-                                 float(np.ravel(outcome.supplier_weight_ratios)[0]))
+                                 float(np.ravel(outcome.supplier_weight_ratios)[0]),
+                                 float(outcome.details.get("budget_slope", math.nan)) if outcome.binding else math.nan)
             return out
+
+        def hints_at(deltas: np.ndarray, grid: np.ndarray, values: np.ndarray) -> list[tuple[float, float] | None]:
+            """t = max(a, b) (the largest weight is 1) from the splines through the nodes, the slope linearly."""
+            t_guess = np.maximum(_SplitSpline(grid, values[:, 0], knots)(deltas),
+                                 _SplitSpline(grid, values[:, 1], knots)(deltas))
+            slopes = np.interp(deltas, grid, values[:, 2])
+            return [(float(t_), float(s_)) if np.isfinite(s_) and 0.0 < t_ < 1.0 else None
+                    for t_, s_ in zip(t_guess, slopes, strict=True)]
 
         def slack(d: float) -> bool:
             return solve(d)[2] <= 1.0 + 1e-12
@@ -238,10 +250,11 @@ class WeightRatioCurve:
         n = max(3, initial_points | 1)  # odd, so that 0 is a node
         grid = np.linspace(-1.0, 1.0, n)
         solved = np.array([
-            (float(np.ravel(o.buyer_weight_ratios)[0]), float(np.ravel(o.supplier_weight_ratios)[0]), float(o.rho))
+            (float(np.ravel(o.buyer_weight_ratios)[0]), float(np.ravel(o.supplier_weight_ratios)[0]), float(o.rho),
+             float(o.details.get("budget_slope", math.nan)) if o.binding else math.nan)
             for o in market.bargain_deltas(grid)
         ])
-        values = solved[:, :2]
+        values = solved[:, [0, 1, 3]]  # a, b and the budget's slope in t (for warm starts)
         # where the budget constraint stops binding (rho = max w), rho(Delta) has a kink: make it a knot
         status = list(solved[:, 2] <= 1.0 + 1e-12)
         knots = [0.0]
@@ -262,7 +275,7 @@ class WeightRatioCurve:
         while True:
             lows, highs = grid[:-1][pending], grid[1:][pending]
             mids = 0.5 * (lows + highs)
-            mid_values = exact(mids)
+            mid_values = exact(mids, hints_at(mids, grid, values))
             pa, pb = _SplitSpline(grid, values[:, 0], knots), _SplitSpline(grid, values[:, 1], knots)
             errors = np.maximum(np.abs(pa(mids) - mid_values[:, 0]), np.abs(pb(mids) - mid_values[:, 1]))
             # new intervals: each checked interval splits in two, both inheriting its midpoint error

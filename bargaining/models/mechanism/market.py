@@ -688,19 +688,27 @@ class Market:
             raise InvalidParameterError(
                 f"deltas must be numbers in [-1, 1], got {deltas!r}.", hint="e.g. deltas=np.linspace(-1, 1, 21)."
             )
+        return self._sweep(values, None)
+
+    def _sweep(self, deltas: np.ndarray, hints: Sequence[tuple[float, float] | None] | None) -> list[BargainingOutcome]:
+        """:meth:`bargain_deltas` on checked Deltas; ``hints`` optionally gives (t guess, budget slope guess) per
+        point (e.g. from an interpolated curve), used instead of extrapolating from the points solved before."""
         engine = self._engine
         warm = hasattr(engine, "warm")
         if warm:
             engine.warm = {}  # type: ignore[attr-defined]
         solved: list[tuple[float, float, float]] = []  # (delta, t, slope of the budget in t) of binding points
         try:
-            return [self._frontier_point(float(d), solved) for d in values]
+            return [self._frontier_point(float(d), solved, None if hints is None else hints[i])
+                    for i, d in enumerate(deltas)]
         finally:
             if warm:
                 engine.warm = None  # type: ignore[attr-defined]
 
-    def _frontier_point(self, delta: float, solved: list[tuple[float, float, float]]) -> BargainingOutcome:
-        """bargain_delta(delta), warm-started from the binding points solved before it (appended to)."""
+    def _frontier_point(self, delta: float, solved: list[tuple[float, float, float]],
+                        hint: tuple[float, float] | None = None) -> BargainingOutcome:
+        """bargain_delta(delta), warm-started from ``hint`` (t, slope) or from the binding points solved before
+        it (appended to). The outcome's ``details["budget_slope"]`` is the budget's slope in t at the solution."""
         w_b, w_s = weights_from_delta(delta)
         wb, ws = normalized_weights([w_b] * len(self.buyers), [w_s] * len(self.suppliers), len(self.buyers),
                                     len(self.suppliers))
@@ -709,7 +717,9 @@ class Market:
         # the weights are smooth in Delta on each side of 0 (w_B = 1 for Delta >= 0, w_S = 1 below), with a
         # kink at 0: extrapolate only through points on the same side
         same_side = [p for p in solved if p[0] * delta >= 0.0]
-        if same_side and self.method == "quadrature":
+        if hint is not None and self.method == "quadrature" and all(map(math.isfinite, hint)):
+            near = self._solve_near(wb, ws, eta_b, eta_s, float(hint[0]), float(hint[1]))
+        elif same_side and self.method == "quadrature":
             recent = same_side[-4:]
             ds = np.array([p[0] for p in recent])
             ts = np.array([p[1] for p in recent])
@@ -721,6 +731,7 @@ class Market:
             near = self._solve_near(wb, ws, eta_b, eta_s, guess, slope)
         if near is not None:
             out, t_star, slope = near
+            out.details["budget_slope"] = float(slope)
             solved.append((delta, t_star, slope))
         else:
             out = self._solve(wb, ws, eta_b, eta_s)
