@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from bargaining.errors import InvalidParameterError
+from bargaining.estimate.engines.bootstrap import converged_replicate
 from bargaining.estimate.engines.gmm import fit_moment_model
 from bargaining.estimate.engines.min_distance import minimize_distance
 from bargaining.estimate.engines.mle import maximize_likelihood
@@ -220,9 +221,12 @@ def fit_model(
             "inversion); standard errors are the clustered ones."
         )
     elif options.bootstrap is not None:
-        draws, failed = options.run_bootstrap(
-            lambda rows: estimate(model.subset(rows), False, params)[0], int(model.nobs), names=names, clusters=codes
-        )
+        def refit(rows: np.ndarray) -> np.ndarray:
+            rep_params, rep = estimate(model.subset(rows), False, params)
+            rep_converged = rep.solver.converged if hasattr(rep, "solver") else rep.converged
+            return converged_replicate(rep_params, bool(rep_converged), type(model).__name__)
+
+        draws, failed = options.run_bootstrap(refit, int(model.nobs), names=names, clusters=codes)
         cov = draws.cov().to_numpy()
         method += f", {options.bootstrap_kind} bootstrap"
         diagnostics["bootstrap failures"] = failed

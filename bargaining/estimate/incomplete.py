@@ -50,6 +50,7 @@ from bargaining.errors import (
     InvalidParameterError,
     UnknownNameError,
 )
+from bargaining.estimate.engines.bootstrap import converged_replicate
 from bargaining.estimate.engines.covariance import COV_TYPES
 from bargaining.estimate.engines.mle import (
     likelihood_ratio_interval,
@@ -534,7 +535,8 @@ def fit_incomplete(
             F_r, G_r, _ = _first_stage(v[rows], c[rows], value_dist, cost_dist, value_bounds, cost_bounds)
             curve_r = curve if not estimated else WeightRatioCurve.for_distributions(F_r, G_r, method=rho_method)
             replicate = TradeLikelihood(t[rows], TypeData.build(v[rows], c[rows], F_r, G_r), curve_r)
-            return maximize_likelihood(replicate, start=fit.params, maxiter=maxiter, compute_cov=False).params
+            rep = maximize_likelihood(replicate, start=fit.params, maxiter=maxiter, compute_cov=False)
+            return converged_replicate(rep.params, rep.converged, "fit_incomplete")
 
         draws, failures = options.run_bootstrap(refit, len(t), names=["Delta", "sigma"], clusters=groups)
         if failures:

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from bargaining.errors import DataValidationError, InvalidParameterError, UnknownNameError
+from bargaining.estimate.engines.bootstrap import converged_replicate
 from bargaining.estimate.engines.min_distance import WEIGHTINGS, DistanceInference, minimize_distance
 from bargaining.estimate.engines.options import InferenceOptions, check_maxiter, read_data
 from bargaining.estimate.engines.wild_score import wild_score_inference
@@ -340,7 +341,8 @@ def fit_incomplete_moments(
             rep = minimize_distance(
                 replicate, weighting=weighting, starts=[fit.params], maxiter=maxiter, compute_cov=False
             )
-            return replicate.reported(rep.params, np.zeros((len(rep.params),) * 2))[1]
+            reported = replicate.reported(rep.params, np.zeros((len(rep.params),) * 2))[1]
+            return converged_replicate(reported, rep.converged, "fit_incomplete_moments")
 
         draws, failed = options.run_bootstrap(refit, len(t), names=names, clusters=clusters)
         cov_frame = draws.cov()

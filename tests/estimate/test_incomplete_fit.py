@@ -437,3 +437,24 @@ def test_malformed_bounds_are_refused_with_a_hint(bounds, drop_invalid):
         fit_incomplete(df, traded="traded", value="value", cost="cost", value_bounds=(0, 1), cost_bounds=bounds,
                        drop_invalid=drop_invalid)
     assert "cost_bounds=(low, high)" in info.value.hint
+
+
+def test_unconverged_bootstrap_replicates_are_left_out():
+    """A replicate whose optimizer stops short (maxiter=1) is counted as failed, not averaged into the
+    covariance: with every replicate stopped short no bootstrap covariance can be formed."""
+    df = simulate(800, 0.2, 0.1, seed=11)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(IdentificationError, match="bootstrap replicates could be estimated"):
+            fit_incomplete(df, traded="traded", value="value", cost="cost", bootstrap=6, seed=1, maxiter=1)
+        ok = fit_incomplete(df, traded="traded", value="value", cost="cost", bootstrap=6, seed=1)
+    assert ok.bootstrap_failures == 0 and len(ok.bootstrap_params) == 6
+
+
+def test_converged_replicate_helper():
+    from bargaining.errors import ConvergenceError
+    from bargaining.estimate.engines.bootstrap import converged_replicate
+
+    assert converged_replicate(np.array([1.0, 2.0]), True, "x").tolist() == [1.0, 2.0]
+    with pytest.raises(ConvergenceError, match="did not converge"):
+        converged_replicate(np.array([1.0]), False, "fit_x")

@@ -13,9 +13,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from bargaining.errors import BargainingError, InvalidParameterError
+from bargaining.errors import BargainingError, ConvergenceError, InvalidParameterError
 
-__all__ = ["BootstrapKind", "bootstrap_indices", "bootstrap_replicates", "seed_sequence"]
+__all__ = ["BootstrapKind", "bootstrap_indices", "bootstrap_replicates", "converged_replicate", "seed_sequence"]
 
 BootstrapKind = Literal["pairs", "cluster"]
 
@@ -44,6 +44,17 @@ def bootstrap_indices(
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     drawn = rng.integers(0, counts.size, size=counts.size)
     return np.concatenate([order[starts[g] : starts[g] + counts[g]] for g in drawn])
+
+
+def converged_replicate(params: np.ndarray, converged: bool, what: str) -> np.ndarray:
+    """A replicate's estimate, or :class:`~bargaining.errors.ConvergenceError` when its optimizer did not converge.
+
+    Raising makes :func:`bootstrap_replicates` count the replicate as failed and leave it out, instead of
+    averaging an unconverged estimate into the bootstrap covariance.
+    """
+    if not converged:
+        raise ConvergenceError(f"a bootstrap replicate of {what} did not converge")
+    return np.asarray(params, dtype=float)
 
 
 def bootstrap_replicates(
