@@ -227,8 +227,9 @@ class WeightRatioCurve:
             from its hint (t, slope) when given, else from the points before it; every point is still solved
             to the solver's tolerance."""
             order = np.argsort(deltas)
+            # nodes to a hundredth of the curve's tolerance: far below the interpolation error it is built to
             outcomes = market._sweep(np.asarray(deltas, dtype=float)[order],
-                                     None if hints is None else [hints[i] for i in order])
+                                     None if hints is None else [hints[i] for i in order], step_tol=node_tol)
             out = np.empty((len(deltas), 3))
             for position, outcome in zip(order, outcomes, strict=True):
                 out[position] = (float(np.ravel(outcome.buyer_weight_ratios)[0]),
@@ -247,12 +248,13 @@ class WeightRatioCurve:
         def slack(d: float) -> bool:
             return solve(d)[2] <= 1.0 + 1e-12
 
+        node_tol = max(1e-10, 1e-2 * tol)  # last secant step in t accepted for a node (sweeps)
         n = max(3, initial_points | 1)  # odd, so that 0 is a node
         grid = np.linspace(-1.0, 1.0, n)
         solved = np.array([
             (float(np.ravel(o.buyer_weight_ratios)[0]), float(np.ravel(o.supplier_weight_ratios)[0]), float(o.rho),
              float(o.details.get("budget_slope", math.nan)) if o.binding else math.nan)
-            for o in market.bargain_deltas(grid)
+            for o in market._sweep(grid, None, step_tol=node_tol)
         ])
         values = solved[:, [0, 1, 3]]  # a, b and the budget's slope in t (for warm starts)
         # where the budget constraint stops binding (rho = max w), rho(Delta) has a kink: make it a knot

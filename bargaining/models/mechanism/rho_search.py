@@ -242,23 +242,26 @@ class RhoSearch:
                             slopes=(ev_a, ev_b, t_b - t_a))
         return out, t_star, slope
 
-    def _sweep(self, deltas: np.ndarray, hints: Sequence[tuple[float, float] | None] | None) -> list[BargainingOutcome]:
+    def _sweep(self, deltas: np.ndarray, hints: Sequence[tuple[float, float] | None] | None,
+               step_tol: float | None = None) -> list[BargainingOutcome]:
         """:meth:`bargain_deltas` on checked Deltas; ``hints`` optionally gives (t guess, budget slope guess) per
-        point (e.g. from an interpolated curve), used instead of extrapolating from the points solved before."""
+        point (e.g. from an interpolated curve), used instead of extrapolating from the points solved before;
+        ``step_tol`` is the last secant step in t accepted by the warm-started points (default ``_near_tol``,
+        1e-10; its size enters ``rho_accuracy`` and ``accuracy``)."""
         engine = self._engine
         warm = hasattr(engine, "warm")
         if warm:
             engine.warm = {}  # type: ignore[attr-defined]
         solved: list[tuple[float, float, float]] = []  # (delta, t, slope of the budget in t) of binding points
         try:
-            return [self._frontier_point(float(d), solved, None if hints is None else hints[i])
+            return [self._frontier_point(float(d), solved, None if hints is None else hints[i], step_tol)
                     for i, d in enumerate(deltas)]
         finally:
             if warm:
                 engine.warm = None  # type: ignore[attr-defined]
 
     def _frontier_point(self, delta: float, solved: list[tuple[float, float, float]],
-                        hint: tuple[float, float] | None = None) -> BargainingOutcome:
+                        hint: tuple[float, float] | None = None, step_tol: float | None = None) -> BargainingOutcome:
         """bargain_delta(delta), warm-started from ``hint`` (t, slope) or from the binding points solved before
         it (appended to). The outcome's ``details["budget_slope"]`` is the budget's slope in t at the solution."""
         w_b, w_s = weights_from_delta(delta)
@@ -270,7 +273,7 @@ class RhoSearch:
         # kink at 0: extrapolate only through points on the same side
         same_side = [p for p in solved if p[0] * delta >= 0.0]
         if hint is not None and self.method == "quadrature" and all(map(math.isfinite, hint)):
-            near = self._solve_near(wb, ws, eta_b, eta_s, float(hint[0]), float(hint[1]))
+            near = self._solve_near(wb, ws, eta_b, eta_s, float(hint[0]), float(hint[1]), step_tol=step_tol)
         elif same_side and self.method == "quadrature":
             recent = same_side[-4:]
             ds = np.array([p[0] for p in recent])
@@ -280,7 +283,7 @@ class RhoSearch:
             # budget's slope linearly through the last two
             guess = float(np.polyval(np.polyfit(ds, ts, len(recent) - 1), delta)) if len(recent) > 1 else float(ts[0])
             slope = float(np.polyval(np.polyfit(ds[-2:], slopes[-2:], 1), delta)) if len(recent) > 1 else slopes[0]
-            near = self._solve_near(wb, ws, eta_b, eta_s, guess, slope)
+            near = self._solve_near(wb, ws, eta_b, eta_s, guess, slope, step_tol=step_tol)
         if near is not None:
             out, t_star, slope = near
             out.details["budget_slope"] = float(slope)
