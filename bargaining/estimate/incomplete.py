@@ -483,6 +483,8 @@ def fit_incomplete(
             "Every negotiation has the same outcome (all trades or none), so Delta and sigma are not identified.",
             hint="The likelihood needs both trades and failed negotiations.",
         )
+    # before the fit: swapped columns can send sigma to infinity, where the fit stops with an error
+    swapped = swapped_columns_warning(t, v, c)
     df_inference = options.cluster_inference(groups)
     F, G, estimated = _first_stage(v, c, value_dist, cost_dist, value_bounds, cost_bounds)
     curve = WeightRatioCurve.for_distributions(F, G, method=rho_method)
@@ -595,7 +597,6 @@ def fit_incomplete(
     notes += rejection_notes(tests)
     if estimated:
         notes.append("F and/or G were estimated from these data: the Kolmogorov-Smirnov p-values are conservative.")
-    swapped = swapped_columns_warning(t, v, c)
     if swapped:
         notes.append(swapped)
     if len(t) < SMALL_SAMPLE and draws is None and resampled is None:

@@ -128,6 +128,14 @@ class _SplitSpline:
             x, y = grid[inside], values[inside]
             self._pieces.append(CubicSpline(x, y) if len(x) >= 3 else _Line(x, y))
 
+    def slope(self, x: float) -> float:
+        """Derivative at one Delta (of the piece that contains it; at a knot, the piece on its left)."""
+        k = min(max(int(np.searchsorted(self._edges, float(x), side="left")) - 1, 0), len(self._pieces) - 1)
+        piece = self._pieces[k]
+        if isinstance(piece, _Line):
+            return float((piece._y[-1] - piece._y[0]) / (piece._x[-1] - piece._x[0]))
+        return float(piece(np.array([float(x)]), 1)[0])
+
     def __call__(self, x: Any) -> Any:
         if np.ndim(x) == 0:  # one Delta (every likelihood evaluation): evaluate only its piece
             point = np.array([float(x)])
@@ -185,6 +193,26 @@ class WeightRatioCurve:
         a = float(np.clip(self._interp_a(d), 0.0, 1.0))
         b = float(np.clip(self._interp_b(d), 0.0, 1.0))
         return a, b
+
+    def slopes(self, delta: float) -> tuple[float, float]:
+        """(da/dDelta, db/dDelta) at Delta: the splines' derivatives, or central differences of the closed form
+        (one-sided at the ends and at the kink Delta = 0, where the left piece is used); 0 where (a, b) is clipped
+        to [0, 1]."""
+        d = _check_delta(delta)
+        a, b = self(d)
+        if self._interp_a is not None and self._interp_b is not None and isinstance(self._interp_a, _SplitSpline) \
+                and isinstance(self._interp_b, _SplitSpline):
+            da, db = self._interp_a.slope(d), self._interp_b.slope(d)
+        else:
+            h = 1e-6
+            lo, hi = max(d - h, -1.0), min(d + h, 1.0)
+            if d == 0.0:
+                lo, hi = -h, 0.0
+            (a_lo, b_lo), (a_hi, b_hi) = uniform_weight_ratios(lo), uniform_weight_ratios(hi)
+            da, db = (a_hi - a_lo) / (hi - lo), (b_hi - b_lo) / (hi - lo)
+        raw_a = self._interp_a(d) if self._interp_a is not None else a
+        raw_b = self._interp_b(d) if self._interp_b is not None else b
+        return (da if 0.0 <= raw_a <= 1.0 else 0.0, db if 0.0 <= raw_b <= 1.0 else 0.0)
 
     @classmethod
     def closed_form(cls) -> WeightRatioCurve:
@@ -582,6 +610,37 @@ class TradeLikelihood:
 
     def loglikeobs(self, params: np.ndarray) -> np.ndarray:
         return trade_log_likelihood(float(params[0]), float(params[1]), self.traded, self.types, self.curve)
+
+    def score_obs(self, params: np.ndarray) -> np.ndarray:
+        r"""Per-observation scores d l_i / d(Delta, sigma), n x 2.
+
+        With z = I / sigma, I = Phi_a(v) - Gamma_b(c) and (a, b) = curve(Delta), d l / d z = y - Lambda(z),
+        d z / d sigma = -z / sigma and d z / d Delta = (h_F(v) a'(Delta) + h_G(c) b'(Delta)) / sigma for regular
+        laws (Phi_a = v - (1 - a) h_F, Gamma_b = c + (1 - b) h_G; a', b' from :meth:`WeightRatioCurve.slopes`).
+        Zero where z is clipped. Laws without precomputed hazards (ironed virtual types): central differences
+        of :meth:`loglikeobs`.
+        """
+        delta, sigma = float(params[0]), float(params[1])
+        types = self.types
+        if types.value_hazard is None or types.cost_hazard is None:
+            out = np.empty((self.nobs, 2))
+            for j, h in enumerate((1e-6, 1e-6 * max(abs(sigma), 1e-3))):
+                up, down = np.array(params, dtype=float), np.array(params, dtype=float)
+                up[j] += h
+                down[j] -= h
+                if j == 0:
+                    up[0], down[0] = min(up[0], 1.0), max(down[0], -1.0)
+                out[:, j] = (self.loglikeobs(up) - self.loglikeobs(down)) / (up[j] - down[j])
+            return out
+        with np.errstate(over="ignore", invalid="ignore"):
+            raw = trade_index(delta, types, self.curve) / sigma
+        z = _scaled_index(delta, sigma, types, self.curve)
+        inside = np.isfinite(raw) & (np.abs(raw) < _INDEX_CLIP)
+        dl_dz = np.where(inside, self.traded - expit(z), 0.0)
+        da, db = self.curve.slopes(delta)
+        with np.errstate(invalid="ignore", over="ignore"):
+            dz_ddelta = np.where(inside, (types.value_hazard * da + types.cost_hazard * db) / sigma, 0.0)
+        return np.column_stack([dl_dz * dz_ddelta, dl_dz * (-z / sigma)])
 
     def start_values(self) -> np.ndarray:
         """Best point of a coarse grid: Delta in {-0.9, ..., 0.9}, sigma over three decades of the type scale."""

@@ -10,7 +10,14 @@ import pandas as pd
 import pytest
 from scipy import optimize, stats
 
-from bargaining import Beta, IdentificationWarning, SpecificationWarning, Uniform, fit_incomplete
+from bargaining import (
+    Beta,
+    IdentificationError,
+    IdentificationWarning,
+    SpecificationWarning,
+    Uniform,
+    fit_incomplete,
+)
 
 U = Uniform(0, 1)
 
@@ -71,8 +78,11 @@ def test_misfitting_trade_probabilities_are_flagged_by_cells():
 
 
 def test_swapped_value_and_cost_columns_warn():
+    # the warning comes before the fit; with these data sigma runs off to infinity (1.7e6: trade is unrelated
+    # to the weighted virtual surplus), where Delta carries no information: an IdentificationError, not a
+    # standard error computed from a numerically zero information matrix
     frame = simulate(2000, 0.0, 0.05, seed=5).rename(columns={"value": "cost", "cost": "value"})
-    with pytest.warns(SpecificationWarning, match="swapped"):
+    with pytest.warns(SpecificationWarning, match="swapped"), pytest.raises(IdentificationError, match="singular"):
         _fit(frame)
 
 
