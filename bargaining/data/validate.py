@@ -149,8 +149,10 @@ def _factorize_ids(series: pd.Series) -> tuple[np.ndarray, Any]:
     Objects at different addresses with equal values are merged by the second step; when most rows hold their
     own object the plain factorize is used.
     """
+    if series.dtype != object:  # Arrow strings (pandas 3's str), categoricals, numbers: no Python objects
+        return pd.factorize(series)
     values = series.to_numpy()
-    if values.dtype != object or values.ndim != 1 or not values.flags.c_contiguous or len(values) < 4096:
+    if values.ndim != 1 or not values.flags.c_contiguous or len(values) < 4096:
         return pd.factorize(series)
     addresses = np.asarray(_Addresses(values))
     object_codes, objects = pd.factorize(addresses)

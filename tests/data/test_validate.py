@@ -360,11 +360,12 @@ def test_factorize_ids_equals_pandas_factorize(tmp_path):
     frame.loc[[3, 50, 999], "market"] = np.nan
     path = tmp_path / "ids.csv"
     frame.to_csv(path, index=False)
-    loaded = read_table(path, ids="market")
-    mixed = loaded["market"].copy()
+    loaded = read_table(path, ids="market")  # pandas' string dtype (Arrow-backed in pandas 3)
+    shared = pd.read_csv(path, dtype={"market": object})["market"]  # object: a few shared string objects
+    mixed = shared.copy()
     mixed.iloc[[10, 11, 12]] = [3, "3", None]
     distinct = pd.Series([f"id{i}" for i in range(n)], dtype=object)
-    for series in (loaded["market"], mixed, distinct, pd.Series(rng.integers(0, 9, n))):
+    for series in (loaded["market"], shared, mixed, distinct, pd.Series(rng.integers(0, 9, n))):
         codes, uniques = _factorize_ids(series)
         expected_codes, expected_uniques = pd.factorize(series)
         np.testing.assert_array_equal(codes, expected_codes)
