@@ -370,3 +370,34 @@ def test_factorize_ids_equals_pandas_factorize(tmp_path):
         expected_codes, expected_uniques = pd.factorize(series)
         np.testing.assert_array_equal(codes, expected_codes)
         assert list(uniques) == list(expected_uniques)
+
+
+def test_long_string_ids_checked_in_parallel_flag_the_same_rows():
+    """Over 100,000 rows of Arrow-backed string ids (factorized on several cores) or of object ids (one core):
+    the blank, missing and duplicate ids planted below are the rows dropped, under the same reasons."""
+    n = 120_000
+    index = np.arange(n)
+    frame = pd.DataFrame(
+        {
+            "market": np.char.add("m", (index // 1000).astype(str)),
+            "buyer": np.char.add("b", (index // 40 % 25).astype(str)),
+            "seller": np.char.add("s", (index % 40).astype(str)),
+            "price": 1.5,
+            "value": 2.0,
+        }
+    )
+    frame.loc[5, "buyer"] = "  "  # blank
+    frame.loc[70_000, "seller"] = None  # missing
+    frame.loc[100_001, "seller"] = frame.loc[100_002, "seller"]  # duplicates (market, buyer, seller) of 100,002
+    expected = {
+        "missing id in buyer": [5],
+        "missing id in seller": [70_000],
+        "duplicate key market/buyer/seller": [100_001, 100_002],
+    }
+    names = {"market": "market", "buyer": "buyer", "seller": "seller"}
+    for dtype in ("str", object):
+        data = frame.astype({"market": dtype, "buyer": dtype, "seller": dtype})
+        out = validate_agreements(data, price="price", buyer_value="value", drop_invalid=True, **names)
+        assert out.dropped_rows == expected and out.n_used == n - 4
+        with pytest.raises(DataValidationError, match="'buyer'.*missing ids in 1 row"):
+            validate_agreements(data, price="price", buyer_value="value", **names)
