@@ -23,6 +23,7 @@ __all__ = ["SUFFIXES", "read_table", "table_format", "write_table"]
 
 SUFFIXES = {".csv": "csv", ".csv.gz": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet"}
 _FORMAT_HINT = "use a file ending in .csv (or .csv.gz) or .parquet (or .pq)"
+_SAMPLE_ROWS = 100  # rows read first to see which id columns pandas would not infer as text
 
 
 def table_format(path: str | os.PathLike[str]) -> str:
@@ -122,26 +123,25 @@ def _read_csv(path: str | os.PathLike[str], id_columns: list[str], usecols: list
     """``pandas.read_csv`` with the id columns as text (``dtype=str``), the same frame, read faster.
 
     Naming dtypes makes pandas' parallel reader (pandas >= 3.1) gather every column in one thread, and object
-    ids would be built as one Python string per row. So the file is read with pandas' own type inference,
-    which keeps text columns as the raw text (``str`` in pandas 3); only id columns that came out otherwise
-    (numbers such as ``007`` read as 7, booleans, all missing, or a mix of types across the parser's chunks)
-    are read again, alone, with ``dtype=str``. Warnings of the first read are passed on, except when a
-    mixed-type warning shows that its chunks disagreed: then the whole file is read again with the id dtypes.
+    ids would be built as one Python string per row. pandas' own type inference keeps a text column as the raw
+    text (``str`` in pandas 3), so only the id columns that the first rows of the file show as something else
+    (numbers such as ``007``, which would be read as 7, booleans, missing entries) are named with
+    ``dtype=str``; when no id column needs it, the whole file goes through the parallel reader. When an id
+    column still comes out as something else (text in the first rows, numbers in a later chunk of the parser),
+    the file is read again with that column named too, and the first read's warnings are dropped.
     """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the whole file's read below warns about the same lines
+        first = pd.read_csv(path, usecols=usecols, nrows=_SAMPLE_ROWS)
+    named = [c for c in id_columns if c in first.columns and not _is_text(first[c])]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        frame = pd.read_csv(path, usecols=usecols)
+        frame = pd.read_csv(path, dtype={c: str for c in named} or None, usecols=usecols)
     again = [c for c in id_columns if c in frame.columns and not _is_text(frame[c])]
-    if again and any(issubclass(w.category, pd.errors.DtypeWarning) for w in caught):
-        return pd.read_csv(path, dtype={c: str for c in id_columns}, usecols=usecols)
+    if again:
+        return pd.read_csv(path, dtype={c: str for c in [*named, *again]}, usecols=usecols)
     for w in caught:
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
-    if again:
-        text = pd.read_csv(path, dtype={c: str for c in again}, usecols=again)
-        if len(text) != len(frame):  # cannot happen (same file, same rows); read as pandas would
-            return pd.read_csv(path, dtype={c: str for c in id_columns}, usecols=usecols)
-        for column in again:
-            frame[column] = text[column].to_numpy() if text[column].dtype == object else text[column].array
     return frame
 
 

@@ -123,15 +123,16 @@ def test_csv_ids_read_as_text_equal_read_csv_with_str_dtype(tmp_path, rows):
     pd.testing.assert_frame_equal(subset, expected[["buyer", "price"]].astype({"buyer": out["buyer"].dtype}))
 
 
-def test_csv_ids_of_mixed_types_across_parser_chunks(tmp_path, recwarn):
-    """An id column of numbers whose text entries come late in the file (pandas' parser then infers the types
-    chunk by chunk and warns): read as text, the same as read_csv with dtype=str, and no mixed-type warning
-    about it; a mixed-type warning about another column is passed on."""
+@pytest.mark.parametrize("text_at", [0, -1])
+def test_csv_ids_of_mixed_types_across_parser_chunks(tmp_path, text_at):
+    """An id column of numbers with one text entry, first (the first rows look like text, a later chunk of
+    pandas' parser like numbers, and pandas warns) or last: read as text, the same as read_csv with dtype=str,
+    and no mixed-type warning about it; a mixed-type warning about another column is passed on."""
     import warnings
 
     rows = 300_000
-    ids = [str(i % 50) for i in range(rows)]
-    ids[-1] = "x7"
+    ids = (np.arange(rows) % 50).astype(str)
+    ids[text_at] = "x7"
     table = pd.DataFrame({"seller": ids, "x": np.arange(rows)})
     path = tmp_path / "mixed.csv"
     table.to_csv(path, index=False)
@@ -139,12 +140,13 @@ def test_csv_ids_of_mixed_types_across_parser_chunks(tmp_path, recwarn):
         warnings.simplefilter("error")  # no warning may escape
         out = read_table(path, ids="seller")
     pd.testing.assert_frame_equal(out, _as_text_ids(path, ["seller"]))
-    assert out["seller"].iloc[-1] == "x7" and out["seller"].iloc[1] == "1"
-    other = table.assign(note=[1] * (rows - 1) + ["one"])  # a non-id column of mixed types
-    other.to_csv(path, index=False)
+    assert out["seller"].iloc[text_at] == "x7" and out["seller"].iloc[1] == "1"
+    note = np.ones(rows, dtype=object)
+    note[-1] = "one"
+    table.assign(note=note).to_csv(path, index=False)  # a non-id column of mixed types
     with pytest.warns(pd.errors.DtypeWarning, match="note"):
         out = read_table(path, ids="seller")
-    assert out["seller"].iloc[-1] == "x7"
+    assert out["seller"].iloc[text_at] == "x7"
 
 
 def test_frame_ids_kept_as_text_or_converted_to_text():
