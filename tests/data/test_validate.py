@@ -395,7 +395,7 @@ def test_long_string_ids_checked_in_parallel_flag_the_same_rows():
         "duplicate key market/buyer/seller": [100_001, 100_002],
     }
     names = {"market": "market", "buyer": "buyer", "seller": "seller"}
-    for dtype in ("str", object):
+    for dtype in (pd.Series(["x"]).dtype, "string[pyarrow]", object):  # str (pandas 3) and pd.NA Arrow strings
         data = frame.astype({"market": dtype, "buyer": dtype, "seller": dtype})
         out = validate_agreements(data, price="price", buyer_value="value", drop_invalid=True, **names)
         assert out.dropped_rows == expected and out.n_used == n - 4
