@@ -130,6 +130,8 @@ def _read_csv(path: str | os.PathLike[str], id_columns: list[str], usecols: list
     column still comes out as something else (text in the first rows, numbers in a later chunk of the parser),
     the file is read again with that column named too, and the first read's warnings are dropped.
     """
+    if not id_columns:
+        return pd.read_csv(path, usecols=usecols)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the whole file's read below warns about the same lines
         first = pd.read_csv(path, usecols=usecols, nrows=_SAMPLE_ROWS)
