@@ -163,3 +163,28 @@ def test_frame_ids_kept_as_text_or_converted_to_text():
     assert out["a"].dtype == object and out["b"].dtype == data["b"].dtype
     assert out["a"].tolist()[0] == "007" and out["b"].isna().tolist() == [False, True]
     assert out["c"].tolist() == ["7", "8"] and out["d"].tolist()[0] == "1.0" and pd.isna(out["d"].iloc[1])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "id,x\n",  # no rows
+        'id,x\n"a,b",1\n"007",2\n',  # quoted
+        "id,x\nNA,1\nnull,2\n007,3\n",  # missing-value words
+        "id,x\nTrue,1\nfalse,2\n",  # booleans to pandas
+        "id,x\n1.0,1\n2.50,2\n",  # floats to pandas
+        "id,x\n 7,1\n8 ,2\n",  # spaces kept
+        "id,x\r\n007,1\r\nab,2\r\n",  # Windows line ends
+        "id,x\n,1\n,2\n",  # all missing
+        "id,x\n1,1\nTRUE,2\n",
+    ],
+)
+def test_small_csv_ids_equal_read_csv_with_str_dtype(tmp_path, text):
+    import warnings
+
+    path = tmp_path / "t.csv"
+    path.write_text(text, newline="")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = read_table(path, ids="id")
+    pd.testing.assert_frame_equal(out, _as_text_ids(path, ["id"]))
