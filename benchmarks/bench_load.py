@@ -3,7 +3,7 @@
 Target (issue 15): read_table + validate_agreements within 1.5 times ``pandas.read_csv`` of the same file.
 Run:  python benchmarks/bench_load.py [--rows N] [--repeat K] [--parquet]
 
-The CSV (string ids such as "m17", "b3", "s21"; price, value, cost, quantity, two covariates; about 70 MB for
+The CSV (string ids such as "m17", "b3", "s21"; price, value, cost, quantity, two covariates; about 126 MB for
 10^6 rows) is written to a temporary folder. The ratio is the median of K interleaved runs of each (the machine
 may be shared, so only ratios measured in one run mean something); the best times are printed as well. Memory is the peak traced by
 tracemalloc (numpy and pandas buffers) during one load + validation, relative to the file size and to the

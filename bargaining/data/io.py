@@ -2,13 +2,15 @@
 
 Numbers are left for :mod:`bargaining.data.validate` to check: a column named in ``numeric`` is returned as
 float64 when it parses as numbers and left as it is otherwise, so that validation can name the offending
-entries instead of this module silently turning text into NaN. Id columns (``ids``) are read as strings
-(keeping leading zeros such as ``"007"``) or, with ``ids_as="category"``, as pandas categoricals.
+entries instead of this module silently turning text into NaN. Id columns (``ids``) are read as text
+(keeping leading zeros such as ``"007"``) in pandas' default string dtype (``str``, Arrow-backed, in pandas 3;
+object in pandas 2) or, with ``ids_as="category"``, as pandas categoricals.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ __all__ = ["SUFFIXES", "read_table", "table_format", "write_table"]
 
 SUFFIXES = {".csv": "csv", ".csv.gz": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet"}
 _FORMAT_HINT = "use a file ending in .csv (or .csv.gz) or .parquet (or .pq)"
+_SAMPLE_ROWS = 100  # rows read first to see which id columns pandas would not infer as text
 
 
 def table_format(path: str | os.PathLike[str]) -> str:
@@ -60,7 +63,10 @@ def read_table(
         Columns to return as float64 when all their entries are numbers (else left for validation to
         report).
     ids
-        Id columns: read as strings (``ids_as="string"``, object dtype) or categoricals (``"category"``).
+        Id columns: read as text (``ids_as="string"``) or categoricals (``"category"``). Text ids read from
+        a file have pandas' default string dtype: ``str`` (Arrow-backed) in pandas 3, object in pandas 2.
+        Text ids of a DataFrame (object or string dtype) are kept as they are; ids of other dtypes (numbers)
+        are converted to text (object dtype).
     ids_as
         ``"string"`` or ``"category"``.
     columns
@@ -86,14 +92,12 @@ def read_table(
         if columns is not None:
             frame = frame[list(columns)]
     else:
-        frame = _read_file(path_or_frame, id_columns, columns, object if ids_as == "string" else str)
+        frame = _read_file(path_or_frame, id_columns, columns)
     for column in id_columns:
         if column in frame.columns:
             if ids_as == "category":
                 frame[column] = frame[column].astype("category")
-            elif isinstance(frame[column].dtype, pd.StringDtype):
-                frame[column] = frame[column].astype(object)  # missing entries stay NaN
-            elif frame[column].dtype != object:
+            elif not isinstance(frame[column].dtype, pd.StringDtype) and frame[column].dtype != object:
                 frame[column] = (
                     frame[column].astype(object).where(frame[column].isna(), frame[column].astype(str))
                 )
@@ -108,8 +112,43 @@ def read_table(
     return frame
 
 
+def _is_text(series: pd.Series) -> bool:
+    """A column of strings and missing entries only (pandas' string dtype, or object holding only strings)."""
+    if isinstance(series.dtype, pd.StringDtype):
+        return True
+    return series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "string"
+
+
+def _read_csv(path: str | os.PathLike[str], id_columns: list[str], usecols: list[str] | None) -> pd.DataFrame:
+    """``pandas.read_csv`` with the id columns as text (``dtype=str``), the same frame, read faster.
+
+    Naming dtypes makes pandas' parallel reader (pandas >= 3.1) gather every column in one thread, and object
+    ids would be built as one Python string per row. pandas' own type inference keeps a text column as the raw
+    text (``str`` in pandas 3), so only the id columns that the first rows of the file show as something else
+    (numbers such as ``007``, which would be read as 7, booleans, missing entries) are named with
+    ``dtype=str``; when no id column needs it, the whole file goes through the parallel reader. When an id
+    column still comes out as something else (text in the first rows, numbers in a later chunk of the parser),
+    the file is read again with that column named too, and the first read's warnings are dropped.
+    """
+    if not id_columns:
+        return pd.read_csv(path, usecols=usecols)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the whole file's read below warns about the same lines
+        first = pd.read_csv(path, usecols=usecols, nrows=_SAMPLE_ROWS)
+    named = [c for c in id_columns if c in first.columns and not _is_text(first[c])]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = pd.read_csv(path, dtype={c: str for c in named} or None, usecols=usecols)
+    again = [c for c in id_columns if c in frame.columns and not _is_text(frame[c])]
+    if again:
+        return pd.read_csv(path, dtype={c: str for c in [*named, *again]}, usecols=usecols)
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+    return frame
+
+
 def _read_file(
-    path: str | os.PathLike[str], id_columns: list[str], columns: Sequence[str] | None, id_dtype: Any = str
+    path: str | os.PathLike[str], id_columns: list[str], columns: Sequence[str] | None
 ) -> pd.DataFrame:
     kind = table_format(path)
     if not os.path.exists(path):
@@ -122,10 +161,7 @@ def _read_file(
         )
     try:
         if kind == "csv":
-            usecols = list(columns) if columns is not None else None
-            # string ids straight to Python strings (object dtype): with dtype=str pandas 3 builds Arrow
-            # strings that read_table would convert to objects again
-            return pd.read_csv(path, dtype={c: id_dtype for c in id_columns} or None, usecols=usecols)
+            return _read_csv(path, id_columns, list(columns) if columns is not None else None)
         return pd.read_parquet(path, columns=list(columns) if columns is not None else None)
     except pd.errors.EmptyDataError:
         raise DataValidationError(

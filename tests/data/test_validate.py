@@ -360,12 +360,44 @@ def test_factorize_ids_equals_pandas_factorize(tmp_path):
     frame.loc[[3, 50, 999], "market"] = np.nan
     path = tmp_path / "ids.csv"
     frame.to_csv(path, index=False)
-    loaded = read_table(path, ids="market")
-    mixed = loaded["market"].copy()
+    loaded = read_table(path, ids="market")  # pandas' string dtype (Arrow-backed in pandas 3)
+    shared = pd.read_csv(path, dtype={"market": object})["market"]  # object: a few shared string objects
+    mixed = shared.copy()
     mixed.iloc[[10, 11, 12]] = [3, "3", None]
     distinct = pd.Series([f"id{i}" for i in range(n)], dtype=object)
-    for series in (loaded["market"], mixed, distinct, pd.Series(rng.integers(0, 9, n))):
+    for series in (loaded["market"], shared, mixed, distinct, pd.Series(rng.integers(0, 9, n))):
         codes, uniques = _factorize_ids(series)
         expected_codes, expected_uniques = pd.factorize(series)
         np.testing.assert_array_equal(codes, expected_codes)
         assert list(uniques) == list(expected_uniques)
+
+
+def test_long_string_ids_checked_in_parallel_flag_the_same_rows():
+    """Over 100,000 rows of Arrow-backed string ids (factorized on several cores) or of object ids (one core):
+    the blank, missing and duplicate ids planted below are the rows dropped, under the same reasons."""
+    n = 120_000
+    index = np.arange(n)
+    frame = pd.DataFrame(
+        {
+            "market": np.char.add("m", (index // 1000).astype(str)),
+            "buyer": np.char.add("b", (index // 40 % 25).astype(str)),
+            "seller": np.char.add("s", (index % 40).astype(str)),
+            "price": 1.5,
+            "value": 2.0,
+        }
+    )
+    frame.loc[5, "buyer"] = "  "  # blank
+    frame.loc[70_000, "seller"] = None  # missing
+    frame.loc[100_001, "seller"] = frame.loc[100_002, "seller"]  # duplicates (market, buyer, seller) of 100,002
+    expected = {
+        "missing id in buyer": [5],
+        "missing id in seller": [70_000],
+        "duplicate key market/buyer/seller": [100_001, 100_002],
+    }
+    names = {"market": "market", "buyer": "buyer", "seller": "seller"}
+    for dtype in (pd.Series(["x"]).dtype, "string[pyarrow]", object):  # str (pandas 3) and pd.NA Arrow strings
+        data = frame.astype({"market": dtype, "buyer": dtype, "seller": dtype})
+        out = validate_agreements(data, price="price", buyer_value="value", drop_invalid=True, **names)
+        assert out.dropped_rows == expected and out.n_used == n - 4
+        with pytest.raises(DataValidationError, match="'buyer'.*missing ids in 1 row"):
+            validate_agreements(data, price="price", buyer_value="value", **names)
