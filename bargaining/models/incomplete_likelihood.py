@@ -269,7 +269,8 @@ class WeightRatioCurve:
             """t = max(a, b) (the largest weight is 1) from the splines through the nodes, the slope linearly."""
             t_guess = np.maximum(_SplitSpline(grid, values[:, 0], knots)(deltas),
                                  _SplitSpline(grid, values[:, 1], knots)(deltas))
-            slopes = np.interp(deltas, grid, values[:, 2])
+            finite = np.isfinite(values[:, 2])  # slack nodes (rho = 1) have no slope: use the nearest binding ones
+            slopes = np.interp(deltas, grid[finite], values[finite, 2]) if finite.any() else np.full(len(deltas), np.nan)
             return [(float(t_), float(s_)) if np.isfinite(s_) and 0.0 < t_ < 1.0 else None
                     for t_, s_ in zip(t_guess, slopes, strict=True)]
 
