@@ -439,8 +439,7 @@ class TypeDistribution:
         todo &= ~exact
         if np.any(todo):
             idx = k[todo]
-            guess = self._cubic_guess(side, a, grid, table, idx, flat_y[todo])
-            trusted = self._trusted_cells(side, a, grid, table, idx)
+            guess, trusted = self._guess_and_trust(side, a, grid, table, idx, flat_y[todo])
             if trusted is not None:
                 take = trusted & np.isfinite(guess) & (guess >= grid[idx - 1]) & (guess <= grid[idx])
                 if np.any(take):
@@ -551,35 +550,38 @@ class TypeDistribution:
             out[idx] = 0.5 * (xl + xr)
         return out
 
-    def _trusted_cells(self, side: str, a: float, grid: np.ndarray, table: np.ndarray,
-                       idx: np.ndarray) -> np.ndarray | None:
-        """For each cell ``idx`` (between grid[idx - 1] and grid[idx]): whether the cubic interpolant of the
-        inverse is accurate enough there to need no root finding; None when the check does not apply.
+    def _guess_and_trust(self, side: str, a: float, grid: np.ndarray, table: np.ndarray, idx: np.ndarray,
+                         y: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Cubic guesses of the inverse at levels ``y`` (cells ``idx``) and whether each cell is trusted, i.e.
+        accurate enough there to need no root finding (None when the check does not apply).
 
         Only for the unironed virtual type of the built-in families (the table is then x -+ (1 - a) * ratio).
         The interpolant is checked where its error is largest, at the cell midpoint: the inverse interpolated at
         the virtual type of the midpoint is compared with the midpoint itself, and the cell is trusted when that
         error times the cell's slope dy/dx (the residual in the virtual type it implies) is below 1e-13 (at
         least 1) of the level: a hundredth of the residual at which :meth:`_illinois` stops. Cells next to
-        poles, at non-finite or non-increasing table values are never trusted.
+        poles, at non-finite or non-increasing table values are never trusted. Guesses and checks are one
+        interpolation call.
         """
         if type(self)._raw is not TypeDistribution._raw or self._flats(side, a) or a >= 1:
-            return None
+            return self._cubic_guess(side, a, grid, table, idx, y), None
         rkey = (side, "mid ratio")
         if rkey not in self._ratio_cache:
             self._ratio_cache[rkey] = self._hazard_ratio(0.5 * (grid[1:] + grid[:-1]), side)
         mid = 0.5 * (grid[idx - 1] + grid[idx])
         ratio = self._ratio_cache[rkey][idx - 1]
         y_mid = mid - (1.0 - a) * ratio if side == "value" else mid + (1.0 - a) * ratio
+        both = self._cubic_guess(side, a, grid, table, np.concatenate([idx, idx]), np.concatenate([y, y_mid]))
+        guess, x_mid = both[: idx.size], both[idx.size:]
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-            x_mid = self._cubic_guess(side, a, grid, table, idx, y_mid)
             slope = (table[idx] - table[idx - 1]) / (grid[idx] - grid[idx - 1])
             residual = np.abs(x_mid - mid) * slope
-            return np.asarray(
+            trusted = np.asarray(
                 np.isfinite(residual) & np.isfinite(y_mid) & (slope > 0)
                 & (residual <= 1e-13 * np.maximum(1.0, np.abs(y_mid))),
                 dtype=bool,
             )
+        return guess, trusted
 
     def _cubic_guess(self, side: str, a: float, grid: np.ndarray, table: np.ndarray, idx: np.ndarray,
                      y: np.ndarray) -> np.ndarray:
@@ -662,25 +664,24 @@ class TypeDistribution:
 
 def _inverse_cubic_guess(grid: np.ndarray, table: np.ndarray, idx: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Cubic inverse interpolation x(y) through the four table nodes around each level (NaN where the nodes are
-    not finite and strictly increasing): a start for the root finder that is usually already within 1e-11."""
+    not finite and strictly increasing): a start for the root finder that is usually already within 1e-11.
+
+    Lagrange form x(y) = sum_j x_j prod_{m != j} (y - y_m) / (y_j - y_m), evaluated for all levels at once.
+    """
     n = len(grid)
     first = np.clip(idx - 2, 0, n - 4)
     nodes = first[:, None] + np.arange(4)
     ys, xs = table[nodes], grid[nodes]
-    ok = np.all(np.isfinite(ys), axis=1) & np.all(np.diff(ys, axis=1) > 0, axis=1)
-    out = np.full(y.shape, np.nan)
-    if not np.any(ok):
-        return out
-    ys, xs, t = ys[ok], xs[ok], y[ok]
-    total = np.zeros(t.shape)
-    for j in range(4):
-        basis = np.ones(t.shape)
-        for m in range(4):
-            if m != j:
-                basis *= (t - ys[:, m]) / (ys[:, j] - ys[:, m])
-        total += basis * xs[:, j]
-    out[ok] = total
-    return out
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        ok = np.all(np.isfinite(ys), axis=1) & np.all(np.diff(ys, axis=1) > 0, axis=1)
+        gaps = ys[:, :, None] - ys[:, None, :]
+        gaps[:, np.arange(4), np.arange(4)] = 1.0
+        denominator = np.prod(gaps, axis=2)
+        d = y[:, None] - ys
+        p01, p23 = d[:, 0] * d[:, 1], d[:, 2] * d[:, 3]
+        numerator = np.column_stack([d[:, 1] * p23, d[:, 0] * p23, p01 * d[:, 3], p01 * d[:, 2]])
+        value = np.sum(xs * numerator / denominator, axis=1)
+    return np.where(ok, value, np.nan)
 
 
 def _describe(distribution: Any) -> str:
