@@ -74,7 +74,32 @@ def tau_weight_derivative(s: np.ndarray, beta: np.ndarray) -> np.ndarray:
     return out
 
 
-class MergerPricingMoments:
+class PricingMomentsNames:
+    """The protocol's names and sizes shared by the merger pricing-moment models (logit and nested logit)."""
+
+    weight_names: list[str]
+    cost_names: list[str]
+    price: np.ndarray
+    _instruments: np.ndarray | None
+
+    @property
+    def param_names(self) -> list[str]:
+        return [*self.weight_names, *self.cost_names]
+
+    @property
+    def n_weights(self) -> int:
+        return len(self.weight_names)
+
+    @property
+    def nobs(self) -> int:
+        return int(self.price.size)
+
+    @property
+    def instruments(self) -> np.ndarray | None:
+        return self._instruments
+
+
+class MergerPricingMoments(PricingMomentsNames):
     """Moment model of the Nash-in-Nash pricing conditions in many markets (module docstring).
 
     Parameters
@@ -196,22 +221,7 @@ class MergerPricingMoments:
         self.weight_names, self.cost_names = weight_names, cost_names
         self.own_group, self.own_design, self.mate_design = own_group, own_design, mate_design
 
-    # -- protocol --------------------------------------------------------------------------------------------
-    @property
-    def param_names(self) -> list[str]:
-        return [*self.weight_names, *self.cost_names]
-
-    @property
-    def n_weights(self) -> int:
-        return len(self.weight_names)
-
-    @property
-    def nobs(self) -> int:
-        return int(self.price.size)
-
-    @property
-    def instruments(self) -> np.ndarray | None:
-        return self._instruments
+    # -- protocol (param_names, n_weights, nobs, instruments: PricingMomentsNames) -----------------------------
 
     def _split(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         params = np.asarray(params, dtype=float)

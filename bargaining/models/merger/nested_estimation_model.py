@@ -59,6 +59,7 @@ import pandas as pd
 from scipy.special import expit
 
 from bargaining.errors import DataValidationError, InvalidParameterError
+from bargaining.models.merger.estimation_model import PricingMomentsNames
 
 __all__ = ["NestedMergerPricingMoments", "nested_logit_closed_forms"]
 
@@ -125,7 +126,7 @@ class _Block:
     ownership: np.ndarray
 
 
-class NestedMergerPricingMoments:
+class NestedMergerPricingMoments(PricingMomentsNames):
     """Moment model of the Nash-in-Nash pricing conditions with nested logit demand (module docstring).
 
     Parameters
@@ -237,22 +238,7 @@ class NestedMergerPricingMoments:
                 ) -> None:
         self._rows, self.price, self.cost_design, self._instruments = rows, price, design, instruments
 
-    # -- protocol --------------------------------------------------------------------------------------------
-    @property
-    def param_names(self) -> list[str]:
-        return [*self.weight_names, *self.cost_names]
-
-    @property
-    def n_weights(self) -> int:
-        return len(self.weight_names)
-
-    @property
-    def nobs(self) -> int:
-        return int(self.price.size)
-
-    @property
-    def instruments(self) -> np.ndarray | None:
-        return self._instruments
+    # -- protocol (param_names, n_weights, nobs, instruments: PricingMomentsNames) -----------------------------
 
     @property
     def logistic(self) -> bool:
