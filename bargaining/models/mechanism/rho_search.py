@@ -282,7 +282,7 @@ class RhoSearch:
             # polynomial extrapolation in Delta through the last points (exact for t cubic in Delta), and of the
             # budget's slope linearly through the last two
             guess = float(np.polyval(np.polyfit(ds, ts, len(recent) - 1), delta)) if len(recent) > 1 else float(ts[0])
-            slope = float(np.polyval(np.polyfit(ds[-2:], slopes[-2:], 1), delta)) if len(recent) > 1 else slopes[0]
+            slope = float(np.polyval(np.polyfit(ds, slopes, len(recent) - 1), delta)) if len(recent) > 1 else slopes[0]
             near = self._solve_near(wb, ws, eta_b, eta_s, guess, slope, step_tol=step_tol)
         if near is not None:
             out, t_star, slope = near
