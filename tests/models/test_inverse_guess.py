@@ -42,11 +42,15 @@ def test_vectorized_cubic_guess_equals_the_loop(side: str) -> None:
     assert np.nanmax(np.abs(fast - slow)) < 1e-12
 
 
-@pytest.mark.parametrize("dist", [D.Beta(2.0, 3.0), D.Beta(3.5, 2.25), D.Beta(1.0, 0.99)])
+@pytest.mark.parametrize("dist", [
+    D.Beta(2.0, 3.0), D.Beta(3.5, 2.25), D.Beta(1.0, 0.99), D.TruncatedNormal(0.5, 0.2, 0.0, 1.0),
+    D.TruncatedExponential(0.4, 0.0, 1.0), D.Uniform(0.0, 2.0),
+    D.Mixture([D.Beta(2.0, 5.0), D.Beta(5.0, 2.0)], [0.5, 0.5]),
+])
 def test_inverse_against_brentq(dist) -> None:  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(1)
     for weight in (0.3, 0.8):
-        x_true = rng.uniform(0.02, 0.98, 200)
+        x_true = dist.low + (dist.high - dist.low) * rng.uniform(0.02, 0.98, 200)
         for name in ("value", "cost"):
             forward = dist.virtual_value if name == "value" else dist.virtual_cost
             inverse = dist.virtual_value_inverse if name == "value" else dist.virtual_cost_inverse
