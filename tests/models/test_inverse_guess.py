@@ -62,3 +62,22 @@ def test_inverse_against_brentq(dist) -> None:  # type: ignore[no-untyped-def]
             residual = np.abs(np.asarray(forward(found, weight=weight)) - levels)
             assert np.all(residual <= 1e-11 * np.maximum(1.0, np.abs(levels)))
             assert np.max(np.abs(found - reference)) < 1e-9
+
+
+def test_upper_tail_has_full_precision() -> None:
+    """1 - F(v) near the top of a Beta(2, 5) support: (1 - v)^5 (1 + 5 v) in closed form; computed as 1 - cdf it
+    lost every digit (1e-14 against rounding of 1e-16), which made the inverse virtual value fail to converge."""
+    dist = D.Beta(2.0, 5.0)
+    v = np.array([0.3, 0.9, 0.998, 0.9999])
+    exact = (1 - v) ** 5 * (1 + 5 * v)
+    assert np.max(np.abs(np.asarray(dist.sf(v)) / exact - 1)) < 1e-12
+    assert np.max(np.abs(np.asarray(dist.cdf(v)) - (1 - exact))) < 1e-15
+    with np.errstate(all="raise"):
+        import warnings
+
+        from bargaining.errors import AccuracyWarning
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", AccuracyWarning)
+            x = dist.virtual_value_inverse(np.array([0.9978638427802031]), weight=0.32162186501972284)
+    assert abs(float(dist.virtual_value(x, weight=0.32162186501972284)[0]) - 0.9978638427802031) < 1e-11
