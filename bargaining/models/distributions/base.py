@@ -25,6 +25,8 @@ __all__ = ["TypeDistribution"]
 _CHECK_POINTS = 2001
 _GRID_POINTS = 1025
 _CACHE_LIMIT = 512
+#: a tail probability below this share of the mass is recomputed from the other raw function (no cancellation)
+_TAIL_RECOMPUTE = 1e-2
 _GAUSS_NODES, _GAUSS_WEIGHTS = np.polynomial.legendre.leggauss(8)
 _SIDES = ("value", "cost")
 
@@ -101,7 +103,6 @@ class TypeDistribution:
         # the side without cancellation is the one whose difference is larger
         self._use_sf = (s_low - s_high) > (f_high - f_low)
         self._f_low, self._s_low, self._f_high, self._s_high = f_low, s_low, f_high, s_high
-        self._split: float | None = None
         self._mass = max(f_high - f_low, s_low - s_high)
         if not (self._mass > 0 and math.isfinite(self._mass)):
             raise SupportError(
@@ -160,37 +161,29 @@ class TypeDistribution:
     def _cdf_sf_in(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(F(x), 1 - F(x)) on the support, each without cancellation.
 
-        Below the split point (the untruncated law's median, moved into the support) both come from the raw cdf,
-        above it from the raw survival function: each is then a difference of numbers of which at least one is
-        at most 1/2 away from the other's complement, so neither tail loses digits (1 - F(v) near the top of a
-        Beta(2, 5) support is 1e-14 and comes out of betaincc to full precision, not as 1 - betainc).
+        Both come from the raw cdf (or, for a support deep in the upper tail, the raw survival function); where
+        the complement computed that way falls below 1e-2 of the mass and the other raw function is the smaller
+        number there (so subtracting from it loses nothing), it is recomputed from that one: 1 - F(v) near the
+        top of a Beta(2, 5) support is 1e-14 and comes out of betaincc to full precision, not as 1 - betainc.
         """
         x = np.asarray(x, dtype=float)
-        upper_half = x > self._split_point()
-        if not upper_half.any():
-            f = self._raw_cdf(x)
-            return (f - self._f_low) / self._mass, (self._f_high - f) / self._mass
-        if upper_half.all():
+        if self._use_sf:
             s = self._raw_sf(x)
-            return (self._s_low - s) / self._mass, (s - self._s_high) / self._mass
-        lower, upper = np.empty(x.shape), np.empty(x.shape)
-        f = np.asarray(self._raw_cdf(x[~upper_half]), dtype=float)
-        lower[~upper_half], upper[~upper_half] = (f - self._f_low) / self._mass, (self._f_high - f) / self._mass
-        s = np.asarray(self._raw_sf(x[upper_half]), dtype=float)
-        lower[upper_half], upper[upper_half] = (self._s_low - s) / self._mass, (s - self._s_high) / self._mass
+            lower, upper = (self._s_low - s) / self._mass, (s - self._s_high) / self._mass
+            thin = np.asarray((lower < _TAIL_RECOMPUTE) & (s > 0.5))  # where the raw cdf is the smaller number
+            if thin.any():
+                lower, upper = np.array(lower, dtype=float), np.array(upper, dtype=float)
+                f = np.asarray(self._raw_cdf(x[thin]), dtype=float)
+                lower[thin], upper[thin] = (f - self._f_low) / self._mass, (self._f_high - f) / self._mass
+            return lower, upper
+        f = self._raw_cdf(x)
+        lower, upper = (f - self._f_low) / self._mass, (self._f_high - f) / self._mass
+        thin = np.asarray((upper < _TAIL_RECOMPUTE) & (f > 0.5))  # where the raw survival function is smaller
+        if thin.any():
+            lower, upper = np.array(lower, dtype=float), np.array(upper, dtype=float)
+            s = np.asarray(self._raw_sf(x[thin]), dtype=float)
+            lower[thin], upper[thin] = (self._s_low - s) / self._mass, (s - self._s_high) / self._mass
         return lower, upper
-
-    def _split_point(self) -> float:
-        """Where :meth:`_cdf_sf_in` switches from the cdf to the survival function (computed once)."""
-        if self._split is None:
-            try:
-                median = float(self._dist.ppf(0.5))
-            except Exception:  # noqa: BLE001 - a law without a quantile function: the side chosen at construction
-                median = math.nan
-            if not math.isfinite(median):
-                median = self.low if self._use_sf else self.high
-            self._split = min(max(median, self.low), self.high)
-        return self._split
 
     def _cdf_in(self, x: np.ndarray) -> np.ndarray:
         return self._cdf_sf_in(x)[0]
