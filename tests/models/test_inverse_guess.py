@@ -81,3 +81,16 @@ def test_upper_tail_has_full_precision() -> None:
             warnings.simplefilter("error", AccuracyWarning)
             x = dist.virtual_value_inverse(np.array([0.9978638427802031]), weight=0.32162186501972284)
     assert abs(float(dist.virtual_value(x, weight=0.32162186501972284)[0]) - 0.9978638427802031) < 1e-11
+
+
+@pytest.mark.parametrize(("mean", "sd", "low", "high"), [(0.0, 1.0, 5.0, 6.0), (0.0, 1.0, -6.0, -5.0),
+                                                         (0.5, 0.2, 0.0, 1.0)])
+def test_truncated_normal_cdf_and_sf_against_scipy(mean: float, sd: float, low: float, high: float) -> None:
+    """Supports deep in a tail: F and 1 - F from the raw function without cancellation (scipy's truncnorm)."""
+    from scipy import stats
+
+    dist = D.TruncatedNormal(mean, sd, low, high)
+    ref = stats.truncnorm((low - mean) / sd, (high - mean) / sd, loc=mean, scale=sd)
+    x = np.concatenate([np.linspace(low, high, 9)[1:-1], [low + 1e-4 * (high - low), high - 1e-4 * (high - low)]])
+    assert np.max(np.abs(np.asarray(dist.cdf(x)) / ref.cdf(x) - 1)) < 1e-9
+    assert np.max(np.abs(np.asarray(dist.sf(x)) / ref.sf(x) - 1)) < 1e-9
