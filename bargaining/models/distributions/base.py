@@ -4,7 +4,6 @@ ironing and generalized inverses (see the package docstring of :mod:`bargaining.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,12 +11,12 @@ import numpy as np
 from scipy import integrate
 
 from bargaining.errors import (
-    AccuracyWarning,
     DistributionError,
     InvalidParameterError,
     SupportError,
 )
 from bargaining.models._checks import check_finite, check_weight
+from bargaining.models.distributions.inverse import VirtualTypeInverse, _inverse_cubic_guess  # noqa: F401
 from bargaining.models.ironing import Flat, find_flats
 
 __all__ = ["TypeDistribution"]
@@ -45,7 +44,7 @@ def _check_side(side: str) -> str:
     return side
 
 
-class TypeDistribution:
+class TypeDistribution(VirtualTypeInverse):
     """A continuous distribution restricted to [low, high] and renormalised.
 
     Parameters
@@ -284,6 +283,9 @@ class TypeDistribution:
         out = self._raw("cost", _weight_ratio(weight), self._types(x))
         return out[()] if out.ndim == 0 else out
 
+    def _builtin_raw(self) -> bool:
+        return type(self)._raw is TypeDistribution._raw
+
     def _raw(self, side: str, a: float, x: np.ndarray) -> np.ndarray:
         """Raw weighted virtual type for types already checked to lie in the support (hot path)."""
         x = np.asarray(x, dtype=float)
@@ -415,256 +417,6 @@ class TypeDistribution:
         """The smallest c with ironed Gamma_a(c) >= y, clipped to the support."""
         return self._inverse("cost", _weight_ratio(weight), y)
 
-    def _table(self, side: str, a: float) -> np.ndarray:
-        key = (side, a)
-        if key not in self._table_cache:
-            grid = self._inverse_grid()
-            if type(self)._raw is TypeDistribution._raw and not self._flats(side, a):
-                # no ironing: the raw virtual type x -+ (1 - a) * ratio from the hazard ratio on the grid, kept
-                # once per side (the same arithmetic as _raw, without re-evaluating the distribution at every a)
-                rkey = (side, "ratio")
-                if rkey not in self._ratio_cache:
-                    self._ratio_cache[rkey] = self._hazard_ratio(grid, side)
-                ratio = self._ratio_cache[rkey]
-                if a >= 1:
-                    values = grid.copy()
-                else:
-                    values = grid - (1.0 - a) * ratio if side == "value" else grid + (1.0 - a) * ratio
-            else:
-                values = self._ironed(side, a, grid)
-            self._table_cache[key] = np.maximum.accumulate(np.where(np.isnan(values), -np.inf, values))
-        return self._table_cache[key]
-
-    def _inverse(self, side: str, a: float, y: Any) -> Any:
-        levels = np.asarray(y, dtype=float)
-        if np.any(np.isnan(levels)):
-            raise InvalidParameterError("Virtual-type levels must not be NaN.", hint="Check the inputs for missing values.")
-        grid = self._inverse_grid_cache if self._inverse_grid_cache is not None else self._inverse_grid()
-        table = self._table(side, a)
-        flat_y = levels.ravel()
-        out = np.empty_like(flat_y)
-        k = np.searchsorted(table, flat_y, side="left")
-        below = k == 0
-        above = k >= len(grid)
-        out[below] = self.low
-        out[above] = self.high
-        todo = ~(below | above)
-        tol = 1e-12 * self._scale
-        for flat in self._flats(side, a):  # the smallest type on a flat is its left end
-            on = todo & (np.abs(flat_y - flat.level) <= tol)
-            out[on] = flat.low
-            todo &= ~on
-        exact = np.zeros_like(todo)
-        exact[todo] = table[k[todo]] == flat_y[todo]
-        out[exact] = grid[k[exact]]
-        todo &= ~exact
-        if np.any(todo):
-            idx = k[todo]
-            guess, trusted = self._guess_and_trust(side, a, grid, table, idx, flat_y[todo])
-            if trusted is not None:
-                take = trusted & np.isfinite(guess) & (guess >= grid[idx - 1]) & (guess <= grid[idx])
-                if np.any(take):
-                    where = np.flatnonzero(todo)
-                    out[where[take]] = guess[take]
-                    todo[where[take]] = False
-                    keep = ~take
-                    idx, guess = idx[keep], guess[keep]
-        if np.any(todo):
-            with np.errstate(invalid="ignore", divide="ignore"):
-                slope = (grid[idx] - grid[idx - 1]) / (table[idx] - table[idx - 1])  # dx/dy across the cell
-            out[todo] = self._illinois(
-                side, a, flat_y[todo], grid[idx - 1], grid[idx], table[idx - 1], table[idx], guess=guess, slope=slope
-            )
-        out = np.clip(out, self.low, self.high).reshape(levels.shape)
-        return out[()] if out.ndim == 0 else out
-
-    def _illinois(
-        self,
-        side: str,
-        a: float,
-        y: np.ndarray,
-        xl: np.ndarray,
-        xr: np.ndarray,
-        fl: np.ndarray,
-        fr: np.ndarray,
-        *,
-        guess: np.ndarray | None = None,
-        slope: np.ndarray | None = None,
-    ) -> np.ndarray:
-        """Solve ironed h(x) = y on brackets [xl, xr] with h(xl) < y <= h(xr) (Illinois regula falsi).
-
-        The brackets are cells of the ironing grid, so the first secant step is already a linear interpolation
-        of the tabulated type; convergence is superlinear and stops when the bracket is 1e-13 of the support
-        length or the virtual type is within 1e-13 (relative) of y.
-        """
-        # Every level is solved by its own iterates; the arrays shrink to the levels still searched (most
-        # converge in one or two steps), which does not change any level's iterates.
-        out = np.empty(y.shape)
-        idx = np.arange(y.size)
-        xl, xr = xl.astype(float).copy(), xr.astype(float).copy()
-        hl, hr = fl.astype(float), fr.astype(float)  # virtual types at the bracket ends (not halved)
-        fl, fr = fl - y, fr - y
-        last = np.zeros(y.shape, dtype=np.int8)  # which end moved last: -1 left, +1 right (Illinois)
-        xtol = 1e-13 * self._scale
-        ftol = 1e-11 * np.maximum(1.0, np.abs(y))
-        yy = y
-        newton: np.ndarray | None = None
-        x_prev = f_prev = x_older = f_older = dxdy = np.zeros(0)
-        for iteration in range(100):
-            denom = fr - fl
-            width = xr - xl
-            # an infinite end value (a pole of the virtual type where a density vanishes): see _pole_step
-            secant = np.isfinite(denom) & (denom > 0)
-            if secant.all():
-                step = xl - fl * width / denom
-            else:
-                step = self._pole_step(secant, xl, xr, fl, fr, hl, hr, yy, width, denom)
-            if iteration == 0 and guess is not None:
-                step = np.where(np.isfinite(guess), guess, step)
-            elif iteration >= 1 and newton is not None:
-                # From a close start, regula falsi against the far end of the cell is slow. Step instead by the
-                # secant through the last two iterates (the first time: Newton with the cell's slope dx/dy),
-                # whenever that stays inside the bracket: superlinear, and safeguarded by the bracket.
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    if iteration == 1:
-                        fast = x_prev - f_prev * dxdy
-                    else:
-                        fast = x_prev - f_prev * (x_prev - x_older) / (f_prev - f_older)
-                usable = newton & np.isfinite(fast) & (fast > xl) & (fast < xr)
-                step = np.where(usable, fast, step)
-            trial = np.clip(step, xl + 1e-9 * width, xr - 1e-9 * width)
-            h = self._ironed(side, a, trial)
-            f = h - yy
-            if iteration == 0 and guess is not None and slope is not None:
-                newton = np.isfinite(guess) & np.isfinite(slope) & (slope > 0) & np.isfinite(f)
-                dxdy = np.where(np.isfinite(slope), slope, 0.0)
-            if newton is not None:
-                newton = newton & np.isfinite(f)
-                x_older, f_older, x_prev, f_prev = x_prev, f_prev, trial, f
-            neg = f < 0
-            pos = ~neg
-            fr = np.where(neg & (last == -1), 0.5 * fr, fr)  # halve the stale end
-            fl = np.where(pos & (last == 1), 0.5 * fl, fl)
-            xl, fl, hl = np.where(neg, trial, xl), np.where(neg, f, fl), np.where(neg, h, hl)
-            xr, fr, hr = np.where(pos, trial, xr), np.where(pos, f, fr), np.where(pos, h, hr)
-            last = np.where(neg, -1, 1).astype(np.int8)
-            done = (xr - xl <= xtol) | (np.abs(f) <= ftol)
-            out[idx[done]] = trial[done]
-            keep = ~done
-            if not keep.any():
-                idx = idx[keep]
-                break
-            idx, xl, xr, fl, fr, hl, hr, last, ftol, yy = (
-                idx[keep], xl[keep], xr[keep], fl[keep], fr[keep], hl[keep], hr[keep], last[keep], ftol[keep], yy[keep]
-            )
-            if newton is not None:
-                newton, x_prev, f_prev, dxdy = newton[keep], x_prev[keep], f_prev[keep], dxdy[keep]
-                if iteration >= 1:
-                    x_older, f_older = x_older[keep], f_older[keep]
-        if idx.size:
-            warnings.warn(
-                f"The inverse virtual type did not converge for {int(idx.size)} level(s); the bracket width is "
-                f"{float(np.max(xr - xl)):.2g}.",
-                AccuracyWarning,
-                stacklevel=4,
-            )
-            out[idx] = 0.5 * (xl + xr)
-        return out
-
-    def _guess_and_trust(self, side: str, a: float, grid: np.ndarray, table: np.ndarray, idx: np.ndarray,
-                         y: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """Cubic guesses of the inverse at levels ``y`` (cells ``idx``) and whether each cell is trusted, i.e.
-        accurate enough there to need no root finding (None when the check does not apply).
-
-        Only for the unironed virtual type of the built-in families (the table is then x -+ (1 - a) * ratio).
-        The interpolant is checked where its error is largest, at the cell midpoint: the inverse interpolated at
-        the virtual type of the midpoint is compared with the midpoint itself, and the cell is trusted when that
-        error times the cell's slope dy/dx (the residual in the virtual type it implies) is below 1e-13 (at
-        least 1) of the level: a hundredth of the residual at which :meth:`_illinois` stops. Cells next to
-        poles, at non-finite or non-increasing table values are never trusted. Guesses and checks are one
-        interpolation call.
-        """
-        if type(self)._raw is not TypeDistribution._raw or self._flats(side, a) or a >= 1:
-            return self._cubic_guess(side, a, grid, table, idx, y), None
-        rkey = (side, "mid ratio")
-        if rkey not in self._ratio_cache:
-            self._ratio_cache[rkey] = self._hazard_ratio(0.5 * (grid[1:] + grid[:-1]), side)
-        mid = 0.5 * (grid[idx - 1] + grid[idx])
-        ratio = self._ratio_cache[rkey][idx - 1]
-        y_mid = mid - (1.0 - a) * ratio if side == "value" else mid + (1.0 - a) * ratio
-        both = self._cubic_guess(side, a, grid, table, np.concatenate([idx, idx]), np.concatenate([y, y_mid]))
-        guess, x_mid = both[: idx.size], both[idx.size:]
-        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-            slope = (table[idx] - table[idx - 1]) / (grid[idx] - grid[idx - 1])
-            residual = np.abs(x_mid - mid) * slope
-            trusted = np.asarray(
-                np.isfinite(residual) & np.isfinite(y_mid) & (slope > 0)
-                & (residual <= 1e-13 * np.maximum(1.0, np.abs(y_mid))),
-                dtype=bool,
-            )
-        return guess, trusted
-
-    def _cubic_guess(self, side: str, a: float, grid: np.ndarray, table: np.ndarray, idx: np.ndarray,
-                     y: np.ndarray) -> np.ndarray:
-        """:func:`_inverse_cubic_guess` with the Lagrange denominators of every stencil computed once per table.
-
-        The stencil of cell k is the four table nodes from clip(k - 2, 0, n - 4); x(y) = sum_j c_j prod_{m != j}
-        (y - y_m) with c_j = x_j / prod_{m != j} (y_j - y_m). NaN where the nodes are not finite and strictly
-        increasing (the root finder then starts from its bracket).
-        """
-        key = (side, a)
-        if key not in self._cubic_cache and 4 * idx.size < grid.size:
-            # few levels at this ratio (e.g. breakpoints, or the neighbouring ratios of a sweep): per level
-            return _inverse_cubic_guess(grid, table, idx, y)
-        if key not in self._cubic_cache:
-            n = len(grid)
-            first = np.arange(max(n - 3, 1))
-            nodes = np.clip(first[:, None] + np.arange(4), 0, n - 1)
-            ys, xs = table[nodes], grid[nodes]
-            with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-                ok = np.all(np.isfinite(ys), axis=1) & np.all(np.diff(ys, axis=1) > 0, axis=1)
-                coef = np.empty_like(xs)
-                for j in range(4):
-                    denom = np.ones(len(first))
-                    for m in range(4):
-                        if m != j:
-                            denom = denom * (ys[:, j] - ys[:, m])
-                    coef[:, j] = xs[:, j] / denom
-            self._cubic_cache[key] = (ok, np.where(ok[:, None], ys, 0.0), np.where(ok[:, None], coef, 0.0))
-        ok_all, ys_all, coef_all = self._cubic_cache[key]
-        first = np.clip(idx - 2, 0, len(grid) - 4)
-        out = np.full(y.shape, np.nan)
-        ok = ok_all[first]
-        if not np.any(ok):
-            return out
-        f, t = first[ok], y[ok]
-        d = t[:, None] - ys_all[f]
-        c = coef_all[f]
-        p01, p23 = d[:, 0] * d[:, 1], d[:, 2] * d[:, 3]
-        out[ok] = c[:, 0] * d[:, 1] * p23 + c[:, 1] * d[:, 0] * p23 + c[:, 2] * p01 * d[:, 3] + c[:, 3] * p01 * d[:, 2]
-        return out
-
-    @staticmethod
-    def _pole_step(
-        secant: np.ndarray, xl: np.ndarray, xr: np.ndarray, fl: np.ndarray, fr: np.ndarray, hl: np.ndarray,
-        hr: np.ndarray, y: np.ndarray, width: np.ndarray, denom: np.ndarray,
-    ) -> np.ndarray:
-        """Regula falsi where both end values are finite; elsewhere a step for an end at a pole, or bisection.
-
-        An end value is infinite where a density vanishes at an end of the support: the virtual type has a
-        pole there. Step to the root of the simple pole h(x) = h_finite * width / (distance to the pole) through
-        the finite end (for a pole of higher order this lands between the root and the pole and gives a finite
-        end), at least 1e-3 of the bracket away from the pole (a huge level, 1e30 for an infinite one, would
-        otherwise put the step on the pole itself after rounding); bisect when that model does not apply.
-        """
-        with np.errstate(invalid="ignore", divide="ignore"):
-            right_pole = np.isposinf(fr) & np.isfinite(fl) & (hl > 0) & (y > hl)
-            left_pole = np.isneginf(fl) & np.isfinite(fr) & (hr < 0) & (y < hr)
-            pole = np.where(right_pole, xr - width * np.maximum(hl / np.where(right_pole, y, 1.0), 1e-3),
-                            xl + width * np.maximum(hr / np.where(left_pole, y, 1.0), 1e-3))
-            fallback = np.where(right_pole | left_pole, pole, 0.5 * (xl + xr))
-            return np.where(secant, xl - fl * width / np.where(secant, denom, 1.0), fallback)
-
     @property
     def cache_key(self) -> tuple[Any, ...] | None:
         """A hashable description of the law, equal for two objects that define the same distribution, or None.
@@ -681,28 +433,6 @@ class TypeDistribution:
 
     def __repr__(self) -> str:
         return self.name if type(self) is not TypeDistribution else f"TypeDistribution({self.name}, low={self.low:g}, high={self.high:g})"
-
-
-def _inverse_cubic_guess(grid: np.ndarray, table: np.ndarray, idx: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Cubic inverse interpolation x(y) through the four table nodes around each level (NaN where the nodes are
-    not finite and strictly increasing): a start for the root finder that is usually already within 1e-11.
-
-    Lagrange form x(y) = sum_j x_j prod_{m != j} (y - y_m) / (y_j - y_m), evaluated for all levels at once.
-    """
-    n = len(grid)
-    first = np.clip(idx - 2, 0, n - 4)
-    nodes = first[:, None] + np.arange(4)
-    ys, xs = table[nodes], grid[nodes]
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        ok = np.all(np.isfinite(ys), axis=1) & np.all(np.diff(ys, axis=1) > 0, axis=1)
-        gaps = ys[:, :, None] - ys[:, None, :]
-        gaps[:, np.arange(4), np.arange(4)] = 1.0
-        denominator = np.prod(gaps, axis=2)
-        d = y[:, None] - ys
-        p01, p23 = d[:, 0] * d[:, 1], d[:, 2] * d[:, 3]
-        numerator = np.column_stack([d[:, 1] * p23, d[:, 0] * p23, p01 * d[:, 3], p01 * d[:, 2]])
-        value = np.sum(xs * numerator / denominator, axis=1)
-    return np.where(ok, value, np.nan)
 
 
 def _describe(distribution: Any) -> str:
