@@ -187,28 +187,33 @@ def integrate_many(
         only the integrand calls are shared (one per round for all unfinished panels of all integrals).
     """
     n = len(point_sets)
-    edges = [np.unique(np.asarray([p for p in pts if np.isfinite(p)], dtype=float)) for pts in point_sets]
+    # every integral's sorted distinct finite breakpoints (plus the warm-start edges strictly inside its range),
+    # for all integrals at once: one sort of (integral, point) pairs instead of a sort per integral
+    sizes = [len(pts) for pts in point_sets]
+    values = np.concatenate([np.asarray(pts, dtype=float).ravel() for pts in point_sets]) if n else np.zeros(0)
+    groups = np.repeat(np.arange(n), sizes)
+    values, groups = _distinct_sorted(values, groups)
+    ends = np.searchsorted(groups, np.arange(n + 1))
+    count = np.diff(ends)
+    has = count > 0
+    first, last = np.full(n, np.nan), np.full(n, np.nan)
+    first[has], last[has] = values[ends[:-1][has]], values[ends[1:][has] - 1]
     if initial is not None:
-        for g, extra in enumerate(initial):
-            if extra is not None and edges[g].size >= 2:
-                more = np.asarray(extra, dtype=float)
-                more = more[np.isfinite(more) & (more > edges[g][0]) & (more < edges[g][-1])]
-                edges[g] = np.unique(np.concatenate([edges[g], more]))
-    total = np.array([e[-1] - e[0] if e.size >= 2 else 0.0 for e in edges])
-    biggest = np.array([max(t, float(np.max(np.abs(e)))) if e.size >= 2 else 0.0 for e, t in zip(edges, total)])
+        extra_sizes = [0 if extra is None or count[g] < 2 else np.size(extra) for g, extra in enumerate(initial)]
+        if sum(extra_sizes):
+            more = np.concatenate([np.asarray(extra, dtype=float).ravel() for extra, m in zip(initial, extra_sizes) if m])
+            more_groups = np.repeat(np.arange(n), extra_sizes)
+            inside = np.isfinite(more) & (more > first[more_groups]) & (more < last[more_groups])
+            values, groups = _distinct_sorted(np.concatenate([values, more[inside]]),
+                                              np.concatenate([groups, more_groups[inside]]))
+    usable = count >= 2
+    total = np.where(usable, last - first, 0.0)
+    biggest = np.where(usable, np.maximum(total, np.maximum(np.abs(first), np.abs(last))), 0.0)
     min_split = 1e-11 * biggest
-    lo_parts, hi_parts, own_parts = [], [], []
-    for g, e in enumerate(edges):
-        if e.size < 2:
-            continue
-        widths = np.diff(e)
-        keep = widths > 1e-15 * biggest[g]
-        lo_parts.append(e[:-1][keep])
-        hi_parts.append(e[1:][keep])
-        own_parts.append(np.full(int(keep.sum()), g))
-    lo = np.concatenate(lo_parts) if lo_parts else np.zeros(0)
-    hi = np.concatenate(hi_parts) if hi_parts else np.zeros(0)
-    owner = np.concatenate(own_parts).astype(int) if own_parts else np.zeros(0, dtype=int)
+    same = groups[:-1] == groups[1:]
+    lo, hi, owner = values[:-1][same], values[1:][same], groups[:-1][same]
+    keep = (hi - lo) > 1e-15 * biggest[owner]
+    lo, hi, owner = lo[keep], hi[keep], owner[keep].astype(int)
     value: np.ndarray | None = None
     error_sum: np.ndarray | None = None
     panels = np.zeros(n, dtype=int)
@@ -253,13 +258,27 @@ def integrate_many(
         value = error_sum = np.zeros((probe.shape[0], n))
     all_lo = np.concatenate(accepted_lo) if accepted_lo else np.zeros(0)
     all_owner = np.concatenate(accepted_owner) if accepted_owner else np.zeros(0, dtype=int)
+    order = np.lexsort((all_lo, all_owner))
+    all_lo, all_owner = all_lo[order], all_owner[order]
+    cuts = np.searchsorted(all_owner, np.arange(n + 1))
     return [
         IntegralResult(
             value[:, g], error_sum[:, g], bool(converged[g]), int(panels[g]),
-            np.unique(np.concatenate([all_lo[all_owner == g], edges[g][-1:]])) if edges[g].size >= 2 else None,
+            np.append(all_lo[cuts[g]:cuts[g + 1]], last[g]) if usable[g] else None,
         )
         for g in range(n)
     ]
+
+
+def _distinct_sorted(values: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The finite (group, value) pairs sorted by group then value, each pair once."""
+    finite = np.isfinite(values)
+    values, groups = values[finite], groups[finite]
+    order = np.lexsort((values, groups))
+    values, groups = values[order], groups[order]
+    fresh = np.ones(values.size, dtype=bool)
+    fresh[1:] = (values[1:] != values[:-1]) | (groups[1:] != groups[:-1])
+    return values[fresh], groups[fresh]
 
 
 def count_pmf(probs: np.ndarray, units: Sequence[int] | np.ndarray, cap: int) -> np.ndarray:

@@ -20,6 +20,7 @@ The market calls only what the protocol lists, so a new engine needs nothing els
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
@@ -50,13 +51,14 @@ class Evaluation:
     method: str = "quadrature"
     details: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    # cached: root searches read the budget of each evaluation many times, and the arrays are never modified
+    @cached_property
     def welfare(self) -> float:
-        return float(np.sum(self.buyer_gross) - np.sum(self.supplier_cost))
+        return float(self.buyer_gross.sum() - self.supplier_cost.sum())
 
-    @property
+    @cached_property
     def budget(self) -> float:
-        return float(self.welfare - np.sum(self.buyer_rent) - np.sum(self.supplier_rent))
+        return float(self.welfare - self.buyer_rent.sum() - self.supplier_rent.sum())
 
     @property
     def expected_trades(self) -> float:

@@ -18,9 +18,11 @@ from scipy import optimize
 
 from bargaining.errors import InfeasibleProblemError
 from bargaining.models.conventions import weights_from_delta
+from bargaining.models.mechanism.batch import batch_supported
 from bargaining.models.mechanism.inputs import normalized_weights, surplus_shares
 from bargaining.models.mechanism.outcome import BargainingOutcome, replace_outcome
 from bargaining.models.mechanism.protocol import Evaluation, MechanismEngine
+from bargaining.models.mechanism.sweep import lockstep_sweep
 
 __all__ = ["RhoSearch"]
 
@@ -28,6 +30,8 @@ _COARSE_TOL = 1e-6
 """Relative quadrature tolerance of the cheap evaluations that locate t* = 1/rho before the final ones."""
 _COARSE_XTOL = 1e-6
 """Tolerance in t of the root search on those cheap evaluations."""
+_LOCKSTEP_MIN = 12
+"""Sweeps of at least this many Deltas solve them in lockstep with batched evaluations (:mod:`.sweep`)."""
 
 
 class RhoSearch:
@@ -248,14 +252,25 @@ class RhoSearch:
         point (e.g. from an interpolated curve), used instead of extrapolating from the points solved before;
         ``step_tol`` is the last secant step in t accepted by the warm-started points (default ``_near_tol``,
         1e-10; its size enters ``rho_accuracy`` and ``accuracy``)."""
+        batched: list[BargainingOutcome | None] = [None] * deltas.size
+        if (hints is None and self.method == "quadrature" and deltas.size >= _LOCKSTEP_MIN and self.rtol < 1e-8
+                and np.unique(deltas).size == deltas.size and batch_supported(self._engine)):
+            batched = lockstep_sweep(self, deltas, step_tol)
         engine = self._engine
         warm = hasattr(engine, "warm")
         if warm:
             engine.warm = {}  # type: ignore[attr-defined]
         solved: list[tuple[float, float, float]] = []  # (delta, t, slope of the budget in t) of binding points
+        out: list[BargainingOutcome] = []
         try:
-            return [self._frontier_point(float(d), solved, None if hints is None else hints[i], step_tol)
-                    for i, d in enumerate(deltas)]
+            for i, d in enumerate(deltas):
+                found = batched[i]
+                if found is None:
+                    found = self._frontier_point(float(d), solved, None if hints is None else hints[i], step_tol)
+                elif found.binding:
+                    solved.append((float(d), 1.0 / found.rho, float(found.details["budget_slope"])))
+                out.append(found)
+            return out
         finally:
             if warm:
                 engine.warm = None  # type: ignore[attr-defined]

@@ -1,0 +1,383 @@
+"""Many allocations at once: :class:`SeparableEngine` evaluations at a batch of weight-ratio vectors.
+
+A frontier solves the same market at many bargaining differentials; evaluated one by one, each evaluation
+costs a few milliseconds of fixed overhead on a few hundred abscissae. Here the evaluations of K
+weight-ratio vectors share every call: each agent's virtual type, density and inverse virtual type are
+computed for the abscissae of all K problems together, with the weight ratio as an array (one entry per
+abscissa). Every problem keeps its own adaptive panels, acceptance test and error bound
+(:func:`~bargaining.models.mechanism.integrals.integrate_many` treats each (problem, agent) pair as an
+integral of its own), so each :class:`Evaluation` is the one :meth:`SeparableEngine.evaluate` computes, up to
+rounding and the quadrature tolerance.
+
+The batch covers the common case: the built-in distribution families (raw weighted virtual type
+x -+ (1 - a) * hazard ratio) without ironing at any weight (regular at a = 0 implies regular at every a).
+:func:`batch_supported` says whether a market qualifies; callers fall back to one evaluation at a time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from bargaining.models.distributions.base import TypeDistribution
+from bargaining.models.distributions.families import Uniform
+from bargaining.models.distributions.inverse import VirtualTypeInverse
+from bargaining.models.mechanism.engines import SeparableEngine, _mapped_edges
+from bargaining.models.mechanism.integrals import integrate_many
+from bargaining.models.mechanism.protocol import Evaluation
+from bargaining.models.mechanism.types import _HUGE, AgentView
+
+__all__ = ["batch_supported", "evaluate_batch", "inverse_batch", "virtual_batch"]
+
+_SIDE = {True: "value", False: "cost"}
+
+
+_HAZARD_FORM = (Uniform,)
+"""Families whose own raw virtual type is a closed form of x -+ (1 - a) r(x) (uniform: r = high - x, x - low)."""
+
+
+def batch_supported(engine: Any) -> bool:
+    """Whether :func:`evaluate_batch` applies: a :class:`SeparableEngine` whose agents are built-in families
+    (raw virtual types x -+ (1 - a) r(x)) that need no ironing at any weight ratio."""
+    if type(engine) is not SeparableEngine:
+        return False
+    for dists, is_buyer in ((engine.buyers, True), (engine.suppliers, False)):
+        for dist in dists:
+            if not isinstance(dist, TypeDistribution) or dist._flats(_SIDE[is_buyer], 0.0):
+                return False
+            if not (dist._builtin_raw() or type(dist) in _HAZARD_FORM):
+                return False
+    return True
+
+
+def virtual_batch(dist: TypeDistribution, is_buyer: bool, x: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """Weighted virtual types x -+ (1 - a) r(x) with one ratio per abscissa, clipped to +-1e30 like
+    :meth:`AgentView.virtual` (r = (1 - F)/f for values, F/f for costs; the identity where a >= 1)."""
+    side = _SIDE[is_buyer]
+    x = np.clip(np.asarray(x, dtype=float), dist.low, dist.high)
+    ratio = dist._hazard_ratio(x, side)
+    with np.errstate(invalid="ignore"):
+        shift = np.where(a >= 1.0, 0.0, (1.0 - a) * ratio)
+    out = x - shift if is_buyer else x + shift
+    return np.clip(out, -_HUGE, _HUGE)
+
+
+def _own_terms(dist: TypeDistribution, is_buyer: bool, x: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(virtual type, density, 1 - F for a buyer or F for a supplier) at abscissae inside the support, from one
+    evaluation of the density and of the distribution function (the values of ``virtual_batch``, ``pdf`` and
+    ``sf``/``cdf``)."""
+    dens = dist._pdf_in(x)
+    lower, upper = dist._cdf_sf_in(x)
+    if is_buyer:
+        tail = np.where(x <= dist.low, 1.0, np.where(x >= dist.high, 0.0, np.clip(upper, 0.0, 1.0)))
+        numerator = np.where(x >= dist.high, 0.0, np.clip(upper, 0.0, 1.0))
+    else:
+        tail = np.where(x <= dist.low, 0.0, np.where(x >= dist.high, 1.0, np.clip(lower, 0.0, 1.0)))
+        numerator = np.where(x <= dist.low, 0.0, np.clip(lower, 0.0, 1.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(numerator == 0, 0.0, numerator / dens)
+        shift = np.where(a >= 1.0, 0.0, (1.0 - a) * ratio)
+    virtual = np.clip(x - shift if is_buyer else x + shift, -_HUGE, _HUGE)
+    return virtual, dens, tail
+
+
+def inverse_batch(dist: TypeDistribution, is_buyer: bool, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The smallest type whose weighted virtual type reaches y, one ratio a per level, clipped to the support.
+
+    The arithmetic of the distribution's own inverse (``virtual_value_inverse``) for unironed built-in
+    families: bracket in the table of the virtual type on the inverse grid, a cubic guess accepted where the
+    cell's interpolant checks to 1e-13 at its midpoint, else an Illinois search in the cell to the same
+    tolerances. Equal to the one-ratio inverse to rounding (tested).
+    """
+    side = _SIDE[is_buyer]
+    y = np.asarray(y, dtype=float).ravel()
+    a = np.broadcast_to(np.asarray(a, dtype=float), y.shape)
+    out = np.empty(y.shape)
+    identity = a >= 1.0
+    out[identity] = y[identity]
+    rest = np.flatnonzero(~identity)
+    if rest.size:
+        out[rest] = _inverse_cells(dist, side, a[rest], y[rest])
+    return np.clip(out, dist.low, dist.high)
+
+
+def _inverse_cells(dist: TypeDistribution, side: str, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+    grid = dist._inverse_grid()
+    rkey = (side, "ratio")
+    if rkey not in dist._ratio_cache:
+        dist._ratio_cache[rkey] = dist._hazard_ratio(grid, side)
+    ratio = dist._ratio_cache[rkey]
+    sign = -1.0 if side == "value" else 1.0
+    n = grid.size
+
+    # the one-ratio table of each distinct ratio: the virtual type on the inverse grid, made non-decreasing
+    # (a running maximum, as the distribution's own inverse does: the smallest type reaching a level)
+    ratios, row = np.unique(a, return_inverse=True)
+    with np.errstate(invalid="ignore"):
+        rows = grid[None, :] + (sign * (1.0 - ratios))[:, None] * ratio[None, :]
+    rows = np.maximum.accumulate(np.where(np.isnan(rows), -np.inf, rows), axis=1)
+
+    def table(cells: np.ndarray, which: np.ndarray) -> np.ndarray:
+        return rows[which, cells]
+
+    # the cell of each level: the first grid node whose table value reaches it (levels grouped by ratio)
+    k = np.empty(y.size, dtype=int)
+    order = np.argsort(row, kind="stable")
+    bounds = np.searchsorted(row[order], np.arange(ratios.size + 1))
+    for r in range(ratios.size):
+        sel = order[bounds[r]:bounds[r + 1]]
+        k[sel] = np.searchsorted(rows[r], y[sel], side="left")
+    out = np.empty(y.size)
+    below, above = k == 0, k >= n
+    out[below], out[above] = dist.low, dist.high
+    todo = ~(below | above)
+    exact = np.zeros(y.size, dtype=bool)
+    exact[todo] = table(k[todo], row[todo]) == y[todo]
+    out[exact] = grid[k[exact]]
+    todo &= ~exact
+    where = np.flatnonzero(todo)
+    if not where.size:
+        return out
+    idx, yy, aa, rr = k[where], y[where], a[where], row[where]
+    # cubic inverse interpolation through the four table nodes around each level, checked at the midpoint
+    mid = 0.5 * (grid[idx - 1] + grid[idx])
+    mkey = (side, "mid ratio")
+    if mkey not in dist._ratio_cache:
+        dist._ratio_cache[mkey] = dist._hazard_ratio(0.5 * (grid[1:] + grid[:-1]), side)
+    y_mid = mid + sign * (1.0 - aa) * dist._ratio_cache[mkey][idx - 1]
+    first = np.clip(idx - 2, 0, n - 4)
+    nodes = first[:, None] + np.arange(4)
+    ys = table(nodes, rr[:, None])
+    guess, x_mid = _cubic(grid[nodes], ys, [yy, y_mid])
+    lo_y, hi_y = table(idx - 1, rr), table(idx, rr)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        slope = (hi_y - lo_y) / (grid[idx] - grid[idx - 1])
+        residual = np.abs(x_mid - mid) * slope
+        trusted = (np.isfinite(residual) & np.isfinite(y_mid) & (slope > 0)
+                   & (residual <= 1e-13 * np.maximum(1.0, np.abs(y_mid))))
+    take = trusted & np.isfinite(guess) & (guess >= grid[idx - 1]) & (guess <= grid[idx])
+    out[where[take]] = guess[take]
+    keep = ~take
+    if np.any(keep):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dxdy = (grid[idx] - grid[idx - 1]) / (hi_y - lo_y)
+        out[where[keep]] = _illinois_rows(
+            dist, side, aa[keep], yy[keep], grid[idx - 1][keep], grid[idx][keep], lo_y[keep], hi_y[keep],
+            guess[keep], dxdy[keep],
+        )
+    return out
+
+
+def _cubic(xs: np.ndarray, ys: np.ndarray, levels: list[np.ndarray]) -> list[np.ndarray]:
+    """Lagrange cubics x(y) through the four nodes (xs, ys) of each row, at each array of ``levels`` (NaN where
+    the nodes are not finite and strictly increasing); the formula of the one-ratio ``_inverse_cubic_guess``,
+    with the six node differences written out (no (N, 4, 4) array)."""
+    y0, y1, y2, y3 = ys[:, 0], ys[:, 1], ys[:, 2], ys[:, 3]
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        d01, d02, d03, d12, d13, d23 = y0 - y1, y0 - y2, y0 - y3, y1 - y2, y1 - y3, y2 - y3
+        ok = np.isfinite(y0) & np.isfinite(y3) & (d01 < 0) & (d12 < 0) & (d23 < 0)
+        c0 = xs[:, 0] / (d01 * d02 * d03)
+        c1 = -xs[:, 1] / (d01 * d12 * d13)
+        c2 = xs[:, 2] / (d02 * d12 * d23)
+        c3 = -xs[:, 3] / (d03 * d13 * d23)
+        out = []
+        for y in levels:
+            e0, e1, e2, e3 = y - y0, y - y1, y - y2, y - y3
+            p01, p23 = e0 * e1, e2 * e3
+            out.append(np.where(ok, (c0 * e1 + c1 * e0) * p23 + (c2 * e3 + c3 * e2) * p01, np.nan))
+    return out
+
+
+def _illinois_rows(dist: TypeDistribution, side: str, a: np.ndarray, y: np.ndarray, xl: np.ndarray, xr: np.ndarray,
+                   hl: np.ndarray, hr: np.ndarray, guess: np.ndarray, dxdy: np.ndarray) -> np.ndarray:
+    """Safeguarded root search of x -+ (1 - a) r(x) = y in the bracket [xl, xr], one ratio per level: the first
+    step at the guess (or regula falsi), then secant steps through the last two iterates while they stay in the
+    bracket, Illinois otherwise; stops at a bracket of 1e-13 of the support or a residual of 1e-11 (relative)."""
+    sign = -1.0 if side == "value" else 1.0
+    out = np.empty(y.size)
+    idx = np.arange(y.size)
+    xl, xr = xl.astype(float).copy(), xr.astype(float).copy()
+    fl, fr = hl - y, hr - y
+    last = np.zeros(y.size, dtype=np.int8)
+    xtol = 1e-13 * dist._scale
+    ftol = 1e-11 * np.maximum(1.0, np.abs(y))
+    x_prev = f_prev = x_old = f_old = np.zeros(0)
+    for iteration in range(100):
+        denom = fr - fl
+        width = xr - xl
+        secant = np.isfinite(denom) & (denom > 0)
+        if secant.all():
+            step = xl - fl * width / denom
+        else:
+            step = VirtualTypeInverse._pole_step(secant, xl, xr, fl, fr, hl, hr, y, width, denom)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if iteration == 0:
+                step = np.where(np.isfinite(guess), guess, step)
+            elif iteration == 1:
+                fast = x_prev - f_prev * dxdy
+                step = np.where(np.isfinite(fast) & (fast > xl) & (fast < xr), fast, step)
+            else:
+                fast = x_prev - f_prev * (x_prev - x_old) / (f_prev - f_old)
+                step = np.where(np.isfinite(fast) & (fast > xl) & (fast < xr), fast, step)
+        trial = np.clip(step, xl + 1e-9 * width, xr - 1e-9 * width)
+        ratio = dist._hazard_ratio(trial, side)
+        h = trial + sign * (1.0 - a) * ratio
+        f = h - y
+        x_old, f_old, x_prev, f_prev = x_prev, f_prev, trial, np.where(np.isfinite(f), f, np.nan)
+        neg = f < 0
+        pos = ~neg
+        fr = np.where(neg & (last == -1), 0.5 * fr, fr)
+        fl = np.where(pos & (last == 1), 0.5 * fl, fl)
+        xl, fl, hl = np.where(neg, trial, xl), np.where(neg, f, fl), np.where(neg, h, hl)
+        xr, fr, hr = np.where(pos, trial, xr), np.where(pos, f, fr), np.where(pos, h, hr)
+        last = np.where(neg, -1, 1).astype(np.int8)
+        done = (xr - xl <= xtol) | (np.abs(f) <= ftol)
+        out[idx[done]] = trial[done]
+        keep = ~done
+        if not keep.any():
+            return out
+        idx, xl, xr, fl, fr, hl, hr, last, ftol, y, a = (
+            idx[keep], xl[keep], xr[keep], fl[keep], fr[keep], hl[keep], hr[keep], last[keep], ftol[keep], y[keep],
+            a[keep],
+        )
+        dxdy, x_prev, f_prev = dxdy[keep], x_prev[keep], f_prev[keep]
+        if iteration >= 1:
+            x_old, f_old = x_old[keep], f_old[keep]
+    out[idx] = 0.5 * (xl + xr)  # not reached on the built-in families: the bracket halves at least every step
+    return out
+
+
+def _probabilities(dist: TypeDistribution, is_buyer: bool, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """P(phi >= y) for a buyer, P(gamma < y) for a supplier (no flats, so no ties)."""
+    x = inverse_batch(dist, is_buyer, a, y)
+    return np.asarray(dist.sf(x) if is_buyer else dist.cdf(x), dtype=float)
+
+
+def evaluate_batch(engine: SeparableEngine, buyer_ratios: np.ndarray, supplier_ratios: np.ndarray,
+                   warm: dict[tuple[int, str, int], tuple[np.ndarray, np.ndarray]] | None = None,
+                   keys: Any = None) -> list[Evaluation]:
+    """:meth:`SeparableEngine.evaluate` at each row of ``buyer_ratios`` (K x n^B) and ``supplier_ratios``
+    (K x n^S), computed together (requires :func:`batch_supported`).
+
+    ``warm``, when a dict, carries each (problem, agent)'s accepted panels to the next call (a warm start, as
+    ``engine.warm`` does for one problem); problems are identified by ``keys`` (default: their row numbers).
+    """
+    rb = np.atleast_2d(np.asarray(buyer_ratios, dtype=float))
+    rs = np.atleast_2d(np.asarray(supplier_ratios, dtype=float))
+    n_problems = rb.shape[0]
+    ids = list(range(n_problems)) if keys is None else [int(k) for k in keys]
+    nb, ns = len(engine.buyers), len(engine.suppliers)
+    agents = [(True, i, d) for i, d in enumerate(engine.buyers)] + [(False, j, d) for j, d in enumerate(engine.suppliers)]
+    ratios = np.column_stack([rb, rs])  # K x (n^B + n^S), one column per agent
+    units = np.concatenate([engine.kb, engine.ks])
+    # identical agents (same law, units and ratios in every problem) share one integral, as in evaluate
+    first: dict[tuple[Any, ...], int] = {}
+    copy_of: list[int] = []
+    todo: list[int] = []  # agent columns integrated
+    for col, (is_buyer, _, dist) in enumerate(agents):
+        key = (is_buyer, id(dist), int(units[col]), ratios[:, col].tobytes())
+        if key in first:
+            copy_of.append(first[key])
+            continue
+        first[key] = len(todo)
+        copy_of.append(len(todo))
+        todo.append(col)
+    # kink levels of each agent in each problem: its virtual type at its support ends and breakpoints
+    level_sets: list[np.ndarray] = []  # per agent column: (K, m) finite levels (NaN where infinite)
+    for col, (is_buyer, _, dist) in enumerate(agents):
+        width = dist.high - dist.low
+        xs = [dist.low, dist.high]
+        for b in getattr(dist, "breakpoints", ()):
+            if dist.low < float(b) < dist.high:
+                xs += [float(b) - 1e-9 * width, float(b) + 1e-9 * width]
+        xx = np.tile(np.asarray(xs), (n_problems, 1))
+        values = virtual_batch(dist, is_buyer, xx.ravel(), np.repeat(ratios[:, col], len(xs))).reshape(xx.shape)
+        level_sets.append(np.where(np.abs(values) < _HUGE, values, np.nan))
+    point_sets: list[list[float]] = []
+    groups: list[tuple[int, int]] = []  # (problem, position in todo) of each integral
+    for pos, col in enumerate(todo):
+        is_buyer, _, dist = agents[col]
+        others = np.column_stack([level_sets[c] for c in range(len(agents)) if c != col]) if len(agents) > 1 else \
+            np.full((n_problems, 0), np.nan)
+        rows = np.repeat(np.arange(n_problems), others.shape[1])
+        flat = others.ravel()
+        finite = np.isfinite(flat)
+        inv = np.full(flat.size, np.nan)
+        if np.any(finite):
+            inv[finite] = inverse_batch(dist, is_buyer, ratios[rows[finite], col], flat[finite])
+        inv_rows = inv.reshape(others.shape)
+        own = [dist.low, dist.high, *[float(b) for b in getattr(dist, "breakpoints", ())]]
+        own = [p for p in own if dist.low <= p <= dist.high]
+        for k in range(n_problems):
+            point_sets.append(own + [float(p) for p in inv_rows[k] if np.isfinite(p)])
+            groups.append((k, pos))
+    group_problem = np.array([g[0] for g in groups])
+    group_pos = np.array([g[1] for g in groups])
+    # the views only tell _interim_batch each agent's side (no flats here)
+    vb = [AgentView(d, True, 1.0, []) for d in engine.buyers]
+    vs = [AgentView(d, False, 1.0, []) for d in engine.suppliers]
+    todo_sides = np.array(["B" if agents[c][0] else "S" for c in todo])
+    todo_index = np.array([agents[c][1] for c in todo])
+
+    def integrand(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+        problem, pos = group_problem[g], group_pos[g]
+        y, dens, tail = np.empty(x.size), np.empty(x.size), np.empty(x.size)
+        for p, col in enumerate(todo):
+            at = pos == p
+            if not np.any(at):
+                continue
+            is_buyer, _, dist = agents[col]
+            y[at], dens[at], tail[at] = _own_terms(dist, is_buyer, x[at], ratios[problem[at], col])
+        probs = {}
+        zero = np.zeros(x.size)
+        for col, (is_buyer, i, dist) in enumerate(agents):
+            own = todo.index(col) if col in todo else -1
+            need = pos != own
+            base = np.zeros(x.size)
+            if np.any(need):
+                base[need] = _probabilities(dist, is_buyer, ratios[problem[need], col], y[need])
+            probs[("B" if is_buyer else "S", i)] = (base, zero)
+        q = np.empty(x.size)
+        for side in ("B", "S"):
+            mine = np.flatnonzero(todo_sides[pos] == side)
+            if mine.size:
+                q[mine] = engine._interim_batch(side, todo_index[pos[mine]], mine, probs, vb, vs)
+        return np.stack([dens * q, x * dens * q, tail * q])
+
+    breaks = [np.unique(np.asarray([p for p in pts if np.isfinite(p)], dtype=float)) for pts in point_sets]
+    initial = None
+    if warm is not None:
+        initial = [_mapped_edges(warm.get((ids[k], *_agent_key(agents, todo[pos]))), b)
+                   for (k, pos), b in zip(groups, breaks)]
+    results = integrate_many(integrand, point_sets, atol=engine.atol, rtol=engine.rtol, initial=initial)
+    if warm is not None:
+        for (k, pos), b, res in zip(groups, breaks, results):
+            if res.edges is not None:
+                warm[(ids[k], *_agent_key(agents, todo[pos]))] = (b, res.edges)
+    evaluations = []
+    for k in range(n_problems):
+        out = {name: np.zeros(n) for name, n in (("bt", nb), ("bg", nb), ("br", nb), ("st", ns), ("sc", ns), ("sr", ns))}
+        error, converged = 0.0, True
+        for col, (is_buyer, i, _) in enumerate(agents):
+            res = results[_group_index(k, copy_of[col], n_problems)]
+            converged &= res.converged
+            error += float(np.sum(res.error))
+            if is_buyer:
+                out["bt"][i], out["bg"][i], out["br"][i] = res.value
+            else:
+                out["st"][i], out["sc"][i], out["sr"][i] = res.value
+        mismatch = abs(float(np.sum(out["bt"]) - np.sum(out["st"])))
+        evaluations.append(Evaluation(out["bt"], out["bg"], out["br"], out["st"], out["sc"], out["sr"], error,
+                                      bool(converged), details={"units_mismatch": mismatch}))
+    return evaluations
+
+
+def _group_index(problem: int, pos: int, n_problems: int) -> int:
+    """Index of the integral of (problem, todo position) in the order built above (todo-major)."""
+    return pos * n_problems + problem
+
+
+def _agent_key(agents: list[tuple[bool, int, Any]], col: int) -> tuple[str, int]:
+    is_buyer, i, _ = agents[col]
+    return ("B" if is_buyer else "S", i)

@@ -1,0 +1,277 @@
+"""A frontier solved in lockstep: every bargaining differential's root search at once (batched evaluations).
+
+:meth:`Market.bargain_deltas` and :meth:`Market.frontier` solve the budget equation B(t) = participation
+costs (t = 1/rho) at many Deltas. One at a time, each solve costs a few evaluations of a few milliseconds,
+mostly fixed overhead. Here the root searches of all Deltas advance together and every round is one
+:func:`~bargaining.models.mechanism.batch.evaluate_batch` call:
+
+1. cheap evaluations (quadrature tolerance 1e-6) on a subset of the Deltas (the ends and about every tenth
+   point of each side of Delta = 0): Chandrupatla's method in lockstep from the bracket [0, 1], to about 1e-6
+   in t (``scipy.optimize.elementwise.find_root``);
+2. t and the budget's slope interpolated from those points to every Delta (a cubic spline on each side of
+   Delta = 0, where the weights have a kink);
+3. secant steps at the requested tolerances from those guesses, in lockstep, each Delta with its own
+   bracket, stopping rule, error bound and accuracy exactly as in :meth:`RhoSearch._solve_near`.
+
+A Delta whose steps leave its bracket, or whose constraint may be slack, is returned as None and solved by
+the one-at-a-time path, so the result at every Delta is a solution at the requested tolerances with its own
+accuracy bound whichever path found it.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any, Literal
+
+import numpy as np
+from scipy.interpolate import CubicSpline
+from scipy.optimize import elementwise
+
+from bargaining.models.conventions import weights_from_delta
+from bargaining.models.mechanism.batch import evaluate_batch
+from bargaining.models.mechanism.inputs import normalized_weights, surplus_shares
+from bargaining.models.mechanism.outcome import BargainingOutcome, replace_outcome
+from bargaining.models.mechanism.protocol import Evaluation
+
+__all__ = ["lockstep_sweep"]
+
+_SUBSET_STEP = 10
+"""Every how many Deltas (on each side of 0) the cheap root search runs before interpolation."""
+_COARSE_TOL = 1e-6
+_MAX_COARSE_ROUNDS = 40
+_MAX_FINE_ROUNDS = 8
+
+
+def _subset(deltas: np.ndarray) -> np.ndarray:
+    """Indices of the cheap root searches: on each side of Delta = 0, its two ends and every tenth point (more
+    often on short sides, so that each side has about six)."""
+    chosen: list[int] = []
+    for side in (deltas < 0.0, deltas >= 0.0):
+        where = np.flatnonzero(side)
+        if where.size == 0:
+            continue
+        order = where[np.argsort(deltas[where], kind="stable")]
+        step = max(1, min(_SUBSET_STEP, (order.size - 1) // 5))  # at least six points a side when there are
+        picks = set(order[::step].tolist()) | {int(order[0]), int(order[-1])}
+        chosen += sorted(picks)
+    return np.array(sorted(set(chosen)), dtype=int)
+
+
+def lockstep_sweep(market: Any, deltas: np.ndarray, step_tol: float | None = None) -> list[BargainingOutcome | None]:
+    """Outcomes at ``deltas`` (None where the one-at-a-time path must solve), see the module docstring."""
+    engine = market._engine
+    n_d = deltas.size
+    nb, ns = len(market.buyers), len(market.suppliers)
+    costs = float(market.buyer_participation_costs.sum() + market.supplier_participation_costs.sum())
+    wb = np.empty((n_d, nb))
+    ws = np.empty((n_d, ns))
+    for k, d in enumerate(deltas):
+        w_b, w_s = weights_from_delta(float(d))
+        wb[k], ws[k] = normalized_weights([w_b] * nb, [w_s] * ns, nb, ns)
+    results: list[BargainingOutcome | None] = [None] * n_d
+
+    # 1. cheap root searches on the subset ------------------------------------------------------------------
+    loose = copy.copy(engine)
+    loose.atol, loose.rtol = max(market.atol, _COARSE_TOL * 0.1 * market.scale), _COARSE_TOL
+    subset = _subset(deltas)
+    ev0 = loose.evaluate(np.zeros(nb), np.zeros(ns))  # t = 0: the same allocation at every Delta
+    margin = 1e-6 * market.scale
+    if not ev0.budget - costs > margin + 10.0 * ev0.error:
+        return results  # infeasible or doubtful: the one-at-a-time path reports it
+    warm_loose: dict[Any, Any] = {}
+    ev1 = evaluate_batch(loose, wb[subset], ws[subset], warm=warm_loose, keys=subset)
+    gap1 = np.array([e.budget - costs for e in ev1])
+    err1 = np.array([e.error for e in ev1])
+    usable = gap1 < -(margin + 10.0 * err1)  # binding with room at the loose accuracy
+    sub = subset[usable]
+    history: list[list[tuple[float, float]]] = [[(0.0, ev0.budget - costs), (1.0, float(g))] for g in gap1[usable]]
+
+    def gap(t: np.ndarray, which: np.ndarray) -> np.ndarray:
+        # Chandrupatla's steps for all unfinished Deltas of the subset: one batched evaluation a round
+        t, rows = np.asarray(t, dtype=float).ravel(), np.asarray(which).ravel().astype(int)
+        out = np.empty(t.size)
+        inner = (t > 0.0) & (t < 1.0)  # the bracket's ends are known already
+        out[t <= 0.0] = ev0.budget - costs
+        for m in np.flatnonzero(t >= 1.0):
+            out[m] = history[rows[m]][1][1]
+        if inner.any():
+            evs = evaluate_batch(loose, wb[sub[rows[inner]]] * t[inner, None], ws[sub[rows[inner]]] * t[inner, None],
+                                 warm=warm_loose, keys=sub[rows[inner]])
+            for m, ev in zip(np.flatnonzero(inner), evs):
+                out[m] = ev.budget - costs
+                history[rows[m]].append((float(t[m]), float(out[m])))
+        return out.reshape(np.shape(which))
+
+    roots = None
+    if sub.size:
+        roots = elementwise.find_root(gap, (np.zeros(sub.size), np.ones(sub.size)), args=(np.arange(sub.size),),
+                                      tolerances={"xatol": _COARSE_TOL, "xrtol": _COARSE_TOL, "fatol": 0.0, "frtol": 0.0},
+                                      maxiter=_MAX_COARSE_ROUNDS)
+    active = np.ones(sub.size, dtype=bool) if roots is None else ~np.asarray(roots.success, dtype=bool)
+    ok_sub: list[int] = []
+    t_sub: list[float] = []
+    slope_sub: list[float] = []
+    for m, k in enumerate(sub):
+        if active[m]:
+            continue
+        pts = history[m]
+        near_t, near_g = min(pts, key=lambda p: abs(p[1]))
+        far = [p for p in pts if abs(p[0] - near_t) >= 1e-4]
+        if not far:
+            continue
+        far_t, far_g = min(far, key=lambda p: abs(p[0] - near_t))
+        slope = (far_g - near_g) / (far_t - near_t)
+        t_c = near_t - near_g / slope if slope < 0 else math.nan
+        if slope < 0 and math.isfinite(t_c) and 1e-6 < t_c < 1.0 - 1e-6:
+            ok_sub.append(int(k))
+            t_sub.append(t_c)
+            slope_sub.append(slope)
+
+    # 2. guesses at every Delta ---------------------------------------------------------------------------------
+    guess_t = np.full(n_d, np.nan)
+    guess_slope = np.full(n_d, np.nan)
+    known = dict(zip(ok_sub, zip(t_sub, slope_sub)))
+    for side in (deltas < 0.0, deltas >= 0.0):
+        members = [k for k in ok_sub if side[k]]
+        if len(members) < 2:
+            continue
+        members.sort(key=lambda k: deltas[k])
+        x = deltas[members]
+        where = np.flatnonzero(side)
+        kind: Literal["not-a-knot", "natural"] = "not-a-knot" if len(members) >= 4 else "natural"
+        ts_known = np.array([known[k][0] for k in members])
+        slopes_known = np.array([known[k][1] for k in members])
+        guess_t[where] = CubicSpline(np.asarray(x, dtype=float), ts_known, bc_type=kind)(deltas[where])
+        guess_slope[where] = CubicSpline(np.asarray(x, dtype=float), slopes_known, bc_type=kind)(deltas[where])
+
+    todo = np.flatnonzero(np.isfinite(guess_t) & np.isfinite(guess_slope) & (guess_slope < 0.0)
+                          & (guess_t > 0.0) & (guess_t < 1.0 - 1e-6))
+    # one cheap Newton step at every Delta not solved above (the interpolated t is good to about 1e-4; the
+    # step takes it to about 1e-7, which the final secant steps need to stop after two evaluations)
+    fresh = np.array([k for k in todo if k not in known], dtype=int)
+    if fresh.size:
+        _borrow_panels(warm_loose, fresh, np.array(ok_sub, dtype=int), deltas)
+        evs = evaluate_batch(loose, wb[fresh] * guess_t[fresh, None], ws[fresh] * guess_t[fresh, None],
+                             warm=warm_loose, keys=fresh)
+        for k, ev in zip(fresh, evs):
+            step = -(ev.budget - costs) / guess_slope[k]
+            if abs(step) < 1e-2:
+                guess_t[k] += step
+            else:
+                guess_t[k] = math.nan  # a poor guess: the one-at-a-time path
+        todo = todo[np.isfinite(guess_t[todo]) & (guess_t[todo] > 0.0) & (guess_t[todo] < 1.0 - 1e-6)]
+
+    # 3. secant steps at the requested tolerances, in lockstep ----------------------------------------------
+    tol = market._near_tol if step_tol is None else step_tol
+    state = {int(k): _Secant(float(guess_t[k]), float(guess_slope[k])) for k in todo}
+    warm: dict[Any, Any] = dict(warm_loose)  # the cheap panels as a start: the fine ones refine them
+    # the subset's Deltas go first, alone: their fine panels then start everyone else's integrals
+    lead = [k for k in ok_sub if k in state]
+    # Deltas of the subset whose constraint may be slack (the budget at rho = 1 covers the costs at the cheap
+    # accuracy): evaluated at t = 1 with the lead, and solved here when it is slack at the final accuracy
+    slack = [int(k) for k in subset[~usable]]
+    for round_ in range(_MAX_FINE_ROUNDS + 1):
+        live = [k for k, s in state.items() if s.status == "live" and (round_ > 0 or k in lead)]
+        extra = slack if round_ == 0 else []
+        if not live and not extra:
+            break
+        ts = np.array([state[k].t for k in live] + [1.0] * len(extra))
+        rows = live + extra
+        evs = evaluate_batch(engine, wb[rows] * ts[:, None], ws[rows] * ts[:, None], warm=warm, keys=rows)
+        for k, ev in zip(live, evs):
+            state[k].update(ev, costs, tol)
+        for k, ev in zip(extra, evs[len(live):]):
+            if ev.budget - costs >= -(1e-12 * market.scale + 2.0 * ev.error):
+                eta_b, eta_s = surplus_shares(None, wb[k], ws[k])
+                ev = market._certify(wb[k], ws[k], 1.0, ev)
+                out = market._outcome(wb[k], ws[k], 1.0, ev, eta_b, eta_s, binding=False, t_error=0.0, slopes=None)
+                results[k] = replace_outcome(out, delta=float(deltas[k]))
+        if round_ == 0:
+            followers = np.array([k for k in state if k not in lead], dtype=int)
+            for key in [key for key in warm if key[0] in followers]:
+                del warm[key]
+            _borrow_panels(warm, followers, np.array(lead, dtype=int), deltas)
+    for k, search in state.items():
+        if search.status != "done":
+            continue
+        found = search.result()
+        if found is None:
+            continue
+        t_star, ev, ev_a, ev_b, dt, slope, t_error = found
+        eta_b, eta_s = surplus_shares(None, wb[k], ws[k])
+        ev = market._certify(wb[k], ws[k], t_star, ev)
+        out = market._outcome(wb[k], ws[k], t_star, ev, eta_b, eta_s, binding=True, t_error=t_error,
+                              slopes=(ev_a, ev_b, dt))
+        out.details["budget_slope"] = float(slope)
+        results[k] = replace_outcome(out, delta=float(deltas[k]))
+    return results
+
+
+def _borrow_panels(warm: dict[Any, Any], targets: np.ndarray, sources: np.ndarray, deltas: np.ndarray) -> None:
+    """Start each target Delta's integrals from the panels of the nearest source Delta on the same side of 0
+    (mapped onto the target's breakpoints by the engine; only a start, the acceptance test decides)."""
+    if not sources.size:
+        return
+    for k in targets:
+        same = sources[(deltas[sources] < 0.0) == (deltas[k] < 0.0)]
+        if not same.size:
+            continue
+        near = int(same[np.argmin(np.abs(deltas[same] - deltas[k]))])
+        for key in [key for key in warm if key[0] == near]:
+            warm.setdefault((int(k), *key[1:]), warm[key])
+
+
+class _Secant:
+    """One Delta's safeguarded secant search of B(t) = costs (the rules of :meth:`RhoSearch._solve_near`)."""
+
+    def __init__(self, t: float, slope_guess: float) -> None:
+        self.t = t
+        self.slope_guess = slope_guess
+        self.lo, self.hi, self.hi_seen = 0.0, 1.0, False
+        self.points: list[tuple[float, Evaluation]] = []
+        self.status = "live"
+        self.gap = math.nan
+
+    def update(self, ev: Evaluation, costs: float, tol: float) -> None:
+        gap = ev.budget - costs
+        self.gap = gap
+        self.points.append((self.t, ev))
+        if gap >= 0.0:
+            self.lo = max(self.lo, self.t)
+        else:
+            self.hi, self.hi_seen = min(self.hi, self.t), True
+        if len(self.points) == 1:
+            step = -gap / self.slope_guess
+        else:
+            (t0, e0), (t1, e1) = self.points[-2], self.points[-1]
+            slope = (e1.budget - e0.budget) / (t1 - t0) if t1 != t0 else 0.0
+            if not slope < 0.0:
+                self.status = "failed"
+                return
+            step = -gap / slope
+        if abs(step) <= tol and len(self.points) >= 2:
+            self.status = "done"
+            return
+        t_next = self.t + step
+        if not (self.lo < t_next < self.hi) or (t_next >= 1.0 and not self.hi_seen) or len(self.points) >= _MAX_FINE_ROUNDS:
+            self.status = "failed"
+            return
+        self.t = t_next
+
+    def result(self) -> tuple[float, Evaluation, Evaluation, Evaluation, float, float, float] | None:
+        """(t*, its evaluation, the two evaluations of the slope, their distance in t, the slope, t's error
+        bound), or None when the last two points do not qualify for the error bound."""
+        if not self.hi_seen and self.t >= 1.0 - 1e-6:
+            return None
+        t_star, ev = self.points[-1]
+        (t_a, ev_a), (t_b, ev_b) = sorted(self.points[-2:], key=lambda p: p[0])
+        if t_b - t_a <= 0 or t_b - t_a > 1e-3:
+            return None
+        slope = (ev_b.budget - ev_a.budget) / (t_b - t_a)
+        if not slope < 0.0:
+            return None
+        # as in _solve_near: the residual over the slope is the first-order distance to t*, doubled for the
+        # change of slope between t* and the last evaluation
+        t_error = (ev.error + 2.0 * abs(self.gap)) / abs(slope) + 1e-14
+        return t_star, ev, ev_a, ev_b, t_b - t_a, slope, t_error
