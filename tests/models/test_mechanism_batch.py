@@ -151,3 +151,17 @@ def test_ironing_and_preferences_use_the_one_at_a_time_path():
     assert not batch_supported(Market([bimodal], [Uniform(0.0, 1.0)])._engine)
     assert not batch_supported(Market([Beta(2.0, 3.0)], [Uniform(0.0, 1.0)] * 2, preferences=[1.0, 1.2])._engine)
     _assert_frontier_matches_single_solves(Market([bimodal], [Uniform(0.0, 1.0)]), np.linspace(-1.0, 1.0, 13))
+
+
+def test_long_sweeps_are_cut_into_chunks(monkeypatch):
+    calls = []
+    original = sweep_module.lockstep_sweep
+
+    def spy(market, deltas, *args, **kwargs):
+        calls.append(deltas.size)
+        return original(market, deltas, *args, **kwargs)
+
+    monkeypatch.setattr("bargaining.models.mechanism.rho_search.lockstep_sweep", spy)
+    monkeypatch.setattr("bargaining.models.mechanism.rho_search._LOCKSTEP_BATCH", 32)  # 16 Deltas for 1 x 1
+    _assert_frontier_matches_single_solves(Market([Beta(2.0, 3.0)], [Beta(3.0, 2.0)]), np.linspace(-1.0, 1.0, 37))
+    assert calls == [16, 16]  # the last 5 are too few for a batch: one at a time

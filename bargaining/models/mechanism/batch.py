@@ -90,33 +90,50 @@ def inverse_batch(dist: TypeDistribution, is_buyer: bool, a: np.ndarray, y: np.n
     cell's interpolant checks to 1e-13 at its midpoint, else an Illinois search in the cell to the same
     tolerances. Equal to the one-ratio inverse to rounding (tested).
     """
-    side = _SIDE[is_buyer]
     y = np.asarray(y, dtype=float).ravel()
-    a = np.broadcast_to(np.asarray(a, dtype=float), y.shape)
+    ratios, row = np.unique(np.broadcast_to(np.asarray(a, dtype=float), y.shape), return_inverse=True)
+    return _inverse_rows(dist, is_buyer, ratios, row.ravel(), y)
+
+
+def _inverse_rows(dist: TypeDistribution, is_buyer: bool, ratios: np.ndarray, row: np.ndarray, y: np.ndarray,
+                  tables: dict[Any, np.ndarray] | None = None) -> np.ndarray:
+    """:func:`inverse_batch` with the ratios given as a list and, per level, its row in it; ``tables`` keeps the
+    tables of the virtual type built for a list of ratios, for further calls with the same list."""
+    side = _SIDE[is_buyer]
     out = np.empty(y.shape)
-    identity = a >= 1.0
+    identity = ratios[row] >= 1.0
     out[identity] = y[identity]
     rest = np.flatnonzero(~identity)
     if rest.size:
-        out[rest] = _inverse_cells(dist, side, a[rest], y[rest])
+        key = (id(dist), side, ratios.tobytes())
+        rows = None if tables is None else tables.get(key)
+        if rows is None:
+            rows = _tables(dist, side, ratios)
+            if tables is not None:
+                tables[key] = rows
+        out[rest] = _inverse_cells(dist, side, ratios, rows, row[rest], y[rest])
     return np.clip(out, dist.low, dist.high)
 
 
-def _inverse_cells(dist: TypeDistribution, side: str, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+def _tables(dist: TypeDistribution, side: str, ratios: np.ndarray) -> np.ndarray:
+    """The one-ratio table of each ratio: the virtual type on the inverse grid, made non-decreasing (a running
+    maximum, as the distribution's own inverse does: the smallest type reaching a level)."""
     grid = dist._inverse_grid()
     rkey = (side, "ratio")
     if rkey not in dist._ratio_cache:
         dist._ratio_cache[rkey] = dist._hazard_ratio(grid, side)
-    ratio = dist._ratio_cache[rkey]
+    sign = -1.0 if side == "value" else 1.0
+    with np.errstate(invalid="ignore"):
+        rows = grid[None, :] + (sign * (1.0 - ratios))[:, None] * dist._ratio_cache[rkey][None, :]
+    return np.asarray(np.maximum.accumulate(np.where(np.isnan(rows), -np.inf, rows), axis=1))
+
+
+def _inverse_cells(dist: TypeDistribution, side: str, ratios: np.ndarray, rows: np.ndarray, row: np.ndarray,
+                   y: np.ndarray) -> np.ndarray:
+    grid = dist._inverse_grid()
     sign = -1.0 if side == "value" else 1.0
     n = grid.size
-
-    # the one-ratio table of each distinct ratio: the virtual type on the inverse grid, made non-decreasing
-    # (a running maximum, as the distribution's own inverse does: the smallest type reaching a level)
-    ratios, row = np.unique(a, return_inverse=True)
-    with np.errstate(invalid="ignore"):
-        rows = grid[None, :] + (sign * (1.0 - ratios))[:, None] * ratio[None, :]
-    rows = np.maximum.accumulate(np.where(np.isnan(rows), -np.inf, rows), axis=1)
+    a = ratios[row]
 
     def table(cells: np.ndarray, which: np.ndarray) -> np.ndarray:
         return rows[which, cells]
@@ -248,9 +265,10 @@ def _illinois_rows(dist: TypeDistribution, side: str, a: np.ndarray, y: np.ndarr
     return out
 
 
-def _probabilities(dist: TypeDistribution, is_buyer: bool, a: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """P(phi >= y) for a buyer, P(gamma < y) for a supplier (no flats, so no ties)."""
-    x = inverse_batch(dist, is_buyer, a, y)
+def _probabilities(dist: TypeDistribution, is_buyer: bool, ratios: np.ndarray, row: np.ndarray, y: np.ndarray,
+                   tables: dict[Any, np.ndarray]) -> np.ndarray:
+    """P(phi >= y) for a buyer, P(gamma < y) for a supplier (no flats, so no ties), with ratio ratios[row]."""
+    x = _inverse_rows(dist, is_buyer, ratios, row, y, tables)
     return np.asarray(dist.sf(x) if is_buyer else dist.cdf(x), dtype=float)
 
 
@@ -270,6 +288,8 @@ def evaluate_batch(engine: SeparableEngine, buyer_ratios: np.ndarray, supplier_r
     nb, ns = len(engine.buyers), len(engine.suppliers)
     agents = [(True, i, d) for i, d in enumerate(engine.buyers)] + [(False, j, d) for j, d in enumerate(engine.suppliers)]
     ratios = np.column_stack([rb, rs])  # K x (n^B + n^S), one column per agent
+    column_ratios = [np.ascontiguousarray(ratios[:, col]) for col in range(ratios.shape[1])]
+    tables: dict[Any, np.ndarray] = {}  # each agent's tables of its virtual type, built once a call
     units = np.concatenate([engine.kb, engine.ks])
     # identical agents (same law, units and ratios in every problem) share one integral, as in evaluate
     first: dict[tuple[Any, ...], int] = {}
@@ -305,7 +325,7 @@ def evaluate_batch(engine: SeparableEngine, buyer_ratios: np.ndarray, supplier_r
         finite = np.isfinite(flat)
         inv = np.full(flat.size, np.nan)
         if np.any(finite):
-            inv[finite] = inverse_batch(dist, is_buyer, ratios[rows[finite], col], flat[finite])
+            inv[finite] = _inverse_rows(dist, is_buyer, column_ratios[col], rows[finite], flat[finite], tables)
         inv_rows = inv.reshape(others.shape)
         own = [dist.low, dist.high, *[float(b) for b in getattr(dist, "breakpoints", ())]]
         own = [p for p in own if dist.low <= p <= dist.high]
@@ -336,7 +356,7 @@ def evaluate_batch(engine: SeparableEngine, buyer_ratios: np.ndarray, supplier_r
             need = pos != own
             base = np.zeros(x.size)
             if np.any(need):
-                base[need] = _probabilities(dist, is_buyer, ratios[problem[need], col], y[need])
+                base[need] = _probabilities(dist, is_buyer, column_ratios[col], problem[need], y[need], tables)
             probs[("B" if is_buyer else "S", i)] = (base, zero)
         q = np.empty(x.size)
         for side in ("B", "S"):

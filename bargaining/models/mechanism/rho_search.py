@@ -32,6 +32,8 @@ _COARSE_XTOL = 1e-6
 """Tolerance in t of the root search on those cheap evaluations."""
 _LOCKSTEP_MIN = 12
 """Sweeps of at least this many Deltas solve them in lockstep with batched evaluations (:mod:`.sweep`)."""
+_LOCKSTEP_BATCH = 2048
+"""Deltas times agents solved in one lockstep batch (larger sweeps are cut into chunks)."""
 
 
 class RhoSearch:
@@ -255,7 +257,12 @@ class RhoSearch:
         batched: list[BargainingOutcome | None] = [None] * deltas.size
         if (hints is None and self.method == "quadrature" and deltas.size >= _LOCKSTEP_MIN and self.rtol < 1e-8
                 and np.unique(deltas).size == deltas.size and batch_supported(self._engine)):
-            batched = lockstep_sweep(self, deltas, step_tol)
+            # in chunks, so that the batched arrays (Deltas x abscissae x agents) stay small
+            size = max(_LOCKSTEP_MIN, _LOCKSTEP_BATCH // (len(self.buyers) + len(self.suppliers)))
+            batched = []
+            for start in range(0, deltas.size, size):
+                chunk = deltas[start:start + size]
+                batched += lockstep_sweep(self, chunk, step_tol) if chunk.size >= _LOCKSTEP_MIN else [None] * chunk.size
         engine = self._engine
         warm = hasattr(engine, "warm")
         if warm:

@@ -60,6 +60,15 @@ def _subset(deltas: np.ndarray) -> np.ndarray:
 
 def lockstep_sweep(market: Any, deltas: np.ndarray, step_tol: float | None = None) -> list[BargainingOutcome | None]:
     """Outcomes at ``deltas`` (None where the one-at-a-time path must solve), see the module docstring."""
+    try:
+        return _lockstep(market, deltas, step_tol)
+    except FloatingPointError:
+        # a non-finite integrand somewhere in the batch: the one-at-a-time path meets (and reports) it at the
+        # Delta concerned
+        return [None] * deltas.size
+
+
+def _lockstep(market: Any, deltas: np.ndarray, step_tol: float | None) -> list[BargainingOutcome | None]:
     engine = market._engine
     n_d = deltas.size
     nb, ns = len(market.buyers), len(market.suppliers)
