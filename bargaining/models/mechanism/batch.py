@@ -16,6 +16,7 @@ x -+ (1 - a) * hazard ratio) without ironing at any weight (regular at a = 0 imp
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,7 @@ import numpy as np
 from bargaining.models.distributions.base import TypeDistribution
 from bargaining.models.distributions.families import Uniform
 from bargaining.models.distributions.inverse import VirtualTypeInverse
-from bargaining.models.mechanism.engines import SeparableEngine, _mapped_edges
+from bargaining.models.mechanism.engines import SeparableEngine
 from bargaining.models.mechanism.integrals import integrate_many
 from bargaining.models.mechanism.protocol import Evaluation
 from bargaining.models.mechanism.types import _HUGE, AgentView
@@ -285,7 +286,7 @@ def evaluate_batch(engine: SeparableEngine, buyer_ratios: np.ndarray, supplier_r
     rs = np.atleast_2d(np.asarray(supplier_ratios, dtype=float))
     n_problems = rb.shape[0]
     ids = list(range(n_problems)) if keys is None else [int(k) for k in keys]
-    nb, ns = len(engine.buyers), len(engine.suppliers)
+    nb = len(engine.buyers)
     agents = [(True, i, d) for i, d in enumerate(engine.buyers)] + [(False, j, d) for j, d in enumerate(engine.suppliers)]
     ratios = np.column_stack([rb, rs])  # K x (n^B + n^S), one column per agent
     column_ratios = [np.ascontiguousarray(ratios[:, col]) for col in range(ratios.shape[1])]
@@ -365,32 +366,38 @@ def evaluate_batch(engine: SeparableEngine, buyer_ratios: np.ndarray, supplier_r
                 q[mine] = engine._interim_batch(side, todo_index[pos[mine]], mine, probs, vb, vs)
         return np.stack([dens * q, x * dens * q, tail * q])
 
-    breaks = [np.unique(np.asarray([p for p in pts if np.isfinite(p)], dtype=float)) for pts in point_sets]
+    breaks = [np.array(sorted({p for p in pts if math.isfinite(p)})) for pts in point_sets]
+    keys_of = [(ids[k], *_agent_key(agents, todo[pos])) for k, pos in groups]
     initial = None
     if warm is not None:
-        initial = [_mapped_edges(warm.get((ids[k], *_agent_key(agents, todo[pos]))), b)
-                   for (k, pos), b in zip(groups, breaks)]
+        initial = [_moved_edges(warm.get(key), b) for key, b in zip(keys_of, breaks)]
     results = integrate_many(integrand, point_sets, atol=engine.atol, rtol=engine.rtol, initial=initial)
     if warm is not None:
-        for (k, pos), b, res in zip(groups, breaks, results):
+        for warm_key, b, res in zip(keys_of, breaks, results):
             if res.edges is not None:
-                warm[(ids[k], *_agent_key(agents, todo[pos]))] = (b, res.edges)
+                warm[warm_key] = (b, res.edges)
+    # per problem and agent column: its integral (a copy's is its twin's); results are todo-major
+    index = np.asarray(copy_of)[None, :] * n_problems + np.arange(n_problems)[:, None]
+    values = np.array([res.value for res in results])[index]  # (K, agents, 3)
+    errors = np.array([float(np.sum(res.error)) for res in results])[index].sum(axis=1)
+    converged = np.array([res.converged for res in results])[index].all(axis=1)
     evaluations = []
     for k in range(n_problems):
-        out = {name: np.zeros(n) for name, n in (("bt", nb), ("bg", nb), ("br", nb), ("st", ns), ("sc", ns), ("sr", ns))}
-        error, converged = 0.0, True
-        for col, (is_buyer, i, _) in enumerate(agents):
-            res = results[_group_index(k, copy_of[col], n_problems)]
-            converged &= res.converged
-            error += float(np.sum(res.error))
-            if is_buyer:
-                out["bt"][i], out["bg"][i], out["br"][i] = res.value
-            else:
-                out["st"][i], out["sc"][i], out["sr"][i] = res.value
-        mismatch = abs(float(np.sum(out["bt"]) - np.sum(out["st"])))
-        evaluations.append(Evaluation(out["bt"], out["bg"], out["br"], out["st"], out["sc"], out["sr"], error,
-                                      bool(converged), details={"units_mismatch": mismatch}))
+        v = values[k]
+        bt, st = v[:nb, 0], v[nb:, 0]
+        mismatch = abs(float(bt.sum() - st.sum()))
+        evaluations.append(Evaluation(bt, v[:nb, 1], v[:nb, 2], st, v[nb:, 1], v[nb:, 2], float(errors[k]),
+                                      bool(converged[k]), details={"units_mismatch": mismatch}))
     return evaluations
+
+
+def _moved_edges(previous: tuple[np.ndarray, np.ndarray] | None, breaks: np.ndarray) -> np.ndarray | None:
+    """:func:`~bargaining.models.mechanism.engines._mapped_edges` (panel edges found for one set of breakpoints,
+    moved piecewise linearly onto another with as many), without its checks of the stored breakpoints, which
+    come from this module sorted and distinct."""
+    if previous is None or previous[0].size != breaks.size or breaks.size < 2:
+        return None
+    return np.interp(previous[1], previous[0], breaks)
 
 
 def _group_index(problem: int, pos: int, n_problems: int) -> int:
