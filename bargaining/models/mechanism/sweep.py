@@ -137,70 +137,47 @@ def _lockstep(market: Any, deltas: np.ndarray, step_tol: float | None) -> list[B
             t_sub.append(t_c)
             slope_sub.append(slope)
 
-    # 2. guesses at every Delta ---------------------------------------------------------------------------------
-    guess_t = np.full(n_d, np.nan)
-    guess_slope = np.full(n_d, np.nan)
-    known = dict(zip(ok_sub, zip(t_sub, slope_sub)))
-    for side in (deltas < 0.0, deltas >= 0.0):
-        members = [k for k in ok_sub if side[k]]
-        if len(members) < 2:
-            continue
-        members.sort(key=lambda k: deltas[k])
-        x = deltas[members]
-        where = np.flatnonzero(side)
-        kind: Literal["not-a-knot", "natural"] = "not-a-knot" if len(members) >= 4 else "natural"
-        ts_known = np.array([known[k][0] for k in members])
-        slopes_known = np.array([known[k][1] for k in members])
-        guess_t[where] = CubicSpline(np.asarray(x, dtype=float), ts_known, bc_type=kind)(deltas[where])
-        guess_slope[where] = CubicSpline(np.asarray(x, dtype=float), slopes_known, bc_type=kind)(deltas[where])
+    # 2. the subset at the final tolerances, alone: its solutions (t* and the budget's slope, to about 1e-10
+    # and 1e-6) and panels then start every other Delta ---------------------------------------------------------
+    tol = market._near_tol if step_tol is None else step_tol
+    warm: dict[Any, Any] = dict(warm_loose)  # the cheap panels as a start: the fine ones refine them
+    state = {k: _Secant(t_c, slope) for k, t_c, slope in zip(ok_sub, t_sub, slope_sub)}
+    # Deltas of the subset whose constraint may be slack (the budget at rho = 1 covers the costs at the cheap
+    # accuracy): evaluated at t = 1 in the first round, and solved here when it is slack at the final accuracy
+    slack = [int(k) for k in subset[~usable]]
+    for k, ev in _advance(engine, state, wb, ws, warm, costs, tol, slack):
+        if ev.budget - costs >= -(1e-12 * market.scale + 2.0 * ev.error):
+            eta_b, eta_s = surplus_shares(None, wb[k], ws[k])
+            ev = market._certify(wb[k], ws[k], 1.0, ev)
+            out = market._outcome(wb[k], ws[k], 1.0, ev, eta_b, eta_s, binding=False, t_error=0.0, slopes=None)
+            results[k] = replace_outcome(out, delta=float(deltas[k]))
+    known: dict[int, tuple[float, float]] = {}
+    for k, search in state.items():
+        found = search.result() if search.status == "done" else None
+        if found is not None:
+            known[k] = (found[0], found[5])
 
-    todo = np.flatnonzero(np.isfinite(guess_t) & np.isfinite(guess_slope) & (guess_slope < 0.0)
-                          & (guess_t > 0.0) & (guess_t < 1.0 - 1e-6))
-    # one cheap Newton step at every Delta not solved above (the interpolated t is good to about 1e-4; the
-    # step takes it to about 1e-7, which the final secant steps need to stop after two evaluations)
-    fresh = np.array([k for k in todo if k not in known], dtype=int)
+    # 3. every other Delta: spline guesses, one cheap Newton step, secant steps at the final tolerances ----
+    guess_t, guess_slope = _spline_guesses(deltas, known)
+    others = [k for k in range(n_d) if k not in state and k not in slack]
+    fresh = np.array([k for k in others if np.isfinite(guess_t[k]) and np.isfinite(guess_slope[k])
+                      and guess_slope[k] < 0.0 and 0.0 < guess_t[k] < 1.0 - 1e-6], dtype=int)
+    lead = np.array(list(known), dtype=int)
     if fresh.size:
-        _borrow_panels(warm_loose, fresh, np.array(ok_sub, dtype=int), deltas)
+        # the spline is good to about 1e-5 (1e-3 near Delta = +-1); the step takes t to the cheap accuracy
+        # (about 1e-7), from where the final secant steps stop after two evaluations
+        _borrow_panels(warm_loose, fresh, lead, deltas)
         evs = evaluate_batch(loose, wb[fresh] * guess_t[fresh, None], ws[fresh] * guess_t[fresh, None],
                              warm=warm_loose, keys=fresh)
         for k, ev in zip(fresh, evs):
             step = -(ev.budget - costs) / guess_slope[k]
-            if abs(step) < 1e-2:
-                guess_t[k] += step
-            else:
-                guess_t[k] = math.nan  # a poor guess: the one-at-a-time path
-        todo = todo[np.isfinite(guess_t[todo]) & (guess_t[todo] > 0.0) & (guess_t[todo] < 1.0 - 1e-6)]
-
-    # 3. secant steps at the requested tolerances, in lockstep ----------------------------------------------
-    tol = market._near_tol if step_tol is None else step_tol
-    state = {int(k): _Secant(float(guess_t[k]), float(guess_slope[k])) for k in todo}
-    warm: dict[Any, Any] = dict(warm_loose)  # the cheap panels as a start: the fine ones refine them
-    # the subset's Deltas go first, alone: their fine panels then start everyone else's integrals
-    lead = [k for k in ok_sub if k in state]
-    # Deltas of the subset whose constraint may be slack (the budget at rho = 1 covers the costs at the cheap
-    # accuracy): evaluated at t = 1 with the lead, and solved here when it is slack at the final accuracy
-    slack = [int(k) for k in subset[~usable]]
-    for round_ in range(_MAX_FINE_ROUNDS + 1):
-        live = [k for k, s in state.items() if s.status == "live" and (round_ > 0 or k in lead)]
-        extra = slack if round_ == 0 else []
-        if not live and not extra:
-            break
-        ts = np.array([state[k].t for k in live] + [1.0] * len(extra))
-        rows = live + extra
-        evs = evaluate_batch(engine, wb[rows] * ts[:, None], ws[rows] * ts[:, None], warm=warm, keys=rows)
-        for k, ev in zip(live, evs):
-            state[k].update(ev, costs, tol)
-        for k, ev in zip(extra, evs[len(live):]):
-            if ev.budget - costs >= -(1e-12 * market.scale + 2.0 * ev.error):
-                eta_b, eta_s = surplus_shares(None, wb[k], ws[k])
-                ev = market._certify(wb[k], ws[k], 1.0, ev)
-                out = market._outcome(wb[k], ws[k], 1.0, ev, eta_b, eta_s, binding=False, t_error=0.0, slopes=None)
-                results[k] = replace_outcome(out, delta=float(deltas[k]))
-        if round_ == 0:
-            followers = np.array([k for k in state if k not in lead], dtype=int)
-            for key in [key for key in warm if key[0] in followers]:
-                del warm[key]
-            _borrow_panels(warm, followers, np.array(lead, dtype=int), deltas)
+            guess_t[k] = guess_t[k] + step if abs(step) < 1e-2 else math.nan  # else: one at a time
+        fresh = fresh[np.isfinite(guess_t[fresh]) & (guess_t[fresh] > 0.0) & (guess_t[fresh] < 1.0 - 1e-6)]
+        _borrow_panels(warm, fresh, lead, deltas)
+        followers = {int(k): _Secant(float(guess_t[k]), float(guess_slope[k])) for k in fresh}
+        for _ in _advance(engine, followers, wb, ws, warm, costs, tol, []):
+            pass
+        state.update(followers)
     for k, search in state.items():
         if search.status != "done":
             continue
@@ -215,6 +192,42 @@ def _lockstep(market: Any, deltas: np.ndarray, step_tol: float | None) -> list[B
         out.details["budget_slope"] = float(slope)
         results[k] = replace_outcome(out, delta=float(deltas[k]))
     return results
+
+
+def _advance(engine: Any, state: dict[int, _Secant], wb: np.ndarray, ws: np.ndarray, warm: dict[Any, Any],
+             costs: float, tol: float, extra: list[int]) -> list[tuple[int, Evaluation]]:
+    """Secant rounds (one batched evaluation each) until no search in ``state`` is live; the Deltas in
+    ``extra`` are evaluated at t = 1 in the first round, and returned with their evaluations."""
+    extra_out: list[tuple[int, Evaluation]] = []
+    for round_ in range(_MAX_FINE_ROUNDS + 1):
+        live = [k for k, search in state.items() if search.status == "live"]
+        more = extra if round_ == 0 else []
+        if not live and not more:
+            break
+        ts = np.array([state[k].t for k in live] + [1.0] * len(more))
+        rows = live + more
+        evs = evaluate_batch(engine, wb[rows] * ts[:, None], ws[rows] * ts[:, None], warm=warm, keys=rows)
+        for k, ev in zip(live, evs):
+            state[k].update(ev, costs, tol)
+        extra_out += list(zip(more, evs[len(live):]))
+    return extra_out
+
+
+def _spline_guesses(deltas: np.ndarray, known: dict[int, tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """t and the budget's slope at every Delta from cubic splines through the known points, on each side of
+    Delta = 0 separately (the weights have a kink there); NaN on a side with fewer than two known points."""
+    guess_t = np.full(deltas.size, np.nan)
+    guess_slope = np.full(deltas.size, np.nan)
+    for side in (deltas < 0.0, deltas >= 0.0):
+        members = sorted((k for k in known if side[k]), key=lambda k: deltas[k])
+        if len(members) < 2:
+            continue
+        x = np.asarray(deltas[members], dtype=float)
+        where = np.flatnonzero(side)
+        kind: Literal["not-a-knot", "natural"] = "not-a-knot" if len(members) >= 4 else "natural"
+        guess_t[where] = CubicSpline(x, np.array([known[k][0] for k in members]), bc_type=kind)(deltas[where])
+        guess_slope[where] = CubicSpline(x, np.array([known[k][1] for k in members]), bc_type=kind)(deltas[where])
+    return guess_t, guess_slope
 
 
 def _borrow_panels(warm: dict[Any, Any], targets: np.ndarray, sources: np.ndarray, deltas: np.ndarray) -> None:
