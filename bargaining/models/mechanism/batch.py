@@ -116,36 +116,70 @@ def _inverse_rows(dist: TypeDistribution, is_buyer: bool, ratios: np.ndarray, ro
     return np.clip(out, dist.low, dist.high)
 
 
+_STRIDE = 16
+"""Every how many nodes of the inverse grid the coarse table of each ratio is built (the cell is then found by
+bisection between two coarse nodes)."""
+
+
+def _coarse_nodes(n: int) -> np.ndarray:
+    return np.unique(np.concatenate([np.arange(0, n, _STRIDE), [n - 1]]))
+
+
 def _tables(dist: TypeDistribution, side: str, ratios: np.ndarray) -> np.ndarray:
-    """The one-ratio table of each ratio: the virtual type on the inverse grid, made non-decreasing (a running
-    maximum, as the distribution's own inverse does: the smallest type reaching a level)."""
+    """The virtual type of each ratio on every sixteenth node of the inverse grid (and its last): the coarse
+    tables in which :func:`_inverse_cells` brackets each level before bisecting to a cell of the grid."""
     grid = dist._inverse_grid()
     rkey = (side, "ratio")
     if rkey not in dist._ratio_cache:
         dist._ratio_cache[rkey] = dist._hazard_ratio(grid, side)
+    nodes = _coarse_nodes(grid.size)
     sign = -1.0 if side == "value" else 1.0
     with np.errstate(invalid="ignore"):
-        rows = grid[None, :] + (sign * (1.0 - ratios))[:, None] * dist._ratio_cache[rkey][None, :]
-    return np.asarray(np.maximum.accumulate(np.where(np.isnan(rows), -np.inf, rows), axis=1))
+        rows = grid[nodes][None, :] + (sign * (1.0 - ratios))[:, None] * dist._ratio_cache[rkey][nodes][None, :]
+    return np.asarray(np.where(np.isnan(rows), -np.inf, rows))
 
 
 def _inverse_cells(dist: TypeDistribution, side: str, ratios: np.ndarray, rows: np.ndarray, row: np.ndarray,
                    y: np.ndarray) -> np.ndarray:
+    """Inverse at levels ``y`` with ratios ``ratios[row]`` (all below 1), ``rows`` the coarse tables."""
     grid = dist._inverse_grid()
+    ratio = dist._ratio_cache[(side, "ratio")]
     sign = -1.0 if side == "value" else 1.0
     n = grid.size
     a = ratios[row]
+    nodes = _coarse_nodes(n)
+
+    def value(cells: np.ndarray, ratios_at: np.ndarray) -> np.ndarray:
+        # the virtual type on the inverse grid (the table of the distribution's own inverse, without its
+        # running maximum: the virtual type is non-decreasing without ironing)
+        with np.errstate(invalid="ignore"):
+            v = grid[cells] + sign * (1.0 - ratios_at) * ratio[cells]
+        return np.where(np.isnan(v), -np.inf, v)
 
     def table(cells: np.ndarray, which: np.ndarray) -> np.ndarray:
-        return rows[which, cells]
+        return value(cells, ratios[which])
 
-    # the cell of each level: the first grid node whose table value reaches it (levels grouped by ratio)
-    k = np.empty(y.size, dtype=int)
+    # the cell of each level: the first grid node whose virtual type reaches it; bracketed between two nodes
+    # of the coarse table of its ratio (levels grouped by ratio), then bisection on the grid
+    coarse = np.empty(y.size, dtype=int)
     order = np.argsort(row, kind="stable")
     bounds = np.searchsorted(row[order], np.arange(ratios.size + 1))
     for r in range(ratios.size):
         sel = order[bounds[r]:bounds[r + 1]]
-        k[sel] = np.searchsorted(rows[r], y[sel], side="left")
+        coarse[sel] = np.searchsorted(rows[r], y[sel], side="left")
+    k = np.where(coarse == 0, 0, n)
+    inner = np.flatnonzero((coarse > 0) & (coarse < nodes.size))
+    lo, hi = nodes[coarse[inner] - 1], nodes[coarse[inner]]
+    y_in, a_in = y[inner], a[inner]
+    while True:
+        wide = hi - lo > 1
+        if not wide.any():
+            break
+        mid = (lo + hi) // 2
+        reach = value(mid, a_in) >= y_in
+        hi = np.where(wide & reach, mid, hi)
+        lo = np.where(wide & ~reach, mid, lo)
+    k[inner] = hi
     out = np.empty(y.size)
     below, above = k == 0, k >= n
     out[below], out[above] = dist.low, dist.high

@@ -5,16 +5,18 @@ costs (t = 1/rho) at many Deltas. One at a time, each solve costs a few evaluati
 mostly fixed overhead. Here the root searches of all Deltas advance together and every round is one
 :func:`~bargaining.models.mechanism.batch.evaluate_batch` call:
 
-1. cheap evaluations (quadrature tolerance 1e-6) on a subset of the Deltas (the ends and about every tenth
-   point of each side of Delta = 0): Chandrupatla's method in lockstep from the bracket [0, 1], to about 1e-6
-   in t (``scipy.optimize.elementwise.find_root``);
-2. t and the budget's slope interpolated from those points to every Delta (a cubic spline on each side of
-   Delta = 0, where the weights have a kink);
-3. secant steps at the requested tolerances from those guesses, in lockstep, each Delta with its own
-   bracket, stopping rule, error bound and accuracy exactly as in :meth:`RhoSearch._solve_near`.
+1. cheap evaluations (quadrature tolerance 1e-6) on a subset of the Deltas (about one in five on each side of
+   Delta = 0, denser towards the ends): Chandrupatla's method in lockstep from the bracket [0, 1], to about
+   1e-6 in t (``scipy.optimize.elementwise.find_root``), then secant steps at the requested tolerances;
+2. t* and the budget's slope at those Deltas splined to every other Delta (a cubic spline on each side of
+   Delta = 0, where the weights have a kink), one cheap Newton step from there (to about 1e-7);
+3. secant steps at the requested tolerances, in lockstep, each Delta with its own bracket, stopping rule,
+   error bound and accuracy exactly as in :meth:`RhoSearch._solve_near` (usually two evaluations).
 
-A Delta whose steps leave its bracket, or whose constraint may be slack, is returned as None and solved by
-the one-at-a-time path, so the result at every Delta is a solution at the requested tolerances with its own
+Integrals start from the accepted panels of the nearest Delta solved before (a start only; the acceptance
+test decides). Subset Deltas whose constraint may be slack are evaluated at rho = 1 and reported slack when
+they are at the final accuracy. A Delta whose steps leave its bracket, or that is not covered otherwise, is
+returned as None and solved by the one-at-a-time path, so the result at every Delta is a solution at the requested tolerances with its own
 accuracy bound whichever path found it.
 """
 
@@ -36,25 +38,26 @@ from bargaining.models.mechanism.protocol import Evaluation
 
 __all__ = ["lockstep_sweep"]
 
-_SUBSET_STEP = 10
-"""Every how many Deltas (on each side of 0) the cheap root search runs before interpolation."""
+_SUBSET_STEP = 5
+"""About one Delta in this many (on each side of 0, at least six) is solved first, the others from a spline."""
 _COARSE_TOL = 1e-6
 _MAX_COARSE_ROUNDS = 40
 _MAX_FINE_ROUNDS = 8
 
 
 def _subset(deltas: np.ndarray) -> np.ndarray:
-    """Indices of the cheap root searches: on each side of Delta = 0, its two ends and every tenth point (more
-    often on short sides, so that each side has about six)."""
+    """Indices of the Deltas solved first: on each side of Delta = 0 about one in five (at least six), at
+    Chebyshev-Lobatto positions of the sorted Deltas (the spline through them is least accurate near the ends)."""
     chosen: list[int] = []
     for side in (deltas < 0.0, deltas >= 0.0):
         where = np.flatnonzero(side)
         if where.size == 0:
             continue
         order = where[np.argsort(deltas[where], kind="stable")]
-        step = max(1, min(_SUBSET_STEP, (order.size - 1) // 5))  # at least six points a side when there are
-        picks = set(order[::step].tolist()) | {int(order[0]), int(order[-1])}
-        chosen += sorted(picks)
+        count = min(order.size, max(6, -(-order.size // _SUBSET_STEP) + 1))
+        # Chebyshev-Lobatto positions: denser towards the ends of each side, where t moves fastest
+        positions = np.round(0.5 * (1.0 - np.cos(np.linspace(0.0, np.pi, count))) * (order.size - 1)).astype(int)
+        chosen += order[np.unique(positions)].tolist()
     return np.array(sorted(set(chosen)), dtype=int)
 
 
@@ -173,6 +176,7 @@ def _lockstep(market: Any, deltas: np.ndarray, step_tol: float | None) -> list[B
             step = -(ev.budget - costs) / guess_slope[k]
             guess_t[k] = guess_t[k] + step if abs(step) < 1e-2 else math.nan  # else: one at a time
         fresh = fresh[np.isfinite(guess_t[fresh]) & (guess_t[fresh] > 0.0) & (guess_t[fresh] < 1.0 - 1e-6)]
+    if fresh.size:
         _borrow_panels(warm, fresh, lead, deltas)
         followers = {int(k): _Secant(float(guess_t[k]), float(guess_slope[k])) for k in fresh}
         for _ in _advance(engine, followers, wb, ws, warm, costs, tol, []):
