@@ -134,6 +134,12 @@ def test_slack_markets_and_points_left_to_the_one_at_a_time_path(monkeypatch):
     market = Market([Uniform(1.0, 2.0)], [Uniform(0.0, 1.0)])
     outs = market.bargain_deltas(np.linspace(-1.0, 1.0, 13))
     assert all(not o.binding and o.rho == 1.0 for o in outs)
+    # slack near Delta = -1 and 1, binding in between: the Deltas next to the slack ones are tried at rho = 1
+    partly = Market([Uniform(0.5, 1.5)], [Uniform(0.0, 1.0)])
+    outs = _assert_frontier_matches_single_solves(partly, np.linspace(-1.0, 1.0, 41))
+    assert any(o.binding for o in outs) and any(not o.binding for o in outs)
+    left = sweep_module.lockstep_sweep(partly, np.linspace(-1.0, 1.0, 41))
+    assert sum(o is None for o in left) <= 6  # binding Deltas right next to the switch: one at a time
     # points the lockstep leaves (None) are solved one at a time, warm-started from the lockstep's neighbours
     original = sweep_module.lockstep_sweep
 

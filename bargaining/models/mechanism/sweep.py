@@ -149,11 +149,8 @@ def _lockstep(market: Any, deltas: np.ndarray, step_tol: float | None) -> list[B
     # accuracy): evaluated at t = 1 in the first round, and solved here when it is slack at the final accuracy
     slack = [int(k) for k in subset[~usable]]
     for k, ev in _advance(engine, state, wb, ws, warm, costs, tol, slack):
-        if ev.budget - costs >= -(1e-12 * market.scale + 2.0 * ev.error):
-            eta_b, eta_s = surplus_shares(None, wb[k], ws[k])
-            ev = market._certify(wb[k], ws[k], 1.0, ev)
-            out = market._outcome(wb[k], ws[k], 1.0, ev, eta_b, eta_s, binding=False, t_error=0.0, slopes=None)
-            results[k] = replace_outcome(out, delta=float(deltas[k]))
+        results[k] = _slack_outcome(market, wb[k], ws[k], ev, costs, float(deltas[k]))
+    slack_seen = [k for k in slack if results[k] is not None]
     known: dict[int, tuple[float, float]] = {}
     for k, search in state.items():
         found = search.result() if search.status == "done" else None
@@ -176,12 +173,16 @@ def _lockstep(market: Any, deltas: np.ndarray, step_tol: float | None) -> list[B
             step = -(ev.budget - costs) / guess_slope[k]
             guess_t[k] = guess_t[k] + step if abs(step) < 1e-2 else math.nan  # else: one at a time
         fresh = fresh[np.isfinite(guess_t[fresh]) & (guess_t[fresh] > 0.0) & (guess_t[fresh] < 1.0 - 1e-6)]
-    if fresh.size:
-        _borrow_panels(warm, fresh, lead, deltas)
+    # Deltas next to a subset Delta where the constraint is slack may be slack too: evaluated at rho = 1 in the
+    # first round (besides their own secant search when they have a guess)
+    near_slack = _next_to_slack(deltas, others, slack_seen, lead.tolist())
+    if fresh.size or near_slack:
+        _borrow_panels(warm, np.union1d(fresh, near_slack).astype(int), np.union1d(lead, slack_seen).astype(int),
+                       deltas)
         followers = {int(k): _Secant(float(guess_t[k]), float(guess_slope[k])) for k in fresh}
-        for _ in _advance(engine, followers, wb, ws, warm, costs, tol, []):
-            pass
-        state.update(followers)
+        for k, ev in _advance(engine, followers, wb, ws, warm, costs, tol, near_slack):
+            results[k] = _slack_outcome(market, wb[k], ws[k], ev, costs, float(deltas[k]))
+        state.update({k: search for k, search in followers.items() if results[k] is None})
     for k, search in state.items():
         if search.status != "done":
             continue
@@ -196,6 +197,34 @@ def _lockstep(market: Any, deltas: np.ndarray, step_tol: float | None) -> list[B
         out.details["budget_slope"] = float(slope)
         results[k] = replace_outcome(out, delta=float(deltas[k]))
     return results
+
+
+def _slack_outcome(market: Any, wb: np.ndarray, ws: np.ndarray, ev: Evaluation, costs: float,
+                   delta: float) -> BargainingOutcome | None:
+    """The outcome at rho = 1 from an evaluation at t = 1 when the constraint is slack at the final accuracy
+    (the test of :meth:`RhoSearch._solve`), else None."""
+    if ev.budget - costs < -(1e-12 * market.scale + 2.0 * ev.error):
+        return None
+    eta_b, eta_s = surplus_shares(None, wb, ws)
+    ev = market._certify(wb, ws, 1.0, ev)
+    out = market._outcome(wb, ws, 1.0, ev, eta_b, eta_s, binding=False, t_error=0.0, slopes=None)
+    return replace_outcome(out, delta=delta)
+
+
+def _next_to_slack(deltas: np.ndarray, candidates: list[int], slack: list[int], binding: list[int]) -> list[int]:
+    """The candidates whose nearest solved Delta on either side (same side of 0) is a slack one."""
+    if not slack:
+        return []
+    out = []
+    for k in candidates:
+        same = [j for j in slack + binding if (deltas[j] < 0.0) == (deltas[k] < 0.0)]
+        below = [j for j in same if deltas[j] < deltas[k]]
+        above = [j for j in same if deltas[j] > deltas[k]]
+        neighbours = ([max(below, key=lambda j: deltas[j])] if below else []) + \
+            ([min(above, key=lambda j: deltas[j])] if above else [])
+        if any(j in slack for j in neighbours):
+            out.append(int(k))
+    return out
 
 
 def _advance(engine: Any, state: dict[int, _Secant], wb: np.ndarray, ws: np.ndarray, warm: dict[Any, Any],
