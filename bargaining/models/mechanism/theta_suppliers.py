@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from bargaining.models.mechanism.integrals import _NODES, _WG, _WK, count_pmf, integrate_many, mapped_edges
-from bargaining.models.mechanism.types import AgentView
+from bargaining.models.mechanism.types import AgentView, ahead_from
 
 __all__ = ["ThetaSuppliers", "points_from_levels"]
 
@@ -71,33 +71,10 @@ class ThetaSuppliers:
     warm: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] | None
     _outer_edges: dict[tuple[Any, ...], list[np.ndarray | None]]
 
-    def _supplier_given_v(self, j: int, phi: np.ndarray, z: np.ndarray, vs: list[AgentView]) -> np.ndarray:
-        """E[units of supplier j | Phi(v) = phi, Gamma_j(c_j) = z] (arrays of equal shape)."""
-        cap = self.positions
-        lam = self.theta[j] * phi - z
-        others = [l for l in range(len(vs)) if l != j]
-        if others:
-            p_ahead = np.stack([vs[l].ahead(self.theta[l] * phi - lam, ties=l < j) for l in others])
-            pmf_s = count_pmf(p_ahead, self.ks[others], cap)
-        else:
-            pmf_s = np.zeros((cap + 1, phi.size))
-            pmf_s[0] = 1.0
-        a = np.zeros((cap + 1, phi.size))
-        for r in range(1, cap + 1):
-            a[r] = lam >= self.d[r - 1] * phi
-            if self.has_discounts:
-                a[r] = np.where(phi > 0, a[r], 0.0)
-        cum = np.cumsum(a, axis=0)
-        kj = int(self.ks[j])
-        b = np.arange(cap + 1)
-        upper = cum[np.minimum(b + kj, cap)]
-        lower = cum[b]
-        return np.sum(pmf_s * (upper - lower), axis=0)
-
     def _lines(self, j: int, vs: list[AgentView]) -> list[tuple[float, float]]:
         """Lines phi = alpha + beta z in the (Gamma_j, Phi) plane where the integrand over v changes form.
 
-        The first is phi = z / theta_j (Lambda_j = 0) whenever theta_j > 0: :meth:`_inner_v` relies on it.
+        The first is phi = z / theta_j (Lambda_j = 0) whenever theta_j > 0: :meth:`_inner_all` relies on it.
         """
         lines: list[tuple[float, float]] = []
         for r in range(self.positions):
@@ -115,32 +92,82 @@ class ThetaSuppliers:
             lines.append((0.0, 0.0))
         return lines
 
+    def _given_v_all(self, owner: np.ndarray, phi: np.ndarray, z: np.ndarray, vs: list[AgentView]) -> np.ndarray:
+        """E[units of supplier owner[k] | Phi(v) = phi[k], Gamma_owner(c) = z[k]] for every k at once.
+
+        With lam = theta_j phi - z, supplier l ranks ahead of j iff Gamma_l(c_l) < theta_l phi - lam (ties: lower
+        index first); the units ahead are a weighted Poisson-binomial count s, position r is bought iff
+        lam >= d_r phi (and phi > 0 with discounts), and j's k_j units are positions s+1..s+k_j. Each other
+        supplier l is asked about all nodes of all owners in one call (its virtual cost inverted once per
+        round); an owner's own row gets probability 0 (a Bernoulli(0) adds nothing to the count).
+        """
+        cap = self.positions
+        lam = self.theta[owner] * phi - z
+        p_ahead = np.zeros((len(vs), phi.size))
+        for l, view in enumerate(vs):
+            need = owner != l
+            if np.any(need):
+                base, tie = view.at_levels(self.theta[l] * phi[need] - lam[need])
+                p_ahead[l, need] = ahead_from(False, base, tie, l < owner[need])
+        pmf_s = count_pmf(p_ahead, self.ks, cap)
+        a = np.zeros((cap + 1, phi.size))
+        for r in range(1, cap + 1):
+            a[r] = lam >= self.d[r - 1] * phi
+            if self.has_discounts:
+                a[r] = np.where(phi > 0, a[r], 0.0)
+        cum = np.cumsum(a, axis=0)
+        rows = np.arange(cap + 1)[:, None]
+        upper = np.take_along_axis(cum, np.minimum(rows + self.ks[owner][None, :], cap), axis=0)
+        return np.sum(pmf_s * (upper - cum), axis=0)
+
     def _inner_v(self, j: int, c: np.ndarray, vb: AgentView, vs: list[AgentView], lines: list[tuple[float, float]],
                  buyer_points: list[float]) -> np.ndarray:
         """For each c: integrals over v of [f, v f, (1 - F)] times E[units of j | v, c], and the inner rule's
-        error estimate (shape (4, len(c))).
+        error estimate (shape (4, len(c))); :meth:`_inner_all` for one supplier."""
+        c = np.asarray(c, dtype=float).ravel()
+        all_lines = [lines if l == j else [] for l in range(len(vs))]
+        return self._inner_all(c, np.full(c.size, j), vb, vs, all_lines, buyer_points)
 
-        Panels run between the buyer's own points and the v where Phi(v) crosses each line; only those of
-        positive width above v_0(c) (where Lambda_j = 0, the first line) are evaluated, since the integrand
-        vanishes below it. Each panel uses Kronrod nodes pushed towards the panel ends by the smootherstep
-        s(t) (see ``_STEP_NODES``), whose derivative vanishes there: it absorbs endpoint singularities of the
-        density (Beta(1, 1.5) has sqrt(1 - v)) that plain Gauss-Kronrod integrates only to ~1e-5. Gauss-7 on
-        the same nodes gives the (pessimistic) error estimate.
+    def _inner_all(self, c: np.ndarray, owner: np.ndarray, vb: AgentView, vs: list[AgentView],
+                   lines: list[list[tuple[float, float]]], buyer_points: list[float]) -> np.ndarray:
+        """The inner integrals of supplier owner[k] at cost c[k], for every k at once (shape (4, len(c))):
+        over v, [f, v f, (1 - F)] times E[units | v, c], and the inner rule's error estimate.
+
+        For each cost, panels run between the buyer's own points and the v where Phi(v) crosses each of the
+        owner's lines; only those of positive width above v_0(c) (where Lambda_j = 0, the owner's first line)
+        are evaluated, since the integrand vanishes below it. Each panel uses Kronrod nodes pushed towards
+        the panel ends by the smootherstep s(t) (see ``_STEP_NODES``), whose derivative vanishes there: it
+        absorbs endpoint singularities of the density (Beta(1, 1.5) has sqrt(1 - v)) that plain Gauss-Kronrod
+        integrates only to ~1e-5. Gauss-7 on the same nodes gives the (pessimistic) error estimate.
         """
-        c = np.asarray(c, dtype=float)
         m = c.size
-        z = vs[j].virtual(c)
-        # breakpoints in v for every c: the buyer's own points and where phi(v) crosses each line
-        phis = np.stack([alpha + beta * z for alpha, beta in lines]) if lines else np.zeros((0, m))
-        vpts = vb.inverse(phis) if lines else phis
-        fixed = np.repeat(np.asarray(buyer_points, dtype=float)[:, None], m, axis=1)
-        edges = np.sort(np.concatenate([fixed, vpts], axis=0), axis=0)  # (n_edges, m)
-        lo, hi = edges[:-1], edges[1:]
-        live = hi > lo
-        if lines and self.theta[j] - self.d[0] > 0:
-            live &= hi > vpts[0][None, :]  # above v_0(c): Lambda_j >= 0 (lines[0] is phi = z / theta_j)
-        pan, col = np.nonzero(live)
-        lo_f, hi_f = lo[pan, col], hi[pan, col]
+        z = np.empty(m)
+        groups = []
+        for j in np.unique(owner):
+            at = np.flatnonzero(owner == j)
+            z[at] = vs[j].virtual(c[at])
+            lj = lines[j]
+            phis = np.stack([alpha + beta * z[at] for alpha, beta in lj]) if lj else np.zeros((0, at.size))
+            groups.append((int(j), at, phis))
+        # every crossing of every owner's lines in one inversion of the buyer's virtual value
+        flat = np.concatenate([phis.ravel() for _, _, phis in groups])
+        crossings = vb.inverse(flat) if flat.size else flat
+        fixed = np.asarray(buyer_points, dtype=float)[:, None]
+        los, his, cols = [], [], []
+        start = 0
+        for j, at, phis in groups:
+            vpts = crossings[start:start + phis.size].reshape(phis.shape)
+            start += phis.size
+            edges = np.sort(np.concatenate([np.repeat(fixed, at.size, axis=1), vpts], axis=0), axis=0)
+            lo, hi = edges[:-1], edges[1:]
+            live = hi > lo
+            if lines[j] and self.theta[j] - self.d[0] > 0:
+                live &= hi > vpts[0][None, :]  # above v_0(c): Lambda_j >= 0 (lines[j][0] is phi = z / theta_j)
+            pan, col = np.nonzero(live)
+            los.append(lo[pan, col])
+            his.append(hi[pan, col])
+            cols.append(at[col])
+        lo_f, hi_f, col = np.concatenate(los), np.concatenate(his), np.concatenate(cols)
         if self.inner_split > 1:  # each panel in equal parts (the refined rule of certify)
             parts = np.arange(self.inner_split + 1) / self.inner_split
             cuts = lo_f[:, None] + (hi_f - lo_f)[:, None] * parts[None, :]
@@ -150,10 +177,9 @@ class ThetaSuppliers:
         if col.size == 0:
             return out
         x = lo_f[:, None] + (hi_f - lo_f)[:, None] * _STEP_NODES  # (panels, 15)
-        zz = np.broadcast_to(z[col][:, None], x.shape)
         flat_x = x.ravel()
-        phi = vb.virtual(flat_x)
-        q = self._supplier_given_v(j, phi, zz.ravel(), vs).reshape(x.shape)
+        node_col = np.repeat(col, _STEP_NODES.size)
+        q = self._given_v_all(owner[node_col], vb.virtual(flat_x), z[node_col], vs).reshape(x.shape)
         dens = np.asarray(self.buyer.pdf(flat_x), dtype=float).reshape(x.shape)
         tail = np.asarray(self.buyer.sf(flat_x), dtype=float).reshape(x.shape)
         width = (hi_f - lo_f)[:, None]
@@ -201,23 +227,21 @@ class ThetaSuppliers:
             initial = [mapped_edges(self.warm.get(("S", j)), b) for j, b in enumerate(breaks)]
 
         def integrand(x: np.ndarray, owner: np.ndarray) -> np.ndarray:
-            out = np.empty((_OUTER_ROWS, x.size))
+            inner = self._inner_all(x, owner, vb, vs, lines, buyer_points)  # f, v f, 1 - F, error
+            g, big_g = np.empty(x.size), np.empty(x.size)
             for j in np.unique(owner):
                 at = owner == j
-                xj = x[at]
-                inner = self._inner_v(int(j), xj, vb, vs, lines[j], buyer_points)  # f, v f, 1 - F, error
-                dist = vs[j].dist
-                g = np.asarray(dist.pdf(xj), dtype=float)
-                big_g = np.asarray(dist.cdf(xj), dtype=float)
-                out[:, at] = np.stack([
-                    g * inner[0],  # E[Q_j]
-                    xj * g * inner[0],  # E[c Q_j]
-                    big_g * inner[0],  # supplier rent
-                    self.theta[j] * g * inner[1],  # E[theta_j v Q_j]
-                    self.theta[j] * g * inner[2],  # E[theta_j (1 - F)/f Q_j]
-                    g * inner[3],  # error estimate of the inner rule, carried into the accuracy
-                ])
-            return out
+                g[at] = np.asarray(vs[j].dist.pdf(x[at]), dtype=float)
+                big_g[at] = np.asarray(vs[j].dist.cdf(x[at]), dtype=float)
+            th = self.theta[owner]
+            return np.stack([
+                g * inner[0],  # E[Q_j]
+                x * g * inner[0],  # E[c Q_j]
+                big_g * inner[0],  # supplier rent
+                th * g * inner[1],  # E[theta_j v Q_j]
+                th * g * inner[2],  # E[theta_j (1 - F)/f Q_j]
+                g * inner[3],  # error estimate of the inner rule, carried into the accuracy
+            ])
 
         results = integrate_many(integrand, point_sets, atol=self.atol, rtol=self.rtol, initial=initial,
                                  tested=_TESTED_ROWS)
