@@ -196,6 +196,33 @@ def test_preferences_accuracy_is_tight_and_covers_a_finer_computation() -> None:
     assert abs(finer.welfare - out.welfare) <= out.accuracy
 
 
+def test_preferences_interim_trades_against_uniform_closed_forms() -> None:
+    # uniform [0, 1] types, all weights 1: Phi(v) = k v - (1 - a), Gamma(c) = k c with k = 2 - a, a = 1/rho.
+    # Supplier i sells at cost c iff Lambda_i = theta_i phi - k c >= 0 and the rival's Lambda is lower:
+    # c_rival >= c + (theta_rival - theta_i) phi / k. Integrated over v with scipy's quad (kinks as points).
+    from scipy import integrate as sci
+
+    market = Market([D.Uniform(0.0, 1.0)], [D.Uniform(0.0, 1.0), D.Uniform(0.0, 1.0)], preferences=[2.0, 1.0])
+    out = market.bargain([1.0], [1.0, 1.0])
+    a = float(out.buyer_weight_ratios[0])
+    k = 2.0 - a
+    theta = (2.0, 1.0)
+    for i in (0, 1):
+        costs = np.array([0.05, 0.2, 0.35, 0.5, 0.8])
+        ours = market.interim_trades(out, "supplier", i, costs)
+        for c, q in zip(costs, ours):
+            def given_v(v: float, c: float = float(c), i: int = i) -> float:
+                phi = k * v - (1.0 - a)
+                if theta[i] * phi - k * c < 0.0:
+                    return 0.0
+                return 1.0 - min(max(c + (theta[1 - i] - theta[i]) * phi / k, 0.0), 1.0)
+
+            v0 = ((1.0 - a) + k * c / theta[i]) / k  # Lambda_i = 0: the integrand jumps there
+            kinks = [x for x in (v0, *np.linspace(0.0, 1.0, 41)[1:-1]) if 0.0 < x < 1.0]
+            exact = sci.quad(given_v, 0.0, 1.0, points=kinks, epsabs=1e-14, epsrel=1e-13, limit=500)[0]
+            assert q == pytest.approx(exact, abs=1e-12)
+
+
 def test_preferences_with_six_beta_suppliers_agree_with_a_finer_computation() -> None:
     """Issue 15: the 2-D engine evaluates only the live inner panels and certifies from the accepted outer ones;
     a computation with every inner panel cut in four and ten times tighter outer tolerances (the same
