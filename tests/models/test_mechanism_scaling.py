@@ -55,6 +55,22 @@ def test_integrate_many_matches_closed_forms_and_single_integrals() -> None:
         assert again.panels == len(res.edges) - 1
 
 
+def test_integrate_many_untested_rows_ride_along_on_the_panels_of_the_tested_ones() -> None:
+    # row 0 exp(x) is held to the tolerance; row 1, |x - 0.3| (a kink not given as a breakpoint), is only
+    # carried along: the panels are those of exp alone, and row 1's error bound covers its error
+    def both(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+        return np.stack([np.exp(x), np.abs(x - 0.3)])
+
+    (res,) = integrate_many(both, [[0.0, 1.0]], atol=1e-13, rtol=1e-12, tested=1)
+    (alone,) = integrate_many(lambda x, g: np.exp(x)[None, :], [[0.0, 1.0]], atol=1e-13, rtol=1e-12)
+    (full,) = integrate_many(both, [[0.0, 1.0]], atol=1e-13, rtol=1e-12)
+    assert res.panels == alone.panels < full.panels
+    assert res.value[0] == pytest.approx(math.e - 1.0, abs=1e-12)
+    exact = 0.045 + 0.245
+    assert abs(res.value[1] - exact) <= res.error[1]
+    assert full.value[1] == pytest.approx(exact, abs=1e-10)
+
+
 @pytest.mark.parametrize("dist", [D.Beta(3.0, 2.0), D.Beta(6.0, 3.5), D.Beta(2.0, 1.5)])
 def test_inverse_virtual_cost_round_trip_near_the_pole(dist: Any) -> None:
     # the density vanishes at 1, so Gamma has a pole there; levels up to ~1e13 and the clipped 1e30
@@ -180,6 +196,51 @@ def test_preferences_accuracy_is_tight_and_covers_a_finer_computation() -> None:
     assert abs(finer.welfare - out.welfare) <= out.accuracy
 
 
+def test_preferences_interim_trades_against_uniform_closed_forms() -> None:
+    # uniform [0, 1] types, all weights 1: Phi(v) = k v - (1 - a), Gamma(c) = k c with k = 2 - a, a = 1/rho.
+    # Supplier i sells at cost c iff Lambda_i = theta_i phi - k c >= 0 and the rival's Lambda is lower:
+    # c_rival >= c + (theta_rival - theta_i) phi / k. Integrated over v with scipy's quad (kinks as points).
+    from scipy import integrate as sci
+
+    market = Market([D.Uniform(0.0, 1.0)], [D.Uniform(0.0, 1.0), D.Uniform(0.0, 1.0)], preferences=[2.0, 1.0])
+    out = market.bargain([1.0], [1.0, 1.0])
+    a = float(out.buyer_weight_ratios[0])
+    k = 2.0 - a
+    theta = (2.0, 1.0)
+    for i in (0, 1):
+        costs = np.array([0.05, 0.2, 0.35, 0.5, 0.8])
+        ours = market.interim_trades(out, "supplier", i, costs)
+        for c, q in zip(costs, ours):
+            def given_v(v: float, c: float = float(c), i: int = i) -> float:
+                phi = k * v - (1.0 - a)
+                if theta[i] * phi - k * c < 0.0:
+                    return 0.0
+                return 1.0 - min(max(c + (theta[1 - i] - theta[i]) * phi / k, 0.0), 1.0)
+
+            v0 = ((1.0 - a) + k * c / theta[i]) / k  # Lambda_i = 0: the integrand jumps there
+            kinks = [x for x in (v0, *np.linspace(0.0, 1.0, 41)[1:-1]) if 0.0 < x < 1.0]
+            exact = sci.quad(given_v, 0.0, 1.0, points=kinks, epsabs=1e-14, epsrel=1e-13, limit=500)[0]
+            assert q == pytest.approx(exact, abs=1e-12)
+
+
+def test_preferences_with_six_beta_suppliers_agree_with_a_finer_computation() -> None:
+    """Issue 15: the 2-D engine evaluates only the live inner panels and certifies from the accepted outer ones;
+    a computation with every inner panel cut in four and ten times tighter outer tolerances (the same
+    integrals on other panels) agrees within the reported accuracy."""
+    n = 6
+    theta = [1.0 + j / (2.0 * n) for j in range(n)]
+    market = Market([D.Beta(2.0, 3.0)], _suppliers(n), preferences=theta)
+    out = market.bargain([1.0], [0.6] * n)
+    assert market._engine.warm is None  # the root search's warm start does not outlive it
+    engine = market._engine
+    engine.inner_split, engine.atol, engine.rtol = 4, engine.atol / 10, engine.rtol / 10
+    finer = engine.evaluate(out.buyer_weight_ratios, out.supplier_weight_ratios)
+    assert np.max(np.abs(finer.supplier_rent - out.supplier_rents)) <= out.accuracy
+    assert abs(float(finer.buyer_rent[0]) - float(out.buyer_rents[0])) <= out.accuracy
+    assert abs(finer.welfare - out.welfare) <= out.accuracy
+    assert out.accuracy < 1e-8
+
+
 # ---------------------------------------------------------------------------------------------- timing ratios
 def _median_time(func: Any, repeat: int) -> float:
     times = []
@@ -202,6 +263,18 @@ def test_eight_heterogeneous_suppliers_cost_at_most_twenty_one_supplier_markets(
     base = _median_time(one, 5)
     ratio = _median_time(eight, 1) / base
     assert ratio < 20.0, f"1 x 8 took {ratio:.1f} times the 1 x 1 market"
+
+
+def test_four_suppliers_with_preferences_cost_at_most_four_and_a_half_two_supplier_markets() -> None:
+    # issue 15: 7.1 times before only the live inner panels were evaluated (n^2.8 growth); about 1.7-2.4 now.
+    # The bound is n^2 with room for a loaded machine.
+    def market(n: int) -> Any:
+        theta = [1.0 + j / (2.0 * n) for j in range(n)]
+        return Market([D.Beta(2.0, 3.0)], _suppliers(n), preferences=theta).bargain([1.0], [0.6] * n)
+
+    market(2)
+    ratio = _median_time(lambda: market(4), 3) / _median_time(lambda: market(2), 3)
+    assert ratio < 4.5, f"1 x 4 with preferences took {ratio:.1f} times the 1 x 2 market"
 
 
 def test_frontier_needs_few_engine_evaluations_per_point() -> None:

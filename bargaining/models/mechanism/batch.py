@@ -426,7 +426,7 @@ def evaluate_batch(engine: SeparableEngine, buyer_ratios: np.ndarray, supplier_r
 
 
 def _moved_edges(previous: tuple[np.ndarray, np.ndarray] | None, breaks: np.ndarray) -> np.ndarray | None:
-    """:func:`~bargaining.models.mechanism.engines._mapped_edges` (panel edges found for one set of breakpoints,
+    """:func:`~bargaining.models.mechanism.integrals.mapped_edges` (panel edges found for one set of breakpoints,
     moved piecewise linearly onto another with as many), without its checks of the stored breakpoints, which
     come from this module sorted and distinct."""
     if previous is None or previous[0].size != breaks.size or breaks.size < 2:

@@ -29,7 +29,8 @@ costs >= 0, the r-th best unit is bought iff Lambda_(r) >= d_r Phi(v), again a p
 this stays 1-D. With different theta_j the ranking of suppliers depends on v, and supplier j's allocation is
 integrated over (v, c_j): for fixed (v, c_j) another supplier l ranks ahead iff
 Gamma_l(c_l) < (theta_l - theta_j) Phi(v) + Gamma_j(c_j), a 1-D cdf. The inner integral over v is split
-where any of these conditions changes form; the outer integral over c_j is adaptive.
+where any of these conditions changes form, on its live part only; the outer integral over c_j is adaptive,
+all suppliers at once (:mod:`~bargaining.models.mechanism.theta_suppliers`).
 """
 
 from __future__ import annotations
@@ -40,34 +41,18 @@ from typing import Any
 import numpy as np
 
 from bargaining.models.mechanism.integrals import (
-    _NODES,
-    _WG,
-    _WK,
     count_pmf,
     expected_overlap,
     integrate,
     integrate_many,
+    mapped_edges,
 )
 from bargaining.models.mechanism.protocol import Evaluation, MechanismEngine
+from bargaining.models.mechanism.theta_suppliers import ThetaSuppliers
+from bargaining.models.mechanism.theta_suppliers import points_from_levels as _points_from_levels
 from bargaining.models.mechanism.types import AgentView, ahead_from, reach_from
 
 __all__ = ["Evaluation", "OneBuyerEngine", "SeparableEngine"]
-
-_T = 0.5 * (_NODES + 1.0)
-# "smootherstep" images of the Gauss-Kronrod nodes on [0, 1]: s(t) = 10t^3 - 15t^4 + 6t^5, s' = 30 t^2 (1-t)^2
-_STEP_NODES = 10 * _T**3 - 15 * _T**4 + 6 * _T**5
-_STEP_WK = 0.5 * _WK * 30 * _T**2 * (1 - _T) ** 2
-_STEP_WG = 0.5 * _WG * 30 * _T**2 * (1 - _T) ** 2
-
-
-def _points_from_levels(view: AgentView, levels: Sequence[float]) -> list[float]:
-    """Types at which an agent's virtual type crosses each level (plus its own breakpoints)."""
-    pts = view.own_points()
-    lv = np.asarray([x for x in levels if np.isfinite(x)], dtype=float)
-    if lv.size:
-        pts += [float(x) for x in view.inverse(lv)]
-    return pts
-
 
 class SeparableEngine(MechanismEngine):
     """Closed-form interim allocations for a market without buyer preferences (any n^B x n^S, capacities).
@@ -228,7 +213,7 @@ class SeparableEngine(MechanismEngine):
         initial: list[np.ndarray | None] | None = None
         breaks = [np.unique(np.asarray([p for p in pts if np.isfinite(p)], dtype=float)) for pts in point_sets]
         if self.warm is not None:
-            initial = [_mapped_edges(self.warm.get(agent), b) for agent, b in zip(todo, breaks)]
+            initial = [mapped_edges(self.warm.get(agent), b) for agent, b in zip(todo, breaks)]
         results = integrate_many(integrand, point_sets, atol=self.atol, rtol=self.rtol, initial=initial)
         if self.warm is not None:
             for agent, b, res in zip(todo, breaks, results):
@@ -256,16 +241,6 @@ _BLOCK_ELEMENTS = 4_000_000
 """Largest count-distribution array (rows x levels) built at once by the batched interim allocation."""
 
 
-def _mapped_edges(previous: tuple[np.ndarray, np.ndarray] | None, breaks: np.ndarray) -> np.ndarray | None:
-    """Panel edges found for one set of breakpoints, moved onto another with as many (piecewise linearly)."""
-    if previous is None:
-        return None
-    old_breaks, old_edges = previous
-    if old_breaks.size != breaks.size or breaks.size < 2 or np.any(np.diff(old_breaks) <= 0):
-        return None
-    return np.interp(old_edges, old_breaks, breaks)
-
-
 def _expected_overlap_each(pmf_ahead: np.ndarray, pmf_other: np.ndarray, k: np.ndarray) -> np.ndarray:
     """:func:`~bargaining.models.mechanism.integrals.expected_overlap` with a capacity k per column."""
     surv = np.cumsum(pmf_other[::-1], axis=0)[::-1]
@@ -277,7 +252,7 @@ def _expected_overlap_each(pmf_ahead: np.ndarray, pmf_other: np.ndarray, k: np.n
     return np.sum(pmf_ahead * (upper - lower), axis=0)
 
 
-class OneBuyerEngine(MechanismEngine):
+class OneBuyerEngine(ThetaSuppliers, MechanismEngine):
     """One buyer (demand D units), suppliers with capacities, preferences theta_j and discounts delta_m.
 
     ``discounts`` are delta_1..delta_D with delta_1 = 0 and non-decreasing marginal discounts
@@ -312,6 +287,15 @@ class OneBuyerEngine(MechanismEngine):
         self._flats = flats
         self.positions = min(self.demand, int(self.ks.sum()))
         self.inner_split = 1  # parts of each panel of the inner integral over v (different theta only)
+        # Warm starts (different theta only): when a dict, each supplier's accepted outer panels are the next
+        # evaluation's starting panels (set by the root search for rho, whose evaluations differ little).
+        self.warm: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] | None = None
+        self._outer_edges: dict[tuple[Any, ...], list[np.ndarray | None]] = {}
+
+    def _key(self, buyer_ratios: np.ndarray, supplier_ratios: np.ndarray) -> tuple[Any, ...]:
+        """Identifies an evaluation (ratios, tolerances and inner rule) for :meth:`certify`."""
+        return (tuple(np.asarray(buyer_ratios, dtype=float).tolist()),
+                tuple(np.asarray(supplier_ratios, dtype=float).tolist()), self.atol, self.rtol, self.inner_split)
 
     def views(self, buyer_ratios: np.ndarray, supplier_ratios: np.ndarray) -> tuple[AgentView, list[AgentView]]:
         vb = AgentView(self.buyer, True, float(buyer_ratios[0]), self._flats("B", 0, float(buyer_ratios[0])))
@@ -367,101 +351,11 @@ class OneBuyerEngine(MechanismEngine):
         lower = cum[np.minimum(b, cap)]
         return np.sum(pmf_s * (upper - lower), axis=0)
 
-    # --- supplier side, heterogeneous theta: integrate over v -----------------------------------------------
-    def _supplier_given_v(self, j: int, phi: np.ndarray, z: np.ndarray, vs: list[AgentView]) -> np.ndarray:
-        """E[units of supplier j | Phi(v) = phi, Gamma_j(c_j) = z] (arrays of equal shape)."""
-        cap = self.positions
-        lam = self.theta[j] * phi - z
-        others = [l for l in range(len(vs)) if l != j]
-        if others:
-            p_ahead = np.stack([vs[l].ahead(self.theta[l] * phi - lam, ties=l < j) for l in others])
-            pmf_s = count_pmf(p_ahead, self.ks[others], cap)
-        else:
-            pmf_s = np.zeros((cap + 1, phi.size))
-            pmf_s[0] = 1.0
-        a = np.zeros((cap + 1, phi.size))
-        for r in range(1, cap + 1):
-            a[r] = lam >= self.d[r - 1] * phi
-            if self.has_discounts:
-                a[r] = np.where(phi > 0, a[r], 0.0)
-        cum = np.cumsum(a, axis=0)
-        kj = int(self.ks[j])
-        b = np.arange(cap + 1)
-        upper = cum[np.minimum(b + kj, cap)]
-        lower = cum[b]
-        return np.sum(pmf_s * (upper - lower), axis=0)
-
-    def _lines(self, j: int, vs: list[AgentView]) -> list[tuple[float, float]]:
-        """Lines phi = alpha + beta z in the (Gamma_j, Phi) plane where the integrand over v changes form."""
-        lines: list[tuple[float, float]] = []
-        for r in range(self.positions):
-            s = self.theta[j] - self.d[r]
-            if s > 0:
-                lines.append((0.0, 1.0 / s))
-        for l, view in enumerate(vs):
-            if l == j:
-                continue
-            diff = self.theta[l] - self.theta[j]
-            if diff != 0.0:
-                for level in view.levels():
-                    lines.append((level / diff, -1.0 / diff))
-        if self.has_discounts:
-            lines.append((0.0, 0.0))
-        return lines
-
-    def _inner_v(self, j: int, c: np.ndarray, vb: AgentView, vs: list[AgentView], lines: list[tuple[float, float]],
-                 buyer_points: list[float]) -> np.ndarray:
-        """For each c: integrals over v of [f, v f, (1 - F)] times E[units of j | v, c] (shape (3, len(c)))."""
-        z = vs[j].virtual(c)
-        # breakpoints in v for every c: the buyer's own points and where phi(v) crosses each line
-        phis = np.stack([alpha + beta * z for alpha, beta in lines]) if lines else np.zeros((0, c.size))
-        vpts = vb.inverse(phis) if lines else phis
-        fixed = np.repeat(np.asarray(buyer_points, dtype=float)[:, None], c.size, axis=1)
-        edges = np.sort(np.concatenate([fixed, vpts], axis=0), axis=0)  # (n_edges, m)
-        lo, hi = edges[:-1], edges[1:]
-        if self.inner_split > 1:  # each panel in equal parts (the refined rule of certify)
-            parts = np.arange(self.inner_split + 1)[:, None, None] / self.inner_split
-            cuts = lo[None] + (hi - lo)[None] * parts  # (split + 1, panels, m)
-            lo, hi = cuts[:-1].reshape(-1, c.size), cuts[1:].reshape(-1, c.size)
-        # Kronrod nodes pushed towards the panel ends by the smootherstep s(t) (see _STEP_NODES), whose derivative
-        # vanishes there: it absorbs endpoint singularities of the density (Beta(1, 1.5) has sqrt(1 - v))
-        # that plain Gauss-Kronrod integrates only to ~1e-5. Gauss-7 on the same nodes gives the error bound.
-        x = lo[..., None] + (hi - lo)[..., None] * _STEP_NODES  # (panels, m, 15)
-        zz = np.broadcast_to(z[None, :, None], x.shape)
-        flat_x = x.ravel()
-        phi = vb.virtual(flat_x)
-        q = self._supplier_given_v(j, phi, zz.ravel(), vs).reshape(x.shape)
-        dens = np.asarray(self.buyer.pdf(flat_x), dtype=float).reshape(x.shape)
-        tail = np.asarray(self.buyer.sf(flat_x), dtype=float).reshape(x.shape)
-        width = (hi - lo)[..., None]
-        wk, wg = width * _STEP_WK, width * _STEP_WG
-        error = np.sum(np.abs(np.sum((wk - wg) * dens * q, axis=2)), axis=0)
-        return np.stack([
-            np.sum(wk * dens * q, axis=(0, 2)),
-            np.sum(wk * x * dens * q, axis=(0, 2)),
-            np.sum(wk * tail * q, axis=(0, 2)),
-            error,
-        ])
-
-    def _outer_points(self, j: int, vb: AgentView, vs: list[AgentView], lines: list[tuple[float, float]]) -> list[float]:
-        """Costs c_j where two lines cross or a line meets a buyer level (the inner integral has a kink)."""
-        blevels = [lv for lv in vb.levels() if np.isfinite(lv)]
-        zs: list[float] = []
-        horizontal = [(lv, 0.0) for lv in blevels]
-        allines = lines + horizontal
-        for p in range(len(allines)):
-            for q in range(p + 1, len(allines)):
-                (a1, b1), (a2, b2) = allines[p], allines[q]
-                if b1 != b2:
-                    zs.append((a2 - a1) / (b1 - b2))
-        for l, view in enumerate(vs):
-            if l != j and self.theta[l] == self.theta[j]:
-                zs += view.levels()
-        zs = [z for z in zs if np.isfinite(z)]
-        return _points_from_levels(vs[j], zs)
-
     # --- expectations ----------------------------------------------------------------------------------------
-    def evaluate(self, buyer_ratios: np.ndarray, supplier_ratios: np.ndarray) -> Evaluation:
+    def evaluate(self, buyer_ratios: np.ndarray, supplier_ratios: np.ndarray,
+                 initial: Sequence[np.ndarray | None] | None = None) -> Evaluation:
+        """Expected quantities at the given weight ratios; ``initial`` optionally gives each supplier's starting
+        outer panels (different theta only; by default the warm start, if any)."""
         vb, vs = self.views(buyer_ratios, supplier_ratios)
         ns = len(vs)
         st, sc, sr = np.zeros(ns), np.zeros(ns), np.zeros(ns)
@@ -521,33 +415,13 @@ class OneBuyerEngine(MechanismEngine):
                     done[key] = (r.value, float(np.sum(r.error)))
         else:
             bg, br = -disc_gross, -disc_rent
-            buyer_points = vb.own_points()
-            for j, view in enumerate(vs):
-                lines = self._lines(j, vs)
-                points = self._outer_points(j, vb, vs, lines)
-                dist = view.dist
-
-                def integrand_2d(x: np.ndarray, j: int = j, dist: Any = dist, lines: Any = lines) -> np.ndarray:
-                    inner = self._inner_v(j, x, vb, vs, lines, buyer_points)  # (4, m): f, v f, 1 - F, error
-                    g = np.asarray(dist.pdf(x), dtype=float)
-                    big_g = np.asarray(dist.cdf(x), dtype=float)
-                    return np.stack([
-                        g * inner[0],  # E[Q_j]
-                        x * g * inner[0],  # E[c Q_j]
-                        big_g * inner[0],  # supplier rent
-                        self.theta[j] * g * inner[1],  # E[theta_j v Q_j]
-                        self.theta[j] * g * inner[2],  # E[theta_j (1 - F)/f Q_j]
-                        g * inner[3],  # error bound of the inner integral, carried into the accuracy
-                    ])
-
-                r = integrate(integrand_2d, points, atol=self.atol, rtol=self.rtol)
-                error += float(np.sum(r.error))
-                converged &= r.converged
-                st[j], sc[j], sr[j] = r.value[:3]
-                bg += r.value[3]
-                br += r.value[4]
-                inner_error += float(r.value[5]) * max(1.0, abs(self.buyer.high), abs(self.buyer.low)) * float(self.theta[j])
-            error += inner_error
+            values, outer, inner_error, ok = self._suppliers_2d(vb, vs, self._key(buyer_ratios, supplier_ratios),
+                                                                initial)
+            st, sc, sr = values[0], values[1], values[2]
+            bg += float(np.sum(values[3]))
+            br += float(np.sum(values[4]))
+            converged &= ok
+            error += outer + inner_error
         mismatch = abs(float(bt - np.sum(st)))
         return Evaluation(
             np.array([bt]), np.array([bg]), np.array([br]), st, sc, sr, error, converged,
@@ -557,6 +431,8 @@ class OneBuyerEngine(MechanismEngine):
     def certify(self, buyer_ratios: np.ndarray, supplier_ratios: np.ndarray, ev: Evaluation) -> Evaluation:
         """A tight error bound for the 2-D case (different theta_j): the evaluation redone with every inner panel
         halved, its values reported, and its error bound the outer quadrature's plus the change from ``ev``.
+        The redone evaluation starts from the outer panels ``ev`` accepted (when they are still known), so it
+        mostly evaluates those; the acceptance test is the usual one.
 
         The inner integral over v uses a fixed 15-point rule per panel, whose Gauss-Kronrod error estimate
         |K15 - G7| mostly measures the error of the 7-point rule and overstates that of K15 by orders of
@@ -566,11 +442,13 @@ class OneBuyerEngine(MechanismEngine):
         """
         if self.common_theta:
             return ev
-        self.inner_split = 2
+        initial = self._outer_edges.get(self._key(buyer_ratios, supplier_ratios))
+        self.inner_split, warm = 2, self.warm
+        self.warm = None  # the panels of the halved rule are no start for the next evaluation
         try:
-            fine = self.evaluate(buyer_ratios, supplier_ratios)
+            fine = self.evaluate(buyer_ratios, supplier_ratios, initial)
         finally:
-            self.inner_split = 1
+            self.inner_split, self.warm = 1, warm
         change = sum(
             float(np.sum(np.abs(np.asarray(getattr(fine, name)) - np.asarray(getattr(ev, name)))))
             for name in ("buyer_trades", "buyer_gross", "buyer_rent", "supplier_trades", "supplier_cost", "supplier_rent")
