@@ -21,13 +21,14 @@ is 4e-8.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy.interpolate import make_interp_spline
+from scipy.interpolate import PPoly, make_interp_spline
 
 __all__ = ["SplitSpline", "flat_map_grid"]
 
@@ -66,6 +67,18 @@ class _Map:
             return 1.0 - 2.0 * np.arcsin(np.sqrt(0.5 * v)) / _HALF_PI
         return u
 
+    def x_scalar(self, delta: float) -> float:
+        """:meth:`x` of one Delta in scalar arithmetic (every likelihood evaluation)."""
+        u = min(max((delta - self.lo) / self.width, 0.0), 1.0)
+        v = min(max((self.hi - delta) / self.width, 0.0), 1.0)
+        if self.flat_lo and self.flat_hi:
+            return (math.asin(math.sqrt(u)) if u <= 0.5 else _HALF_PI - math.asin(math.sqrt(v))) / _HALF_PI
+        if self.flat_lo:
+            return 2.0 * math.asin(math.sqrt(0.5 * u)) / _HALF_PI
+        if self.flat_hi:
+            return 1.0 - 2.0 * math.asin(math.sqrt(0.5 * v)) / _HALF_PI
+        return u
+
     def derivatives(self, x: float) -> tuple[float, float]:
         """(d Delta / dx, d^2 Delta / dx^2) at x."""
         w = self.width
@@ -97,7 +110,15 @@ class _Piece:
             xx, yy = np.concatenate([xx, 2.0 - xx[-2::-1]]), np.concatenate([yy, yy[-2::-1]])
         k = min(_ORDER, len(xx) - 1)
         k -= 1 - k % 2  # odd degree: not-a-knot conditions split evenly between the ends
-        self.spline: Any = make_interp_spline(xx, yy, k=k) if k >= 3 else None
+        self.spline: PPoly | None = None
+        if k >= 3:
+            fitted = make_interp_spline(xx, yy, k=k)
+            self.spline = PPoly.from_spline((fitted.t, fitted.c, fitted.k))
+        # the piecewise polynomials and their first two derivatives as lists, for scalar evaluation
+        self._scalar: list[tuple[list[float], list[list[float]]]] = []
+        if self.spline is not None:
+            for pp in (self.spline, self.spline.derivative(1), self.spline.derivative(2)):
+                self._scalar.append((pp.x.tolist(), pp.c.T.tolist()))
 
     def __call__(self, delta: np.ndarray) -> np.ndarray:
         x = self.map.x(delta)
@@ -105,18 +126,35 @@ class _Piece:
             return np.interp(x, self._x, self._y)
         return np.asarray(self.spline(x), dtype=float)
 
+    def at(self, delta: float, nu: int = 0) -> float:
+        """The spline (nu = 0) or its nu-th derivative in x at one Delta, by Horner's rule (no array overhead)."""
+        x = self.map.x_scalar(delta)
+        if self.spline is None:
+            if nu == 0:
+                return float(np.interp(x, self._x, self._y))
+            return float((self._y[-1] - self._y[0]) / (self._x[-1] - self._x[0])) if nu == 1 else 0.0
+        return self._horner(x, nu)
+
+    def _horner(self, x: float, nu: int) -> float:
+        breaks, coefs = self._scalar[nu]
+        i = min(max(bisect.bisect_right(breaks, x) - 1, 0), len(coefs) - 1)
+        dx = x - breaks[i]
+        out = 0.0
+        for c in coefs[i]:
+            out = out * dx + c
+        return out
+
     def slope(self, delta: float) -> float:
         """d/dDelta by the chain rule; at a mapped end (d Delta / dx = 0) the ratio of second derivatives."""
-        x = float(self.map.x(np.array([delta]))[0])
+        x = self.map.x_scalar(delta)
         d1, d2 = self.map.derivatives(x)
         if self.spline is None:
             if len(self._x) < 2 or self._x[-1] == self._x[0]:
                 return 0.0
             return float((self._y[-1] - self._y[0]) / (self._x[-1] - self._x[0])) / d1 if d1 != 0.0 else 0.0
-        s1 = float(self.spline(x, 1))
         if abs(d1) > 1e-6 * abs(self.map.width):
-            return s1 / d1
-        return float(self.spline(x, 2)) / d2 if d2 != 0.0 else 0.0
+            return self._horner(x, 1) / d1
+        return self._horner(x, 2) / d2 if d2 != 0.0 else 0.0
 
 
 class SplitSpline:
@@ -136,11 +174,16 @@ class SplitSpline:
                  flats: Sequence[tuple[bool, bool]] | None = None) -> None:
         edges = sorted({-1.0, 1.0, *(float(k) for k in knots)})
         self._edges = np.asarray(edges)
+        self._edge_list = [float(e) for e in edges]
         self._pieces = []
         for k, (lo, hi) in enumerate(itertools.pairwise(edges)):
             inside = (grid >= lo) & (grid <= hi)
             flat_lo, flat_hi = flats[k] if flats is not None else (False, False)
             self._pieces.append(_Piece(_Map(lo, hi, flat_lo, flat_hi), grid[inside], values[inside]))
+
+    def _piece_of(self, x: float) -> _Piece:
+        k = bisect.bisect_left(self._edge_list, x) - 1
+        return self._pieces[min(max(k, 0), len(self._pieces) - 1)]
 
     def _index(self, x: np.ndarray) -> np.ndarray:
         return np.clip(np.searchsorted(self._edges, x, side="left") - 1, 0, len(self._pieces) - 1)
@@ -157,12 +200,11 @@ class SplitSpline:
 
     def slope(self, x: float) -> float:
         """Derivative at one Delta (of the piece that contains it; at a knot, the piece on its left)."""
-        return self._pieces[int(self._index(np.array([float(x)]))[0])].slope(float(x))
+        return self._piece_of(float(x)).slope(float(x))
 
     def __call__(self, x: Any) -> Any:
-        if np.ndim(x) == 0:  # one Delta (every likelihood evaluation): evaluate only its piece
-            point = np.array([float(x)])
-            return self._pieces[int(self._index(point)[0])](point)[0]
+        if np.ndim(x) == 0:  # one Delta (every likelihood evaluation): evaluate only its piece, in scalars
+            return self._piece_of(float(x)).at(float(x))
         x = np.asarray(x, dtype=float)
         piece = self._index(x)
         out = np.empty(np.shape(x))
