@@ -2,9 +2,10 @@
 :class:`~bargaining.models.incomplete_likelihood.WeightRatioCurve`.
 
 The ratios are smooth between knots (Delta = 0, where the weights have a kink, and the Deltas where the budget
-constraint starts or stops binding) but not at every knot: where rho tends to max w = 1 from the binding side
-(at Delta = -1 and +1, and at the switches to a slack budget) the solver's curve has a singular expansion such as
-t(u) = 1 - c0 u - c1 u^2 log u in the distance u to the knot (second derivative unbounded; measured for Beta laws).
+constraint starts or stops binding) but not at every end: where rho tends to max w = 1 at Delta = -1 or +1 with
+the constraint binding next to it, the solver's curve has a singular expansion such as
+t(u) = 1 - c0 u - c1 u^2 log u in the distance u to the end (second derivative unbounded; measured for Beta laws;
+at the budget switches of uniform laws the binding side was smooth, and the curve builder maps only -1 and +1).
 A cubic spline in Delta then needs a grid graded down to 1/256 of the range near those ends. Here each piece
 [lo, hi] is parametrised by x in [0, 1] with a cosine map that is flat at such an end,
 

@@ -259,15 +259,16 @@ class WeightRatioCurve:
             extra = np.asarray(knots[1:])
             grid, order = np.unique(np.concatenate([grid, extra]), return_index=True)
             values = np.concatenate([values, exact(extra)])[order]
-        # a piece's mapped variable is flat at an end where rho may reach 1 from the binding side (Delta = -1, +1
-        # and the budget switches), on pieces where the constraint binds
+        # a piece's mapped variable is flat at Delta = -1 or +1 when the constraint binds next to it (rho tends to 1
+        # there with a u^2 log u term); not at the budget switches, where the binding side was found smooth
+        # (uniform laws: mapping them cost half as many nodes again)
         edges = sorted({-1.0, 1.0, *knots})
         binding = np.isfinite(values[:, 2])
         flats = []
         for lo, hi in itertools.pairwise(edges):
             inside = (grid > lo) & (grid < hi)
             bind = bool(inside.any() and binding[inside].any())
-            flats.append((bind and lo != 0.0, bind and hi != 0.0))
+            flats.append((bind and lo == -1.0, bind and hi == 1.0))
         # local refinement: the midpoint of every interval is solved and compared with the spline through the
         # current nodes; intervals that miss ``tol`` are halved again, the others keep their error estimate
         pending = np.ones(len(grid) - 1, dtype=bool)
