@@ -376,20 +376,19 @@ def _kink(market: Any, lo: float, hi: float, slack_lo: bool, slack: Callable[[fl
     """
     from scipy.optimize import brentq
 
+    # at Delta = -1 or +1 the budget surplus at rho = 1 is 0 (the constraint binds only just): when it already
+    # binds (by the slack test of _slack_at_delta) 1e-8 inside, the switch is within 1e-8 of the end and no knot
+    # (one evaluation instead of a search)
+    for end, inner, slack_end in ((lo, lo + 1e-8, slack_lo), (hi, hi - 1e-8, not slack_lo)):
+        if abs(end) == 1.0 and slack_end:
+            g_in, tol_in = market._slack_at_delta(inner)
+            if g_in < -tol_in:
+                return end
     (g_lo, tol_lo), (g_hi, tol_hi) = market._slack_at_delta(lo), market._slack_at_delta(hi)
     # slack means g >= -tol: shift by the slack end's tolerance so that the ends have opposite signs even when
     # the slack end is slack only within that tolerance (at Delta = +-1 the surplus is 0 up to rounding)
     shift = tol_lo if slack_lo else tol_hi
     f_lo, f_hi = g_lo + shift, g_hi + shift
-    # at Delta = -1 or +1 the budget surplus at rho = 1 is 0 (the constraint binds only just): when it already
-    # binds 1e-8 inside, the switch is within 1e-8 of the end and not a knot (one evaluation instead of a search)
-    for end, inner, slack_end in ((lo, lo + 1e-8, slack_lo), (hi, hi - 1e-8, not slack_lo)):
-        if abs(end) == 1.0 and slack_end and f_lo * f_hi < 0.0:
-            g_in = market._slack_at_delta(inner)[0] + shift
-            if g_in * (f_lo if end == lo else f_hi) <= 0.0:
-                return end
-            lo, f_lo = (inner, g_in) if end == lo else (lo, f_lo)
-            hi, f_hi = (hi, f_hi) if end == lo else (inner, g_in)
     if f_lo * f_hi < 0.0:
         return float(brentq(lambda d: market._slack_at_delta(d)[0] + shift, lo, hi, xtol=1e-11, rtol=1e-14))
     a_, b_ = lo, hi
