@@ -119,7 +119,7 @@ class VirtualTypeInverse:
             out[todo] = self._illinois(
                 side, a, flat_y[todo], grid[idx - 1], grid[idx], table[idx - 1], table[idx], guess=guess, slope=slope
             )
-        out = np.clip(out, self.low, self.high).reshape(levels.shape)
+        out = np.minimum(np.maximum(out, self.low), self.high).reshape(levels.shape)
         return out[()] if out.ndim == 0 else out
 
     def _inverse_few(self, side: str, a: float, grid: np.ndarray, table: np.ndarray, y: np.ndarray) -> np.ndarray | None:
@@ -224,7 +224,7 @@ class VirtualTypeInverse:
                         fast = x_prev - f_prev * (x_prev - x_older) / (f_prev - f_older)
                 usable = newton & np.isfinite(fast) & (fast > xl) & (fast < xr)
                 step = np.where(usable, fast, step)
-            trial = np.clip(step, xl + 1e-9 * width, xr - 1e-9 * width)
+            trial = np.minimum(np.maximum(step, xl + 1e-9 * width), xr - 1e-9 * width)
             h = self._ironed(side, a, trial)
             f = h - yy
             if iteration == 0 and guess is not None and slope is not None:
