@@ -168,7 +168,9 @@ class WeightRatioCurve:
             da, db = (a_hi - a_lo) / (hi - lo), (b_hi - b_lo) / (hi - lo)
         raw_a = self._interp_a(d) if self._interp_a is not None else a
         raw_b = self._interp_b(d) if self._interp_b is not None else b
-        return (da if 0.0 <= raw_a <= 1.0 else 0.0, db if 0.0 <= raw_b <= 1.0 else 0.0)
+        # clipped: beyond rounding (the splines reproduce a = 0 at Delta = -1 only to ~1e-20)
+        inside_a, inside_b = -1e-12 <= raw_a <= 1.0 + 1e-12, -1e-12 <= raw_b <= 1.0 + 1e-12
+        return (da if inside_a else 0.0, db if inside_b else 0.0)
 
     @classmethod
     def closed_form(cls) -> WeightRatioCurve:

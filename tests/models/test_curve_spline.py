@@ -61,3 +61,19 @@ def test_graded_spline_interpolates_the_end_singularity() -> None:
     # midpoints in the mapped variable lie inside their intervals
     mids = spline.midpoints(grid[:-1], grid[1:])
     assert np.all((mids > grid[:-1]) & (mids < grid[1:]))
+
+
+def test_solver_curve_slopes_at_the_ends_against_eq38() -> None:
+    """Uniform laws on [0, 1]: the solver-built curve's slopes at Delta = -1 and +1 (flat ends of the map, where
+    a = 0 or b = 0 exactly) against one-sided differences of the closed form (eq. 38)."""
+    from bargaining import Uniform
+    from bargaining.models.incomplete_likelihood import WeightRatioCurve, uniform_weight_ratios
+
+    curve = WeightRatioCurve.from_solver(Uniform(), Uniform())
+    h = 1e-7
+    for end, inner in ((-1.0, -1.0 + h), (1.0, 1.0 - h)):
+        (a0, b0), (a1, b1) = uniform_weight_ratios(end), uniform_weight_ratios(inner)
+        da, db = curve.slopes(end)
+        assert da == pytest.approx((a1 - a0) / (inner - end), abs=1e-4)
+        assert db == pytest.approx((b1 - b0) / (inner - end), abs=1e-4)
+    assert curve.slopes(-1.0)[0] == pytest.approx(1.0, abs=1e-4)  # a = (1 + Delta) t with t(-1) = 1
