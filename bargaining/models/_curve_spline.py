@@ -124,13 +124,15 @@ class _Piece:
     def __call__(self, delta: np.ndarray) -> np.ndarray:
         x = self.map.x(delta)
         if self.spline is None:
-            return np.interp(x, self._x, self._y)
+            return np.interp(x, self._x, self._y) if len(self._x) else np.full(np.shape(x), np.nan)
         return np.asarray(self.spline(x), dtype=float)
 
     def at(self, delta: float, nu: int = 0) -> float:
         """The spline (nu = 0) or its nu-th derivative in x at one Delta, by Horner's rule (no array overhead)."""
         x = self.map.x_scalar(delta)
         if self.spline is None:
+            if len(self._x) < 2:
+                return float(self._y[0]) if nu == 0 and len(self._x) else math.nan
             if nu == 0:
                 return float(np.interp(x, self._x, self._y))
             return float((self._y[-1] - self._y[0]) / (self._x[-1] - self._x[0])) if nu == 1 else 0.0

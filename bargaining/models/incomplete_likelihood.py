@@ -45,6 +45,7 @@ import numpy as np
 from scipy.special import expit, log_expit
 
 from bargaining.errors import AccuracyWarning, DistributionError, InvalidParameterError, UnknownNameError
+from bargaining.models._curve_nodes import newton_nodes
 from bargaining.models._curve_spline import SplitSpline as _SplitSpline
 from bargaining.models._curve_spline import flat_map_grid
 from bargaining.models.bilateral import rho_from_delta
@@ -210,29 +211,48 @@ class WeightRatioCurve:
                 float(outcome.rho),
             )
 
-        def exact(deltas: np.ndarray, hints: list[tuple[float, float] | None] | None = None) -> np.ndarray:
-            """(a, b, slope of the budget in t) at each Delta: one sweep in increasing Delta, each point started
-            from its hint (t, slope) when given, else from the points before it; every point is still solved
-            to the solver's tolerance."""
-            order = np.argsort(deltas)
-            # nodes to a hundredth of the curve's tolerance: far below the interpolation error it is built to
-            outcomes = market._sweep(np.asarray(deltas, dtype=float)[order],
-                                     None if hints is None else [hints[i] for i in order], step_tol=node_tol)
+        def exact(deltas: np.ndarray, hints: list[tuple[float, float] | None] | None = None,
+                  newton: list[tuple[float, float, float] | None] | None = None) -> np.ndarray:
+            """(a, b, slope of the budget in t) at each Delta: from one evaluation where the Newton step from the
+            hint (t, slope, slope error) in ``newton`` is certified to ``node_tol`` (:mod:`._curve_nodes`), else
+            by one sweep in increasing Delta, each point started from its hint (t, slope) when given, else from
+            the points before it; every point is still solved to the solver's tolerance."""
+            deltas = np.asarray(deltas, dtype=float)
             out = np.empty((len(deltas), 3))
+            left = np.ones(len(deltas), dtype=bool)
+            if newton is not None:
+                for i, node in enumerate(newton_nodes(market, deltas, newton, node_tol)):
+                    if node is not None:
+                        out[i], left[i] = node, False
+            rest = np.flatnonzero(left)
+            order = rest[np.argsort(deltas[rest])]
+            if order.size == 0:
+                return out
+            # nodes to a hundredth of the curve's tolerance: far below the interpolation error it is built to
+            outcomes = market._sweep(deltas[order],
+                                     None if hints is None else [hints[i] for i in order], step_tol=node_tol)
             for position, outcome in zip(order, outcomes, strict=True):
                 out[position] = (float(np.ravel(outcome.buyer_weight_ratios)[0]),
                                  float(np.ravel(outcome.supplier_weight_ratios)[0]),
                                  float(outcome.details.get("budget_slope", math.nan)) if outcome.binding else math.nan)
             return out
 
-        def hints_at(deltas: np.ndarray, grid: np.ndarray, values: np.ndarray) -> list[tuple[float, float] | None]:
-            """t = max(a, b) (the largest weight is 1) from the splines through the nodes, the slope linearly."""
+        def hints_at(deltas: np.ndarray, grid: np.ndarray,
+                     values: np.ndarray) -> tuple[list[tuple[float, float] | None], list[tuple[float, float, float] | None]]:
+            """t = max(a, b) (the largest weight is 1) from the splines through the nodes, the slope linearly (for
+            the solver) and by the splines through the binding nodes, with their difference as its error bound
+            (for :func:`newton_nodes`)."""
             t_guess = np.maximum(_SplitSpline(grid, values[:, 0], knots, flats)(deltas),
                                  _SplitSpline(grid, values[:, 1], knots, flats)(deltas))
             finite = np.isfinite(values[:, 2])  # slack nodes (rho = 1) have no slope: use the nearest binding ones
-            slopes = np.interp(deltas, grid[finite], values[finite, 2]) if finite.any() else np.full(len(deltas), np.nan)
-            return [(float(t_), float(s_)) if np.isfinite(s_) and 0.0 < t_ < 1.0 else None
-                    for t_, s_ in zip(t_guess, slopes, strict=True)]
+            nan = np.full(len(deltas), np.nan)
+            slopes = np.interp(deltas, grid[finite], values[finite, 2]) if finite.any() else nan
+            smooth = _SplitSpline(grid[finite], values[finite, 2], knots, flats)(deltas) if finite.sum() >= 6 else nan
+            solver = [(float(t_), float(s_)) if np.isfinite(s_) and 0.0 < t_ < 1.0 else None
+                      for t_, s_ in zip(t_guess, slopes, strict=True)]
+            newton = [(float(t_), float(q_), abs(float(q_) - float(s_))) if np.isfinite(q_) and 0.0 < t_ < 1.0
+                      else None for t_, s_, q_ in zip(t_guess, slopes, smooth, strict=True)]
+            return solver, newton
 
         def slack(d: float) -> bool:
             return solve(d)[2] <= 1.0 + 1e-12
@@ -279,7 +299,7 @@ class WeightRatioCurve:
             lows, highs = grid[:-1][pending], grid[1:][pending]
             pa, pb = _SplitSpline(grid, values[:, 0], knots, flats), _SplitSpline(grid, values[:, 1], knots, flats)
             mids = pa.midpoints(lows, highs)
-            mid_values = exact(mids, hints_at(mids, grid, values))
+            mid_values = exact(mids, *hints_at(mids, grid, values))
             errors = np.maximum(np.abs(pa(mids) - mid_values[:, 0]), np.abs(pb(mids) - mid_values[:, 1]))
             # new intervals: each checked interval splits in two, both inheriting its midpoint error
             new_grid = np.concatenate([grid, mids])
