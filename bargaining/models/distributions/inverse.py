@@ -164,11 +164,38 @@ class VirtualTypeInverse:
                 continue
             width = g_hi - g_lo
             trial = min(max(guess, g_lo + 1e-9 * width), g_hi - 1e-9 * width)
-            h = float(self._ironed(side, a, np.array([trial]))[0])
-            if not abs(h - level) <= 1e-11 * max(1.0, abs(level)):
+            dxdy = 1.0 / slope if 0.0 < slope < math.inf else 0.0
+            found = self._few_steps(side, a, level, trial, dxdy, g_lo + 1e-9 * width, g_hi - 1e-9 * width)
+            if found is None:
                 return None
-            out[q] = trial
+            out[q] = found
         return np.minimum(np.maximum(out, self.low), self.high)
+
+    def _few_steps(self, side: str, a: float, level: float, trial: float, dxdy: float, lo: float,
+                   hi: float) -> float | None:
+        """The first iterates of :meth:`_illinois` from a guess, in scalar arithmetic: the guess, then a Newton step
+        with the cell's slope dx/dy, then secant steps through the last two iterates, at most four evaluations,
+        each kept inside [lo, hi]. Returns the first iterate where the virtual type is within the tolerance at
+        which :meth:`_illinois` stops, or None."""
+        ftol = 1e-11 * max(1.0, abs(level))
+        x_prev = f_prev = math.nan
+        x = trial
+        for step in range(4):
+            f = float(self._ironed(side, a, np.array([x]))[0]) - level
+            if abs(f) <= ftol:
+                return x
+            if not math.isfinite(f):
+                return None
+            if step == 0:
+                x_next = x - f * dxdy
+            else:
+                if f == f_prev:
+                    return None
+                x_next = x - f * (x - x_prev) / (f - f_prev)
+            if not (lo <= x_next <= hi and math.isfinite(x_next)):
+                return None
+            x_prev, f_prev, x = x, f, x_next
+        return None
 
     def _illinois(
         self,
