@@ -193,8 +193,10 @@ class WeightRatioCurve:
         The grid starts with ``initial_points`` nodes in [-1, 1], evenly spaced in the mapped variable x of
         each half (Delta = 0, where the weights have a kink, is always a node; the map of
         :mod:`bargaining.models._curve_spline` grades the nodes towards -1 and +1, where rho tends to 1 and the
-        curve is singular), and is refined locally: the midpoint in x of each interval is solved and compared
-        with the spline through the current nodes, and only intervals where they differ by more
+        curve is singular), and is refined locally: the midpoint in x of each interval is solved (from one
+        engine evaluation where a Newton step from the splines' guess is certified to 1e-2 ``tol``, see
+        :mod:`bargaining.models._curve_nodes`; otherwise by the solver) and compared with the spline through the
+        current nodes, and only intervals where they differ by more
         than ``tol`` are halved again, until every interval passes or the next round would exceed
         ``max_points`` nodes (then an :class:`~bargaining.errors.AccuracyWarning` reports the accuracy
         reached). ``accuracy`` is the largest of the intervals' last midpoint errors.
