@@ -20,8 +20,9 @@ which tends to the Loertscher-Marx trade rule as sigma -> 0.
 The map Delta -> (a, b) is :class:`WeightRatioCurve`: the closed form of eq. (38) of the Loertscher-Marx
 online appendix when F and G are uniform on the same interval (rho is invariant to a common affine change of
 units), otherwise the Loertscher-Marx solver (:class:`bargaining.models.mechanism.Market`) evaluated on an
-adaptively refined grid of Delta and interpolated (cubic splines on each side of Delta = 0, where the
-weights have a kink) with a measured accuracy.
+adaptively refined grid of Delta and interpolated (quintic splines on each side of Delta = 0, where the
+weights have a kink, in a variable graded towards Delta = -1 and +1: :mod:`bargaining.models._curve_spline`)
+with a measured accuracy.
 
 Cell moments for minimum distance
 ---------------------------------
@@ -36,15 +37,17 @@ import math
 import threading
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.interpolate import CubicSpline
 from scipy.special import expit, log_expit
 
 from bargaining.errors import AccuracyWarning, DistributionError, InvalidParameterError, UnknownNameError
+from bargaining.models._curve_nodes import newton_nodes
+from bargaining.models._curve_spline import SplitSpline as _SplitSpline
+from bargaining.models._curve_spline import flat_map_grid
 from bargaining.models.bilateral import rho_from_delta
 from bargaining.models.conventions import weights_from_delta
 from bargaining.models.price_rules import MOMENT_NAMES, kda_unit_moments
@@ -115,52 +118,6 @@ def uniform_support(dist: Any, *, atol: float = 1e-10) -> tuple[float, float] | 
     return (low, high) if np.allclose(cdf, (grid - low) / (high - low), atol=atol) else None
 
 
-class _SplitSpline:
-    """Cubic splines between knots: the ratios have kinks at Delta = 0 (the weights' kink) and where the budget
-    constraint starts or stops binding (rho reaches max w); each knot is a grid node."""
-
-    def __init__(self, grid: np.ndarray, values: np.ndarray, knots: Sequence[float] = (0.0,)) -> None:
-        edges = sorted({-1.0, 1.0, *(float(k) for k in knots)})
-        self._edges = np.asarray(edges)
-        self._pieces = []
-        for lo, hi in itertools.pairwise(edges):
-            inside = (grid >= lo) & (grid <= hi)
-            x, y = grid[inside], values[inside]
-            self._pieces.append(CubicSpline(x, y) if len(x) >= 3 else _Line(x, y))
-
-    def slope(self, x: float) -> float:
-        """Derivative at one Delta (of the piece that contains it; at a knot, the piece on its left)."""
-        k = min(max(int(np.searchsorted(self._edges, float(x), side="left")) - 1, 0), len(self._pieces) - 1)
-        piece = self._pieces[k]
-        if isinstance(piece, _Line):
-            return float((piece._y[-1] - piece._y[0]) / (piece._x[-1] - piece._x[0]))
-        return float(piece(np.array([float(x)]), 1)[0])
-
-    def __call__(self, x: Any) -> Any:
-        if np.ndim(x) == 0:  # one Delta (every likelihood evaluation): evaluate only its piece
-            point = np.array([float(x)])
-            k = min(max(int(np.searchsorted(self._edges, point[0], side="left")) - 1, 0), len(self._pieces) - 1)
-            return self._pieces[k](point)[0]
-        x = np.asarray(x, dtype=float)
-        piece = np.clip(np.searchsorted(self._edges, x, side="left") - 1, 0, len(self._pieces) - 1)
-        out = np.empty(np.shape(x))
-        for k, spline in enumerate(self._pieces):
-            mask = piece == k
-            if np.any(mask):
-                out[mask] = spline(x[mask])
-        return out[()] if out.ndim == 0 else out
-
-
-class _Line:
-    """Linear interpolation through two points (a piece too short for a cubic spline)."""
-
-    def __init__(self, x: np.ndarray, y: np.ndarray) -> None:
-        self._x, self._y = x, y
-
-    def __call__(self, t: np.ndarray) -> np.ndarray:
-        return np.interp(t, self._x, self._y)
-
-
 @dataclass
 class WeightRatioCurve:
     """Delta -> (a, b) = (w_B/rho, w_S/rho) for one buyer with values F and one seller with costs G.
@@ -171,7 +128,7 @@ class WeightRatioCurve:
     Attributes
     ----------
     method
-        "closed form (eq. 38)" or "solver + cubic spline".
+        "closed form (eq. 38)" or "solver + quintic spline".
     accuracy
         Largest absolute interpolation error of a or b observed at the midpoints of the final grid's
         predecessor (0 for the closed form). The final grid has those midpoints as nodes, so this is a
@@ -212,7 +169,9 @@ class WeightRatioCurve:
             da, db = (a_hi - a_lo) / (hi - lo), (b_hi - b_lo) / (hi - lo)
         raw_a = self._interp_a(d) if self._interp_a is not None else a
         raw_b = self._interp_b(d) if self._interp_b is not None else b
-        return (da if 0.0 <= raw_a <= 1.0 else 0.0, db if 0.0 <= raw_b <= 1.0 else 0.0)
+        # clipped: beyond rounding (the splines reproduce a = 0 at Delta = -1 only to ~1e-20)
+        inside_a, inside_b = -1e-12 <= raw_a <= 1.0 + 1e-12, -1e-12 <= raw_b <= 1.0 + 1e-12
+        return (da if inside_a else 0.0, db if inside_b else 0.0)
 
     @classmethod
     def closed_form(cls) -> WeightRatioCurve:
@@ -226,14 +185,18 @@ class WeightRatioCurve:
         cost_dist: Any,
         *,
         tol: float = _CURVE_TOL,
-        initial_points: int = 17,
+        initial_points: int = 21,
         max_points: int = 513,
     ) -> WeightRatioCurve:
         """Tabulate the Loertscher-Marx solver over Delta and interpolate.
 
-        The grid starts with ``initial_points`` equally spaced nodes in [-1, 1] (Delta = 0, where the weights
-        have a kink, is always a node) and is refined locally: the midpoint of each interval is solved and
-        compared with the spline through the current nodes, and only intervals where they differ by more
+        The grid starts with ``initial_points`` nodes in [-1, 1], evenly spaced in the mapped variable x of
+        each half (Delta = 0, where the weights have a kink, is always a node; the map of
+        :mod:`bargaining.models._curve_spline` grades the nodes towards -1 and +1, where rho tends to 1 and the
+        curve is singular), and is refined locally: the midpoint in x of each interval is solved (from one
+        engine evaluation where a Newton step from the splines' guess is certified to 1e-2 ``tol``, see
+        :mod:`bargaining.models._curve_nodes`; otherwise by the solver) and compared with the spline through the
+        current nodes, and only intervals where they differ by more
         than ``tol`` are halved again, until every interval passes or the next round would exceed
         ``max_points`` nodes (then an :class:`~bargaining.errors.AccuracyWarning` reports the accuracy
         reached). ``accuracy`` is the largest of the intervals' last midpoint errors.
@@ -250,36 +213,58 @@ class WeightRatioCurve:
                 float(outcome.rho),
             )
 
-        def exact(deltas: np.ndarray, hints: list[tuple[float, float] | None] | None = None) -> np.ndarray:
-            """(a, b, slope of the budget in t) at each Delta: one sweep in increasing Delta, each point started
-            from its hint (t, slope) when given, else from the points before it; every point is still solved
-            to the solver's tolerance."""
-            order = np.argsort(deltas)
-            # nodes to a hundredth of the curve's tolerance: far below the interpolation error it is built to
-            outcomes = market._sweep(np.asarray(deltas, dtype=float)[order],
-                                     None if hints is None else [hints[i] for i in order], step_tol=node_tol)
+        def exact(deltas: np.ndarray, hints: list[tuple[float, float] | None] | None = None,
+                  newton: list[tuple[float, float, float] | None] | None = None) -> np.ndarray:
+            """(a, b, slope of the budget in t) at each Delta: from one evaluation where the Newton step from the
+            hint (t, slope, slope error) in ``newton`` is certified to ``node_tol`` (:mod:`._curve_nodes`), else
+            by one sweep in increasing Delta, each point started from its hint (t, slope) when given, else from
+            the points before it; every point is still solved to the solver's tolerance."""
+            deltas = np.asarray(deltas, dtype=float)
             out = np.empty((len(deltas), 3))
+            left = np.ones(len(deltas), dtype=bool)
+            if newton is not None:
+                for i, node in enumerate(newton_nodes(market, deltas, newton, node_tol)):
+                    if node is not None:
+                        out[i], left[i] = node, False
+            rest = np.flatnonzero(left)
+            order = rest[np.argsort(deltas[rest])]
+            if order.size == 0:
+                return out
+            # nodes to a hundredth of the curve's tolerance: far below the interpolation error it is built to
+            outcomes = market._sweep(deltas[order],
+                                     None if hints is None else [hints[i] for i in order], step_tol=node_tol)
             for position, outcome in zip(order, outcomes, strict=True):
                 out[position] = (float(np.ravel(outcome.buyer_weight_ratios)[0]),
                                  float(np.ravel(outcome.supplier_weight_ratios)[0]),
                                  float(outcome.details.get("budget_slope", math.nan)) if outcome.binding else math.nan)
             return out
 
-        def hints_at(deltas: np.ndarray, grid: np.ndarray, values: np.ndarray) -> list[tuple[float, float] | None]:
-            """t = max(a, b) (the largest weight is 1) from the splines through the nodes, the slope linearly."""
-            t_guess = np.maximum(_SplitSpline(grid, values[:, 0], knots)(deltas),
-                                 _SplitSpline(grid, values[:, 1], knots)(deltas))
+        def hints_at(deltas: np.ndarray, grid: np.ndarray,
+                     values: np.ndarray) -> tuple[list[tuple[float, float] | None], list[tuple[float, float, float] | None]]:
+            """t = max(a, b) (the largest weight is 1) from the splines through the nodes, the slope linearly (for
+            the solver) and by the splines through the binding nodes, with their difference as its error bound
+            (for :func:`newton_nodes`)."""
+            t_guess = np.maximum(_SplitSpline(grid, values[:, 0], knots, flats)(deltas),
+                                 _SplitSpline(grid, values[:, 1], knots, flats)(deltas))
             finite = np.isfinite(values[:, 2])  # slack nodes (rho = 1) have no slope: use the nearest binding ones
-            slopes = np.interp(deltas, grid[finite], values[finite, 2]) if finite.any() else np.full(len(deltas), np.nan)
-            return [(float(t_), float(s_)) if np.isfinite(s_) and 0.0 < t_ < 1.0 else None
-                    for t_, s_ in zip(t_guess, slopes, strict=True)]
+            nan = np.full(len(deltas), np.nan)
+            slopes = np.interp(deltas, grid[finite], values[finite, 2]) if finite.any() else nan
+            smooth = _SplitSpline(grid[finite], values[finite, 2], knots, flats)(deltas) if finite.sum() >= 6 else nan
+            solver = [(float(t_), float(s_)) if np.isfinite(s_) and 0.0 < t_ < 1.0 else None
+                      for t_, s_ in zip(t_guess, slopes, strict=True)]
+            newton = [(float(t_), float(q_), abs(float(q_) - float(s_))) if np.isfinite(q_) and 0.0 < t_ < 1.0
+                      else None for t_, s_, q_ in zip(t_guess, slopes, smooth, strict=True)]
+            return solver, newton
 
         def slack(d: float) -> bool:
             return solve(d)[2] <= 1.0 + 1e-12
 
         node_tol = max(1e-10, 1e-2 * tol)  # last secant step in t accepted for a node (sweeps)
         n = max(3, initial_points | 1)  # odd, so that 0 is a node
-        grid = np.linspace(-1.0, 1.0, n)
+        # evenly spaced in the mapped variable of each half (graded towards -1 and +1, see _curve_spline)
+        knots: list[float] = [0.0]
+        flats = [(True, False), (False, True)]
+        grid = flat_map_grid(n // 2, knots, flats)
         solved = np.array([
             (float(np.ravel(o.buyer_weight_ratios)[0]), float(np.ravel(o.supplier_weight_ratios)[0]), float(o.rho),
              float(o.details.get("budget_slope", math.nan)) if o.binding else math.nan)
@@ -288,7 +273,6 @@ class WeightRatioCurve:
         values = solved[:, [0, 1, 3]]  # a, b and the budget's slope in t (for warm starts)
         # where the budget constraint stops binding (rho = max w), rho(Delta) has a kink: make it a knot
         status = list(solved[:, 2] <= 1.0 + 1e-12)
-        knots = [0.0]
         for lo, hi, s_lo, s_hi in zip(grid[:-1], grid[1:], status[:-1], status[1:], strict=True):
             if s_lo == s_hi:
                 continue
@@ -299,15 +283,25 @@ class WeightRatioCurve:
             extra = np.asarray(knots[1:])
             grid, order = np.unique(np.concatenate([grid, extra]), return_index=True)
             values = np.concatenate([values, exact(extra)])[order]
+        # a piece's mapped variable is flat at Delta = -1 or +1 when the constraint binds next to it (rho tends to 1
+        # there with a u^2 log u term); not at the budget switches, where the binding side was found smooth
+        # (uniform laws: mapping them cost half as many nodes again)
+        edges = sorted({-1.0, 1.0, *knots})
+        binding = np.isfinite(values[:, 2])
+        flats = []
+        for lo, hi in itertools.pairwise(edges):
+            inside = (grid > lo) & (grid < hi)
+            bind = bool(inside.any() and binding[inside].any())
+            flats.append((bind and lo == -1.0, bind and hi == 1.0))
         # local refinement: the midpoint of every interval is solved and compared with the spline through the
         # current nodes; intervals that miss ``tol`` are halved again, the others keep their error estimate
         pending = np.ones(len(grid) - 1, dtype=bool)
         interval_error = np.full(len(grid) - 1, math.inf)
         while True:
             lows, highs = grid[:-1][pending], grid[1:][pending]
-            mids = 0.5 * (lows + highs)
-            mid_values = exact(mids, hints_at(mids, grid, values))
-            pa, pb = _SplitSpline(grid, values[:, 0], knots), _SplitSpline(grid, values[:, 1], knots)
+            pa, pb = _SplitSpline(grid, values[:, 0], knots, flats), _SplitSpline(grid, values[:, 1], knots, flats)
+            mids = pa.midpoints(lows, highs)
+            mid_values = exact(mids, *hints_at(mids, grid, values))
             errors = np.maximum(np.abs(pa(mids) - mid_values[:, 0]), np.abs(pb(mids) - mid_values[:, 1]))
             # new intervals: each checked interval splits in two, both inheriting its midpoint error
             new_grid = np.concatenate([grid, mids])
@@ -330,11 +324,11 @@ class WeightRatioCurve:
                 stacklevel=2,
             )
         return cls(
-            method="solver + cubic spline",
+            method="solver + quintic spline",
             accuracy=accuracy,
             grid=grid,
-            _interp_a=_SplitSpline(grid, values[:, 0], knots),
-            _interp_b=_SplitSpline(grid, values[:, 1], knots),
+            _interp_a=_SplitSpline(grid, values[:, 0], knots, flats),
+            _interp_b=_SplitSpline(grid, values[:, 1], knots, flats),
         )
 
     @classmethod
@@ -406,6 +400,14 @@ def _kink(market: Any, lo: float, hi: float, slack_lo: bool, slack: Callable[[fl
     """
     from scipy.optimize import brentq
 
+    # at Delta = -1 or +1 the budget surplus at rho = 1 is 0 (the constraint binds only just): when it already
+    # binds (by the slack test of _slack_at_delta) 1e-8 inside, the switch is within 1e-8 of the end and no knot
+    # (one evaluation instead of a search)
+    for end, inner, slack_end in ((lo, lo + 1e-8, slack_lo), (hi, hi - 1e-8, not slack_lo)):
+        if abs(end) == 1.0 and slack_end:
+            g_in, tol_in = market._slack_at_delta(inner)
+            if g_in < -tol_in:
+                return end
     (g_lo, tol_lo), (g_hi, tol_hi) = market._slack_at_delta(lo), market._slack_at_delta(hi)
     # slack means g >= -tol: shift by the slack end's tolerance so that the ends have opposite signs even when
     # the slack end is slack only within that tolerance (at Delta = +-1 the surplus is 0 up to rounding)

@@ -51,7 +51,7 @@ def test_cache_is_bounded_and_skips_laws_without_a_key(monkeypatch):
 
     def fake(cls, f, g, **kwargs):
         built.append((f, g))
-        return cls(method="solver + cubic spline")
+        return cls(method="solver + quintic spline")
 
     monkeypatch.setattr(il.WeightRatioCurve, "from_solver", classmethod(fake))
     monkeypatch.setattr(il, "CURVE_CACHE_SIZE", 2)
@@ -96,7 +96,7 @@ def test_second_fit_reuses_the_curve_and_gives_identical_numbers(monkeypatch):
     v, c = rng.uniform(0, 1, n), rng.uniform(0, 1.5, n)
     curve = il.WeightRatioCurve.for_distributions(value_dist, cost_dist)
     built = len(calls)
-    assert built > 0 and curve.method == "solver + cubic spline"
+    assert built > 0 and curve.method == "solver + quintic spline"
     p = il.trade_probability(0.3, 0.1, il.TypeData.build(v, c, value_dist, cost_dist), curve)
     frame = pd.DataFrame({"traded": (rng.random(n) < p).astype(int), "v": v, "c": c})
 

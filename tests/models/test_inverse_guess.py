@@ -94,3 +94,27 @@ def test_truncated_normal_cdf_and_sf_against_scipy(mean: float, sd: float, low: 
     x = np.concatenate([np.linspace(low, high, 9)[1:-1], [low + 1e-4 * (high - low), high - 1e-4 * (high - low)]])
     assert np.max(np.abs(np.asarray(dist.cdf(x)) / ref.cdf(x) - 1)) < 1e-9
     assert np.max(np.abs(np.asarray(dist.sf(x)) / ref.sf(x) - 1)) < 1e-9
+
+
+@pytest.mark.parametrize("dist", [D.Beta(2.0, 3.0), D.Beta(3.0, 2.0), D.Beta(3.5, 2.25),
+                                  D.TruncatedNormal(0.5, 0.2, 0.0, 1.0), D.TruncatedExponential(0.4, 0.0, 1.0)])
+def test_few_levels_alone_against_brentq(dist) -> None:  # type: ignore[no-untyped-def]
+    """One or two levels at a time (the scalar path of the inverse, as for quadrature breakpoints), including levels
+    near a pole of the virtual type and beyond its range, against brentq on the (regular) virtual type."""
+    rng = np.random.default_rng(7)
+    x_true = dist.low + (dist.high - dist.low) * np.concatenate([rng.uniform(0.01, 0.99, 12), [1e-5, 1 - 1e-5]])
+    for weight in (0.0, 0.45, 0.97):
+        for name in ("value", "cost"):
+            forward = dist.virtual_value if name == "value" else dist.virtual_cost
+            inverse = dist.virtual_value_inverse if name == "value" else dist.virtual_cost_inverse
+            levels = np.asarray(forward(x_true, weight=weight))
+            for lv in levels:
+                alone = float(inverse(lv, weight=weight))
+                ref = brentq(lambda x, lv=lv, f=forward, w=weight: f(x, weight=w) - lv, dist.low, dist.high, xtol=1e-15)
+                assert abs(alone - ref) < 1e-9
+            pair = np.asarray(inverse(levels[:2], weight=weight))
+            assert pair.shape == (2,)
+            np.testing.assert_allclose(pair, [float(inverse(levels[0], weight=weight)),
+                                              float(inverse(levels[1], weight=weight))], atol=1e-12)
+            outside = np.asarray(inverse(np.array([-np.inf, np.inf]), weight=weight))
+            assert outside.tolist() == [dist.low, dist.high]

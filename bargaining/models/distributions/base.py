@@ -30,6 +30,11 @@ _GAUSS_NODES, _GAUSS_WEIGHTS = np.polynomial.legendre.leggauss(8)
 _SIDES = ("value", "cost")
 
 
+def _clip(x: Any, low: Any, high: Any) -> Any:
+    """``np.clip`` without its dispatch overhead (a few microseconds a call on the solver's hot path)."""
+    return np.minimum(np.maximum(x, low), high)
+
+
 def _weight_ratio(weight: Any) -> float:
     """A weight ratio a = w / rho must lie in [0, 1] (rounding of 1e-12 above 1 is forgiven)."""
     return check_weight(
@@ -205,19 +210,19 @@ class TypeDistribution(VirtualTypeInverse):
     # distribution functions ------------------------------------------------------------------------------
     def _inside(self, x: Any) -> tuple[np.ndarray, np.ndarray]:
         arr = np.asarray(x, dtype=float)
-        return arr, np.clip(arr, self.low, self.high)
+        return arr, _clip(arr, self.low, self.high)
 
     def cdf(self, x: Any) -> Any:
         """F(x); 0 below the support and 1 above it."""
         arr, inside = self._inside(x)
-        out = np.clip(self._cdf_in(inside), 0.0, 1.0)
+        out = _clip(self._cdf_in(inside), 0.0, 1.0)
         out = np.where(arr <= self.low, 0.0, np.where(arr >= self.high, 1.0, out))
         return out[()] if out.ndim == 0 else out
 
     def sf(self, x: Any) -> Any:
         """1 - F(x), computed without cancellation in the upper tail."""
         arr, inside = self._inside(x)
-        out = np.clip(self._sf_in(inside), 0.0, 1.0)
+        out = _clip(self._sf_in(inside), 0.0, 1.0)
         out = np.where(arr <= self.low, 1.0, np.where(arr >= self.high, 0.0, out))
         return out[()] if out.ndim == 0 else out
 
@@ -259,16 +264,16 @@ class TypeDistribution(VirtualTypeInverse):
                 f"Types must be finite and inside the support [{self.low:g}, {self.high:g}].",
                 hint="Virtual types are defined on the support only.",
             )
-        return np.clip(arr, self.low, self.high)
+        return _clip(arr, self.low, self.high)
 
     def _hazard_ratio(self, x: np.ndarray, side: str) -> np.ndarray:
         """(1 - F)/f for values, F/f for costs; 0 where the numerator is 0, +inf where only f vanishes."""
         density = self._pdf_in(x)
         lower, upper = self._cdf_sf_in(x)
         if side == "value":
-            numerator = np.where(x >= self.high, 0.0, np.clip(upper, 0.0, 1.0))
+            numerator = np.where(x >= self.high, 0.0, _clip(upper, 0.0, 1.0))
         else:
-            numerator = np.where(x <= self.low, 0.0, np.clip(lower, 0.0, 1.0))
+            numerator = np.where(x <= self.low, 0.0, _clip(lower, 0.0, 1.0))
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = numerator / density
         return np.where(numerator == 0, 0.0, ratio)

@@ -11,7 +11,7 @@ from scipy import special, stats
 
 from bargaining.errors import SupportError
 from bargaining.models._checks import check_finite, check_positive
-from bargaining.models.distributions.base import TypeDistribution, _weight_ratio
+from bargaining.models.distributions.base import TypeDistribution, _clip, _weight_ratio
 from bargaining.models.ironing import Flat
 
 __all__ = ["Beta", "TruncatedExponential", "TruncatedNormal", "Uniform"]
@@ -107,6 +107,7 @@ class Beta(TypeDistribution):
         low_f, high_f = check_finite(low, "low"), check_finite(high, "high")
         if not low_f < high_f:
             raise SupportError(f"The support needs low < high, got [{low_f:g}, {high_f:g}].", hint="Swap or widen the bounds.")
+        self._betaln, self._log_width = float(special.betaln(self.a, self.b)), math.log(high_f - low_f)
         super().__init__(
             stats.beta(self.a, self.b, loc=low_f, scale=high_f - low_f), low_f, high_f,
             name=f"Beta({self.a:g}, {self.b:g}) on [{low_f:g}, {high_f:g}]",
@@ -117,7 +118,7 @@ class Beta(TypeDistribution):
         return self._family_key(self.a, self.b)
 
     def _unit(self, x: np.ndarray) -> np.ndarray:
-        return np.clip((np.asarray(x, dtype=float) - self.low) / (self.high - self.low), 0.0, 1.0)
+        return _clip((np.asarray(x, dtype=float) - self.low) / (self.high - self.low), 0.0, 1.0)
 
     def _raw_cdf(self, x: np.ndarray) -> np.ndarray:
         return special.betainc(self.a, self.b, self._unit(x))
@@ -128,8 +129,8 @@ class Beta(TypeDistribution):
     def _raw_logpdf(self, x: np.ndarray) -> np.ndarray:
         t = self._unit(x)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = special.xlogy(self.a - 1, t) + special.xlog1py(self.b - 1, -t) - special.betaln(self.a, self.b)
-        return out - math.log(self.high - self.low)
+            out = special.xlogy(self.a - 1, t) + special.xlog1py(self.b - 1, -t) - self._betaln
+        return out - self._log_width
 
 
 class TruncatedNormal(TypeDistribution):

@@ -9,6 +9,7 @@ virtual type at an end of the support).
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -18,6 +19,9 @@ from bargaining.errors import AccuracyWarning, InvalidParameterError
 from bargaining.models.ironing import Flat
 
 __all__ = ["VirtualTypeInverse"]
+
+_FEW = 2
+"""Largest number of levels inverted one at a time in scalar arithmetic (:meth:`VirtualTypeInverse._inverse_few`)."""
 
 
 class VirtualTypeInverse:
@@ -78,6 +82,10 @@ class VirtualTypeInverse:
         grid = self._inverse_grid_cache if self._inverse_grid_cache is not None else self._inverse_grid()
         table = self._table(side, a)
         flat_y = levels.ravel()
+        if flat_y.size <= _FEW and a < 1 and self._builtin_raw() and not self._flats(side, a):
+            few = self._inverse_few(side, a, grid, table, flat_y)
+            if few is not None:
+                return few.reshape(levels.shape)[()] if levels.ndim == 0 else few.reshape(levels.shape)
         out = np.empty_like(flat_y)
         k = np.searchsorted(table, flat_y, side="left")
         below = k == 0
@@ -111,8 +119,83 @@ class VirtualTypeInverse:
             out[todo] = self._illinois(
                 side, a, flat_y[todo], grid[idx - 1], grid[idx], table[idx - 1], table[idx], guess=guess, slope=slope
             )
-        out = np.clip(out, self.low, self.high).reshape(levels.shape)
+        out = np.minimum(np.maximum(out, self.low), self.high).reshape(levels.shape)
         return out[()] if out.ndim == 0 else out
+
+    def _inverse_few(self, side: str, a: float, grid: np.ndarray, table: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+        """:meth:`_inverse` of a few levels (e.g. the breakpoints of a quadrature) in scalar arithmetic, or None.
+
+        The same steps as the vectorized path for an unironed built-in virtual type, one level at a time: the
+        table's bracket, the cubic guess through its four nodes, accepted as it is on a trusted cell (the test of
+        :meth:`_guess_and_trust`) and otherwise when the virtual type there is within the tolerance at which
+        :meth:`_illinois` stops (its first iterate). None when a level needs more (the caller then runs the
+        vectorized path), so the results are those of that path.
+        """
+        n = len(grid)
+        mid_ratio = self._ratio_cache.get((side, "mid ratio"))
+        if mid_ratio is None:
+            mid_ratio = self._ratio_cache[(side, "mid ratio")] = self._hazard_ratio(0.5 * (grid[1:] + grid[:-1]), side)
+        out = np.empty(y.size)
+        for q, level in enumerate(y.tolist()):
+            k = int(np.searchsorted(table, level, side="left"))
+            if k == 0 or k >= n:
+                out[q] = self.low if k == 0 else self.high
+                continue
+            t_lo, t_hi = float(table[k - 1]), float(table[k])
+            g_lo, g_hi = float(grid[k - 1]), float(grid[k])
+            if t_hi == level:
+                out[q] = g_hi
+                continue
+            f = min(max(k - 2, 0), n - 4)
+            ys, xs = table[f:f + 4].tolist(), grid[f:f + 4].tolist()
+            if not (all(math.isfinite(v) for v in ys) and ys[0] < ys[1] < ys[2] < ys[3]):
+                return None
+            guess = _lagrange4(xs, ys, level)
+            if not (math.isfinite(guess) and g_lo <= guess <= g_hi):
+                return None
+            mid = 0.5 * (g_lo + g_hi)
+            shift = (1.0 - a) * float(mid_ratio[k - 1])
+            y_mid = mid - shift if side == "value" else mid + shift
+            slope = (t_hi - t_lo) / (g_hi - g_lo)
+            residual = abs(_lagrange4(xs, ys, y_mid) - mid) * slope
+            if math.isfinite(residual) and math.isfinite(y_mid) and slope > 0 and \
+                    residual <= 1e-13 * max(1.0, abs(y_mid)):
+                out[q] = guess
+                continue
+            width = g_hi - g_lo
+            trial = min(max(guess, g_lo + 1e-9 * width), g_hi - 1e-9 * width)
+            dxdy = 1.0 / slope if 0.0 < slope < math.inf else 0.0
+            found = self._few_steps(side, a, level, trial, dxdy, g_lo + 1e-9 * width, g_hi - 1e-9 * width)
+            if found is None:
+                return None
+            out[q] = found
+        return np.minimum(np.maximum(out, self.low), self.high)
+
+    def _few_steps(self, side: str, a: float, level: float, trial: float, dxdy: float, lo: float,
+                   hi: float) -> float | None:
+        """The first iterates of :meth:`_illinois` from a guess, in scalar arithmetic: the guess, then a Newton step
+        with the cell's slope dx/dy, then secant steps through the last two iterates, at most four evaluations,
+        each kept inside [lo, hi]. Returns the first iterate where the virtual type is within the tolerance at
+        which :meth:`_illinois` stops, or None."""
+        ftol = 1e-11 * max(1.0, abs(level))
+        x_prev = f_prev = math.nan
+        x = trial
+        for step in range(4):
+            f = float(self._ironed(side, a, np.array([x]))[0]) - level
+            if abs(f) <= ftol:
+                return x
+            if not math.isfinite(f):
+                return None
+            if step == 0:
+                x_next = x - f * dxdy
+            else:
+                if f == f_prev:
+                    return None
+                x_next = x - f * (x - x_prev) / (f - f_prev)
+            if not (lo <= x_next <= hi and math.isfinite(x_next)):
+                return None
+            x_prev, f_prev, x = x, f, x_next
+        return None
 
     def _illinois(
         self,
@@ -168,7 +251,7 @@ class VirtualTypeInverse:
                         fast = x_prev - f_prev * (x_prev - x_older) / (f_prev - f_older)
                 usable = newton & np.isfinite(fast) & (fast > xl) & (fast < xr)
                 step = np.where(usable, fast, step)
-            trial = np.clip(step, xl + 1e-9 * width, xr - 1e-9 * width)
+            trial = np.minimum(np.maximum(step, xl + 1e-9 * width), xr - 1e-9 * width)
             h = self._ironed(side, a, trial)
             f = h - yy
             if iteration == 0 and guess is not None and slope is not None:
@@ -302,6 +385,16 @@ class VirtualTypeInverse:
             return np.where(secant, xl - fl * width / np.where(secant, denom, 1.0), fallback)
 
 
+def _lagrange4(xs: list[float], ys: list[float], y: float) -> float:
+    """Cubic Lagrange interpolation x(y) through four points, in scalar arithmetic (as :func:`_inverse_cubic_guess`)."""
+    y0, y1, y2, y3 = ys
+    d0, d1, d2, d3 = y - y0, y - y1, y - y2, y - y3
+    g01, g02, g03, g12, g13, g23 = y0 - y1, y0 - y2, y0 - y3, y1 - y2, y1 - y3, y2 - y3
+    p01, p23 = d0 * d1, d2 * d3
+    return (xs[0] * d1 * p23 / (g01 * g02 * g03) - xs[1] * d0 * p23 / (g01 * g12 * g13)
+            + xs[2] * p01 * d3 / (g02 * g12 * g23) - xs[3] * p01 * d2 / (g03 * g13 * g23))
+
+
 def _inverse_cubic_guess(grid: np.ndarray, table: np.ndarray, idx: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Cubic inverse interpolation x(y) through the four table nodes around each level (NaN where the nodes are
     not finite and strictly increasing): a start for the root finder that is usually already within 1e-11.
@@ -310,15 +403,14 @@ def _inverse_cubic_guess(grid: np.ndarray, table: np.ndarray, idx: np.ndarray, y
     """
     n = len(grid)
     first = np.clip(idx - 2, 0, n - 4)
-    nodes = first[:, None] + np.arange(4)
-    ys, xs = table[nodes], grid[nodes]
+    y0, y1, y2, y3 = table[first], table[first + 1], table[first + 2], table[first + 3]
+    x0, x1, x2, x3 = grid[first], grid[first + 1], grid[first + 2], grid[first + 3]
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        ok = np.all(np.isfinite(ys), axis=1) & np.all(np.diff(ys, axis=1) > 0, axis=1)
-        gaps = ys[:, :, None] - ys[:, None, :]
-        gaps[:, np.arange(4), np.arange(4)] = 1.0
-        denominator = np.prod(gaps, axis=2)
-        d = y[:, None] - ys
-        p01, p23 = d[:, 0] * d[:, 1], d[:, 2] * d[:, 3]
-        numerator = np.column_stack([d[:, 1] * p23, d[:, 0] * p23, p01 * d[:, 3], p01 * d[:, 2]])
-        value = np.sum(xs * numerator / denominator, axis=1)
+        # y0 < y1 < y2 < y3 with finite ends (a NaN or an infinite node fails one of these)
+        ok = (y1 > y0) & (y2 > y1) & (y3 > y2) & np.isfinite(y0) & np.isfinite(y3)
+        g01, g02, g03, g12, g13, g23 = y0 - y1, y0 - y2, y0 - y3, y1 - y2, y1 - y3, y2 - y3
+        d0, d1, d2, d3 = y - y0, y - y1, y - y2, y - y3
+        p01, p23 = d0 * d1, d2 * d3
+        value = (x0 * d1 * p23 / (g01 * g02 * g03) - x1 * d0 * p23 / (g01 * g12 * g13)
+                 + x2 * p01 * d3 / (g02 * g12 * g23) - x3 * p01 * d2 / (g03 * g13 * g23))
     return np.where(ok, value, np.nan)
