@@ -16,6 +16,7 @@ x -+ (1 - a) * hazard ratio) without ironing at any weight (regular at a = 0 imp
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -116,11 +117,29 @@ def _inverse_rows(dist: TypeDistribution, is_buyer: bool, ratios: np.ndarray, ro
     return np.clip(out, dist.low, dist.high)
 
 
-_STRIDE = 16
-"""Every how many nodes of the inverse grid the coarse table of each ratio is built (the cell is then found by
+_SUBDIVIDE = 4
+"""The batch's grid cuts every cell of the distribution's inverse grid in this many: the cubic guesses are then
+accurate enough to be used as they are almost everywhere (their error falls like the cell width to the 4th)."""
+_STRIDE = 64
+"""Every how many nodes of that grid the coarse table of each ratio is built (the cell is then found by
 bisection between two coarse nodes)."""
 
 
+def _grid(dist: TypeDistribution, side: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(grid, hazard ratio on it, hazard ratio at its cell midpoints), kept by the distribution."""
+    key = (side, "batch grid")
+    if key not in dist._ratio_cache:
+        base = dist._inverse_grid()
+        steps = np.arange(_SUBDIVIDE) / _SUBDIVIDE
+        grid = np.append((base[:-1, None] + np.diff(base)[:, None] * steps[None, :]).ravel(), base[-1])
+        dist._ratio_cache[key] = grid
+        dist._ratio_cache[(side, "batch ratio")] = dist._hazard_ratio(grid, side)
+        dist._ratio_cache[(side, "batch mid ratio")] = dist._hazard_ratio(0.5 * (grid[1:] + grid[:-1]), side)
+    cache = dist._ratio_cache
+    return cache[key], cache[(side, "batch ratio")], cache[(side, "batch mid ratio")]
+
+
+@functools.lru_cache(maxsize=64)
 def _coarse_nodes(n: int) -> np.ndarray:
     return np.unique(np.concatenate([np.arange(0, n, _STRIDE), [n - 1]]))
 
@@ -128,22 +147,18 @@ def _coarse_nodes(n: int) -> np.ndarray:
 def _tables(dist: TypeDistribution, side: str, ratios: np.ndarray) -> np.ndarray:
     """The virtual type of each ratio on every sixteenth node of the inverse grid (and its last): the coarse
     tables in which :func:`_inverse_cells` brackets each level before bisecting to a cell of the grid."""
-    grid = dist._inverse_grid()
-    rkey = (side, "ratio")
-    if rkey not in dist._ratio_cache:
-        dist._ratio_cache[rkey] = dist._hazard_ratio(grid, side)
+    grid, ratio, _ = _grid(dist, side)
     nodes = _coarse_nodes(grid.size)
     sign = -1.0 if side == "value" else 1.0
     with np.errstate(invalid="ignore"):
-        rows = grid[nodes][None, :] + (sign * (1.0 - ratios))[:, None] * dist._ratio_cache[rkey][nodes][None, :]
+        rows = grid[nodes][None, :] + (sign * (1.0 - ratios))[:, None] * ratio[nodes][None, :]
     return np.asarray(np.where(np.isnan(rows), -np.inf, rows))
 
 
 def _inverse_cells(dist: TypeDistribution, side: str, ratios: np.ndarray, rows: np.ndarray, row: np.ndarray,
                    y: np.ndarray) -> np.ndarray:
     """Inverse at levels ``y`` with ratios ``ratios[row]`` (all below 1), ``rows`` the coarse tables."""
-    grid = dist._inverse_grid()
-    ratio = dist._ratio_cache[(side, "ratio")]
+    grid, ratio, mid_ratio = _grid(dist, side)
     sign = -1.0 if side == "value" else 1.0
     n = grid.size
     a = ratios[row]
@@ -194,10 +209,7 @@ def _inverse_cells(dist: TypeDistribution, side: str, ratios: np.ndarray, rows: 
     idx, yy, aa, rr = k[where], y[where], a[where], row[where]
     # cubic inverse interpolation through the four table nodes around each level, checked at the midpoint
     mid = 0.5 * (grid[idx - 1] + grid[idx])
-    mkey = (side, "mid ratio")
-    if mkey not in dist._ratio_cache:
-        dist._ratio_cache[mkey] = dist._hazard_ratio(0.5 * (grid[1:] + grid[:-1]), side)
-    y_mid = mid + sign * (1.0 - aa) * dist._ratio_cache[mkey][idx - 1]
+    y_mid = mid + sign * (1.0 - aa) * mid_ratio[idx - 1]
     first = np.clip(idx - 2, 0, n - 4)
     nodes = first[:, None] + np.arange(4)
     ys = table(nodes, rr[:, None])
@@ -374,6 +386,7 @@ def evaluate_batch(engine: SeparableEngine, buyer_ratios: np.ndarray, supplier_r
     vs = [AgentView(d, False, 1.0, []) for d in engine.suppliers]
     todo_sides = np.array(["B" if agents[c][0] else "S" for c in todo])
     todo_index = np.array([agents[c][1] for c in todo])
+    bilateral = len(agents) == 2 and int(units[0]) == 1 and int(units[1]) == 1
 
     def integrand(x: np.ndarray, g: np.ndarray) -> np.ndarray:
         problem, pos = group_problem[g], group_pos[g]
@@ -393,11 +406,16 @@ def evaluate_batch(engine: SeparableEngine, buyer_ratios: np.ndarray, supplier_r
             if np.any(need):
                 base[need] = _probabilities(dist, is_buyer, column_ratios[col], problem[need], y[need], tables)
             probs[("B" if is_buyer else "S", i)] = (base, zero)
-        q = np.empty(x.size)
-        for side in ("B", "S"):
-            mine = np.flatnonzero(todo_sides[pos] == side)
-            if mine.size:
-                q[mine] = engine._interim_batch(side, todo_index[pos[mine]], mine, probs, vb, vs)
+        if bilateral:
+            # one buyer and one supplier with a unit each: each trades exactly when the other reaches its
+            # virtual type (what _interim_batch computes here, without the count distributions)
+            q = np.where(todo_sides[pos] == "B", probs[("S", 0)][0], probs[("B", 0)][0])
+        else:
+            q = np.empty(x.size)
+            for side in ("B", "S"):
+                mine = np.flatnonzero(todo_sides[pos] == side)
+                if mine.size:
+                    q[mine] = engine._interim_batch(side, todo_index[pos[mine]], mine, probs, vb, vs)
         return np.stack([dens * q, x * dens * q, tail * q])
 
     breaks = [np.array(sorted({p for p in pts if math.isfinite(p)})) for pts in point_sets]
