@@ -120,7 +120,7 @@ def _inverse_rows(dist: TypeDistribution, is_buyer: bool, ratios: np.ndarray, ro
 _SUBDIVIDE = 4
 """The batch's grid cuts every cell of the distribution's inverse grid in this many: the cubic guesses are then
 accurate enough to be used as they are almost everywhere (their error falls like the cell width to the 4th)."""
-_STRIDE = 64
+_STRIDE = 8
 """Every how many nodes of that grid the coarse table of each ratio is built (the cell is then found by
 bisection between two coarse nodes)."""
 
@@ -165,11 +165,10 @@ def _inverse_cells(dist: TypeDistribution, side: str, ratios: np.ndarray, rows: 
     nodes = _coarse_nodes(n)
 
     def value(cells: np.ndarray, ratios_at: np.ndarray) -> np.ndarray:
-        # the virtual type on the inverse grid (the table of the distribution's own inverse, without its
-        # running maximum: the virtual type is non-decreasing without ironing)
-        with np.errstate(invalid="ignore"):
-            v = grid[cells] + sign * (1.0 - ratios_at) * ratio[cells]
-        return np.where(np.isnan(v), -np.inf, v)
+        # the virtual type on the grid (the table of the distribution's own inverse, without its running
+        # maximum: the virtual type is non-decreasing without ironing); the ratios are below 1, so an infinite
+        # hazard ratio gives an infinite value, never NaN
+        return grid[cells] + sign * (1.0 - ratios_at) * ratio[cells]
 
     def table(cells: np.ndarray, which: np.ndarray) -> np.ndarray:
         return value(cells, ratios[which])
