@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bargaining.models.distributions.inverse import VirtualTypeInverse
+from bargaining.models.distributions.inverse import lagrange_rows
 
 if TYPE_CHECKING:
     from bargaining.models.distributions.base import TypeDistribution
@@ -153,7 +153,7 @@ def _inverse_cells(dist: TypeDistribution, side: str, ratios: np.ndarray, rows: 
     first = np.clip(idx - 2, 0, n - 4)
     nodes = first[:, None] + np.arange(4)
     ys = table(nodes, rr[:, None])
-    guess, x_mid = _cubic(grid[nodes], ys, [yy, y_mid])
+    guess, x_mid = lagrange_rows(grid[nodes], ys, [yy, y_mid])
     lo_y, hi_y = table(idx - 1, rr), table(idx, rr)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         slope = (hi_y - lo_y) / (grid[idx] - grid[idx - 1])
@@ -166,87 +166,6 @@ def _inverse_cells(dist: TypeDistribution, side: str, ratios: np.ndarray, rows: 
     if np.any(keep):
         with np.errstate(invalid="ignore", divide="ignore"):
             dxdy = (grid[idx] - grid[idx - 1]) / (hi_y - lo_y)
-        out[where[keep]] = _illinois_rows(
-            dist, side, aa[keep], yy[keep], grid[idx - 1][keep], grid[idx][keep], lo_y[keep], hi_y[keep],
-            guess[keep], dxdy[keep],
-        )
-    return out
-
-
-def _cubic(xs: np.ndarray, ys: np.ndarray, levels: list[np.ndarray]) -> list[np.ndarray]:
-    """Lagrange cubics x(y) through the four nodes (xs, ys) of each row, at each array of ``levels`` (NaN where
-    the nodes are not finite and strictly increasing); the formula of the one-ratio ``_inverse_cubic_guess``,
-    with the six node differences written out (no (N, 4, 4) array)."""
-    y0, y1, y2, y3 = ys[:, 0], ys[:, 1], ys[:, 2], ys[:, 3]
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        d01, d02, d03, d12, d13, d23 = y0 - y1, y0 - y2, y0 - y3, y1 - y2, y1 - y3, y2 - y3
-        ok = np.isfinite(y0) & np.isfinite(y3) & (d01 < 0) & (d12 < 0) & (d23 < 0)
-        c0 = xs[:, 0] / (d01 * d02 * d03)
-        c1 = -xs[:, 1] / (d01 * d12 * d13)
-        c2 = xs[:, 2] / (d02 * d12 * d23)
-        c3 = -xs[:, 3] / (d03 * d13 * d23)
-        out = []
-        for y in levels:
-            e0, e1, e2, e3 = y - y0, y - y1, y - y2, y - y3
-            p01, p23 = e0 * e1, e2 * e3
-            out.append(np.where(ok, (c0 * e1 + c1 * e0) * p23 + (c2 * e3 + c3 * e2) * p01, np.nan))
-    return out
-
-
-def _illinois_rows(dist: TypeDistribution, side: str, a: np.ndarray, y: np.ndarray, xl: np.ndarray, xr: np.ndarray,
-                   hl: np.ndarray, hr: np.ndarray, guess: np.ndarray, dxdy: np.ndarray) -> np.ndarray:
-    """Safeguarded root search of x -+ (1 - a) r(x) = y in the bracket [xl, xr], one ratio per level: the first
-    step at the guess (or regula falsi), then secant steps through the last two iterates while they stay in the
-    bracket, Illinois otherwise; stops at a bracket of 1e-13 of the support or a residual of 1e-11 (relative)."""
-    sign = -1.0 if side == "value" else 1.0
-    out = np.empty(y.size)
-    idx = np.arange(y.size)
-    xl, xr = xl.astype(float).copy(), xr.astype(float).copy()
-    fl, fr = hl - y, hr - y
-    last = np.zeros(y.size, dtype=np.int8)
-    xtol = 1e-13 * dist._scale
-    ftol = 1e-11 * np.maximum(1.0, np.abs(y))
-    x_prev = f_prev = x_old = f_old = np.zeros(0)
-    for iteration in range(100):
-        denom = fr - fl
-        width = xr - xl
-        secant = np.isfinite(denom) & (denom > 0)
-        if secant.all():
-            step = xl - fl * width / denom
-        else:
-            step = VirtualTypeInverse._pole_step(secant, xl, xr, fl, fr, hl, hr, y, width, denom)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            if iteration == 0:
-                step = np.where(np.isfinite(guess), guess, step)
-            elif iteration == 1:
-                fast = x_prev - f_prev * dxdy
-                step = np.where(np.isfinite(fast) & (fast > xl) & (fast < xr), fast, step)
-            else:
-                fast = x_prev - f_prev * (x_prev - x_old) / (f_prev - f_old)
-                step = np.where(np.isfinite(fast) & (fast > xl) & (fast < xr), fast, step)
-        trial = np.clip(step, xl + 1e-9 * width, xr - 1e-9 * width)
-        ratio = dist._hazard_ratio(trial, side)
-        h = trial + sign * (1.0 - a) * ratio
-        f = h - y
-        x_old, f_old, x_prev, f_prev = x_prev, f_prev, trial, np.where(np.isfinite(f), f, np.nan)
-        neg = f < 0
-        pos = ~neg
-        fr = np.where(neg & (last == -1), 0.5 * fr, fr)
-        fl = np.where(pos & (last == 1), 0.5 * fl, fl)
-        xl, fl, hl = np.where(neg, trial, xl), np.where(neg, f, fl), np.where(neg, h, hl)
-        xr, fr, hr = np.where(pos, trial, xr), np.where(pos, f, fr), np.where(pos, h, hr)
-        last = np.where(neg, -1, 1).astype(np.int8)
-        done = (xr - xl <= xtol) | (np.abs(f) <= ftol)
-        out[idx[done]] = trial[done]
-        keep = ~done
-        if not keep.any():
-            return out
-        idx, xl, xr, fl, fr, hl, hr, last, ftol, y, a = (
-            idx[keep], xl[keep], xr[keep], fl[keep], fr[keep], hl[keep], hr[keep], last[keep], ftol[keep], y[keep],
-            a[keep],
-        )
-        dxdy, x_prev, f_prev = dxdy[keep], x_prev[keep], f_prev[keep]
-        if iteration >= 1:
-            x_old, f_old = x_old[keep], f_old[keep]
-    out[idx] = 0.5 * (xl + xr)  # not reached on the built-in families: the bracket halves at least every step
+        out[where[keep]] = dist._illinois(side, aa[keep], yy[keep], grid[idx - 1][keep], grid[idx][keep], lo_y[keep],
+                                          hi_y[keep], guess=guess[keep], slope=dxdy[keep])
     return out

@@ -200,7 +200,7 @@ class VirtualTypeInverse:
     def _illinois(
         self,
         side: str,
-        a: float,
+        a: float | np.ndarray,
         y: np.ndarray,
         xl: np.ndarray,
         xr: np.ndarray,
@@ -227,6 +227,9 @@ class VirtualTypeInverse:
         xtol = 1e-13 * self._scale
         ftol = 1e-11 * np.maximum(1.0, np.abs(y))
         yy = y
+        # one weight ratio per level (the batched evaluations; unironed built-in families only) or one for all
+        ratios = np.asarray(a, dtype=float)
+        per_level = ratios.ndim > 0
         newton: np.ndarray | None = None
         x_prev = f_prev = x_older = f_older = dxdy = np.zeros(0)
         for iteration in range(100):
@@ -252,7 +255,7 @@ class VirtualTypeInverse:
                 usable = newton & np.isfinite(fast) & (fast > xl) & (fast < xr)
                 step = np.where(usable, fast, step)
             trial = np.minimum(np.maximum(step, xl + 1e-9 * width), xr - 1e-9 * width)
-            h = self._ironed(side, a, trial)
+            h = self._raw_each(side, ratios, trial) if per_level else self._ironed(side, float(ratios), trial)
             f = h - yy
             if iteration == 0 and guess is not None and slope is not None:
                 newton = np.isfinite(guess) & np.isfinite(slope) & (slope > 0) & np.isfinite(f)
@@ -276,6 +279,8 @@ class VirtualTypeInverse:
             idx, xl, xr, fl, fr, hl, hr, last, ftol, yy = (
                 idx[keep], xl[keep], xr[keep], fl[keep], fr[keep], hl[keep], hr[keep], last[keep], ftol[keep], yy[keep]
             )
+            if per_level:
+                ratios = ratios[keep]
             if newton is not None:
                 newton, x_prev, f_prev, dxdy = newton[keep], x_prev[keep], f_prev[keep], dxdy[keep]
                 if iteration >= 1:
@@ -289,6 +294,13 @@ class VirtualTypeInverse:
             )
             out[idx] = 0.5 * (xl + xr)
         return out
+
+    def _raw_each(self, side: str, ratios: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """The unironed built-in virtual type x -+ (1 - a) r(x) with one ratio a per abscissa (the identity where
+        a >= 1); r = (1 - F)/f for values, F/f for costs."""
+        with np.errstate(invalid="ignore"):
+            shift = np.where(ratios >= 1.0, 0.0, (1.0 - ratios) * self._hazard_ratio(x, side))
+        return x - shift if side == "value" else x + shift
 
     def _guess_and_trust(self, side: str, a: float, grid: np.ndarray, table: np.ndarray, idx: np.ndarray,
                          y: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
@@ -404,16 +416,25 @@ def _inverse_cubic_guess(grid: np.ndarray, table: np.ndarray, idx: np.ndarray, y
 
     Lagrange form x(y) = sum_j x_j prod_{m != j} (y - y_m) / (y_j - y_m), evaluated for all levels at once.
     """
-    n = len(grid)
-    first = np.clip(idx - 2, 0, n - 4)
-    y0, y1, y2, y3 = table[first], table[first + 1], table[first + 2], table[first + 3]
-    x0, x1, x2, x3 = grid[first], grid[first + 1], grid[first + 2], grid[first + 3]
+    first = np.clip(idx - 2, 0, len(grid) - 4)
+    nodes = first[:, None] + np.arange(4)[None, :]
+    return lagrange_rows(grid[nodes], table[nodes], [np.asarray(y, dtype=float)])[0]
+
+
+def lagrange_rows(xs: np.ndarray, ys: np.ndarray, levels: list[np.ndarray]) -> list[np.ndarray]:
+    """Lagrange cubics x(y) through the four nodes (xs, ys) of each row, at each array of ``levels`` (NaN where
+    the nodes are not finite and strictly increasing), with the six node differences written out."""
+    y0, y1, y2, y3 = ys[:, 0], ys[:, 1], ys[:, 2], ys[:, 3]
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        # y0 < y1 < y2 < y3 with finite ends (a NaN or an infinite node fails one of these)
-        ok = (y1 > y0) & (y2 > y1) & (y3 > y2) & np.isfinite(y0) & np.isfinite(y3)
-        g01, g02, g03, g12, g13, g23 = y0 - y1, y0 - y2, y0 - y3, y1 - y2, y1 - y3, y2 - y3
-        d0, d1, d2, d3 = y - y0, y - y1, y - y2, y - y3
-        p01, p23 = d0 * d1, d2 * d3
-        value = (x0 * d1 * p23 / (g01 * g02 * g03) - x1 * d0 * p23 / (g01 * g12 * g13)
-                 + x2 * p01 * d3 / (g02 * g12 * g23) - x3 * p01 * d2 / (g03 * g13 * g23))
-    return np.where(ok, value, np.nan)
+        d01, d02, d03, d12, d13, d23 = y0 - y1, y0 - y2, y0 - y3, y1 - y2, y1 - y3, y2 - y3
+        ok = np.isfinite(y0) & np.isfinite(y3) & (d01 < 0) & (d12 < 0) & (d23 < 0)
+        c0 = xs[:, 0] / (d01 * d02 * d03)
+        c1 = -xs[:, 1] / (d01 * d12 * d13)
+        c2 = xs[:, 2] / (d02 * d12 * d23)
+        c3 = -xs[:, 3] / (d03 * d13 * d23)
+        out = []
+        for y in levels:
+            e0, e1, e2, e3 = y - y0, y - y1, y - y2, y - y3
+            p01, p23 = e0 * e1, e2 * e3
+            out.append(np.where(ok, (c0 * e1 + c1 * e0) * p23 + (c2 * e3 + c3 * e2) * p01, np.nan))
+    return out
