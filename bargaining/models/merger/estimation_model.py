@@ -74,6 +74,47 @@ def tau_weight_derivative(s: np.ndarray, beta: np.ndarray) -> np.ndarray:
     return out
 
 
+def checked_inputs(price: Any, share: Any, market: Any, alpha: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(price, share, market codes) checked as every merger pricing-moment model needs them: alpha positive,
+    shares strictly inside (0, 1), and an outside good in every market."""
+    price = np.asarray(price, dtype=float)
+    share = np.asarray(share, dtype=float)
+    n = price.size
+    if not (np.isfinite(alpha) and float(alpha) > 0):
+        raise InvalidParameterError(f"alpha must be a positive number, got {alpha!r}.",
+                                    hint="alpha is the price coefficient (utility falls by alpha per unit of "
+                                    "price).")
+    if share.shape != (n,) or np.any(~np.isfinite(share)) or np.any((share <= 0) | (share >= 1)):
+        raise DataValidationError("shares must be finite and strictly between 0 and 1.",
+                                  hint="drop products with zero shares, and markets without an outside good.")
+    market_codes = pd.factorize(pd.Series(np.asarray(market, dtype=object)))[0]
+    if np.any(pd.Series(share).groupby(market_codes).sum().to_numpy() >= 1):
+        raise DataValidationError("in some markets the shares sum to 1 or more: there is no outside good.",
+                                  hint="shares are of the whole market, outside good included.")
+    return price, share, market_codes
+
+
+def seller_weight_setup(n: int, weight_group: Any, group_names: Sequence[str] | None, weight_design: Any,
+                        weight_design_names: Sequence[str] | None) -> tuple[np.ndarray, list[str], np.ndarray | None]:
+    """(group code per row, weight parameter names, covariate design or None) for seller weights that are one
+    number, one per group, or logistic in covariates."""
+    if weight_design is not None:
+        if weight_group is not None or weight_design_names is None:
+            raise InvalidParameterError("pass weight_design with weight_design_names, and not with weight_group.",
+                                        hint="seller weights are by group or by covariates, not both.")
+        design = np.asarray(weight_design, dtype=float).reshape(n, -1)
+        if design.shape[1] != len(weight_design_names) or not np.all(np.isfinite(design)):
+            raise DataValidationError("weight_design must be finite with one name per column.",
+                                      hint="check weight_design_names and missing values.")
+        return np.zeros(n, dtype=np.int64), [f"delta[{t}]" for t in weight_design_names], design
+    if weight_group is None:
+        return np.zeros(n, dtype=np.int64), ["seller_weight"], None
+    if group_names is None:
+        raise InvalidParameterError("weight_group was given without group_names.",
+                                    hint="pass the name of every group code.")
+    return np.asarray(weight_group, dtype=np.int64), [f"seller_weight[{g}]" for g in group_names], None
+
+
 class PricingMomentsNames:
     """The protocol's names and sizes shared by the merger pricing-moment models (logit and nested logit)."""
 
@@ -148,43 +189,12 @@ class MergerPricingMoments(PricingMomentsNames):
         weight_design_names: Sequence[str] | None = None,
         instruments: Any = None,
     ) -> None:
-        price = np.asarray(price, dtype=float)
-        share = np.asarray(share, dtype=float)
+        price, share, market_codes = checked_inputs(price, share, market, alpha)
         n = price.size
         design = np.asarray(cost_design, dtype=float).reshape(n, -1)
-        if not (float(alpha) > 0 and np.isfinite(alpha)):
-            raise InvalidParameterError(f"alpha must be a positive number, got {alpha!r}.",
-                                        hint="alpha is the logit price coefficient (utility falls by alpha per unit "
-                                        "of price).")
-        if share.shape != (n,) or np.any(~np.isfinite(share)) or np.any((share <= 0) | (share >= 1)):
-            raise DataValidationError("shares must be finite and strictly between 0 and 1.",
-                                      hint="drop products with zero shares, and markets without an outside good.")
-        market_codes = pd.factorize(pd.Series(np.asarray(market, dtype=object)))[0]
         seller_labels = np.asarray(seller, dtype=object)
-        own_design = None
-        if weight_design is not None:
-            if weight_group is not None or weight_design_names is None:
-                raise InvalidParameterError("pass weight_design with weight_design_names, and not with weight_group.",
-                                            hint="seller weights are by group or by covariates, not both.")
-            own_design = np.asarray(weight_design, dtype=float).reshape(n, -1)
-            if own_design.shape[1] != len(weight_design_names) or not np.all(np.isfinite(own_design)):
-                raise DataValidationError("weight_design must be finite with one name per column.",
-                                          hint="check weight_design_names and missing values.")
-            groups = np.zeros(n, dtype=np.int64)
-            names = [f"delta[{t}]" for t in weight_design_names]
-        elif weight_group is None:
-            groups = np.zeros(n, dtype=np.int64)
-            names = ["seller_weight"]
-        else:
-            groups = np.asarray(weight_group, dtype=np.int64)
-            if group_names is None:
-                raise InvalidParameterError("weight_group was given without group_names.",
-                                            hint="pass the name of every group code.")
-            names = [f"seller_weight[{g}]" for g in group_names]
-        outside = pd.Series(share).groupby(market_codes).sum().to_numpy()
-        if np.any(outside >= 1):
-            raise DataValidationError("in some markets the shares sum to 1 or more: there is no outside good.",
-                                      hint="shares are of the whole market, outside good included.")
+        groups, names, own_design = seller_weight_setup(n, weight_group, group_names, weight_design,
+                                                        weight_design_names)
         sizes = np.bincount(market_codes)
         width = int(sizes.max())
         coef = np.zeros((n, width))

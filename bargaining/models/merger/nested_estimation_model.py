@@ -58,8 +58,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from bargaining.errors import DataValidationError, InvalidParameterError
-from bargaining.models.merger.estimation_model import PricingMomentsNames
+from bargaining.errors import InvalidParameterError
+from bargaining.models.merger.estimation_model import PricingMomentsNames, checked_inputs, seller_weight_setup
 
 __all__ = ["NestedMergerPricingMoments", "nested_logit_closed_forms"]
 
@@ -173,47 +173,16 @@ class NestedMergerPricingMoments(PricingMomentsNames):
         weight_design_names: Sequence[str] | None = None,
         instruments: Any = None,
     ) -> None:
-        price = np.asarray(price, dtype=float)
-        share = np.asarray(share, dtype=float)
-        n = price.size
-        if not (np.isfinite(alpha) and float(alpha) > 0):
-            raise InvalidParameterError(f"alpha must be a positive number, got {alpha!r}.",
-                                        hint="alpha is the price coefficient (utility falls by alpha per unit of "
-                                        "price).")
         if not (np.isfinite(nesting_parameter) and 0 < float(nesting_parameter) <= 1):
             raise InvalidParameterError(
                 f"nesting_parameter must be in (0, 1], got {nesting_parameter!r}.",
                 hint="nesting_parameter is lambda = 1 - sigma (sigma: Berry's coefficient of log s_(j|g), in [0, 1)).")
-        if share.shape != (n,) or np.any(~np.isfinite(share)) or np.any((share <= 0) | (share >= 1)):
-            raise DataValidationError("shares must be finite and strictly between 0 and 1.",
-                                      hint="drop products with zero shares, and markets without an outside good.")
-        market_codes = pd.factorize(pd.Series(np.asarray(market, dtype=object)))[0]
-        if np.any(pd.Series(share).groupby(market_codes).sum().to_numpy() >= 1):
-            raise DataValidationError("in some markets the shares sum to 1 or more: there is no outside good.",
-                                      hint="shares are of the whole market, outside good included.")
+        price, share, market_codes = checked_inputs(price, share, market, alpha)
+        n = price.size
         seller_codes = pd.factorize(pd.Series(np.asarray(seller, dtype=object)))[0]
         nest_codes = pd.factorize(pd.Series(np.asarray(nest, dtype=object)))[0]
-        if weight_design is not None:
-            if weight_group is not None or weight_design_names is None:
-                raise InvalidParameterError("pass weight_design with weight_design_names, and not with weight_group.",
-                                            hint="seller weights are by group or by covariates, not both.")
-            design_w = np.asarray(weight_design, dtype=float).reshape(n, -1)
-            if design_w.shape[1] != len(weight_design_names) or not np.all(np.isfinite(design_w)):
-                raise DataValidationError("weight_design must be finite with one name per column.",
-                                          hint="check weight_design_names and missing values.")
-            groups = np.zeros(n, dtype=np.int64)
-            names = [f"delta[{t}]" for t in weight_design_names]
-        else:
-            design_w = None
-            if weight_group is None:
-                groups = np.zeros(n, dtype=np.int64)
-                names = ["seller_weight"]
-            else:
-                if group_names is None:
-                    raise InvalidParameterError("weight_group was given without group_names.",
-                                                hint="pass the name of every group code.")
-                groups = np.asarray(weight_group, dtype=np.int64)
-                names = [f"seller_weight[{g}]" for g in group_names]
+        groups, names, design_w = seller_weight_setup(n, weight_group, group_names, weight_design,
+                                                      weight_design_names)
         sizes = np.bincount(market_codes)
         order = np.argsort(market_codes, kind="stable")
         starts = np.concatenate([[0], np.cumsum(sizes)])
