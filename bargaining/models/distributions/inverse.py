@@ -22,7 +22,13 @@ __all__ = ["VirtualTypeInverse"]
 
 _FEW = 2
 """Largest number of levels inverted one at a time in scalar arithmetic (:meth:`VirtualTypeInverse._inverse_few`)."""
-
+_TRUSTED = 1e-13
+"""Error of a cell's cubic (the residual it implies in the virtual type, relative to the level, at least 1) below
+which its guesses are used as they are: a hundredth of the residual at which :meth:`VirtualTypeInverse._illinois`
+stops."""
+_GOOD_START = 1e-9
+"""Error of a cell's cubic below which it starts the root search (above it, the pole model of
+:meth:`VirtualTypeInverse._pole_guess` does, where it applies): the Newton step from it is then within tolerance."""
 
 class VirtualTypeInverse:
     """Tables, cubic guesses and the root finder behind ``virtual_value_inverse`` / ``virtual_cost_inverse``;
@@ -104,18 +110,26 @@ class VirtualTypeInverse:
         todo &= ~exact
         if np.any(todo):
             idx = k[todo]
-            guess, trusted = self._guess_and_trust(side, a, grid, table, idx, flat_y[todo])
-            if trusted is not None:
-                take = trusted & np.isfinite(guess) & (guess >= grid[idx - 1]) & (guess <= grid[idx])
+            guess, error = self._guess_and_trust(side, a, grid, table, idx, flat_y[todo])
+            if error is not None:
+                take = (error <= _TRUSTED) & np.isfinite(guess) & (guess >= grid[idx - 1]) & (guess <= grid[idx])
                 if np.any(take):
                     where = np.flatnonzero(todo)
                     out[where[take]] = guess[take]
                     todo[where[take]] = False
                     keep = ~take
-                    idx, guess = idx[keep], guess[keep]
+                    idx, guess, error = idx[keep], guess[keep], error[keep]
         if np.any(todo):
             with np.errstate(invalid="ignore", divide="ignore"):
                 slope = (grid[idx] - grid[idx - 1]) / (table[idx] - table[idx - 1])  # dx/dy across the cell
+            # where the cubic is poor (next to a pole of the virtual type), start from the pole model instead
+            poor = np.ones(idx.size, dtype=bool) if error is None else ~(error <= _GOOD_START)
+            if np.any(poor):
+                pole_guess, pole_slope = self._pole_guess(side, grid, table, idx[poor], flat_y[todo][poor])
+                use = np.isfinite(pole_guess) & (pole_guess >= grid[idx[poor] - 1]) & (pole_guess <= grid[idx[poor]])
+                guess, slope = guess.copy(), slope.copy()
+                guess[np.flatnonzero(poor)[use]] = pole_guess[use]
+                slope[np.flatnonzero(poor)[use]] = pole_slope[use]
             out[todo] = self._illinois(
                 side, a, flat_y[todo], grid[idx - 1], grid[idx], table[idx - 1], table[idx], guess=guess, slope=slope
             )
@@ -231,6 +245,7 @@ class VirtualTypeInverse:
         ratios = np.asarray(a, dtype=float)
         per_level = ratios.ndim > 0
         newton: np.ndarray | None = None
+        usable: np.ndarray | None = None
         x_prev = f_prev = x_older = f_older = dxdy = np.zeros(0)
         for iteration in range(100):
             denom = fr - fl
@@ -255,6 +270,10 @@ class VirtualTypeInverse:
                 usable = newton & np.isfinite(fast) & (fast > xl) & (fast < xr)
                 step = np.where(usable, fast, step)
             trial = np.minimum(np.maximum(step, xl + 1e-9 * width), xr - 1e-9 * width)
+            if usable is not None:
+                # a secant / Newton step from a close iterate is a tiny correction next to a bracket end: the
+                # margin that keeps regula falsi off the ends would replace it by a step of 1e-9 of the bracket
+                trial = np.where(usable, step, trial)
             h = self._raw_each(side, ratios, trial) if per_level else self._ironed(side, float(ratios), trial)
             f = h - yy
             if iteration == 0 and guess is not None and slope is not None:
@@ -295,6 +314,45 @@ class VirtualTypeInverse:
             out[idx] = 0.5 * (xl + xr)
         return out
 
+    def _pole_guess(self, side: str, grid: np.ndarray, table: np.ndarray, idx: np.ndarray,
+                    y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Guesses of the inverse at levels ``y`` (cells ``idx``) next to a pole of the virtual type, and the
+        slope dx/dy there (NaN where the model does not apply).
+
+        Where a density vanishes at an end of the support the virtual type has a pole there, roughly
+        A / distance^k: the cubic in x against y through the table's four nodes is then poor (errors of 1e-2 of
+        the distance to the pole), while the cubic in u = log(distance) against z = +-log(|virtual type|) is
+        nearly linear (errors of 1e-6 to 1e-9 of the distance). Its derivative gives the slope for the root
+        finder's Newton step: x = pole -+ e^u, dz/dy = 1/y, so dx/dy = -e^u (du/dz) / y on either side.
+        Used in the quarter of the support next to the pole only.
+        """
+        n = len(grid)
+        nan = np.full(y.shape, np.nan)
+        if n < 6:
+            return nan, nan
+        if side == "cost":  # virtual cost -> +inf at the top of the support
+            if not np.isposinf(table[-1]):
+                return nan, nan
+            pole, sign = self.high, 1.0
+            first = np.clip(idx - 2, 0, n - 5)  # the stencil leaves out the pole's own node
+        else:  # virtual value -> -inf at the bottom
+            if not np.isneginf(table[0]):
+                return nan, nan
+            pole, sign = self.low, -1.0
+            first = np.clip(idx - 2, 1, n - 4)
+        near = np.abs(pole - grid[idx]) <= 0.25 * (self.high - self.low)
+        nodes = first[:, None] + np.arange(4)
+        step = 1e-4
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            u = np.log(np.abs(grid[nodes] - pole))
+            z = sign * np.log(sign * table[nodes])  # increasing along the nodes on either side
+            level = sign * np.log(sign * y)
+            at, up, down = lagrange_rows(u, z, [level, level + step, level - step])
+            x = pole - sign * np.exp(at)
+            dxdy = -np.exp(at) * (up - down) / (2.0 * step) / y
+            ok = near & np.isfinite(x) & np.isfinite(dxdy) & (dxdy > 0)
+        return np.where(ok, x, np.nan), np.where(ok, dxdy, np.nan)
+
     def _raw_each(self, side: str, ratios: np.ndarray, x: np.ndarray) -> np.ndarray:
         """The unironed built-in virtual type x -+ (1 - a) r(x) with one ratio a per abscissa (the identity where
         a >= 1); r = (1 - F)/f for values, F/f for costs."""
@@ -304,16 +362,16 @@ class VirtualTypeInverse:
 
     def _guess_and_trust(self, side: str, a: float, grid: np.ndarray, table: np.ndarray, idx: np.ndarray,
                          y: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """Cubic guesses of the inverse at levels ``y`` (cells ``idx``) and whether each cell is trusted, i.e.
-        accurate enough there to need no root finding (None when the check does not apply).
+        """Cubic guesses of the inverse at levels ``y`` (cells ``idx``) and the error of each cell's cubic (None
+        when the check does not apply); a cell is trusted, i.e. needs no root finding, when it is at most
+        ``_TRUSTED``.
 
         Only for the unironed virtual type of the built-in families (the table is then x -+ (1 - a) * ratio).
         The interpolant is checked where its error is largest, at the cell midpoint: the inverse interpolated at
-        the virtual type of the midpoint is compared with the midpoint itself, and the cell is trusted when that
-        error times the cell's slope dy/dx (the residual in the virtual type it implies) is below 1e-13 (at
-        least 1) of the level: a hundredth of the residual at which :meth:`_illinois` stops. Cells next to
-        poles, at non-finite or non-increasing table values are never trusted. Guesses and checks are one
-        interpolation call.
+        the virtual type of the midpoint is compared with the midpoint itself, and the error is that difference
+        times the cell's slope dy/dx (the residual in the virtual type it implies) relative to the level (at
+        least 1). Cells next to poles, at non-finite or non-increasing table values have an infinite error.
+        Guesses and checks are one interpolation call.
         """
         if not self._builtin_raw() or self._flats(side, a) or a >= 1:
             return self._cubic_guess(side, a, grid, table, idx, y), None
@@ -327,13 +385,9 @@ class VirtualTypeInverse:
         guess, x_mid = both[: idx.size], both[idx.size:]
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
             slope = (table[idx] - table[idx - 1]) / (grid[idx] - grid[idx - 1])
-            residual = np.abs(x_mid - mid) * slope
-            trusted = np.asarray(
-                np.isfinite(residual) & np.isfinite(y_mid) & (slope > 0)
-                & (residual <= 1e-13 * np.maximum(1.0, np.abs(y_mid))),
-                dtype=bool,
-            )
-        return guess, trusted
+            error = np.abs(x_mid - mid) * slope / np.maximum(1.0, np.abs(y_mid))
+            valid = np.isfinite(error) & np.isfinite(y_mid) & (slope > 0)
+        return guess, np.where(valid, error, np.inf)
 
     def _cubic_guess(self, side: str, a: float, grid: np.ndarray, table: np.ndarray, idx: np.ndarray,
                      y: np.ndarray) -> np.ndarray:
@@ -424,17 +478,17 @@ def _inverse_cubic_guess(grid: np.ndarray, table: np.ndarray, idx: np.ndarray, y
 def lagrange_rows(xs: np.ndarray, ys: np.ndarray, levels: list[np.ndarray]) -> list[np.ndarray]:
     """Lagrange cubics x(y) through the four nodes (xs, ys) of each row, at each array of ``levels`` (NaN where
     the nodes are not finite and strictly increasing), with the six node differences written out."""
-    y0, y1, y2, y3 = ys[:, 0], ys[:, 1], ys[:, 2], ys[:, 3]
+    # all level arrays in one pass (columns): on the short arrays of a root search each numpy call costs about
+    # a microsecond whatever its length, so three arrays cost little more than one
+    y0, y1, y2, y3 = ys[:, 0:1], ys[:, 1:2], ys[:, 2:3], ys[:, 3:4]
+    y = np.column_stack(levels) if len(levels) > 1 else np.asarray(levels[0], dtype=float).reshape(-1, 1)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         d01, d02, d03, d12, d13, d23 = y0 - y1, y0 - y2, y0 - y3, y1 - y2, y1 - y3, y2 - y3
         ok = np.isfinite(y0) & np.isfinite(y3) & (d01 < 0) & (d12 < 0) & (d23 < 0)
-        c0 = xs[:, 0] / (d01 * d02 * d03)
-        c1 = -xs[:, 1] / (d01 * d12 * d13)
-        c2 = xs[:, 2] / (d02 * d12 * d23)
-        c3 = -xs[:, 3] / (d03 * d13 * d23)
-        out = []
-        for y in levels:
-            e0, e1, e2, e3 = y - y0, y - y1, y - y2, y - y3
-            p01, p23 = e0 * e1, e2 * e3
-            out.append(np.where(ok, (c0 * e1 + c1 * e0) * p23 + (c2 * e3 + c3 * e2) * p01, np.nan))
-    return out
+        c0 = xs[:, 0:1] / (d01 * d02 * d03)
+        c1 = -xs[:, 1:2] / (d01 * d12 * d13)
+        c2 = xs[:, 2:3] / (d02 * d12 * d23)
+        c3 = -xs[:, 3:4] / (d03 * d13 * d23)
+        e0, e1, e2, e3 = y - y0, y - y1, y - y2, y - y3
+        out = np.where(ok, (c0 * e1 + c1 * e0) * (e2 * e3) + (c2 * e3 + c3 * e2) * (e0 * e1), np.nan)
+    return [out[:, j] for j in range(out.shape[1])]
