@@ -118,3 +118,60 @@ def test_few_levels_alone_against_brentq(dist) -> None:  # type: ignore[no-untyp
                                               float(inverse(levels[1], weight=weight))], atol=1e-12)
             outside = np.asarray(inverse(np.array([-np.inf, np.inf]), weight=weight))
             assert outside.tolist() == [dist.low, dist.high]
+
+
+@pytest.mark.parametrize("side", ["value", "cost"])
+@pytest.mark.parametrize("dist", [D.Beta(2.0, 3.0), D.Beta(6.0, 3.5), D.Beta(4.5, 2.0), D.Beta(1.5, 1.5)])
+def test_pole_guess_is_close_next_to_a_pole(dist, side: str) -> None:  # type: ignore[no-untyped-def]
+    """The log-log cubic next to a pole of the virtual type against roots found by brentq, and its slope against
+    a central difference of the virtual type; the cubic in x against y is shown to be far off there."""
+    weight = 0.4
+    forward = dist.virtual_value if side == "value" else dist.virtual_cost
+    distance = np.logspace(-6.0, -1.0, 25)
+    x_true = distance if side == "value" else 1.0 - distance
+    levels = np.asarray(forward(x_true, weight=weight))
+    x_ref = np.array([brentq(lambda x, lv=lv: forward(x, weight=weight) - lv, 1e-15, 1 - 1e-15, xtol=1e-16, rtol=1e-15)
+                      for lv in levels])
+    grid, table = dist._inverse_grid(), dist._table(side, weight)
+    idx = np.searchsorted(table, levels, side="left")
+    guess, slope = dist._pole_guess(side, grid, table, idx, levels)
+    assert np.all(np.isfinite(guess))
+    dist_ref = np.minimum(x_ref, 1.0 - x_ref)
+    assert np.max(np.abs(guess - x_ref) / dist_ref) < 1e-3
+    assert np.median(np.abs(guess - x_ref) / dist_ref) < 1e-5
+    plain = base._inverse_cubic_guess(grid, table, idx, levels)
+    assert np.nanmedian(np.abs(plain - x_ref) / dist_ref) > 10 * np.median(np.abs(guess - x_ref) / dist_ref)
+    step = 1e-6 * dist_ref
+    central = 2 * step / (np.asarray(forward(x_ref + step, weight=weight)) - np.asarray(forward(x_ref - step, weight=weight)))
+    assert np.max(np.abs(slope / central - 1.0)) < 1e-2
+    found = np.asarray((dist.virtual_value_inverse if side == "value" else dist.virtual_cost_inverse)(levels, weight=weight))
+    assert np.max(np.abs(found - x_ref) / dist_ref) < 1e-9
+
+
+def test_pole_guess_does_not_apply_without_a_pole() -> None:
+    dist = D.Uniform(0.0, 1.0)  # density positive at both ends: no pole
+    grid, table = dist._inverse_grid(), dist._table("cost", 0.4)
+    levels = np.array([0.5, 1.2])
+    guess, slope = dist._pole_guess("cost", grid, table, np.searchsorted(table, levels), levels)
+    assert np.all(np.isnan(guess)) and np.all(np.isnan(slope))
+
+
+def test_close_secant_step_is_not_replaced_by_the_bracket_margin() -> None:
+    """From a guess 1e-8 off, Newton and one secant step reach the tolerance: at most three evaluations of the
+    virtual type (the bracket margin of 1e-9 of the cell used to replace the last, tiny step)."""
+    dist = D.Beta(3.0, 2.0)
+    level, root = 5.1921125715443814, 0.991937398283921
+    calls: list[int] = []
+    original = dist._ironed
+
+    def counted(side: str, a: float, x: np.ndarray) -> np.ndarray:
+        calls.append(x.size)
+        return original(side, a, x)
+
+    dist._ironed = counted  # type: ignore[method-assign]
+    grid, table = dist._inverse_grid(), dist._table("cost", 0.6)
+    k = int(np.searchsorted(table, level))
+    found = dist._illinois("cost", 0.6, np.array([level]), grid[k - 1:k], grid[k:k + 1], table[k - 1:k], table[k:k + 1],
+                           guess=np.array([root + 1e-8]), slope=np.array([0.0019459]))
+    assert abs(found[0] - root) < 1e-14
+    assert len(calls) <= 3
