@@ -175,3 +175,24 @@ def test_close_secant_step_is_not_replaced_by_the_bracket_margin() -> None:
                            guess=np.array([root + 1e-8]), slope=np.array([0.0019459]))
     assert abs(found[0] - root) < 1e-14
     assert len(calls) <= 3
+
+
+def test_level_beyond_the_resolution_of_x_stops_at_the_newton_correction() -> None:
+    """A level 1e-11 below the pole: one ulp of x moves the virtual cost by more than its tolerance, so the search
+    stops when the Newton / secant correction is below a tenth of xtol (it used to shrink the bracket to xtol
+    by regula falsi, up to ten rounds); the root agrees with brentq to 1e-15."""
+    dist, weight, level = D.Beta(3.0, 2.0), 0.5138842394437212, 4380869340.1478376
+    calls: list[int] = []
+    original = dist._ironed
+
+    def counted(side: str, a: float, x: np.ndarray) -> np.ndarray:
+        calls.append(x.size)
+        return original(side, a, x)
+
+    dist._ironed = counted  # type: ignore[method-assign]
+    found = np.asarray(dist.virtual_cost_inverse(np.full(3, level), weight=weight))
+    dist._ironed = original  # type: ignore[method-assign]
+    reference = brentq(lambda x: float(dist.virtual_cost(x, weight=weight)) - level, 1 - 1e-9, 1 - 1e-13, xtol=1e-17,
+                       rtol=1e-15)
+    assert np.max(np.abs(found - reference)) < 1e-15
+    assert len(calls) <= 3

@@ -290,6 +290,16 @@ class VirtualTypeInverse:
             xr, fr, hr = np.where(pos, trial, xr), np.where(pos, f, fr), np.where(pos, h, hr)
             last = np.where(neg, -1, 1).astype(np.int8)
             done = (xr - xl <= xtol) | (np.abs(f) <= ftol)
+            if newton is not None:
+                # Next to a pole a step of one ulp in x can move the virtual type by more than ftol: such a level
+                # is done once the Newton / secant correction is below a tenth of xtol (the bracket would
+                # otherwise be shrunk to xtol by regula falsi steps, up to ten rounds)
+                local = dxdy
+                if iteration >= 1:
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        secant_slope = np.abs((x_prev - x_older) / (f_prev - f_older))
+                    local = np.where(np.isfinite(secant_slope), secant_slope, dxdy)
+                done |= newton & (np.abs(f) * local <= 0.1 * xtol)
             out[idx[done]] = trial[done]
             keep = ~done
             if not keep.any():
