@@ -196,3 +196,27 @@ def test_level_beyond_the_resolution_of_x_stops_at_the_newton_correction() -> No
                        rtol=1e-15)
     assert np.max(np.abs(found - reference)) < 1e-15
     assert len(calls) <= 3
+
+
+def test_cost_hazard_ratio_needs_only_the_raw_cdf() -> None:
+    """F/f of a supplier from betainc alone (the survival function is recomputed only for 1 - F), equal to
+    scipy's F/f to 1e-14 relative, also in the upper tail where 1 - F is below 1e-2."""
+    from scipy import stats
+
+    dist = D.Beta(4.0, 2.5)
+    x = np.concatenate([np.linspace(0.05, 0.95, 50), 1.0 - np.logspace(-2, -9, 30)])
+    calls: list[int] = []
+    original = dist._raw_sf
+
+    def counted(z: np.ndarray) -> np.ndarray:
+        calls.append(np.size(z))
+        return original(z)
+
+    dist._raw_sf = counted  # type: ignore[method-assign]
+    ratio = dist._hazard_ratio(x, "cost")
+    cdf = np.asarray(dist.cdf(x))
+    dist._raw_sf = original  # type: ignore[method-assign]
+    assert calls == []
+    reference = stats.beta(4.0, 2.5)
+    assert np.max(np.abs(ratio / (reference.cdf(x) / reference.pdf(x)) - 1.0)) < 1e-13
+    assert np.max(np.abs(cdf - reference.cdf(x))) < 1e-15

@@ -190,7 +190,11 @@ class TypeDistribution(VirtualTypeInverse):
         return lower, upper
 
     def _cdf_in(self, x: np.ndarray) -> np.ndarray:
-        return self._cdf_sf_in(x)[0]
+        if type(self)._cdf_sf_in is not TypeDistribution._cdf_sf_in or self._use_sf:
+            return self._cdf_sf_in(x)[0]  # a subclass's own pair (it may not have the raw functions)
+        # F alone needs no second raw function: where 1 - F is thin, F is close to 1 and the raw cdf gives it
+        # to full precision (the survival function is recomputed only for 1 - F, see _cdf_sf_in)
+        return (self._raw_cdf(np.asarray(x, dtype=float)) - self._f_low) / self._mass
 
     def _sf_in(self, x: np.ndarray) -> np.ndarray:
         return self._cdf_sf_in(x)[1]
@@ -269,11 +273,10 @@ class TypeDistribution(VirtualTypeInverse):
     def _hazard_ratio(self, x: np.ndarray, side: str) -> np.ndarray:
         """(1 - F)/f for values, F/f for costs; 0 where the numerator is 0, +inf where only f vanishes."""
         density = self._pdf_in(x)
-        lower, upper = self._cdf_sf_in(x)
         if side == "value":
-            numerator = np.where(x >= self.high, 0.0, _clip(upper, 0.0, 1.0))
+            numerator = np.where(x >= self.high, 0.0, _clip(self._sf_in(x), 0.0, 1.0))
         else:
-            numerator = np.where(x <= self.low, 0.0, _clip(lower, 0.0, 1.0))
+            numerator = np.where(x <= self.low, 0.0, _clip(self._cdf_in(x), 0.0, 1.0))
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = numerator / density
         return np.where(numerator == 0, 0.0, ratio)
