@@ -202,6 +202,11 @@ class TypeDistribution(VirtualTypeInverse):
     def _logpdf_in(self, x: np.ndarray) -> np.ndarray:
         return self._raw_logpdf(x) - self._log_mass
 
+    def _dlogpdf_in(self, x: np.ndarray) -> np.ndarray | None:
+        """d log f / dx on the support where a family has it in closed form (None otherwise): the inverse virtual
+        types then take exact Newton steps."""
+        return None
+
     def _pdf_in(self, x: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore"):
             return np.exp(self._logpdf_in(x))
@@ -323,10 +328,18 @@ class TypeDistribution(VirtualTypeInverse):
         if self._inverse_grid_cache is None:
             grid = self._ironing_grid()
             width = self.high - self.low
-            steps = width * 10.0 ** -np.arange(3.0, 13.01, 0.125)
+            # geometric steps (ratio 10^(1/8)) where they are finer than the grid's even spacing, which they
+            # replace there: mixing the two leaves nodes a few percent of a cell apart, and cubics through such
+            # nodes are poorly conditioned
+            spacing = width / (_GRID_POINTS - 1)
+            reach = spacing / (1.0 - 10.0 ** -0.125)
+            steps = width * 10.0 ** -np.arange(0.0, 13.01, 0.125)
+            steps = steps[steps < reach]
+            interior = (grid - self.low >= reach) & (self.high - grid >= reach)
+            kept = np.concatenate([grid[interior], np.asarray(self.breakpoints, dtype=float), [self.low, self.high]])
             extra = np.concatenate([self.low + steps, self.high - steps])
             extra = extra[(extra > grid[0]) & (extra < grid[-1])]
-            merged = np.unique(np.concatenate([grid, extra]))
+            merged = np.unique(np.concatenate([kept, extra]))
             keep = np.concatenate([[True], np.diff(merged) > 1e-14 * self._scale])
             merged = merged[keep]
             merged[0], merged[-1] = self.low, self.high

@@ -53,6 +53,9 @@ class Uniform(TypeDistribution):
     def _logpdf_in(self, x: np.ndarray) -> np.ndarray:
         return np.full_like(np.asarray(x, dtype=float), -math.log(self.high - self.low))
 
+    def _dlogpdf_in(self, x: np.ndarray) -> np.ndarray | None:
+        return np.zeros_like(np.asarray(x, dtype=float))
+
     def _quantile_in(self, u: np.ndarray) -> np.ndarray:
         return self.low + u * (self.high - self.low)
 
@@ -132,6 +135,11 @@ class Beta(TypeDistribution):
             out = special.xlogy(self.a - 1, t) + special.xlog1py(self.b - 1, -t) - self._betaln
         return out - self._log_width
 
+    def _dlogpdf_in(self, x: np.ndarray) -> np.ndarray | None:
+        t = self._unit(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return ((self.a - 1.0) / t - (self.b - 1.0) / (1.0 - t)) / (self.high - self.low)
+
 
 class TruncatedNormal(TypeDistribution):
     """Normal(mean, sd) truncated to [low, high].
@@ -169,6 +177,9 @@ class TruncatedNormal(TypeDistribution):
     def _raw_logpdf(self, x: np.ndarray) -> np.ndarray:
         z = (np.asarray(x, dtype=float) - self.location) / self.sd
         return -0.5 * z * z - math.log(self.sd) - 0.5 * math.log(2 * math.pi)
+
+    def _dlogpdf_in(self, x: np.ndarray) -> np.ndarray | None:
+        return -(np.asarray(x, dtype=float) - self.location) / (self.sd * self.sd)
 
 
 class TruncatedExponential(TypeDistribution):
@@ -209,4 +220,7 @@ class TruncatedExponential(TypeDistribution):
 
     def _raw_logpdf(self, x: np.ndarray) -> np.ndarray:
         return -(np.asarray(x, dtype=float) - self.low) / self.scale - math.log(self.scale)
+
+    def _dlogpdf_in(self, x: np.ndarray) -> np.ndarray | None:
+        return np.full_like(np.asarray(x, dtype=float), -1.0 / self.scale)
 

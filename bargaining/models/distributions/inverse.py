@@ -125,7 +125,7 @@ class VirtualTypeInverse:
             # where the cubic is poor (next to a pole of the virtual type), start from the pole model instead
             poor = np.ones(idx.size, dtype=bool) if error is None else ~(error <= _GOOD_START)
             if np.any(poor):
-                pole_guess, pole_slope = self._pole_guess(side, grid, table, idx[poor], flat_y[todo][poor])
+                pole_guess, pole_slope = self._pole_guess(side, a, grid, table, idx[poor], flat_y[todo][poor])
                 use = np.isfinite(pole_guess) & (pole_guess >= grid[idx[poor] - 1]) & (pole_guess <= grid[idx[poor]])
                 guess, slope = guess.copy(), slope.copy()
                 guess[np.flatnonzero(poor)[use]] = pole_guess[use]
@@ -246,7 +246,9 @@ class VirtualTypeInverse:
         per_level = ratios.ndim > 0
         newton: np.ndarray | None = None
         usable: np.ndarray | None = None
-        x_prev = f_prev = x_older = f_older = dxdy = np.zeros(0)
+        x_prev = f_prev = x_older = f_older = dxdy = exact = np.zeros(0)
+        # the slope of the raw virtual type in closed form where the family has d log f / dx: Newton steps
+        exact_slopes = self._builtin_raw() and (per_level or not self._flats(side, float(ratios)))
         for iteration in range(100):
             denom = fr - fl
             width = xr - xl
@@ -267,6 +269,8 @@ class VirtualTypeInverse:
                         fast = x_prev - f_prev * dxdy
                     else:
                         fast = x_prev - f_prev * (x_prev - x_older) / (f_prev - f_older)
+                    if exact.size:  # Newton with the exact slope at the last iterate, where it is known
+                        fast = np.where(np.isfinite(exact), x_prev - f_prev * exact, fast)
                 usable = newton & np.isfinite(fast) & (fast > xl) & (fast < xr)
                 step = np.where(usable, fast, step)
             trial = np.minimum(np.maximum(step, xl + 1e-9 * width), xr - 1e-9 * width)
@@ -282,6 +286,8 @@ class VirtualTypeInverse:
             if newton is not None:
                 newton = newton & np.isfinite(f)
                 x_older, f_older, x_prev, f_prev = x_prev, f_prev, trial, f
+                if exact_slopes:
+                    exact = self._exact_dxdy(side, ratios, trial, h)
             neg = f < 0
             pos = ~neg
             fr = np.where(neg & (last == -1), 0.5 * fr, fr)  # halve the stale end
@@ -299,6 +305,8 @@ class VirtualTypeInverse:
                     with np.errstate(invalid="ignore", divide="ignore"):
                         secant_slope = np.abs((x_prev - x_older) / (f_prev - f_older))
                     local = np.where(np.isfinite(secant_slope), secant_slope, dxdy)
+                if exact.size:
+                    local = np.where(np.isfinite(exact), exact, local)
                 done |= newton & (np.abs(f) * local <= 0.1 * xtol)
             out[idx[done]] = trial[done]
             keep = ~done
@@ -312,6 +320,8 @@ class VirtualTypeInverse:
                 ratios = ratios[keep]
             if newton is not None:
                 newton, x_prev, f_prev, dxdy = newton[keep], x_prev[keep], f_prev[keep], dxdy[keep]
+                if exact.size:
+                    exact = exact[keep]
                 if iteration >= 1:
                     x_older, f_older = x_older[keep], f_older[keep]
         if idx.size:
@@ -324,7 +334,7 @@ class VirtualTypeInverse:
             out[idx] = 0.5 * (xl + xr)
         return out
 
-    def _pole_guess(self, side: str, grid: np.ndarray, table: np.ndarray, idx: np.ndarray,
+    def _pole_guess(self, side: str, a: float, grid: np.ndarray, table: np.ndarray, idx: np.ndarray,
                     y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Guesses of the inverse at levels ``y`` (cells ``idx``) next to a pole of the virtual type, and the
         slope dx/dy there (NaN where the model does not apply).
@@ -361,7 +371,36 @@ class VirtualTypeInverse:
             x = pole - sign * np.exp(at)
             dxdy = -np.exp(at) * (up - down) / (2.0 * step) / y
             ok = near & np.isfinite(x) & np.isfinite(dxdy) & (dxdy > 0)
+            ratios = self._ratio_cache.get((side, "ratio"))
+            if ratios is not None and a < 1 and self._builtin_raw() and np.any(ok):
+                # One step on the hazard ratio r = |y - x| / (1 - a) instead, whose log is nearly linear in
+                # log(distance) even where the virtual type is not (a pole of order 1 and a weight near 1): the
+                # guess's own error enters through dx/dr = distance / (k r), a factor of 1e-4 or less
+                r_nodes = np.log(ratios[nodes])
+                r_level = np.log(np.abs(y - x) / (1.0 - a))
+                refined = pole - sign * np.exp(lagrange_rows(u, r_nodes if side == "cost" else -r_nodes,
+                                                             [r_level if side == "cost" else -r_level])[0])
+                x = np.where(np.isfinite(refined), refined, x)
         return np.where(ok, x, np.nan), np.where(ok, dxdy, np.nan)
+
+    def _exact_dxdy(self, side: str, ratios: np.ndarray, x: np.ndarray, h: np.ndarray) -> np.ndarray:
+        """dx/dy of the raw weighted virtual type at x (whose values there are h), NaN where unknown; an empty
+        array when the family has no closed-form d log f / dx.
+
+        With s = 1 - a and r the hazard ratio, the virtual cost x + s F/f has slope 1 + s - s r (log f)' and the
+        virtual value x - s (1 - F)/f slope 1 + s + s r (log f)'; s r is |h - x|, known from the evaluation.
+        """
+        dlog = self._dlogpdf_in(x)
+        if dlog is None:
+            return np.zeros(0)
+        s = np.maximum(1.0 - ratios, 0.0)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            dydx = 1.0 + s - (h - x) * dlog if side == "cost" else 1.0 + s + (x - h) * dlog
+            dxdy = 1.0 / dydx
+        return np.where(np.isfinite(dxdy) & (dxdy > 0), dxdy, np.nan)
+
+    def _dlogpdf_in(self, x: np.ndarray) -> np.ndarray | None:
+        raise NotImplementedError  # provided by TypeDistribution
 
     def _raw_each(self, side: str, ratios: np.ndarray, x: np.ndarray) -> np.ndarray:
         """The unironed built-in virtual type x -+ (1 - a) r(x) with one ratio a per abscissa (the identity where
