@@ -1,6 +1,7 @@
 """Scaling of the Loertscher-Marx solver with the number of suppliers, and the frontier against one solve.
 
-Workloads (each time is the median of ``--repeat`` runs; ratios are to a baseline timed in the same run):
+Workloads (each time is the median of ``--repeat`` runs; each ratio the median of ``--repeat`` ratios to a baseline
+timed in the same round, so that the machine's drift between rounds cancels):
   1 x n heterogeneous   one Beta(2,3) buyer, suppliers Beta(3 + j/2, 2 + j/4), j = 0..n-1, w = (1, 0.6):
                         time / time of the n = 1 market
   theta                 the same suppliers with preferences theta_j = 1 + j/(2n) (2-D integrals)
@@ -10,7 +11,7 @@ Workloads (each time is the median of ``--repeat`` runs; ratios are to a baselin
                         market (draws, the ex post allocation of Market.allocate and the sample means of the
                         payoffs at the solver's rho; as in bench_mechanism.py, without its rho bisection)
 
-Run:  python benchmarks/bench_scaling.py [--repeat K] [--sizes 1 2 4 8 16] [--theta-sizes 1 2 3 4]
+Run:  python benchmarks/bench_scaling.py [--repeat K] [--sizes 1 2 4 8 16] [--theta-sizes 1 2 3 4] [--mc-repeat K]
 """
 
 from __future__ import annotations
@@ -66,10 +67,11 @@ def monte_carlo(market: Market, outcome: Any, draws: int, seed: int = 1) -> tupl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=5, help="interleaved rounds (each size once a round)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, 2, 4, 8, 16])
     parser.add_argument("--theta-sizes", type=int, nargs="+", default=[1, 2, 3, 4])
     parser.add_argument("--draws", type=int, default=1_000_000)
+    parser.add_argument("--mc-repeat", type=int, default=5, help="interleaved (solver, Monte Carlo) pairs")
     args = parser.parse_args()
     heterogeneous(1)  # imports and first-call caches
 
@@ -79,29 +81,44 @@ def main() -> None:
         ("1 x n, 3 units of demand", lambda n: heterogeneous(n, buyer_units=3), args.sizes),
         ("1 x n, preferences theta", theta_market, args.theta_sizes),
     ):
-        base = None
+        # every size once a round, rounds repeated: the machine's drift (1.3-1.7 times between minutes here)
+        # then affects each round's ratios to the first size alike; the ratio is the median of the rounds'
+        times: dict[int, list[float]] = {n: [] for n in sizes}
+        outs: dict[int, Any] = {}
+        for _ in range(args.repeat):
+            for n in sizes:
+                seconds, outs[n] = timed(lambda n=n, make=make: make(n), 1)
+                times[n].append(seconds)
+        first = sizes[0]
         for n in sizes:
-            seconds, out = timed(lambda n=n, make=make: make(n), args.repeat if n <= 8 else max(1, args.repeat // 2))
-            base = base or seconds
-            print(f"{label:<28}{n:>4}{seconds:>10.3f}{seconds / base:>9.1f}{out.accuracy:>11.1e}")
+            ratio = statistics.median(t / t0 for t, t0 in zip(times[n], times[first]))
+            print(f"{label:<28}{n:>4}{statistics.median(times[n]):>10.3f}{ratio:>9.1f}{outs[n].accuracy:>11.1e}")
 
-    market = Market([D.Beta(2.0, 3.0)], [D.Beta(3.0, 2.0)])
-    t_one, _ = timed(lambda: Market([D.Beta(2.0, 3.0)], [D.Beta(3.0, 2.0)]).bargain([1.0], [1.0]), args.repeat)
-    t_front, frame = timed(lambda: Market([D.Beta(2.0, 3.0)], [D.Beta(3.0, 2.0)]).frontier(points=101), 3)
-    print(f"{'frontier(points=101)':<28}{1:>4}{t_front:>10.3f}{t_front / t_one:>9.1f}{frame['accuracy'].max():>11.1e}"
-          f"   (ratio to one bargain, {t_one:.3f} s)")
-    del market
+    front, one = [], []
+    for _ in range(args.repeat):
+        one.append(timed(lambda: Market([D.Beta(2.0, 3.0)], [D.Beta(3.0, 2.0)]).bargain([1.0], [1.0]), 1)[0])
+        seconds, frame = timed(lambda: Market([D.Beta(2.0, 3.0)], [D.Beta(3.0, 2.0)]).frontier(points=101), 1)
+        front.append(seconds)
+    ratio = statistics.median(f / o for f, o in zip(front, one))
+    print(f"{'frontier(points=101)':<28}{1:>4}{statistics.median(front):>10.3f}{ratio:>9.1f}"
+          f"{frame['accuracy'].max():>11.1e}   (ratio to one bargain, {statistics.median(one):.3f} s)")
 
     for label, mk in (
         ("1 x 8 heterogeneous", lambda: Market([D.Beta(2.0, 3.0)], suppliers(8))),
         ("1 x 5, 3 units", lambda: Market([D.Beta(2.0, 3.0)], suppliers(5), buyer_units=3)),
     ):
         n = len(mk().suppliers)
-        seconds, out = timed(lambda mk=mk, n=n: mk().bargain([1.0], [0.6] * n), args.repeat)
-        mc_seconds, mc_b, mc_s = monte_carlo(mk(), out, args.draws)
-        print(f"{label:<28} solver {seconds:.3f} s, Monte Carlo ({args.draws:,} draws) {mc_seconds:.2f} s: "
-              f"{mc_seconds / seconds:.1f} times faster; payoffs {out.buyer_payoff:.6f} / {out.supplier_payoff:.6f} "
-              f"(Monte Carlo {mc_b:.6f} / {mc_s:.6f})")
+        solver, simulated, ratios = [], [], []
+        for _ in range(args.mc_repeat):  # (solver, Monte Carlo) pairs, the ratio the median of the pairs'
+            seconds, out = timed(lambda mk=mk, n=n: mk().bargain([1.0], [0.6] * n), 3)
+            mc_seconds, mc_b, mc_s = monte_carlo(mk(), out, args.draws)
+            solver.append(seconds)
+            simulated.append(mc_seconds)
+            ratios.append(mc_seconds / seconds)
+        print(f"{label:<28} solver {statistics.median(solver):.3f} s, Monte Carlo ({args.draws:,} draws) "
+              f"{statistics.median(simulated):.2f} s: {statistics.median(ratios):.1f} times faster "
+              f"(pairs {min(ratios):.0f}-{max(ratios):.0f}); payoffs {out.buyer_payoff:.6f} / "
+              f"{out.supplier_payoff:.6f} (Monte Carlo {mc_b:.6f} / {mc_s:.6f})")
 
 
 if __name__ == "__main__":
