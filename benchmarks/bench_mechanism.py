@@ -76,7 +76,7 @@ def monte_carlo(market: Market, outcome: Any, wb: list[float], ws: list[float], 
         t = 0.5 * (lo + hi)
     budget, brent, srent = per_draw(1.0 / outcome.rho)
     elapsed = time.perf_counter() - start
-    se = lambda x: x.std(axis=0, ddof=1) / np.sqrt(draws)  # noqa: E731
+    se = lambda x: x.std(axis=0, ddof=1) / np.sqrt(draws)
     return {
         "rho": 1.0 / t,
         "buyer": brent.sum(1).mean(),

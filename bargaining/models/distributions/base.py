@@ -132,6 +132,7 @@ class TypeDistribution(VirtualTypeInverse):
         self._inverse_grid_cache: np.ndarray | None = None
         self._ratio_cache: dict[tuple[str, str], np.ndarray] = {}
         self._cubic_cache: dict[tuple[str, float], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._cell_error_cache: dict[tuple[str, float], np.ndarray] = {}
         self._integral_table: np.ndarray | None = None
 
     def _validate_density(self) -> None:
@@ -387,6 +388,7 @@ class TypeDistribution(VirtualTypeInverse):
                 self._flat_cache.clear()
                 self._table_cache.clear()
                 self._cubic_cache.clear()
+                self._cell_error_cache.clear()
             if a > 0.0 and not self._flats(side, 0.0):
                 # Phi_a is a mix of Phi_0 and the identity: regular at a = 0 means regular at every a (no search)
                 self._flat_cache[key] = []

@@ -40,6 +40,7 @@ class VirtualTypeInverse:
     _table_cache: dict[tuple[str, float], np.ndarray]
     _ratio_cache: dict[tuple[str, str], np.ndarray]
     _cubic_cache: dict[tuple[str, float], tuple[np.ndarray, np.ndarray, np.ndarray]]
+    _cell_error_cache: dict[tuple[str, float], np.ndarray]
     _inverse_grid_cache: np.ndarray | None
 
     def _inverse_grid(self) -> np.ndarray:
@@ -424,14 +425,30 @@ class VirtualTypeInverse:
         """
         if not self._builtin_raw() or self._flats(side, a) or a >= 1:
             return self._cubic_guess(side, a, grid, table, idx, y), None
+        key = (side, a)
+        if key in self._cell_error_cache or idx.size >= grid.size:
+            # as many levels as cells: every cell's check once per ratio (kept for the ratio's later calls)
+            if key not in self._cell_error_cache:
+                cells = np.arange(1, grid.size)
+                self._cell_error_cache[key] = self._cell_errors(side, a, grid, table, cells, None)[1]
+            return self._cubic_guess(side, a, grid, table, idx, y), self._cell_error_cache[key][idx - 1]
+        return self._cell_errors(side, a, grid, table, idx, y)
+
+    def _cell_errors(self, side: str, a: float, grid: np.ndarray, table: np.ndarray, idx: np.ndarray,
+                     y: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """(cubic guesses at ``y``, or an empty array, and the check of each cell ``idx``) in one interpolation
+        call (see :meth:`_guess_and_trust`)."""
         rkey = (side, "mid ratio")
         if rkey not in self._ratio_cache:
             self._ratio_cache[rkey] = self._hazard_ratio(0.5 * (grid[1:] + grid[:-1]), side)
         mid = 0.5 * (grid[idx - 1] + grid[idx])
         ratio = self._ratio_cache[rkey][idx - 1]
         y_mid = mid - (1.0 - a) * ratio if side == "value" else mid + (1.0 - a) * ratio
-        both = self._cubic_guess(side, a, grid, table, np.concatenate([idx, idx]), np.concatenate([y, y_mid]))
-        guess, x_mid = both[: idx.size], both[idx.size:]
+        if y is None:
+            guess, x_mid = np.zeros(0), self._cubic_guess(side, a, grid, table, idx, y_mid)
+        else:
+            both = self._cubic_guess(side, a, grid, table, np.concatenate([idx, idx]), np.concatenate([y, y_mid]))
+            guess, x_mid = both[: idx.size], both[idx.size:]
         with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
             slope = (table[idx] - table[idx - 1]) / (grid[idx] - grid[idx - 1])
             error = np.abs(x_mid - mid) * slope / np.maximum(1.0, np.abs(y_mid))
