@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
 import numpy as np
 import pytest
 from scipy.optimize import brentq
@@ -157,11 +161,9 @@ def test_pole_guess_does_not_apply_without_a_pole() -> None:
     assert np.all(np.isnan(guess)) and np.all(np.isnan(slope))
 
 
-def test_close_secant_step_is_not_replaced_by_the_bracket_margin() -> None:
-    """From a guess 1e-8 off, Newton and one secant step reach the tolerance: at most three evaluations of the
-    virtual type (the bracket margin of 1e-9 of the cell used to replace the last, tiny step)."""
-    dist = D.Beta(3.0, 2.0)
-    level, root = 5.1921125715443814, 0.991937398283921
+@contextlib.contextmanager
+def _counted_evaluations(dist: Any) -> Iterator[list[int]]:
+    """Record the size of every evaluation of ``dist``'s (ironed) virtual type made inside the block."""
     calls: list[int] = []
     original = dist._ironed
 
@@ -169,12 +171,23 @@ def test_close_secant_step_is_not_replaced_by_the_bracket_margin() -> None:
         calls.append(x.size)
         return original(side, a, x)
 
-    dist._ironed = counted  # type: ignore[method-assign]
+    dist._ironed = counted
+    try:
+        yield calls
+    finally:
+        dist._ironed = original
+
+
+def test_close_secant_step_is_not_replaced_by_the_bracket_margin() -> None:
+    """From a guess 1e-8 off, Newton and one secant step reach the tolerance: at most three evaluations of the
+    virtual type (the bracket margin of 1e-9 of the cell used to replace the last, tiny step)."""
+    dist = D.Beta(3.0, 2.0)
+    level, root = 5.1921125715443814, 0.991937398283921
     grid, table = dist._inverse_grid(), dist._table("cost", 0.6)
     k = int(np.searchsorted(table, level))
-    found = dist._illinois("cost", 0.6, np.array([level]), grid[k - 1:k], grid[k:k + 1], table[k - 1:k], table[k:k + 1],
-                           guess=np.array([root + 1e-8]), slope=np.array([0.0019459]))
-    dist._ironed = original  # type: ignore[method-assign]
+    with _counted_evaluations(dist) as calls:
+        found = dist._illinois("cost", 0.6, np.array([level]), grid[k - 1:k], grid[k:k + 1], table[k - 1:k],
+                               table[k:k + 1], guess=np.array([root + 1e-8]), slope=np.array([0.0019459]))
     reference = brentq(lambda x: float(dist.virtual_cost(x, weight=0.6)) - level, 0.99, 0.995, xtol=1e-16, rtol=1e-15)
     assert abs(found[0] - reference) < 1e-13  # the residual tolerance 1e-11 * level times dx/dy = 2e-3
     assert len(calls) <= 3
@@ -185,16 +198,8 @@ def test_level_beyond_the_resolution_of_x_stops_at_the_newton_correction() -> No
     stops when the Newton / secant correction is below a tenth of xtol (it used to shrink the bracket to xtol
     by regula falsi, up to ten rounds); the root agrees with brentq to 1e-15."""
     dist, weight, level = D.Beta(3.0, 2.0), 0.5138842394437212, 4380869340.1478376
-    calls: list[int] = []
-    original = dist._ironed
-
-    def counted(side: str, a: float, x: np.ndarray) -> np.ndarray:
-        calls.append(x.size)
-        return original(side, a, x)
-
-    dist._ironed = counted  # type: ignore[method-assign]
-    found = np.asarray(dist.virtual_cost_inverse(np.full(3, level), weight=weight))
-    dist._ironed = original  # type: ignore[method-assign]
+    with _counted_evaluations(dist) as calls:
+        found = np.asarray(dist.virtual_cost_inverse(np.full(3, level), weight=weight))
     reference = brentq(lambda x: float(dist.virtual_cost(x, weight=weight)) - level, 1 - 1e-9, 1 - 1e-13, xtol=1e-17,
                        rtol=1e-15)
     assert np.max(np.abs(found - reference)) < 1e-15

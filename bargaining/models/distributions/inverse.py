@@ -30,6 +30,7 @@ _GOOD_START = 1e-9
 """Error of a cell's cubic below which it starts the root search (above it, the pole model of
 :meth:`VirtualTypeInverse._pole_guess` does, where it applies): the Newton step from it is then within tolerance."""
 
+
 class VirtualTypeInverse:
     """Tables, cubic guesses and the root finder behind ``virtual_value_inverse`` / ``virtual_cost_inverse``;
     the distribution provides the grid, the (ironed) virtual types, the flats and the caches."""
