@@ -309,7 +309,8 @@ class VirtualTypeInverse:
                     local = np.where(np.isfinite(secant_slope), secant_slope, dxdy)
                 if exact.size:
                     local = np.where(np.isfinite(exact), exact, local)
-                done |= newton & (np.abs(f) * local <= 0.1 * xtol)
+                with np.errstate(invalid="ignore"):  # inf * 0 at a pole: NaN compares False (not done)
+                    done |= newton & (np.abs(f) * local <= 0.1 * xtol)
             out[idx[done]] = trial[done]
             keep = ~done
             if not keep.any():
