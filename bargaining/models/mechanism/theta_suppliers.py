@@ -31,16 +31,15 @@ from typing import Any
 
 import numpy as np
 
-from bargaining.models.mechanism.integrals import _NODES, _WG, _WK, count_pmf, integrate_many, mapped_edges
+from bargaining.models.mechanism.integrals import count_pmf, integrate_many, mapped_edges
+from bargaining.models.mechanism.theta_shared import STEP_NODES as _STEP_NODES
+from bargaining.models.mechanism.theta_shared import STEP_WG as _STEP_WG
+from bargaining.models.mechanism.theta_shared import STEP_WK as _STEP_WK
+from bargaining.models.mechanism.theta_shared import SharedGridSuppliers, shared_grid_applies
 from bargaining.models.mechanism.types import AgentView, ahead_from
 
 __all__ = ["ThetaSuppliers", "points_from_levels"]
 
-_T = 0.5 * (_NODES + 1.0)
-# "smootherstep" images of the Gauss-Kronrod nodes on [0, 1]: s(t) = 10t^3 - 15t^4 + 6t^5, s' = 30 t^2 (1-t)^2
-_STEP_NODES = 10 * _T**3 - 15 * _T**4 + 6 * _T**5
-_STEP_WK = 0.5 * _WK * 30 * _T**2 * (1 - _T) ** 2
-_STEP_WG = 0.5 * _WG * 30 * _T**2 * (1 - _T) ** 2
 _OUTER_ROWS = 6
 _TESTED_ROWS = 5  # the sixth outer integrand (the inner error estimate) is not held to the tolerance
 _KEPT_EDGES = 32  # evaluations whose accepted outer panels are kept for certify
@@ -55,8 +54,15 @@ def points_from_levels(view: AgentView, levels: Sequence[float]) -> list[float]:
     return pts
 
 
-class ThetaSuppliers:
-    """Supplier side of :class:`~bargaining.models.mechanism.engines.OneBuyerEngine` with different theta_j."""
+class ThetaSuppliers(SharedGridSuppliers):
+    """Supplier side of :class:`~bargaining.models.mechanism.engines.OneBuyerEngine` with different theta_j.
+
+    When every supplier's virtual cost is strictly increasing with a closed-form slope, the integrals are
+    computed on one (v, Lambda) grid shared by all suppliers (:mod:`~bargaining.models.mechanism.theta_shared`,
+    work growing like n^2); otherwise on each supplier's own (v, c_j) grid described here (like n^3).
+    """
+
+    shared_grid: bool = True  # False forces the per-supplier grids (tests compare the two)
 
     buyer: Any
     suppliers: list[Any]
@@ -218,6 +224,8 @@ class ThetaSuppliers:
         through (scaled to the largest |v| for the gross value). The accepted outer panels are kept under
         ``key`` for :meth:`OneBuyerEngine.certify`; ``initial`` gives starting panels (else the warm start).
         """
+        if self.shared_grid and shared_grid_applies(vs):
+            return self._suppliers_shared(vb, vs, key, initial)
         ns = len(vs)
         buyer_points = vb.own_points()
         lines = [self._lines(j, vs) for j in range(ns)]

@@ -1,0 +1,202 @@
+"""The shared (v, Lambda) grid of the one-buyer market with preferences theta (issue 15: work like n^2).
+
+Checked against closed forms (uniform laws), brute-force convolutions, central differences, and the
+per-supplier (v, c_j) grids that were the only computation before (tested independently elsewhere).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy import integrate as sci
+
+import bargaining.models.mechanism.theta_shared as shared
+from bargaining.models import distributions as D
+from bargaining.models.mechanism import Market
+from bargaining.models.mechanism.integrals import count_pmf
+from bargaining.models.mechanism.theta_shared import _cost_terms, _leave_one_out_pmfs, shared_grid_applies
+from bargaining.models.mechanism.types import AgentView
+
+
+def _rows(ev: Any) -> np.ndarray:
+    return np.concatenate([ev.supplier_trades, ev.supplier_cost, ev.supplier_rent, ev.buyer_trades, ev.buyer_gross,
+                           ev.buyer_rent])
+
+
+def _evaluate(market: Market, buyer_ratio: float, supplier_ratio: float, *, shared_grid: bool, split: int = 1) -> Any:
+    engine = market._engine
+    ns = len(market.suppliers)
+    engine.shared_grid, engine.inner_split = shared_grid, split
+    try:
+        return engine.evaluate(np.array([buyer_ratio]), np.full(ns, supplier_ratio))
+    finally:
+        engine.shared_grid, engine.inner_split = True, 1
+
+
+def _applies(market: Market, buyer_ratio: float = 0.7, supplier_ratio: float = 0.55) -> bool:
+    _, views = market._engine.views(np.array([buyer_ratio]), np.full(len(market.suppliers), supplier_ratio))
+    return shared_grid_applies(views)
+
+
+@contextmanager
+def _counted_levels() -> Iterator[list[int]]:
+    """Counts the supplier levels inverted on the shared grid."""
+    total = [0]
+    original = shared._cost_terms
+
+    def counted(view: AgentView, y: np.ndarray) -> Any:
+        total[0] += y.size
+        return original(view, y)
+
+    shared._cost_terms = counted
+    try:
+        yield total
+    finally:
+        shared._cost_terms = original
+
+
+def _beta_suppliers(n: int) -> list[Any]:
+    return [D.Beta(3.0 + j / 2, 2.0 + j / 4) for j in range(n)]
+
+
+# ------------------------------------------------------------------------------------------- building blocks
+def test_leave_one_out_counts_equal_direct_convolutions() -> None:
+    rng = np.random.default_rng(4)
+    p = rng.uniform(size=(5, 7))
+    p[2, :3] = 1.0  # an agent that is surely ahead: division by 1 - p would fail
+    ks = np.array([1, 2, 1, 3, 1])
+    for cap in (1, 2, 4):
+        got = _leave_one_out_pmfs(p, ks, cap)
+        for j in range(5):
+            others = [l for l in range(5) if l != j]
+            np.testing.assert_allclose(got[j], count_pmf(p[others], ks[others], cap), atol=1e-15)
+
+
+def test_cost_terms_against_uniform_closed_forms() -> None:
+    # Uniform [0, 1] costs at weight ratio a: Gamma(c) = (2 - a) c, so the virtual cost is uniform on [0, 2 - a]
+    a = 0.4
+    view = AgentView(D.Uniform(0.0, 1.0), False, a)
+    y = np.array([-0.1, 0.3, 1.0, 1.5, 1.7])
+    c, below, dens, rent = _cost_terms(view, y)
+    k = 2.0 - a
+    np.testing.assert_allclose(c, np.clip(y / k, 0.0, 1.0), atol=1e-14)
+    np.testing.assert_allclose(below, np.clip(y / k, 0.0, 1.0), atol=1e-14)
+    np.testing.assert_allclose(dens, np.where((y > 0) & (y < k), 1.0 / k, 0.0), atol=1e-14)
+    np.testing.assert_allclose(rent, np.where((y > 0) & (y < k), y / k / k, 0.0), atol=1e-14)
+
+
+def test_cost_terms_density_is_the_derivative_of_the_virtual_cost_cdf() -> None:
+    for dist, a in ((D.Beta(3.0, 2.0), 0.6), (D.TruncatedNormal(0.4, 0.3, 0.0, 1.0), 0.3),
+                    (D.TruncatedExponential(0.5, 0.0, 2.0), 0.8)):
+        view = AgentView(dist, False, a)
+        y = view.virtual(np.array([0.1, 0.3, 0.5, 0.7])) if dist.high == 1.0 else view.virtual(np.array([0.2, 0.9, 1.5]))
+        h = 1e-6
+        _, up, _, _ = _cost_terms(view, y + h)
+        _, down, _, _ = _cost_terms(view, y - h)
+        c, below, dens, rent = _cost_terms(view, y)
+        np.testing.assert_allclose(dens, (up - down) / (2 * h), rtol=1e-7)
+        np.testing.assert_allclose(rent, below * dens / np.asarray(dist.pdf(c)), rtol=1e-12)
+
+
+# ------------------------------------------------------------------------------------------- independent values
+def test_two_uniform_suppliers_against_nested_quadrature() -> None:
+    # Uniform [0, 1] types: Phi(v) = (2 - a_b) v - (1 - a_b), Gamma(c) = (2 - a_s) c. Supplier i sells iff
+    # Lambda_i = theta_i Phi - Gamma(c) >= 0 and the rival's virtual surplus is lower, i.e. its cost is above
+    # (Gamma(c) + (theta_o - theta_i) Phi) / (2 - a_s).
+    theta = (1.5, 1.0)
+    a_b, a_s = 0.7, 0.55
+    market = Market([D.Uniform(0.0, 1.0)], [D.Uniform(0.0, 1.0), D.Uniform(0.0, 1.0)], preferences=list(theta))
+    assert _applies(market, a_b, a_s)
+    ev = _evaluate(market, a_b, a_s, shared_grid=True)
+    kb, ks = 2.0 - a_b, 2.0 - a_s
+
+    def q(v: float, c: float, i: int) -> float:
+        phi = kb * v - (1.0 - a_b)
+        lam = theta[i] * phi - ks * c
+        if lam < 0.0:
+            return 0.0
+        return 1.0 - min(max((ks * c + (theta[1 - i] - theta[i]) * phi) / ks, 0.0), 1.0)
+
+    for i in (0, 1):
+        def inner(c: float, weight: Any, i: int = i) -> float:
+            # the integrand over v jumps where Lambda_i = 0 and has kinks where the rival's threshold is 0 or 1
+            gap = theta[1 - i] - theta[i]
+            phis = [ks * c / theta[i], -ks * c / gap, (ks - ks * c) / gap]
+            kinks = sorted(x for x in ((phi + 1.0 - a_b) / kb for phi in phis) if 0.0 < x < 1.0)
+            return sci.quad(lambda v: weight(v, c) * q(v, c, i), 0.0, 1.0, points=kinks or None, epsabs=1e-15,
+                            epsrel=1e-13, limit=200)[0]
+
+        def outer(weight: Any) -> float:
+            return sci.quad(lambda c: inner(c, weight), 0.0, 1.0, points=list(np.linspace(0.0, 1.0, 41)[1:-1]),
+                            epsabs=1e-13, epsrel=1e-12, limit=400)[0]
+
+        assert ev.supplier_trades[i] == pytest.approx(outer(lambda v, c: 1.0), abs=1e-11)
+        assert ev.supplier_cost[i] == pytest.approx(outer(lambda v, c: c), abs=1e-11)
+        assert ev.supplier_rent[i] == pytest.approx(outer(lambda v, c: c), abs=1e-11)  # G/g = c
+
+
+@pytest.mark.parametrize("design", ["beta", "multi-unit", "discounts", "outside options", "mixed laws"])
+def test_shared_grid_equals_the_per_supplier_grids(design: str) -> None:
+    markets = {
+        "beta": Market([D.Beta(2.0, 3.0)], _beta_suppliers(4), preferences=[1.0, 1.1, 1.25, 1.4]),
+        "multi-unit": Market([D.Beta(2.0, 3.0)], [D.Beta(3.0, 2.0), D.Uniform(0.0, 1.0), D.Beta(4.0, 2.0)],
+                             buyer_units=[3], supplier_units=[1, 2, 1], preferences=[1.2, 1.0, 0.9]),
+        "discounts": Market([D.Uniform(0.0, 1.0)], [D.Uniform(0.0, 1.0), D.Beta(2.0, 2.0)], buyer_units=[2],
+                            preferences=[1.2, 0.9], discounts=[0.0, 0.4]),
+        "outside options": Market([D.Beta(2.0, 3.0)], [D.Beta(3.0, 2.0), D.TruncatedNormal(0.5, 0.3, 0.0, 1.0)],
+                                  preferences=[1.3, 1.0], supplier_outside_options=[0.1, 0.0]),
+        "mixed laws": Market([D.TruncatedExponential(2.0, 0.0, 1.0)],
+                             [D.TruncatedExponential(1.0, 0.0, 1.0), D.Uniform(0.1, 0.9), D.Beta(2.0, 2.0)],
+                             preferences=[1.0, 1.3, 1.1]),
+    }
+    market = markets[design]
+    assert _applies(market)
+    ours = _rows(_evaluate(market, 0.7, 0.55, shared_grid=True))
+    reference = _rows(_evaluate(market, 0.7, 0.55, shared_grid=False, split=4))
+    np.testing.assert_allclose(ours, reference, atol=1e-11)
+
+
+def test_laws_the_fixed_inner_rule_cannot_resolve_keep_the_per_supplier_grids() -> None:
+    singular = Market([D.Beta(1.0, 1.5)], [D.Beta(0.7, 1.5), D.Beta(1.5, 1.0)], preferences=[1.4, 1.0])
+    assert not _applies(singular)  # densities like c^-0.3 and c^0.5 at the bottom of the support
+    mixture = Market([D.Beta(2.0, 3.0)], [D.Mixture([D.Uniform(0.0, 0.5), D.Uniform(0.0, 1.0)], [0.5, 0.5]),
+                                          D.Beta(3.0, 2.0)], preferences=[1.2, 1.0])
+    assert not _applies(mixture)  # no closed-form slope of its virtual cost
+    # the per-supplier grids then give exactly what forcing them gives
+    a = _rows(_evaluate(singular, 0.7, 0.55, shared_grid=True))
+    b = _rows(_evaluate(singular, 0.7, 0.55, shared_grid=False))
+    np.testing.assert_array_equal(a, b)
+
+
+# ------------------------------------------------------------------------------------------- accuracy and work
+def test_eight_beta_suppliers_reach_the_default_accuracy_and_it_covers_a_finer_computation() -> None:
+    n = 8
+    theta = [1.0 + j / (2.0 * n) for j in range(n)]
+    market = Market([D.Beta(2.0, 3.0)], _beta_suppliers(n), preferences=theta)
+    out = market.bargain([1.0], [0.6] * n)
+    assert out.accuracy < 1e-10  # issue 15: the default keeps 1e-10 (the per-supplier grids gave 3e-9 here)
+    engine = market._engine
+    engine.inner_split, engine.atol, engine.rtol = 4, engine.atol / 10, engine.rtol / 10
+    finer = engine.evaluate(out.buyer_weight_ratios, out.supplier_weight_ratios)
+    assert np.max(np.abs(finer.supplier_rent - out.supplier_rents)) <= out.accuracy
+    assert abs(float(finer.buyer_rent[0]) - float(out.buyer_rents[0])) <= out.accuracy
+    assert abs(finer.welfare - out.welfare) <= out.accuracy
+
+
+def test_inverted_levels_grow_like_n_squared() -> None:
+    """Issue 15: the theta case no worse than n^2. Counted (not timed): the levels inverted in one evaluation
+    per n^2 fall from 2 to 16 suppliers (15,200, 8,600, 7,700, 6,800); the per-supplier grids grew like n^3."""
+    per_n2 = {}
+    for n in (4, 8, 16):
+        theta = [1.0 + j / (2.0 * n) for j in range(n)]
+        market = Market([D.Beta(2.0, 3.0)], _beta_suppliers(n), preferences=theta)
+        assert _applies(market, 0.8, 0.5)
+        with _counted_levels() as total:
+            _evaluate(market, 0.8, 0.5, shared_grid=True)
+        per_n2[n] = total[0] / n**2
+    assert per_n2[8] <= 1.1 * per_n2[4]
+    assert per_n2[16] <= 1.1 * per_n2[8]
