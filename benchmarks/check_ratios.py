@@ -18,6 +18,9 @@ Workloads and baselines:
                     vs a statsmodels Logit of traded on (1, v, c) on the same rows
   market_1x8_het    one Beta(2,3) buyer and 8 suppliers Beta(3 + j/2, 2 + j/4) (all different), w = (1, 0.6)
                     vs the one-supplier market Beta(2,3) / Beta(3,2) solved the same way (issue 15: at most 10)
+  theta_1x8_vs_1x4  one Beta(2,3) buyer, 8 suppliers Beta(3 + j/2, 2 + j/4) with preferences theta_j = 1 + j/16,
+                    w = (1, 0.6), vs the same with 4 suppliers (theta_j = 1 + j/8) (issue 15: growth no worse
+                    than n^2, i.e. a ratio of at most 4)
   frontier_101      Market([Beta(2,3)], [Beta(3,2)]).frontier(points=101) vs one bargain([1], [1]) of the same
                     market (issue 15: within 5; every point warm-started from its neighbour)
   cli_help          `bargaining --help` (python -c "from bargaining.cli import main; ...") vs `python -c pass`
@@ -85,6 +88,21 @@ def _market_1x8_het() -> Pair:
         return solve
 
     return market(8), market(1)
+
+
+def _theta_1x8_vs_1x4() -> Pair:
+    from bargaining.models import distributions as D
+    from bargaining.models.mechanism import Market
+
+    def market(n: int) -> Callable[[], object]:
+        def solve() -> object:
+            suppliers = [D.Beta(3.0 + 0.5 * j, 2.0 + 0.25 * j) for j in range(n)]
+            theta = [1.0 + j / (2.0 * n) for j in range(n)]
+            return Market([D.Beta(2.0, 3.0)], suppliers, preferences=theta).bargain([1.0], [0.6] * n)
+
+        return solve
+
+    return market(8), market(4)
 
 
 def _frontier_101() -> Pair:
@@ -202,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         workloads: dict[str, Callable[[], Pair]] = {
             "market_1x1_beta": _market_1x1,
             "market_1x8_het": _market_1x8_het,
+            "theta_1x8_vs_1x4": _theta_1x8_vs_1x4,
             "frontier_101": _frontier_101,
             "fit_nash_robust": _fit_nash,
             "load_validate": lambda: _load_validate(Path(tmp)),
