@@ -17,8 +17,9 @@ from scipy import integrate as sci
 import bargaining.models.mechanism.theta_shared as shared
 from bargaining.models import distributions as D
 from bargaining.models.mechanism import Market
-from bargaining.models.mechanism.integrals import count_pmf
-from bargaining.models.mechanism.theta_shared import _cost_terms, _leave_one_out_pmfs, shared_grid_applies
+from bargaining.models.mechanism.integrals import count_pmf, leave_one_out_pmfs
+from bargaining.models.mechanism.level_terms import level_terms
+from bargaining.models.mechanism.theta_shared import shared_grid_applies
 from bargaining.models.mechanism.types import AgentView
 
 
@@ -46,17 +47,17 @@ def _applies(market: Market, buyer_ratio: float = 0.7, supplier_ratio: float = 0
 def _counted_levels() -> Iterator[list[int]]:
     """Counts the supplier levels inverted on the shared grid."""
     total = [0]
-    original = shared._cost_terms
+    original = shared.level_terms
 
     def counted(view: AgentView, y: np.ndarray) -> Any:
         total[0] += y.size
         return original(view, y)
 
-    shared._cost_terms = counted
+    shared.level_terms = counted
     try:
         yield total
     finally:
-        shared._cost_terms = original
+        shared.level_terms = original
 
 
 def _beta_suppliers(n: int) -> list[Any]:
@@ -70,7 +71,7 @@ def test_leave_one_out_counts_equal_direct_convolutions() -> None:
     p[2, :3] = 1.0  # an agent that is surely ahead: division by 1 - p would fail
     ks = np.array([1, 2, 1, 3, 1])
     for cap in (1, 2, 4):
-        got = _leave_one_out_pmfs(p, ks, cap)
+        got = leave_one_out_pmfs(p, ks, cap)
         for j in range(5):
             others = [l for l in range(5) if l != j]
             np.testing.assert_allclose(got[j], count_pmf(p[others], ks[others], cap), atol=1e-15)
@@ -81,7 +82,7 @@ def test_cost_terms_against_uniform_closed_forms() -> None:
     a = 0.4
     view = AgentView(D.Uniform(0.0, 1.0), False, a)
     y = np.array([-0.1, 0.3, 1.0, 1.5, 1.7])
-    c, below, dens, rent = _cost_terms(view, y)
+    c, below, dens, rent = level_terms(view, y)
     k = 2.0 - a
     np.testing.assert_allclose(c, np.clip(y / k, 0.0, 1.0), atol=1e-14)
     np.testing.assert_allclose(below, np.clip(y / k, 0.0, 1.0), atol=1e-14)
@@ -95,9 +96,9 @@ def test_cost_terms_density_is_the_derivative_of_the_virtual_cost_cdf() -> None:
         view = AgentView(dist, False, a)
         y = view.virtual(np.array([0.1, 0.3, 0.5, 0.7])) if dist.high == 1.0 else view.virtual(np.array([0.2, 0.9, 1.5]))
         h = 1e-6
-        _, up, _, _ = _cost_terms(view, y + h)
-        _, down, _, _ = _cost_terms(view, y - h)
-        c, below, dens, rent = _cost_terms(view, y)
+        _, up, _, _ = level_terms(view, y + h)
+        _, down, _, _ = level_terms(view, y - h)
+        c, below, dens, rent = level_terms(view, y)
         np.testing.assert_allclose(dens, (up - down) / (2 * h), rtol=1e-7)
         np.testing.assert_allclose(rent, below * dens / np.asarray(dist.pdf(c)), rtol=1e-12)
 

@@ -23,7 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["IntegralResult", "count_pmf", "expected_overlap", "integrate", "integrate_many", "mapped_edges", "survival"]
+__all__ = [
+    "IntegralResult", "count_pmf", "expected_overlap", "integrate", "integrate_many", "leave_one_out_pmfs", "mapped_edges",
+    "survival",
+]
 
 # Gauss-Kronrod 15-point nodes on [-1, 1] (the 7-point Gauss nodes are the odd entries) and weights;
 # standard constants (Piessens et al., QUADPACK, 1983).
@@ -311,15 +314,41 @@ def count_pmf(probs: np.ndarray, units: Sequence[int] | np.ndarray, cap: int) ->
     pmf = np.zeros((cap + 1, m))
     pmf[0] = 1.0
     for p, k in zip(probs, units):
-        k = int(k)
-        shifted = np.zeros_like(pmf)
-        if k >= cap:
-            shifted[cap] = pmf.sum(axis=0)
-        else:
-            shifted[k:cap] = pmf[: cap - k]
-            shifted[cap] = pmf[cap - k :].sum(axis=0)
-        pmf = (1.0 - p) * pmf + p * shifted
+        pmf = _step(pmf, p, int(k), cap)
     return pmf
+
+
+def _step(pmf: np.ndarray, p: np.ndarray, k: int, cap: int) -> np.ndarray:
+    """One more independent agent with k units, present with probability p (counts >= cap lumped)."""
+    shifted = np.zeros_like(pmf)
+    if k >= cap:
+        shifted[cap] = pmf.sum(axis=0)
+    else:
+        shifted[k:cap] = pmf[: cap - k]
+        shifted[cap] = pmf[cap - k:].sum(axis=0)
+    return (1.0 - p) * pmf + p * shifted
+
+
+def leave_one_out_pmfs(p: np.ndarray, ks: np.ndarray, cap: int) -> np.ndarray:
+    """pmf of the units ahead of each agent j from all the others (shape (n, cap + 1, m)), by prefix and suffix
+    convolutions: no division by 1 - p_j, which may vanish."""
+    n, m = p.shape
+    unit = np.zeros((cap + 1, m))
+    unit[0] = 1.0
+    prefix = [unit]
+    for l in range(n - 1):
+        prefix.append(_step(prefix[-1], p[l], int(ks[l]), cap))
+    suffix = [unit]
+    for l in range(n - 1, 0, -1):
+        suffix.append(_step(suffix[-1], p[l], int(ks[l]), cap))
+    suffix.reverse()  # suffix[j]: agents j + 1 .. n - 1
+    out = np.empty((n, cap + 1, m))
+    for j in range(n):
+        a, b = prefix[j], suffix[j]
+        for s in range(cap):
+            out[j, s] = np.sum(a[: s + 1] * b[s::-1], axis=0)
+        out[j, cap] = np.clip(1.0 - np.sum(out[j, :cap], axis=0), 0.0, 1.0)
+    return out
 
 
 def survival(pmf: np.ndarray) -> np.ndarray:

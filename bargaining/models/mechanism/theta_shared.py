@@ -26,9 +26,21 @@ from typing import Any
 
 import numpy as np
 
-from bargaining.models.distributions.base import TypeDistribution
-from bargaining.models.mechanism.integrals import _NODES, _WG, _WK, integrate_many, mapped_edges
-from bargaining.models.mechanism.types import AgentView, Shifted
+from bargaining.models.mechanism.integrals import (
+    _NODES,
+    _WG,
+    _WK,
+    integrate_many,
+    leave_one_out_pmfs,
+    mapped_edges,
+)
+from bargaining.models.mechanism.level_terms import (
+    finite_level,
+    has_closed_form_slope,
+    level_terms,
+    power_at_end,
+)
+from bargaining.models.mechanism.types import AgentView
 
 __all__ = ["SharedGridSuppliers", "shared_grid_applies"]
 
@@ -39,118 +51,31 @@ _T = 0.5 * (_NODES + 1.0)
 STEP_NODES = 10 * _T**3 - 15 * _T**4 + 6 * _T**5
 STEP_WK = 0.5 * _WK * 30 * _T**2 * (1 - _T) ** 2
 STEP_WG = 0.5 * _WG * 30 * _T**2 * (1 - _T) ** 2
-_HUGE = 1e30
 _WARM_KEY = ("S", -1)
-_FAMILIES = "bargaining.models.distributions.families"
 _PARTS = 8
 
 
-def _base_and_shift(dist: Any) -> tuple[Any, float]:
-    shift = 0.0
-    while isinstance(dist, Shifted):
-        shift += dist.shift
-        dist = dist.base
-    return dist, shift
-
-
 def shared_grid_applies(vs: Sequence[AgentView]) -> bool:
-    """Whether every supplier's virtual cost is strictly increasing, finite at the bottom of the support, and
-    has a closed-form slope (a package family whose d log g / dc is known): the shared grid needs all three."""
+    """Whether every supplier's virtual cost is unironed with a closed-form slope, finite at the bottom of the
+    support, and its density ends like a power the fixed inner rule resolves (:func:`_smooth_end`)."""
     for view in vs:
-        base, _ = _base_and_shift(view.dist)
-        if view.flats or not isinstance(base, TypeDistribution):
+        if not has_closed_form_slope(view) or finite_level(view, view.low) is None:
             return False
-        if not (base._builtin_raw() or type(base).__module__ == _FAMILIES):  # the families' closed forms are the same
-            return False
-        if type(base).virtual_cost is not TypeDistribution.virtual_cost:
-            return False
-        if base._dlogpdf_in(np.array([0.5 * (base.low + base.high)])) is None:
-            return False
-        if not abs(float(view.virtual(np.array([view.low]))[0])) < _HUGE:
-            return False
-        ends = [("low", view.low)]
-        if abs(float(view.virtual(np.array([view.high]))[0])) < _HUGE:
-            ends.append(("high", view.high))
-        if not all(_smooth_end(base, end) for end, _ in ends):
+        ends = ["low"] if finite_level(view, view.high) is None else ["low", "high"]
+        if not all(_smooth_end(power_at_end(view, end)) for end in ends):
             return False
     return True
 
 
-def _smooth_end(base: TypeDistribution, end: str) -> bool:
-    """Whether the density behaves like a power t^alpha of the distance t to a support end with alpha a
-    non-negative integer or at least 2.5: the fixed inner rule (smootherstep nodes) integrates such ends to
-    about 1e-13 relative (alpha = 1.5: 2e-12, 0.5: 6e-10, -0.3: 1e-6; Beta(a, b) has alpha = a - 1 at the
-    bottom, b - 1 at the top). Other laws keep the per-supplier grids, whose adaptive outer rule handles them.
+def _smooth_end(alpha: float) -> bool:
+    """Whether a density like t^alpha at a support end (t the distance to it) is resolved by the fixed inner
+    rule: alpha a non-negative integer or at least 2.5, which the smootherstep nodes integrate to about 1e-13
+    relative (alpha = 1.5: 2e-12, 0.5: 6e-10, -0.3: 1e-6). Other laws keep the per-supplier grids, whose
+    adaptive outer rule handles them.
     """
-    width = base.high - base.low
-    gap = 1e-9 * width
-    x = np.array([base.low + gap if end == "low" else base.high - gap])
-    dlog = base._dlogpdf_in(x)
-    if dlog is None:
-        return False
-    alpha = float(gap * dlog[0]) * (1.0 if end == "low" else -1.0)
     if not np.isfinite(alpha):
         return False
     return alpha > 2.49 or (alpha > -0.5 and abs(alpha - round(alpha)) < 1e-6)
-
-
-def _cost_terms(view: AgentView, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """At levels y of supplier ``view``'s virtual cost: c = Gamma^{-1}(y), G(c) (the probability of a virtual
-    cost below y), and the density g(c) / Gamma'(c) and G(c) / Gamma'(c) of the virtual cost at y (zero
-    outside the support).
-
-    Gamma_a(c) = c + s G/g with s = 1 - a has the slope 1 + s - s (G/g) (log g)'.
-    """
-    c = view.inverse(y)
-    base, shift = _base_and_shift(view.dist)
-    cdf = np.asarray(base.cdf(c - shift), dtype=float)
-    pdf = np.asarray(base.pdf(c - shift), dtype=float)
-    inside = (c > view.low) & (c < view.high) & (pdf > 0)
-    dens = np.zeros_like(c)
-    rent = np.zeros_like(c)
-    if np.any(inside):
-        ci = c[inside] - shift
-        s = max(1.0 - view.a, 0.0)
-        dlog = np.asarray(base._dlogpdf_in(ci), dtype=float)
-        slope = 1.0 + s - s * (cdf[inside] / pdf[inside]) * dlog
-        good = np.isfinite(slope) & (slope > 0)
-        inv = np.where(good, 1.0 / np.where(good, slope, 1.0), 0.0)
-        dens[inside] = pdf[inside] * inv
-        rent[inside] = cdf[inside] * inv
-    return c, cdf, dens, rent
-
-
-def _step(pmf: np.ndarray, p: np.ndarray, k: int, cap: int) -> np.ndarray:
-    """One more independent agent with k units, present with probability p (counts >= cap lumped)."""
-    shifted = np.zeros_like(pmf)
-    if k >= cap:
-        shifted[cap] = pmf.sum(axis=0)
-    else:
-        shifted[k:cap] = pmf[: cap - k]
-        shifted[cap] = pmf[cap - k:].sum(axis=0)
-    return (1.0 - p) * pmf + p * shifted
-
-
-def _leave_one_out_pmfs(p: np.ndarray, ks: np.ndarray, cap: int) -> np.ndarray:
-    """pmf of the units ahead of each agent j from all the others (shape (n, cap + 1, m)), by prefix and suffix
-    convolutions: no division by 1 - p_j, which may vanish."""
-    n, m = p.shape
-    unit = np.zeros((cap + 1, m))
-    unit[0] = 1.0
-    prefix = [unit]
-    for l in range(n - 1):
-        prefix.append(_step(prefix[-1], p[l], int(ks[l]), cap))
-    suffix = [unit]
-    for l in range(n - 1, 0, -1):
-        suffix.append(_step(suffix[-1], p[l], int(ks[l]), cap))
-    suffix.reverse()  # suffix[j]: agents j + 1 .. n - 1
-    out = np.empty((n, cap + 1, m))
-    for j in range(n):
-        a, b = prefix[j], suffix[j]
-        for s in range(cap):
-            out[j, s] = np.sum(a[: s + 1] * b[s::-1], axis=0)
-        out[j, cap] = np.clip(1.0 - np.sum(out[j, :cap], axis=0), 0.0, 1.0)
-    return out
 
 
 class SharedGridSuppliers:
@@ -230,12 +155,12 @@ class SharedGridSuppliers:
         hi_f = lo_f + step
         lam = (lo_f[:, None] + (hi_f - lo_f)[:, None] * STEP_NODES).ravel()
         node_phi = np.repeat(phi[col], STEP_NODES.size)
-        terms = [_cost_terms(view, self.theta[l] * node_phi - lam) for l, view in enumerate(vs)]
+        terms = [level_terms(view, self.theta[l] * node_phi - lam) for l, view in enumerate(vs)]
         c = np.stack([t[0] for t in terms])
         ahead = np.stack([t[1] for t in terms])
         dens = np.stack([t[2] for t in terms])
         rent = np.stack([t[3] for t in terms])
-        pmf = _leave_one_out_pmfs(ahead, self.ks, cap)  # (n, cap + 1, nodes)
+        pmf = leave_one_out_pmfs(ahead, self.ks, cap)  # (n, cap + 1, nodes)
         bought = np.zeros((cap + 1, lam.size))
         for r in range(1, cap + 1):
             bought[r] = lam >= d[r - 1] * node_phi
