@@ -47,6 +47,7 @@ from bargaining.models.mechanism.integrals import (
     integrate_many,
     mapped_edges,
 )
+from bargaining.models.mechanism.level_grid import evaluate_on_levels, level_grid_applies
 from bargaining.models.mechanism.protocol import Evaluation, MechanismEngine
 from bargaining.models.mechanism.theta_suppliers import ThetaSuppliers
 from bargaining.models.mechanism.theta_suppliers import points_from_levels as _points_from_levels
@@ -68,6 +69,7 @@ class SeparableEngine(MechanismEngine):
     """
 
     method = "quadrature"
+    level_grid: bool = True  # one grid of virtual-type levels for all agents where it applies (level_grid.py)
 
     def __init__(
         self,
@@ -157,6 +159,8 @@ class SeparableEngine(MechanismEngine):
     # expectations ------------------------------------------------------------------------------------------
     def evaluate(self, buyer_ratios: np.ndarray, supplier_ratios: np.ndarray) -> Evaluation:
         vb, vs = self.views(buyer_ratios, supplier_ratios)
+        if self.level_grid and level_grid_applies(vb, vs):
+            return evaluate_on_levels(self, vb, vs)
         nb, ns = len(vb), len(vs)
         out = {k: np.zeros(n) for k, n in (("bt", nb), ("bg", nb), ("br", nb), ("st", ns), ("sc", ns), ("sr", ns))}
         everyone = [("B", i, v) for i, v in enumerate(vb)] + [("S", j, v) for j, v in enumerate(vs)]
