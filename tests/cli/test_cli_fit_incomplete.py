@@ -211,3 +211,19 @@ def test_price_moments_bootstrap_flags_reach_the_estimator(run_cli, tmp_path):
     unadjusted = fit_incomplete_moments(frame, traded="kda_traded", price="kda_price", price_rule="k-double-auction",
                                         cov_type="unadjusted")
     assert json.loads(out)["cov_type"] == unadjusted.cov_type
+
+
+def test_parallel_bootstrap_gives_the_same_replicates_and_shows_progress(run_cli, tmp_path):
+    """Issue 15: bootstraps run in parallel with a progress bar on the command line too."""
+    path = tmp_path / "small.csv"
+    _negotiations(n=400, seed=3).to_csv(path, index=False)
+    args = ("fit", "incomplete", str(path), "--traded", "traded", "--value", "value", "--cost", "cost",
+            "--value-bounds", "0", "1", "--cost-bounds", "0", "1", "--bootstrap", "8", "--seed", "4", "--json")
+    code, serial, err = run_cli(*args)
+    assert code == 0, err
+    code, parallel, err = run_cli(*args, "--n-jobs", "2", "--progress")
+    assert code == 0, err
+    assert json.loads(parallel)["std_errors"] == json.loads(serial)["std_errors"]
+    assert "8/8" in err  # the progress bar, on stderr (stdout stays valid JSON)
+    code, _, err = run_cli(*args, "--n-jobs", "0")
+    assert code != 0 and "--n-jobs" in err

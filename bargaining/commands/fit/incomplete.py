@@ -23,7 +23,7 @@ EXAMPLES = """\
 examples:
   bargaining fit incomplete negotiations.csv --traded traded --value value --cost cost
   bargaining fit incomplete negotiations.csv --traded traded --value value --cost cost \\
-      --value-dist beta --cost-dist uniform --cost-bounds 0 1 --bootstrap 199 --seed 1 --json
+      --value-dist beta --cost-dist uniform --cost-bounds 0 1 --bootstrap 199 --n-jobs 2 --progress --seed 1 --json
   bargaining fit incomplete negotiations.csv --traded traded --price price \\
       --price-rule k-double-auction --cells market --support by-cell
   bargaining fit incomplete negotiations.csv --traded traded --price price --price-rule intermediary \\
@@ -81,6 +81,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "inside its range)",
     )
     lik.add_argument("--seed", type=int, default=None, help="seed of the bootstrap")
+    lik.add_argument(
+        "--n-jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="parallel bootstrap workers (the same replicates for any N with --seed; -1 = all cores)",
+    )
+    lik.add_argument("--progress", action="store_true", help="show a bootstrap progress bar (on stderr)")
     md = parser.add_argument_group("minimum distance (trades and prices observed)")
     md.add_argument("--price", metavar="COL", help="price column (empty where there was no trade)")
     md.add_argument(
@@ -110,6 +118,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--drop-invalid", action="store_true", help="drop (and report) invalid rows")
     add_json_flag(parser)
     parser.set_defaults(func=run)
+
+
+def _jobs(n_jobs: int) -> int:
+    if n_jobs == 0 or n_jobs < -1:
+        raise InvalidParameterError(
+            f"--n-jobs must be a positive number of workers or -1 (all cores), not {n_jobs}.",
+            hint="use --n-jobs 1 (serial), 2, ... or -1.",
+        )
+    return n_jobs
 
 
 def _known_uniform(bounds: Any) -> Any:
@@ -152,7 +169,9 @@ def run(args: argparse.Namespace) -> int:
             cluster=args.cluster,
             bootstrap=args.bootstrap,
             bootstrap_kind=args.bootstrap_kind,
+            n_jobs=_jobs(args.n_jobs),
             seed=args.seed,
+            progress=args.progress,
             drop_invalid=args.drop_invalid,
         )
     else:
@@ -177,7 +196,9 @@ def run(args: argparse.Namespace) -> int:
             cluster=args.cluster,
             bootstrap=args.bootstrap,
             bootstrap_kind=args.bootstrap_kind,
+            n_jobs=_jobs(args.n_jobs),
             seed=args.seed,
+            progress=args.progress,
             drop_invalid=args.drop_invalid,
         )
     if args.json:
