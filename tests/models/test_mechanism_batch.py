@@ -56,8 +56,11 @@ def _market_cases():
     ]
 
 
+@pytest.mark.parametrize("level_grid", [True, False], ids=["levels", "types"])
 @pytest.mark.parametrize("market", _market_cases(), ids=["1x1", "2x3-units", "3x2-identical"])
-def test_evaluate_batch_equals_one_evaluation_at_a_time(market):
+def test_evaluate_batch_equals_one_evaluation_at_a_time(market, level_grid):
+    """The batch computes what evaluate computes, on the shared level grid (the default for these laws) and on
+    each agent's own types; and the two grids agree within their error bounds."""
     engine = market._engine
     assert batch_supported(engine)
     rng = np.random.default_rng(5)
@@ -66,22 +69,22 @@ def test_evaluate_batch_equals_one_evaluation_at_a_time(market):
     ratios_s = rng.uniform(0.2, 1.0, size=(7, ns))
     ratios_s[:, :] = ratios_s[:, :1]  # same-side agents with the same weight (as on a frontier) and without
     ratios_b[0] = ratios_b[0, 0]
-    batch = evaluate_batch(engine, ratios_b, ratios_s)
-    engine.level_grid = False  # the batch integrates over each agent's own types, as the per-agent grids do
+    engine.level_grid = level_grid
     try:
+        batch = evaluate_batch(engine, ratios_b, ratios_s)
         refs = [engine.evaluate(ratios_b[k], ratios_s[k]) for k in range(len(batch))]
+        engine.level_grid = not level_grid
+        others = [engine.evaluate(ratios_b[k], ratios_s[k]) for k in range(len(batch))]
     finally:
         engine.level_grid = True
-    for k, (ev, ref) in enumerate(zip(batch, refs)):
-        # and the shared level grid (evaluate's default here) agrees within the error bounds
-        levels = engine.evaluate(ratios_b[k], ratios_s[k])
-        assert abs(levels.welfare - ref.welfare) <= levels.error + ref.error
-        assert abs(levels.budget - ref.budget) <= levels.error + ref.error
+    for ev, ref, other in zip(batch, refs, others):
         tol = 10 * (ev.error + ref.error) + 1e-15
         for name in ("buyer_trades", "buyer_gross", "buyer_rent", "supplier_trades", "supplier_cost", "supplier_rent"):
             np.testing.assert_allclose(getattr(ev, name), getattr(ref, name), rtol=0, atol=tol)
         assert abs(ev.error - ref.error) <= 0.5 * ref.error + 1e-15
         assert ev.converged
+        assert abs(other.welfare - ref.welfare) <= other.error + ref.error
+        assert abs(other.budget - ref.budget) <= other.error + ref.error
 
 
 def _assert_frontier_matches_single_solves(market, deltas):

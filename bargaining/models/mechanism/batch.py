@@ -26,6 +26,7 @@ from bargaining.models.distributions.families import Uniform
 from bargaining.models.distributions.fine_inverse import inverse_batch, inverse_rows
 from bargaining.models.mechanism.engines import SeparableEngine
 from bargaining.models.mechanism.integrals import integrate_many
+from bargaining.models.mechanism.level_batch import evaluate_levels_batch, levels_batch_applies
 from bargaining.models.mechanism.protocol import Evaluation
 from bargaining.models.mechanism.types import _HUGE, AgentView
 
@@ -106,6 +107,10 @@ def evaluate_batch(engine: SeparableEngine, buyer_ratios: np.ndarray, supplier_r
     nb = len(engine.buyers)
     agents = [(True, i, d) for i, d in enumerate(engine.buyers)] + [(False, j, d) for j, d in enumerate(engine.suppliers)]
     ratios = np.column_stack([rb, rs])  # K x (n^B + n^S), one column per agent
+    if engine.level_grid and levels_batch_applies(engine):
+        on_levels = evaluate_levels_batch(engine, ratios, nb, warm, ids)
+        if on_levels is not None:
+            return on_levels
     column_ratios = [np.ascontiguousarray(ratios[:, col]) for col in range(ratios.shape[1])]
     tables: dict[Any, np.ndarray] = {}  # each agent's tables of its virtual type, built once a call
     units = np.concatenate([engine.kb, engine.ks])

@@ -20,7 +20,9 @@ import numpy as np
 from bargaining.models.distributions.base import TypeDistribution
 from bargaining.models.mechanism.types import _HUGE, AgentView, Shifted
 
-__all__ = ["base_and_shift", "finite_level", "has_closed_form_slope", "level_terms", "power_at_end"]
+__all__ = [
+    "base_and_shift", "finite_level", "has_closed_form_slope", "level_terms", "power_at_end", "terms_at_types",
+]
 
 _FAMILIES = "bargaining.models.distributions.families"
 
@@ -73,20 +75,26 @@ def level_terms(view: AgentView, y: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     """
     x = view.inverse(y)
     base, shift = base_and_shift(view.dist)
-    inner = x - shift
-    cdf = np.asarray(base.cdf(inner), dtype=float)
-    pdf = np.asarray(base.pdf(inner), dtype=float)
-    prob = np.asarray(base.sf(inner), dtype=float) if view.is_buyer else cdf
-    inside = (x > view.low) & (x < view.high) & (pdf > 0)
+    prob, dens, rent = terms_at_types(base, view.is_buyer, x - shift, max(1.0 - view.a, 0.0))
+    return x, prob, dens, rent
+
+
+def terms_at_types(dist: TypeDistribution, is_buyer: bool, x: np.ndarray, s: Any) -> tuple[np.ndarray, ...]:
+    """:func:`level_terms` from the types x (in the support of ``dist``) and s = 1 - a (a number or one per x):
+    the probability ahead, the density of the virtual type and the probability over the slope."""
+    cdf = np.asarray(dist.cdf(x), dtype=float)
+    pdf = np.asarray(dist.pdf(x), dtype=float)
+    prob = np.asarray(dist.sf(x), dtype=float) if is_buyer else cdf
+    inside = (x > dist.low) & (x < dist.high) & (pdf > 0)
     dens = np.zeros_like(x)
     rent = np.zeros_like(x)
     if np.any(inside):
-        s = max(1.0 - view.a, 0.0)
-        dlog = np.asarray(base._dlogpdf_in(inner[inside]), dtype=float)
+        s_in = np.broadcast_to(np.asarray(s, dtype=float), x.shape)[inside]
+        dlog = np.asarray(dist._dlogpdf_in(x[inside]), dtype=float)
         ratio = prob[inside] / pdf[inside]  # (1 - F)/f for a buyer, F/f for a supplier
-        slope = 1.0 + s + s * ratio * dlog if view.is_buyer else 1.0 + s - s * ratio * dlog
+        slope = 1.0 + s_in + s_in * ratio * dlog if is_buyer else 1.0 + s_in - s_in * ratio * dlog
         good = np.isfinite(slope) & (slope > 0)
         inverse_slope = np.where(good, 1.0 / np.where(good, slope, 1.0), 0.0)
         dens[inside] = pdf[inside] * inverse_slope
         rent[inside] = prob[inside] * inverse_slope
-    return x, prob, dens, rent
+    return prob, dens, rent

@@ -1,0 +1,115 @@
+"""Many evaluations of the separable engine at once on grids of virtual-type levels.
+
+:func:`~bargaining.models.mechanism.batch.evaluate_batch` for markets where both shared grids apply: every
+problem (a vector of weight ratios) gets one adaptive integral over the levels of the virtual types, as
+:func:`~bargaining.models.mechanism.level_grid.evaluate_on_levels` computes it alone, and all problems share
+every integrand call. Each agent's virtual type is inverted once per level for all problems, with one weight
+ratio per level (:func:`~bargaining.models.distributions.fine_inverse.inverse_rows`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from bargaining.models.distributions.fine_inverse import inverse_rows
+from bargaining.models.mechanism.integrals import (
+    count_pmf,
+    expected_overlap,
+    integrate_many,
+    leave_one_out_pmfs,
+)
+from bargaining.models.mechanism.level_terms import terms_at_types
+from bargaining.models.mechanism.protocol import Evaluation
+from bargaining.models.mechanism.types import _HUGE
+
+__all__ = ["evaluate_levels_batch", "levels_batch_applies"]
+
+
+def levels_batch_applies(engine: Any) -> bool:
+    """Whether every agent has its virtual type's slope in closed form (the batch already excludes ironing)."""
+    for dist in [*engine.buyers, *engine.suppliers]:
+        if dist._dlogpdf_in(np.array([0.5 * (dist.low + dist.high)])) is None:
+            return False
+    return True
+
+
+def _virtual(dist: Any, is_buyer: bool, x: float, a: np.ndarray) -> np.ndarray:
+    """The raw weighted virtual type at one type x for every ratio in a (NaN where infinite)."""
+    from bargaining.models.mechanism.batch import virtual_batch
+
+    values = virtual_batch(dist, is_buyer, np.full(a.size, x), a)
+    return np.where(np.abs(values) < _HUGE, values, np.nan)
+
+
+def evaluate_levels_batch(engine: Any, ratios: np.ndarray, nb: int, warm: dict[Any, Any] | None,
+                          ids: list[int]) -> list[Evaluation] | None:
+    """The evaluations at each row of ``ratios`` (K x agents, buyers first), or None when some problem's range
+    of levels is infinite (the caller then integrates over types)."""
+    agents = [(True, d) for d in engine.buyers] + [(False, d) for d in engine.suppliers]
+    n_problems, n_agents = ratios.shape
+    units = np.concatenate([engine.kb, engine.ks])
+    kb, ks = units[:nb], units[nb:]
+    cap_b, cap_s = int(kb.sum()), int(ks.sum())
+    columns = [np.ascontiguousarray(ratios[:, col]) for col in range(n_agents)]
+    lower = np.min([_virtual(d, False, d.low, columns[nb + j]) for j, (_, d) in enumerate(agents[nb:])], axis=0)
+    upper = np.max([_virtual(d, True, d.high, columns[i]) for i, (_, d) in enumerate(agents[:nb])], axis=0)
+    if not (np.all(np.isfinite(lower)) and np.all(np.isfinite(upper))):
+        return None
+    kinks = []  # every agent's levels: its virtual type at the support ends and around its breakpoints
+    for col, (is_buyer, dist) in enumerate(agents):
+        width = dist.high - dist.low
+        xs = [dist.low, dist.high]
+        for b in getattr(dist, "breakpoints", ()):
+            if dist.low < float(b) < dist.high:
+                xs += [float(b) - 1e-9 * width, float(b) + 1e-9 * width]
+        kinks += [_virtual(dist, is_buyer, x, columns[col]) for x in xs]
+    levels = np.column_stack(kinks)
+    point_sets = []
+    for k in range(n_problems):
+        if lower[k] < upper[k]:
+            row = levels[k]
+            inside = row[np.isfinite(row) & (row > lower[k]) & (row < upper[k])]
+            point_sets.append(np.unique(np.concatenate([[lower[k], upper[k]], inside])))
+        else:
+            point_sets.append(np.zeros(0))  # nobody trades: an empty integral
+    tables: dict[Any, np.ndarray] = {}
+    bilateral = n_agents == 2 and int(units[0]) == 1 and int(units[1]) == 1
+
+    def integrand(y: np.ndarray, problem: np.ndarray) -> np.ndarray:
+        x, prob, dens, rent = (np.empty((n_agents, y.size)) for _ in range(4))
+        for col, (is_buyer, dist) in enumerate(agents):
+            x[col] = inverse_rows(dist, is_buyer, columns[col], problem, y, tables)
+            s = np.maximum(1.0 - columns[col][problem], 0.0)
+            prob[col], dens[col], rent[col] = terms_at_types(dist, is_buyer, x[col], s)
+        if bilateral:  # each trades exactly when the other reaches its level
+            q = prob[::-1].copy()
+        else:
+            q = np.empty_like(x)
+            ahead, reach = leave_one_out_pmfs(prob[:nb], kb, cap_b), count_pmf(prob[nb:], ks, cap_b)
+            for i in range(nb):
+                q[i] = expected_overlap(ahead[i], reach, int(kb[i]))
+            ahead, reach = leave_one_out_pmfs(prob[nb:], ks, cap_s), count_pmf(prob[:nb], kb, cap_s)
+            for j in range(n_agents - nb):
+                q[nb + j] = expected_overlap(ahead[j], reach, int(ks[j]))
+        traded = dens * q
+        return np.concatenate([traded, x * traded, rent * q])
+
+    initial = None
+    if warm is not None:
+        from bargaining.models.mechanism.batch import _moved_edges
+
+        initial = [_moved_edges(warm.get((key, "Y")), b) for key, b in zip(ids, point_sets)]
+    results = integrate_many(integrand, [list(b) for b in point_sets], atol=engine.atol, rtol=engine.rtol,
+                             initial=initial)
+    evaluations = []
+    for key, b, res in zip(ids, point_sets, results):
+        if warm is not None and res.edges is not None:
+            warm[(key, "Y")] = (b, res.edges)
+        value = res.value.reshape(3, n_agents)
+        mismatch = abs(float(np.sum(value[0, :nb]) - np.sum(value[0, nb:])))
+        evaluations.append(Evaluation(value[0, :nb], value[1, :nb], value[2, :nb], value[0, nb:], value[1, nb:],
+                                      value[2, nb:], float(np.sum(res.error)), res.converged,
+                                      details={"units_mismatch": mismatch}))
+    return evaluations
