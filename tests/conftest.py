@@ -1,8 +1,12 @@
 """Shared test configuration."""
 
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import matplotlib
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -28,3 +32,27 @@ def run_cli(capsys):
         return code, captured.out, captured.err
 
     return run
+
+
+@contextmanager
+def _recorded_sizes(owner: Any, name: str, position: int) -> Iterator[list[int]]:
+    """Replace ``owner.name`` for the block by a wrapper recording the size of its argument ``position`` at every
+    call (how many levels or types a computation evaluates), and restore it after."""
+    sizes: list[int] = []
+    original = getattr(owner, name)
+
+    def recorded(*args: Any) -> Any:
+        sizes.append(int(np.size(args[position])))
+        return original(*args)
+
+    setattr(owner, name, recorded)
+    try:
+        yield sizes
+    finally:
+        setattr(owner, name, original)
+
+
+@pytest.fixture
+def record_sizes() -> Callable[[Any, str, int], Any]:
+    """``with record_sizes(owner, name, position) as sizes:`` counts the work of a computation, not its time."""
+    return _recorded_sizes

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -161,31 +159,14 @@ def test_pole_guess_does_not_apply_without_a_pole() -> None:
     assert np.all(np.isnan(guess)) and np.all(np.isnan(slope))
 
 
-@contextlib.contextmanager
-def _counted_evaluations(dist: Any) -> Iterator[list[int]]:
-    """Record the size of every evaluation of ``dist``'s (ironed) virtual type made inside the block."""
-    calls: list[int] = []
-    original = dist._ironed
-
-    def counted(side: str, a: float, x: np.ndarray) -> np.ndarray:
-        calls.append(x.size)
-        return original(side, a, x)
-
-    dist._ironed = counted
-    try:
-        yield calls
-    finally:
-        dist._ironed = original
-
-
-def test_close_secant_step_is_not_replaced_by_the_bracket_margin() -> None:
+def test_close_secant_step_is_not_replaced_by_the_bracket_margin(record_sizes: Any) -> None:
     """From a guess 1e-8 off, Newton and one secant step reach the tolerance: at most three evaluations of the
     virtual type (the bracket margin of 1e-9 of the cell used to replace the last, tiny step)."""
     dist = D.Beta(3.0, 2.0)
     level, root = 5.1921125715443814, 0.991937398283921
     grid, table = dist._inverse_grid(), dist._table("cost", 0.6)
     k = int(np.searchsorted(table, level))
-    with _counted_evaluations(dist) as calls:
+    with record_sizes(dist, "_ironed", 2) as calls:  # evaluations of the (ironed) virtual type
         found = dist._illinois("cost", 0.6, np.array([level]), grid[k - 1:k], grid[k:k + 1], table[k - 1:k],
                                table[k:k + 1], guess=np.array([root + 1e-8]), slope=np.array([0.0019459]))
     reference = brentq(lambda x: float(dist.virtual_cost(x, weight=0.6)) - level, 0.99, 0.995, xtol=1e-16, rtol=1e-15)
@@ -193,12 +174,12 @@ def test_close_secant_step_is_not_replaced_by_the_bracket_margin() -> None:
     assert len(calls) <= 3
 
 
-def test_level_beyond_the_resolution_of_x_stops_at_the_newton_correction() -> None:
+def test_level_beyond_the_resolution_of_x_stops_at_the_newton_correction(record_sizes: Any) -> None:
     """A level 1e-11 below the pole: one ulp of x moves the virtual cost by more than its tolerance, so the search
     stops when the Newton / secant correction is below a tenth of xtol (it used to shrink the bracket to xtol
     by regula falsi, up to ten rounds); the root agrees with brentq to 1e-15."""
     dist, weight, level = D.Beta(3.0, 2.0), 0.5138842394437212, 4380869340.1478376
-    with _counted_evaluations(dist) as calls:
+    with record_sizes(dist, "_ironed", 2) as calls:  # evaluations of the (ironed) virtual type
         found = np.asarray(dist.virtual_cost_inverse(np.full(3, level), weight=weight))
     reference = brentq(lambda x: float(dist.virtual_cost(x, weight=weight)) - level, 1 - 1e-9, 1 - 1e-13, xtol=1e-17,
                        rtol=1e-15)

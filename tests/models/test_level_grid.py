@@ -6,8 +6,6 @@ types that were the only computation before (tested independently elsewhere, and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -37,22 +35,6 @@ def _both(market: Market, buyer_ratio: float, supplier_ratio: float) -> tuple[An
 def _applies(market: Market, buyer_ratio: float = 0.7, supplier_ratio: float = 0.55) -> bool:
     vb, vs = market._engine.views(np.full(len(market.buyers), buyer_ratio), np.full(len(market.suppliers), supplier_ratio))
     return level_grid_applies(vb, vs)
-
-
-@contextmanager
-def _counted_levels() -> Iterator[list[int]]:
-    total = [0]
-    original = level_grid.level_terms
-
-    def counted(view: AgentView, y: np.ndarray) -> Any:
-        total[0] += y.size
-        return original(view, y)
-
-    level_grid.level_terms = counted
-    try:
-        yield total
-    finally:
-        level_grid.level_terms = original
 
 
 def test_buyer_level_terms_against_uniform_closed_forms() -> None:
@@ -128,13 +110,13 @@ def test_ironed_or_mixture_agents_keep_the_integrals_over_types() -> None:
         np.testing.assert_array_equal(getattr(levels, name), getattr(types, name))
 
 
-def test_inverted_levels_grow_about_linearly_in_the_agents() -> None:
+def test_inverted_levels_grow_about_linearly_in_the_agents(record_sizes: Any) -> None:
     """Issue 15: counted, not timed. Levels inverted per evaluation and agent: 315, 375, 405, 435 for 2, 4, 8, 16
     suppliers (the integrals over types invert n - 1 agents at each node of each agent: quadratic)."""
     per_agent = {}
     for n in (4, 16):
         market = Market([D.Beta(2.0, 3.0)], [D.Beta(3.0 + j / 2, 2.0 + j / 4) for j in range(n)])
-        with _counted_levels() as total:
+        with record_sizes(level_grid, "level_terms", 1) as sizes:
             market._engine.evaluate(np.array([0.8]), np.full(n, 0.5))
-        per_agent[n] = total[0] / (n + 1)
+        per_agent[n] = sum(sizes) / (n + 1)
     assert per_agent[16] <= 1.3 * per_agent[4]

@@ -6,8 +6,6 @@ per-supplier (v, c_j) grids that were the only computation before (tested indepe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -41,23 +39,6 @@ def _evaluate(market: Market, buyer_ratio: float, supplier_ratio: float, *, shar
 def _applies(market: Market, buyer_ratio: float = 0.7, supplier_ratio: float = 0.55) -> bool:
     _, views = market._engine.views(np.array([buyer_ratio]), np.full(len(market.suppliers), supplier_ratio))
     return shared_grid_applies(views)
-
-
-@contextmanager
-def _counted_levels() -> Iterator[list[int]]:
-    """Counts the supplier levels inverted on the shared grid."""
-    total = [0]
-    original = shared.level_terms
-
-    def counted(view: AgentView, y: np.ndarray) -> Any:
-        total[0] += y.size
-        return original(view, y)
-
-    shared.level_terms = counted
-    try:
-        yield total
-    finally:
-        shared.level_terms = original
 
 
 def _beta_suppliers(n: int) -> list[Any]:
@@ -174,21 +155,7 @@ def test_laws_the_fixed_inner_rule_cannot_resolve_keep_the_per_supplier_grids() 
 
 
 # ------------------------------------------------------------------------------------------- accuracy and work
-def test_eight_beta_suppliers_reach_the_default_accuracy_and_it_covers_a_finer_computation() -> None:
-    n = 8
-    theta = [1.0 + j / (2.0 * n) for j in range(n)]
-    market = Market([D.Beta(2.0, 3.0)], _beta_suppliers(n), preferences=theta)
-    out = market.bargain([1.0], [0.6] * n)
-    assert out.accuracy < 1e-10  # issue 15: the default keeps 1e-10 (the per-supplier grids gave 3e-9 here)
-    engine = market._engine
-    engine.inner_split, engine.atol, engine.rtol = 4, engine.atol / 10, engine.rtol / 10
-    finer = engine.evaluate(out.buyer_weight_ratios, out.supplier_weight_ratios)
-    assert np.max(np.abs(finer.supplier_rent - out.supplier_rents)) <= out.accuracy
-    assert abs(float(finer.buyer_rent[0]) - float(out.buyer_rents[0])) <= out.accuracy
-    assert abs(finer.welfare - out.welfare) <= out.accuracy
-
-
-def test_inverted_levels_grow_like_n_squared() -> None:
+def test_inverted_levels_grow_like_n_squared(record_sizes: Any) -> None:
     """Issue 15: the theta case no worse than n^2. Counted (not timed): the levels inverted in one evaluation
     per n^2 fall from 2 to 16 suppliers (15,200, 8,600, 7,700, 6,800); the per-supplier grids grew like n^3."""
     per_n2 = {}
@@ -196,8 +163,8 @@ def test_inverted_levels_grow_like_n_squared() -> None:
         theta = [1.0 + j / (2.0 * n) for j in range(n)]
         market = Market([D.Beta(2.0, 3.0)], _beta_suppliers(n), preferences=theta)
         assert _applies(market, 0.8, 0.5)
-        with _counted_levels() as total:
+        with record_sizes(shared, "level_terms", 1) as sizes:
             _evaluate(market, 0.8, 0.5, shared_grid=True)
-        per_n2[n] = total[0] / n**2
+        per_n2[n] = sum(sizes) / n**2
     assert per_n2[8] <= 1.1 * per_n2[4]
     assert per_n2[16] <= 1.1 * per_n2[8]

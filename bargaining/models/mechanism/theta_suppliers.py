@@ -57,25 +57,14 @@ def points_from_levels(view: AgentView, levels: Sequence[float]) -> list[float]:
 class ThetaSuppliers(SharedGridSuppliers):
     """Supplier side of :class:`~bargaining.models.mechanism.engines.OneBuyerEngine` with different theta_j.
 
-    When every supplier's virtual cost is strictly increasing with a closed-form slope, the integrals are
-    computed on one (v, Lambda) grid shared by all suppliers (:mod:`~bargaining.models.mechanism.theta_shared`,
-    work growing like n^2); otherwise on each supplier's own (v, c_j) grid described here (like n^3).
+    When every supplier's virtual cost is unironed with a closed-form slope (and its density ends like a power
+    the fixed inner rule resolves), the integrals are computed on one (v, Lambda) grid shared by all suppliers
+    (:mod:`~bargaining.models.mechanism.theta_shared`, work growing like n^2); otherwise on each supplier's own
+    (v, c_j) grid described here (like n^3).
     """
 
     shared_grid: bool = True  # False forces the per-supplier grids (tests compare the two)
-
-    buyer: Any
-    suppliers: list[Any]
-    theta: np.ndarray
-    d: np.ndarray
-    ks: np.ndarray
-    positions: int
-    has_discounts: bool
-    atol: float
-    rtol: float
-    inner_split: int
-    warm: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] | None
-    _outer_edges: dict[tuple[Any, ...], list[np.ndarray | None]]
+    suppliers: list[Any]  # the other attributes are declared by SharedGridSuppliers
 
     def _lines(self, j: int, vs: list[AgentView]) -> list[tuple[float, float]]:
         """Lines phi = alpha + beta z in the (Gamma_j, Phi) plane where the integrand over v changes form.
