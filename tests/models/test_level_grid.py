@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bargaining.models import distributions as D
 from bargaining.models.mechanism import Market, level_grid
@@ -120,3 +122,35 @@ def test_inverted_levels_grow_about_linearly_in_the_agents(record_sizes: Any) ->
             market._engine.evaluate(np.array([0.8]), np.full(n, 0.5))
         per_agent[n] = sum(sizes) / (n + 1)
     assert per_agent[16] <= 1.3 * per_agent[4]
+
+
+_LAWS = st.one_of(
+    st.tuples(st.floats(1.0, 5.0), st.floats(1.0, 5.0)).map(lambda ab: D.Beta(round(ab[0], 2), round(ab[1], 2))),
+    st.tuples(st.floats(0.0, 0.3), st.floats(0.7, 1.2)).map(lambda lh: D.Uniform(round(lh[0], 2), round(lh[1], 2))),
+    st.floats(0.2, 3.0).map(lambda s: D.TruncatedExponential(round(s, 2), 0.0, 1.0)),
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_LAWS, min_size=1, max_size=3), st.lists(_LAWS, min_size=1, max_size=4), st.data())
+def test_random_markets_agree_on_both_grids(buyers: list[Any], suppliers: list[Any], data: Any) -> None:
+    """Random laws, capacities and weight ratios: the level grid and the integrals over types agree within the
+    sum of their error bounds."""
+    units_b = data.draw(st.lists(st.integers(1, 2), min_size=len(buyers), max_size=len(buyers)))
+    units_s = data.draw(st.lists(st.integers(1, 2), min_size=len(suppliers), max_size=len(suppliers)))
+    rb = np.array(data.draw(st.lists(st.floats(0.1, 1.0), min_size=len(buyers), max_size=len(buyers))))
+    rs = np.array(data.draw(st.lists(st.floats(0.1, 1.0), min_size=len(suppliers), max_size=len(suppliers))))
+    market = Market(buyers, suppliers, buyer_units=units_b, supplier_units=units_s)
+    engine = market._engine
+    vb, vs = engine.views(rb, rs)
+    if not level_grid_applies(vb, vs):  # an ironed law at these ratios
+        return
+    levels = engine.evaluate(rb, rs)
+    engine.level_grid = False
+    try:
+        types = engine.evaluate(rb, rs)
+    finally:
+        engine.level_grid = True
+    bound = levels.error + types.error + 1e-12
+    for name in _FIELDS:
+        np.testing.assert_allclose(getattr(levels, name), getattr(types, name), rtol=0, atol=bound)

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from scipy import integrate as sci
 
 import bargaining.models.mechanism.theta_shared as shared
@@ -168,3 +170,32 @@ def test_inverted_levels_grow_like_n_squared(record_sizes: Any) -> None:
         per_n2[n] = sum(sizes) / n**2
     assert per_n2[8] <= 1.1 * per_n2[4]
     assert per_n2[16] <= 1.1 * per_n2[8]
+
+
+_SMOOTH_LAWS = st.one_of(
+    st.tuples(st.integers(3, 5), st.floats(1.2, 4.0)).map(lambda ab: D.Beta(float(ab[0]), round(ab[1], 2))),
+    st.tuples(st.floats(0.0, 0.3), st.floats(0.7, 1.2)).map(lambda lh: D.Uniform(round(lh[0], 2), round(lh[1], 2))),
+    st.tuples(st.floats(0.2, 0.8), st.floats(0.15, 0.5)).map(
+        lambda ms: D.TruncatedNormal(round(ms[0], 2), round(ms[1], 2), 0.0, 1.0)),
+)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_SMOOTH_LAWS, st.lists(_SMOOTH_LAWS, min_size=2, max_size=4), st.integers(1, 2), st.data())
+def test_random_markets_agree_on_both_grids_within_certified_bounds(buyer: Any, suppliers: list[Any], units: int,
+                                                                     data: Any) -> None:
+    n = len(suppliers)
+    theta = data.draw(st.lists(st.floats(0.8, 1.5), min_size=n, max_size=n))
+    market = Market([buyer], suppliers, buyer_units=[units], preferences=[round(t, 2) for t in theta])
+    rb = np.array([data.draw(st.floats(0.2, 1.0))])
+    rs = np.array(data.draw(st.lists(st.floats(0.2, 1.0), min_size=n, max_size=n)))
+    engine = market._engine
+    if not shared_grid_applies(engine.views(rb, rs)[1]):  # an ironed law at these ratios
+        return
+    ours = engine.certify(rb, rs, engine.evaluate(rb, rs))
+    engine.shared_grid = False
+    try:
+        theirs = engine.certify(rb, rs, engine.evaluate(rb, rs))
+    finally:
+        engine.shared_grid = True
+    np.testing.assert_allclose(_rows(ours), _rows(theirs), rtol=0, atol=ours.error + theirs.error + 1e-12)
