@@ -14,12 +14,8 @@ from typing import Any
 import numpy as np
 
 from bargaining.models.distributions.fine_inverse import inverse_rows
-from bargaining.models.mechanism.integrals import (
-    count_pmf,
-    expected_overlap,
-    integrate_many,
-    leave_one_out_pmfs,
-)
+from bargaining.models.mechanism.integrals import integrate_many
+from bargaining.models.mechanism.level_grid import units_at_levels
 from bargaining.models.mechanism.level_terms import terms_at_types
 from bargaining.models.mechanism.protocol import Evaluation
 from bargaining.models.mechanism.types import _HUGE
@@ -51,7 +47,6 @@ def evaluate_levels_batch(engine: Any, ratios: np.ndarray, nb: int, warm: dict[A
     n_problems, n_agents = ratios.shape
     units = np.concatenate([engine.kb, engine.ks])
     kb, ks = units[:nb], units[nb:]
-    cap_b, cap_s = int(kb.sum()), int(ks.sum())
     columns = [np.ascontiguousarray(ratios[:, col]) for col in range(n_agents)]
     lower = np.min([_virtual(d, False, d.low, columns[nb + j]) for j, (_, d) in enumerate(agents[nb:])], axis=0)
     upper = np.max([_virtual(d, True, d.high, columns[i]) for i, (_, d) in enumerate(agents[:nb])], axis=0)
@@ -83,16 +78,8 @@ def evaluate_levels_batch(engine: Any, ratios: np.ndarray, nb: int, warm: dict[A
             x[col] = inverse_rows(dist, is_buyer, columns[col], problem, y, tables)
             s = np.maximum(1.0 - columns[col][problem], 0.0)
             prob[col], dens[col], rent[col] = terms_at_types(dist, is_buyer, x[col], s)
-        if bilateral:  # each trades exactly when the other reaches its level
-            q = prob[::-1].copy()
-        else:
-            q = np.empty_like(x)
-            ahead, reach = leave_one_out_pmfs(prob[:nb], kb, cap_b), count_pmf(prob[nb:], ks, cap_b)
-            for i in range(nb):
-                q[i] = expected_overlap(ahead[i], reach, int(kb[i]))
-            ahead, reach = leave_one_out_pmfs(prob[nb:], ks, cap_s), count_pmf(prob[:nb], kb, cap_s)
-            for j in range(n_agents - nb):
-                q[nb + j] = expected_overlap(ahead[j], reach, int(ks[j]))
+        # one buyer and one supplier with a unit each: each trades exactly when the other reaches its level
+        q = prob[::-1].copy() if bilateral else units_at_levels(prob, kb, ks)
         traded = dens * q
         return np.concatenate([traded, x * traded, rent * q])
 

@@ -35,7 +35,7 @@ from bargaining.models.mechanism.level_terms import finite_level, has_closed_for
 from bargaining.models.mechanism.protocol import Evaluation
 from bargaining.models.mechanism.types import AgentView
 
-__all__ = ["evaluate_on_levels", "level_grid_applies"]
+__all__ = ["evaluate_on_levels", "level_grid_applies", "units_at_levels"]
 
 _WARM_KEY = ("Y", -1)
 
@@ -54,12 +54,31 @@ def level_grid_applies(vb: list[AgentView], vs: list[AgentView]) -> bool:
     return all(has_closed_form_slope(v) for v in [*vb, *vs]) and _range(vb, vs) is not None
 
 
+def units_at_levels(prob: np.ndarray, kb: np.ndarray, ks: np.ndarray) -> np.ndarray:
+    """Every agent's expected units traded when its virtual type is at the level (buyers' rows first).
+
+    ``prob`` holds, per agent, the probability of being ahead at the level: P(Phi_i >= y) for buyers,
+    P(Gamma_j < y) for suppliers (no ties without ironing). For agent i, the units ahead of it are those of the
+    agents of its side that are ahead (all but i) and the units that reach it those of the other side that are
+    ahead at the same level; Lemma 1 then gives E[clip(N - s, 0, k_i)].
+    """
+    nb = kb.size
+    cap_b, cap_s = int(kb.sum()), int(ks.sum())
+    q = np.empty_like(prob)
+    ahead, reach = leave_one_out_pmfs(prob[:nb], kb, cap_b), count_pmf(prob[nb:], ks, cap_b)
+    for i in range(nb):
+        q[i] = expected_overlap(ahead[i], reach, int(kb[i]))
+    ahead, reach = leave_one_out_pmfs(prob[nb:], ks, cap_s), count_pmf(prob[:nb], kb, cap_s)
+    for j in range(ks.size):
+        q[nb + j] = expected_overlap(ahead[j], reach, int(ks[j]))
+    return q
+
+
 def evaluate_on_levels(engine: Any, vb: list[AgentView], vs: list[AgentView]) -> Evaluation:
     """:meth:`SeparableEngine.evaluate` on the shared level grid (``engine`` gives units, tolerances, warm start)."""
     nb, ns = len(vb), len(vs)
     views = [*vb, *vs]
     kb, ks = engine.kb, engine.ks
-    cap_b, cap_s = int(kb.sum()), int(ks.sum())
     bounds = _range(vb, vs)
     assert bounds is not None  # checked by level_grid_applies
     lower, upper = bounds
@@ -76,14 +95,7 @@ def evaluate_on_levels(engine: Any, vb: list[AgentView], vs: list[AgentView]) ->
     def integrand(y: np.ndarray, owner: np.ndarray) -> np.ndarray:
         terms = [level_terms(view, y) for view in views]
         x, prob, dens, rent = (np.stack([t[k] for t in terms]) for k in range(4))
-        q = np.empty_like(x)
-        # buyers: other buyers ahead with P(Phi_l > y) (no ties without flats), suppliers reaching y with P(Gamma <= y)
-        ahead, reach = leave_one_out_pmfs(prob[:nb], kb, cap_b), count_pmf(prob[nb:], ks, cap_b)
-        for i in range(nb):
-            q[i] = expected_overlap(ahead[i], reach, int(kb[i]))
-        ahead, reach = leave_one_out_pmfs(prob[nb:], ks, cap_s), count_pmf(prob[:nb], kb, cap_s)
-        for j in range(ns):
-            q[nb + j] = expected_overlap(ahead[j], reach, int(ks[j]))
+        q = units_at_levels(prob, kb, ks)
         traded = dens * q
         return np.concatenate([traded, x * traded, rent * q])
 
