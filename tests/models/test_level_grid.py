@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from bargaining.models import distributions as D
 from bargaining.models.mechanism import Market, level_grid
 from bargaining.models.mechanism.level_grid import level_grid_applies
-from bargaining.models.mechanism.level_terms import level_terms
+from bargaining.models.mechanism.level_terms import has_closed_form_slope, level_terms
 from bargaining.models.mechanism.types import AgentView
 
 _FIELDS = ("buyer_trades", "buyer_gross", "buyer_rent", "supplier_trades", "supplier_cost", "supplier_rent")
@@ -110,6 +110,17 @@ def test_ironed_or_mixture_agents_keep_the_integrals_over_types() -> None:
     levels, types = _both(ironed, 0.7, 0.55)
     for name in _FIELDS:  # not applicable: both are the integrals over types
         np.testing.assert_array_equal(getattr(levels, name), getattr(types, name))
+
+
+def test_a_law_with_an_interior_breakpoint_keeps_the_integrals_over_types() -> None:
+    # a jump of the density makes the virtual type jump: the levels it skips carry no mass
+    class KinkedUniform(D.Uniform):
+        def __init__(self) -> None:
+            super().__init__(0.0, 1.0)
+            self.breakpoints = (0.5,)
+
+    assert not has_closed_form_slope(AgentView(KinkedUniform(), True, 0.5))
+    assert has_closed_form_slope(AgentView(D.Uniform(0.0, 1.0), True, 0.5))
 
 
 def test_inverted_levels_grow_about_linearly_in_the_agents(record_sizes: Any) -> None:

@@ -37,10 +37,12 @@ def base_and_shift(dist: Any) -> tuple[Any, float]:
 
 
 def has_closed_form_slope(view: AgentView) -> bool:
-    """Whether the agent's virtual type is unironed with a closed-form slope: a package family (or a
-    TypeDistribution with the built-in virtual types) whose d log f / dx is known."""
+    """Whether the agent's virtual type is unironed and continuous with a closed-form slope: a package family (or
+    a TypeDistribution with the built-in virtual types) whose d log f / dx is known and whose density has no
+    interior breakpoints (a jump of the density makes the virtual type jump, and the levels it skips carry no
+    mass, which the density f / slope at the clipped inverse would not say)."""
     base, _ = base_and_shift(view.dist)
-    if view.flats or not isinstance(base, TypeDistribution):
+    if view.flats or not isinstance(base, TypeDistribution) or tuple(getattr(base, "breakpoints", ())):
         return False
     if not (base._builtin_raw() or type(base).__module__ == _FAMILIES):  # the families' closed forms are the same
         return False
