@@ -170,7 +170,9 @@ def test_grading_levels_follow_the_rule_error_on_powers() -> None:
     # the count is what the rule needs: smootherstep nodes on the part at 0, Gauss-Kronrod on the geometric parts,
     # integrate t^-0.3 on [0, 1] to 1e-13 relative
     rel, plain = _relative_edges(1, 19, 0, 1)
-    assert not plain[0] and plain[1:].all()
+    assert rel[-2] == 0.5 and not plain[0] and not plain[-1] and plain[1:-1].all()  # the graded half, then [1/2, 1]
+    _, both = _relative_edges(1, 3, 3, 2)  # graded towards both ends, every part halved
+    assert not both[0] and not both[-1] and both[1:-1].all()
     lo, hi = rel[:-1], rel[1:]
     t = 0.5 * (_NODES + 1.0)
     nodes = lo[:, None] + (hi - lo)[:, None] * np.where(plain[:, None], t, STEP_NODES)

@@ -108,6 +108,8 @@ def _relative_edges(parts: int, left: int, right: int, split: int) -> tuple[np.n
     smootherstep nodes (they absorb the power at the end); the geometric parts away from the end are smooth
     but steep, where plain nodes are far more accurate (t^-0.3 on [1/4, 1]: 7e-15 against 1e-10).
     """
+    if left or right:
+        parts = max(parts, 2)  # a graded region never reaches the panel's other end
     edges = list(np.linspace(0.0, 1.0, parts + 1))
     edges += [_GRADE**i / parts for i in range(1, left + 1)]
     edges += [1.0 - _GRADE**i / parts for i in range(1, right + 1)]
@@ -116,9 +118,8 @@ def _relative_edges(parts: int, left: int, right: int, split: int) -> tuple[np.n
         e = np.unique((e[:-1, None] + np.diff(e)[:, None] * (np.arange(split) / split)[None, :]).ravel().tolist()
                       + [1.0])
     lo, hi = e[:-1], e[1:]
-    plain = (left > 0) & (lo > 0) & (lo < 1.0 / parts)
-    plain |= (right > 0) & (hi < 1.0) & (hi > 1.0 - 1.0 / parts)
-    return e, plain
+    graded = ((left > 0) & (lo < 1.0 / parts)) | ((right > 0) & (hi > 1.0 - 1.0 / parts))
+    return e, graded & (lo > 0) & (hi < 1.0)
 
 
 class SharedGridSuppliers:
