@@ -23,8 +23,12 @@ _FIELDS = ("buyer_trades", "buyer_gross", "buyer_rent", "supplier_trades", "supp
 
 
 def _both(market: Market, buyer_ratio: float, supplier_ratio: float) -> tuple[Any, Any]:
-    engine = market._engine
     rb, rs = np.full(len(market.buyers), buyer_ratio), np.full(len(market.suppliers), supplier_ratio)
+    return _both_at(market._engine, rb, rs)
+
+
+def _both_at(engine: Any, rb: np.ndarray, rs: np.ndarray) -> tuple[Any, Any]:
+    """The evaluation on the level grid and the one over each agent's types, at the same weight ratios."""
     levels = engine.evaluate(rb, rs)
     engine.level_grid = False
     try:
@@ -156,12 +160,7 @@ def test_random_markets_agree_on_both_grids(buyers: list[Any], suppliers: list[A
     vb, vs = engine.views(rb, rs)
     if not level_grid_applies(vb, vs):  # an ironed law at these ratios
         return
-    levels = engine.evaluate(rb, rs)
-    engine.level_grid = False
-    try:
-        types = engine.evaluate(rb, rs)
-    finally:
-        engine.level_grid = True
+    levels, types = _both_at(engine, rb, rs)
     bound = levels.error + types.error + 1e-12
     for name in _FIELDS:
         np.testing.assert_allclose(getattr(levels, name), getattr(types, name), rtol=0, atol=bound)

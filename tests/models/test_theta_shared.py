@@ -44,6 +44,17 @@ def _evaluate(market: Market, buyer_ratio: float, supplier_ratio: float, *, shar
         engine.shared_grid, engine.inner_split = True, 1
 
 
+def _certified_both(engine: Any, rb: np.ndarray, rs: np.ndarray) -> tuple[Any, Any]:
+    """Certified evaluations on the shared grid and on the per-supplier grids, at the same weight ratios."""
+    ours = engine.certify(rb, rs, engine.evaluate(rb, rs))
+    engine.shared_grid = False
+    try:
+        theirs = engine.certify(rb, rs, engine.evaluate(rb, rs))
+    finally:
+        engine.shared_grid = True
+    return ours, theirs
+
+
 def _applies(market: Market, buyer_ratio: float = 0.7, supplier_ratio: float = 0.55) -> bool:
     _, views = market._engine.views(np.array([buyer_ratio]), np.full(len(market.suppliers), supplier_ratio))
     return shared_grid_applies(views)
@@ -188,12 +199,7 @@ def test_rough_densities_are_graded_and_reach_the_default_accuracy() -> None:
     assert _applies(market)
     engine = market._engine
     rb, rs = np.array([0.7]), np.array([0.55, 0.55])
-    ours = engine.certify(rb, rs, engine.evaluate(rb, rs))
-    engine.shared_grid = False
-    try:
-        theirs = engine.certify(rb, rs, engine.evaluate(rb, rs))
-    finally:
-        engine.shared_grid = True
+    ours, theirs = _certified_both(engine, rb, rs)
     np.testing.assert_allclose(_rows(ours), _rows(theirs), rtol=0, atol=ours.error + theirs.error)
     assert ours.error < 1e-10 < theirs.error
 
@@ -234,10 +240,5 @@ def test_random_markets_agree_on_both_grids_within_certified_bounds(buyer: Any, 
     engine = market._engine
     if not shared_grid_applies(engine.views(rb, rs)[1]):  # an ironed law at these ratios
         return
-    ours = engine.certify(rb, rs, engine.evaluate(rb, rs))
-    engine.shared_grid = False
-    try:
-        theirs = engine.certify(rb, rs, engine.evaluate(rb, rs))
-    finally:
-        engine.shared_grid = True
+    ours, theirs = _certified_both(engine, rb, rs)
     np.testing.assert_allclose(_rows(ours), _rows(theirs), rtol=0, atol=ours.error + theirs.error + 1e-12)
