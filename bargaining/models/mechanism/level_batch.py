@@ -16,7 +16,7 @@ import numpy as np
 from bargaining.models.distributions.fine_inverse import inverse_rows
 from bargaining.models.mechanism.integrals import integrate_many
 from bargaining.models.mechanism.level_grid import units_at_levels
-from bargaining.models.mechanism.level_terms import terms_at_types
+from bargaining.models.mechanism.level_terms import closed_form_law, terms_at_types
 from bargaining.models.mechanism.protocol import Evaluation
 from bargaining.models.mechanism.types import _HUGE
 
@@ -24,11 +24,9 @@ __all__ = ["evaluate_levels_batch", "levels_batch_applies"]
 
 
 def levels_batch_applies(engine: Any) -> bool:
-    """Whether every agent has its virtual type's slope in closed form (the batch already excludes ironing)."""
-    for dist in [*engine.buyers, *engine.suppliers]:
-        if dist._dlogpdf_in(np.array([0.5 * (dist.low + dist.high)])) is None:
-            return False
-    return True
+    """Whether every agent's law qualifies for the level grid (:func:`closed_form_law`; the batch already
+    excludes ironing at every weight ratio)."""
+    return all(closed_form_law(dist) for dist in [*engine.buyers, *engine.suppliers])
 
 
 def _virtual(dist: Any, is_buyer: bool, x: float, a: np.ndarray) -> np.ndarray:
@@ -52,14 +50,9 @@ def evaluate_levels_batch(engine: Any, ratios: np.ndarray, nb: int, warm: dict[A
     upper = np.max([_virtual(d, True, d.high, columns[i]) for i, (_, d) in enumerate(agents[:nb])], axis=0)
     if not (np.all(np.isfinite(lower)) and np.all(np.isfinite(upper))):
         return None
-    kinks = []  # every agent's levels: its virtual type at the support ends and around its breakpoints
-    for col, (is_buyer, dist) in enumerate(agents):
-        width = dist.high - dist.low
-        xs = [dist.low, dist.high]
-        for b in getattr(dist, "breakpoints", ()):
-            if dist.low < float(b) < dist.high:
-                xs += [float(b) - 1e-9 * width, float(b) + 1e-9 * width]
-        kinks += [_virtual(dist, is_buyer, x, columns[col]) for x in xs]
+    # every agent's levels: its virtual type at the support ends (qualifying laws have no breakpoints)
+    kinks = [_virtual(dist, is_buyer, x, columns[col]) for col, (is_buyer, dist) in enumerate(agents)
+             for x in (dist.low, dist.high)]
     levels = np.column_stack(kinks)
     # every problem's sorted distinct breakpoints at once (rows padded with inf): one sort instead of a
     # np.unique per problem

@@ -21,7 +21,8 @@ from bargaining.models.distributions.base import TypeDistribution
 from bargaining.models.mechanism.types import _HUGE, AgentView, Shifted
 
 __all__ = [
-    "base_and_shift", "finite_level", "has_closed_form_slope", "level_terms", "power_at_end", "terms_at_types",
+    "base_and_shift", "closed_form_law", "finite_level", "has_closed_form_slope", "level_terms", "power_at_end",
+    "terms_at_types",
 ]
 
 _FAMILIES = "bargaining.models.distributions.families"
@@ -37,18 +38,23 @@ def base_and_shift(dist: Any) -> tuple[Any, float]:
 
 
 def has_closed_form_slope(view: AgentView) -> bool:
-    """Whether the agent's virtual type is unironed and continuous with a closed-form slope: a package family (or
-    a TypeDistribution with the built-in virtual types) whose d log f / dx is known and whose density has no
+    """Whether the agent's virtual type is unironed at its weight ratio and its law qualifies
+    (:func:`closed_form_law`)."""
+    return not view.flats and closed_form_law(base_and_shift(view.dist)[0])
+
+
+def closed_form_law(dist: Any) -> bool:
+    """Whether a law's virtual types are continuous with a closed-form slope: a package family (or a
+    TypeDistribution with the built-in virtual types) whose d log f / dx is known and whose density has no
     interior breakpoints (a jump of the density makes the virtual type jump, and the levels it skips carry no
     mass, which the density f / slope at the clipped inverse would not say)."""
-    base, _ = base_and_shift(view.dist)
-    if view.flats or not isinstance(base, TypeDistribution) or tuple(getattr(base, "breakpoints", ())):
+    if not isinstance(dist, TypeDistribution) or tuple(getattr(dist, "breakpoints", ())):
         return False
-    if not (base._builtin_raw() or type(base).__module__ == _FAMILIES):  # the families' closed forms are the same
+    if not (dist._builtin_raw() or type(dist).__module__ == _FAMILIES):  # the families' closed forms are the same
         return False
-    if type(base).virtual_cost is not TypeDistribution.virtual_cost or type(base).virtual_value is not TypeDistribution.virtual_value:
+    if type(dist).virtual_cost is not TypeDistribution.virtual_cost or type(dist).virtual_value is not TypeDistribution.virtual_value:
         return False
-    return base._dlogpdf_in(np.array([0.5 * (base.low + base.high)])) is not None
+    return dist._dlogpdf_in(np.array([0.5 * (dist.low + dist.high)])) is not None
 
 
 def power_at_end(view: AgentView, end: str) -> float:

@@ -2,7 +2,9 @@
 
 The second way of :class:`~bargaining.models.mechanism.theta_suppliers.ThetaSuppliers` to compute the 2-D
 integrals of the one-buyer market with preferences (appendix C.2-C.3 of Loertscher and Marx), used when every
-supplier's virtual cost is strictly increasing (no ironing) and its slope is known in closed form.
+supplier's virtual cost is strictly increasing (no ironing), its slope is known in closed form, and its density
+behaves at the support ends like a power the inner rule resolves (next to rough ends with geometrically graded
+parts, :func:`grading_levels`).
 
 Given the buyer's value v (virtual value phi = Phi(v)), supplier j's virtual surplus
 Lambda_j = theta_j phi - Gamma_j(c_j) has the density g_j(c) / Gamma_j'(c) at lam, where
